@@ -1,0 +1,18 @@
+package dev.keel.record;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * A stream of records for one partition. Implementations hold at most one record (bounded by a
+ * size cap) in memory. A record that cannot be read is returned as {@link SourceRecord#rejected};
+ * a problem that makes the rest unreadable (file missing, header wrong, record over the size cap)
+ * is thrown as a {@link dev.keel.KeelException} naming the file and line.
+ */
+public interface RecordSource extends Closeable {
+  /** The next record, or null at the end of the input. */
+  SourceRecord next() throws IOException;
+
+  /** Where this source reads from, for messages (a path, or a URL with no credentials). */
+  String describe();
+}

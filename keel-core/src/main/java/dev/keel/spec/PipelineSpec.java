@@ -1,0 +1,43 @@
+package dev.keel.spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A parsed, checked pipeline file. Immutable. {@code text} is the file as written (secrets only as
+ * references) and {@code hash} its SHA-256, which identifies the stored pipeline version.
+ */
+public record PipelineSpec(
+    String name,
+    Path file,
+    String schedule,
+    Partitions partitions,
+    SourceSpec source,
+    List<Column> columns,
+    List<TransformSpec> transforms,
+    ValidateSpec validate,
+    SinkSpec sink,
+    RetrySpec retry,
+    String text,
+    String hash) {
+
+  public Optional<Column> column(String name) {
+    return columns.stream().filter(c -> c.name().equals(name)).findFirst();
+  }
+
+  public int columnIndex(String name) {
+    for (int i = 0; i < columns.size(); i++) {
+      if (columns.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The folder relative paths resolve against. */
+  public Path baseDir() {
+    Path parent = file.toAbsolutePath().getParent();
+    return parent == null ? Path.of(".").toAbsolutePath() : parent;
+  }
+}
