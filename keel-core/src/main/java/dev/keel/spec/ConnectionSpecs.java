@@ -1,0 +1,228 @@
+package dev.keel.spec;
+
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+
+/** Reads the {@code source:} and {@code sink:} sections, resolving secret references. */
+final class ConnectionSpecs {
+  private final YamlTree yaml;
+  private final SecretResolver secrets;
+
+  ConnectionSpecs(YamlTree yaml, SecretResolver secrets) {
+    this.yaml = yaml;
+    this.secrets = secrets;
+  }
+
+  SourceSpec source(Node n) {
+    if (n == null) {
+      return null;
+    }
+    Map<String, NodeTuple> map = yaml.mapping(n, "source");
+    if (map == null) {
+      return null;
+    }
+    yaml.onlyKeys(map, "source", Set.of("csv", "jsonl", "jdbc"));
+    if (map.size() != 1) {
+      yaml.error(n, "source needs exactly one of csv, jsonl or jdbc");
+      return null;
+    }
+    Map.Entry<String, NodeTuple> e = map.entrySet().iterator().next();
+    Map<String, NodeTuple> o = yaml.mapping(e.getValue().getValueNode(), "source." + e.getKey());
+    if (o == null) {
+      return null;
+    }
+    String where = "source." + e.getKey();
+    switch (e.getKey()) {
+      case "csv" -> {
+        yaml.onlyKeys(o, where, Set.of("path", "header", "delimiter", "quote", "encoding", "null", "timezone", "max_record_bytes"));
+        String path = requiredString(o, "path", where, e.getValue().getValueNode());
+        boolean header = !o.containsKey("header") || Boolean.TRUE.equals(yaml.bool(o.get("header").getValueNode(), where + ".header"));
+        char delimiter = character(o, "delimiter", ',', where);
+        char quote = character(o, "quote", '"', where);
+        String nullString = o.containsKey("null") ? yaml.string(o.get("null").getValueNode(), where + ".null") : null;
+        return new SourceSpec.Csv(path, header, delimiter, quote, charset(o, where), nullString, zone(o, where), maxRecordBytes(o, where));
+      }
+      case "jsonl" -> {
+        yaml.onlyKeys(o, where, Set.of("path", "encoding", "timezone", "max_record_bytes"));
+        String path = requiredString(o, "path", where, e.getValue().getValueNode());
+        return new SourceSpec.Jsonl(path, charset(o, where), zone(o, where), maxRecordBytes(o, where));
+      }
+      default -> {
+        yaml.onlyKeys(o, where, Set.of("url", "user", "password", "query", "fetch_size", "timezone"));
+        Secret url = secret(o, "url", where, true, e.getValue().getValueNode());
+        Secret user = secret(o, "user", where, false, null);
+        Secret password = secret(o, "password", where, false, null);
+        String query = requiredString(o, "query", where, e.getValue().getValueNode());
+        Long fetch = o.containsKey("fetch_size") ? yaml.integer(o.get("fetch_size").getValueNode(), where + ".fetch_size", 1, 1_000_000) : Long.valueOf(10_000);
+        return new SourceSpec.Jdbc(url, user, password, query, fetch == null ? 10_000 : fetch.intValue(), zone(o, where));
+      }
+    }
+  }
+
+  SinkSpec sink(Node n, String name, List<Column> columns, Partitions partitions) {
+    if (n == null) {
+      return null;
+    }
+    Map<String, NodeTuple> map = yaml.mapping(n, "sink");
+    if (map == null) {
+      return null;
+    }
+    yaml.onlyKeys(map, "sink", Set.of("postgres"));
+    if (!map.containsKey("postgres")) {
+      yaml.error(n, "sink needs 'postgres: { table: ..., key: [...], mode: upsert|append|replace }'");
+      return null;
+    }
+    Node pn = map.get("postgres").getValueNode();
+    Map<String, NodeTuple> o = yaml.mapping(pn, "sink.postgres");
+    if (o == null) {
+      return null;
+    }
+    String where = "sink.postgres";
+    yaml.onlyKeys(o, where, Set.of("url", "user", "password", "schema", "table", "key", "mode", "partition_column"));
+    Secret url = secret(o, "url", where, false, null);
+    Secret user = secret(o, "user", where, false, null);
+    Secret password = secret(o, "password", where, false, null);
+    String schema = identifier(o, "schema", "public", where);
+    String table = identifier(o, "table", name, where);
+    List<String> key = new ArrayList<>();
+    if (o.containsKey("key")) {
+      List<Node> items = yaml.sequence(o.get("key").getValueNode(), where + ".key");
+      for (Node item : items == null ? List.<Node>of() : items) {
+        String k = yaml.string(item, "a key column");
+        if (k != null && columns.stream().noneMatch(c -> c.name().equals(k))) {
+          yaml.error(item, SpecReader.unknownColumn(where + ".key", k, columns));
+        } else if (k != null) {
+          key.add(k);
+        }
+      }
+    }
+    SinkSpec.Mode mode = key.isEmpty() ? SinkSpec.Mode.APPEND : SinkSpec.Mode.UPSERT;
+    if (o.containsKey("mode")) {
+      Node mn = o.get("mode").getValueNode();
+      String m = yaml.string(mn, where + ".mode");
+      try {
+        mode = SinkSpec.Mode.valueOf(m == null ? "" : m.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        yaml.error(mn, where + ".mode must be upsert, append or replace, not '" + m + "'");
+      }
+    }
+    if (mode == SinkSpec.Mode.UPSERT && key.isEmpty()) {
+      yaml.error(pn, where + ": mode upsert needs key: [column, ...] naming the columns that identify a row");
+    }
+    String partitionColumn = null;
+    if (o.containsKey("partition_column")) {
+      Node pc = o.get("partition_column").getValueNode();
+      partitionColumn = yaml.string(pc, where + ".partition_column");
+      String pcName = partitionColumn;
+      if (pcName != null && columns.stream().noneMatch(c -> c.name().equals(pcName))) {
+        yaml.error(pc, SpecReader.unknownColumn(where + ".partition_column", pcName, columns));
+      }
+    } else if (mode == SinkSpec.Mode.REPLACE && partitions != null && partitions.list().size() > 1) {
+      yaml.error(pn, where + ": mode replace with several partitions needs partition_column: the column whose value is"
+          + " the partition, so that one partition's rows can be swapped without touching the others");
+    }
+    return new SinkSpec.Postgres(url, user, password, schema, table, List.copyOf(key), mode, partitionColumn);
+  }
+
+  private String requiredString(Map<String, NodeTuple> o, String key, String where, Node parent) {
+    if (!o.containsKey(key)) {
+      yaml.error(parent, where + " needs '" + key + "'");
+      return null;
+    }
+    return yaml.string(o.get(key).getValueNode(), where + "." + key);
+  }
+
+  private String identifier(Map<String, NodeTuple> o, String key, String fallback, String where) {
+    if (!o.containsKey(key)) {
+      return fallback;
+    }
+    Node n = o.get(key).getValueNode();
+    String s = yaml.string(n, where + "." + key);
+    String problem = s == null ? null : Identifiers.problem(s);
+    if (problem != null) {
+      yaml.error(n, where + "." + key + ": " + problem);
+    }
+    return s;
+  }
+
+  private Secret secret(Map<String, NodeTuple> o, String key, String where, boolean required, Node parent) {
+    if (!o.containsKey(key)) {
+      if (required) {
+        yaml.error(parent, where + " needs '" + key + "'");
+      }
+      return null;
+    }
+    Node n = o.get(key).getValueNode();
+    String s = yaml.string(n, where + "." + key);
+    if (s == null) {
+      return null;
+    }
+    try {
+      return secrets.resolve(s);
+    } catch (IllegalArgumentException e) {
+      yaml.error(n, where + "." + key + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  private char character(Map<String, NodeTuple> o, String key, char fallback, String where) {
+    if (!o.containsKey(key)) {
+      return fallback;
+    }
+    Node n = o.get(key).getValueNode();
+    String s = yaml.string(n, where + "." + key);
+    if (s != null && s.equals("\\t")) {
+      return '\t';
+    }
+    if (s == null || s.length() != 1 || s.charAt(0) == '\n' || s.charAt(0) == '\r') {
+      yaml.error(n, where + "." + key + " must be one character");
+      return fallback;
+    }
+    return s.charAt(0);
+  }
+
+  private Charset charset(Map<String, NodeTuple> o, String where) {
+    if (!o.containsKey("encoding")) {
+      return StandardCharsets.UTF_8;
+    }
+    Node n = o.get("encoding").getValueNode();
+    String s = yaml.string(n, where + ".encoding");
+    try {
+      return Charset.forName(s);
+    } catch (RuntimeException e) {
+      yaml.error(n, where + ".encoding: unknown character set '" + s + "' (for example UTF-8, windows-1252, ISO-8859-1)");
+      return StandardCharsets.UTF_8;
+    }
+  }
+
+  private ZoneId zone(Map<String, NodeTuple> o, String where) {
+    if (!o.containsKey("timezone")) {
+      return ZoneOffset.UTC;
+    }
+    Node n = o.get("timezone").getValueNode();
+    String s = yaml.string(n, where + ".timezone");
+    try {
+      return ZoneId.of(s);
+    } catch (RuntimeException e) {
+      yaml.error(n, where + ".timezone: unknown time zone '" + s + "' (for example UTC or Europe/Paris)");
+      return ZoneOffset.UTC;
+    }
+  }
+
+  private long maxRecordBytes(Map<String, NodeTuple> o, String where) {
+    if (!o.containsKey("max_record_bytes")) {
+      return SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    }
+    Long v = yaml.integer(o.get("max_record_bytes").getValueNode(), where + ".max_record_bytes", 1024, 1L << 30);
+    return v == null ? SourceSpec.DEFAULT_MAX_RECORD_BYTES : v;
+  }
+}

@@ -1,0 +1,55 @@
+package dev.keel.store;
+
+import org.flywaydb.core.Flyway;
+
+/**
+ * The metadata database: schema {@code keel}, migrated by Flyway on open. Repositories for each
+ * table hang off it.
+ */
+public final class MetadataStore implements AutoCloseable {
+  public static final String SCHEMA = "keel";
+
+  private final Database db;
+
+  private MetadataStore(Database db) {
+    this.db = db;
+  }
+
+  /** Connects and applies pending migrations (safe to run from many nodes at once: Flyway locks). */
+  public static MetadataStore open(Database db) {
+    Flyway.configure()
+        .dataSource(db.dataSource())
+        .schemas(SCHEMA)
+        .createSchemas(true)
+        .table("flyway_schema_history")
+        .locations("classpath:db/keel")
+        .load()
+        .migrate();
+    return new MetadataStore(db);
+  }
+
+  public Database db() {
+    return db;
+  }
+
+  public PipelineVersions versions() {
+    return new PipelineVersions(db);
+  }
+
+  public Runs runs() {
+    return new Runs(db);
+  }
+
+  public Tasks tasks() {
+    return new Tasks(db);
+  }
+
+  public DeadLetterStore deadLetters() {
+    return new DeadLetterStore(db);
+  }
+
+  @Override
+  public void close() {
+    db.close();
+  }
+}

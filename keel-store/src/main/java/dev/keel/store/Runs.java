@@ -1,0 +1,90 @@
+package dev.keel.store;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Runs of a pipeline, each cut into one task per partition. */
+public final class Runs {
+  private static final String INSERT_RUN = """
+      INSERT INTO keel.run (pipeline, version_id, trigger, logical_time) VALUES (?, ?, ?, ?)
+      ON CONFLICT (pipeline, trigger, logical_time) DO NOTHING RETURNING id""";
+  private static final String INSERT_TASK = """
+      INSERT INTO keel.task (run_id, pipeline, partition, max_attempts) VALUES (?, ?, ?, ?)
+      ON CONFLICT (run_id, partition) DO NOTHING""";
+  /** Derives the run's state from its tasks; called after every task transition. */
+  private static final String REFRESH = """
+      UPDATE keel.run r SET
+        state = CASE WHEN s.open > 0 THEN (CASE WHEN s.started > 0 THEN 'running' ELSE 'queued' END)
+                     WHEN s.failed > 0 THEN 'failed' ELSE 'succeeded' END,
+        finished_at = CASE WHEN s.open > 0 THEN NULL ELSE coalesce(r.finished_at, now()) END
+      FROM (SELECT count(*) FILTER (WHERE state IN ('queued', 'running')) AS open,
+                   count(*) FILTER (WHERE state = 'failed') AS failed,
+                   count(*) FILTER (WHERE attempt > 0) AS started
+            FROM keel.task WHERE run_id = ?) s
+      WHERE r.id = ?""";
+
+  private final Database db;
+
+  Runs(Database db) {
+    this.db = db;
+  }
+
+  /**
+   * Creates a run and its tasks in one transaction; empty when a run with the same pipeline,
+   * trigger and logical time exists already (another node scheduled it).
+   */
+  public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
+      List<String> partitions, int maxAttempts) {
+    return db.inTransaction("creating a run of " + pipeline, c -> {
+      long runId;
+      try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
+        ps.setString(1, pipeline);
+        ps.setLong(2, versionId);
+        ps.setString(3, trigger);
+        ps.setTimestamp(4, Timestamp.from(logicalTime));
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.empty();
+          }
+          runId = rs.getLong(1);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(INSERT_TASK)) {
+        for (String p : partitions) {
+          ps.setLong(1, runId);
+          ps.setString(2, pipeline);
+          ps.setString(3, p);
+          ps.setInt(4, maxAttempts);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      return Optional.of(runId);
+    });
+  }
+
+  public void refresh(long runId) {
+    db.inTransaction("updating run " + runId, c -> {
+      try (PreparedStatement ps = c.prepareStatement(REFRESH)) {
+        ps.setLong(1, runId);
+        ps.setLong(2, runId);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  public String state(long runId) {
+    return db.withConnection("reading run " + runId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT state FROM keel.run WHERE id = ?")) {
+        ps.setLong(1, runId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? rs.getString(1) : null;
+        }
+      }
+    });
+  }
+}

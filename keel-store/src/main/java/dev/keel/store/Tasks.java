@@ -1,0 +1,182 @@
+package dev.keel.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The task queue. Claims are one statement ({@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+ * LOCKED)}), every claim takes a new fencing token from a sequence, and every later write by the
+ * holder is conditioned on that token: 0 rows means the task was taken over, more than 1 is a bug.
+ * Lease times come from the database clock ({@code now()}), never a node's.
+ */
+public final class Tasks {
+  private static final String CLAIM = """
+      UPDATE keel.task t SET state = 'running', owner = ?, attempt = t.attempt + 1,
+             fence = nextval('keel.fence_seq'), lease_until = now() + ? * interval '1 millisecond',
+             started_at = coalesce(t.started_at, now()), error = NULL
+      FROM keel.run r
+      WHERE r.id = t.run_id AND t.id IN (
+        SELECT id FROM keel.task WHERE state = 'queued' AND due_at <= now() AND (?::bigint IS NULL OR run_id = ?)
+        ORDER BY due_at, id FOR UPDATE SKIP LOCKED LIMIT ?)
+      RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence""";
+  private static final String ATTEMPT = "INSERT INTO keel.task_attempt (task_id, attempt, node, fence) VALUES (?, ?, ?, ?)";
+  private static final String SUCCEED = """
+      UPDATE keel.task SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
+             rows_read = ?, rows_filtered = ?, rows_rejected = ?, rows_published = ?, error = NULL
+      WHERE id = ? AND fence = ? AND state = 'running'""";
+  /** Transient failure with attempts left: back to the queue after the backoff; else failed. */
+  private static final String FAIL = """
+      UPDATE keel.task SET
+        state = CASE WHEN ? AND attempt < max_attempts THEN 'queued' ELSE 'failed' END,
+        due_at = now() + ? * interval '1 millisecond', owner = NULL, lease_until = NULL,
+        finished_at = CASE WHEN ? AND attempt < max_attempts THEN NULL ELSE now() END,
+        rows_read = ?, rows_filtered = ?, rows_rejected = ?, rows_published = 0, error = ?
+      WHERE id = ? AND fence = ? AND state = 'running'
+      RETURNING state""";
+  private static final String END_ATTEMPT = """
+      UPDATE keel.task_attempt SET finished_at = now(), outcome = ?, error = ? WHERE task_id = ? AND attempt = ?""";
+
+  private final Database db;
+
+  Tasks(Database db) {
+    this.db = db;
+  }
+
+  /** Claims up to {@code limit} due tasks (of one run, when {@code runId} is not null). */
+  public List<ClaimedTask> claim(String node, Long runId, int limit, Duration lease) {
+    return db.inTransaction("claiming tasks", c -> {
+      List<ClaimedTask> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+        ps.setString(1, node);
+        ps.setLong(2, lease.toMillis());
+        if (runId == null) {
+          ps.setNull(3, Types.BIGINT);
+          ps.setNull(4, Types.BIGINT);
+        } else {
+          ps.setLong(3, runId);
+          ps.setLong(4, runId);
+        }
+        ps.setInt(5, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new ClaimedTask(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+                rs.getInt(6), rs.getInt(7), rs.getLong(8)));
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(ATTEMPT)) {
+        for (ClaimedTask t : out) {
+          ps.setLong(1, t.id());
+          ps.setInt(2, t.attempt());
+          ps.setString(3, node);
+          ps.setLong(4, t.fence());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      return out;
+    });
+  }
+
+  public void succeed(ClaimedTask task, TaskCounts counts) {
+    db.inTransaction("completing task " + task.id(), c -> {
+      try (PreparedStatement ps = c.prepareStatement(SUCCEED)) {
+        ps.setLong(1, counts.read());
+        ps.setLong(2, counts.filtered());
+        ps.setLong(3, counts.rejected());
+        ps.setLong(4, counts.published());
+        ps.setLong(5, task.id());
+        ps.setLong(6, task.fence());
+        expectOne(ps.executeUpdate(), task);
+      }
+      endAttempt(c, task, "succeeded", null);
+      return null;
+    });
+  }
+
+  /**
+   * Records a failed attempt. Returns the task's new state: {@code queued} when it will be retried
+   * after {@code backoff}, {@code failed} when the error is permanent or attempts are spent.
+   */
+  public String fail(ClaimedTask task, String error, boolean transientError, Duration backoff, TaskCounts counts) {
+    return db.inTransaction("recording the failure of task " + task.id(), c -> {
+      String state;
+      try (PreparedStatement ps = c.prepareStatement(FAIL)) {
+        ps.setBoolean(1, transientError);
+        ps.setLong(2, backoff.toMillis());
+        ps.setBoolean(3, transientError);
+        ps.setLong(4, counts.read());
+        ps.setLong(5, counts.filtered());
+        ps.setLong(6, counts.rejected());
+        ps.setString(7, error);
+        ps.setLong(8, task.id());
+        ps.setLong(9, task.fence());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new LeaseLostException("task " + task.id() + " (" + task.pipeline() + "/" + task.partition()
+                + ") was taken over by another claim; this attempt's result is discarded");
+          }
+          state = rs.getString(1);
+        }
+      }
+      endAttempt(c, task, state.equals("queued") ? "retry" : "failed", error);
+      return state;
+    });
+  }
+
+  /** Tasks of a run that are not finished yet. */
+  public int open(long runId) {
+    return db.withConnection("counting open tasks", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')")) {
+        ps.setLong(1, runId);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      }
+    });
+  }
+
+  /** Milliseconds until the next queued task of the run is due (0 if one is due now), or -1 if none is queued. */
+  public long millisUntilDue(long runId) {
+    return db.withConnection("reading due tasks", c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          SELECT greatest(0, extract(epoch FROM (min(due_at) - now())) * 1000)::bigint
+          FROM keel.task WHERE run_id = ? AND state = 'queued'""")) {
+        ps.setLong(1, runId);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          long v = rs.getLong(1);
+          return rs.wasNull() ? -1 : v;
+        }
+      }
+    });
+  }
+
+  private static void endAttempt(Connection c, ClaimedTask task, String outcome, String error) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(END_ATTEMPT)) {
+      ps.setString(1, outcome);
+      ps.setString(2, error);
+      ps.setLong(3, task.id());
+      ps.setInt(4, task.attempt());
+      ps.executeUpdate();
+    }
+  }
+
+  private static void expectOne(int rows, ClaimedTask task) {
+    if (rows == 0) {
+      throw new LeaseLostException("task " + task.id() + " (" + task.pipeline() + "/" + task.partition()
+          + ") was taken over by another claim (fence " + task.fence() + " is stale)");
+    }
+    if (rows > 1) {
+      throw new IllegalStateException("task " + task.id() + ": " + rows + " rows updated by one fenced write");
+    }
+  }
+}
