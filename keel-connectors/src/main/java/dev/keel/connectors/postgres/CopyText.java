@@ -1,0 +1,105 @@
+package dev.keel.connectors.postgres;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Encodes values into PostgreSQL's COPY text format (tab-separated, {@code \N} for NULL,
+ * backslash escapes) into a reusable byte buffer.
+ */
+final class CopyText {
+  private static final DateTimeFormatter TZ = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+  private byte[] buf = new byte[1 << 16];
+  private int len;
+
+  int length() {
+    return len;
+  }
+
+  byte[] bytes() {
+    return buf;
+  }
+
+  void reset() {
+    len = 0;
+  }
+
+  void row(long position, Object[] values) {
+    ascii(Long.toString(position));
+    for (Object v : values) {
+      put((byte) '\t');
+      value(v);
+    }
+    put((byte) '\n');
+  }
+
+  private void value(Object v) {
+    if (v == null) {
+      put((byte) '\\');
+      put((byte) 'N');
+    } else if (v instanceof String s) {
+      text(s);
+    } else if (v instanceof Long || v instanceof Integer || v instanceof Short) {
+      ascii(v.toString());
+    } else if (v instanceof BigDecimal d) {
+      ascii(d.toPlainString());
+    } else if (v instanceof Double d) {
+      ascii(d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : Double.toString(d));
+    } else if (v instanceof Boolean b) {
+      put((byte) (b ? 't' : 'f'));
+    } else if (v instanceof OffsetDateTime t) {
+      ascii(TZ.format(t));
+    } else {
+      text(v.toString());
+    }
+  }
+
+  private void text(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\\' -> { put((byte) '\\'); put((byte) '\\'); }
+        case '\n' -> { put((byte) '\\'); put((byte) 'n'); }
+        case '\r' -> { put((byte) '\\'); put((byte) 'r'); }
+        case '\t' -> { put((byte) '\\'); put((byte) 't'); }
+        default -> {
+          if (c < 0x80) {
+            put((byte) c);
+          } else {
+            int end = i + 1;
+            while (end < s.length() && s.charAt(end) >= 0x80) {
+              end++;
+            }
+            byte[] b = s.substring(i, end).getBytes(StandardCharsets.UTF_8);
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
+            i = end - 1;
+          }
+        }
+      }
+    }
+  }
+
+  private void ascii(String s) {
+    ensure(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      buf[len++] = (byte) s.charAt(i);
+    }
+  }
+
+  private void put(byte b) {
+    ensure(1);
+    buf[len++] = b;
+  }
+
+  private void ensure(int n) {
+    if (len + n > buf.length) {
+      byte[] bigger = new byte[Math.max(buf.length * 2, len + n)];
+      System.arraycopy(buf, 0, bigger, 0, len);
+      buf = bigger;
+    }
+  }
+}

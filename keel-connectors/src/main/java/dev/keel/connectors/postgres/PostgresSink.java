@@ -1,0 +1,84 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.KeelException;
+import dev.keel.runtime.Sink;
+import dev.keel.runtime.SinkSession;
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.Column;
+import dev.keel.spec.SinkSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * A PostgreSQL table as a sink: rows stream into a temporary staging table with COPY, and are
+ * published in one transaction that checks the partition's fence and the run's load id first.
+ */
+public final class PostgresSink implements Sink {
+  static final String SCHEMA = "keel_sink";
+  private static final String FENCE = """
+      INSERT INTO keel_sink.fence (target, partition, token) VALUES (?, ?, ?)
+      ON CONFLICT (target, partition) DO UPDATE SET token = greatest(fence.token, excluded.token)""";
+
+  private final DataSource dataSource;
+  private final SinkSpec.Postgres spec;
+  private final List<Column> columns;
+  private final boolean unique;
+  private final TargetTable target;
+  private final AutoCloseable owned;
+
+  /**
+   * @param owned closed with the sink (a pool opened for this sink), or null when shared
+   * @param unique reject later duplicates of the key even when the mode is not upsert
+   */
+  public PostgresSink(DataSource dataSource, SinkSpec.Postgres spec, List<Column> columns, boolean unique, AutoCloseable owned) {
+    this.dataSource = dataSource;
+    this.spec = spec;
+    this.columns = columns;
+    this.unique = unique;
+    this.target = new TargetTable(spec, columns);
+    this.owned = owned;
+  }
+
+  @Override
+  public void prepare() {
+    Flyway.configure().dataSource(dataSource).schemas(SCHEMA).createSchemas(true)
+        .table("sink_schema_history").locations("classpath:db/sink").load().migrate();
+    try (Connection c = dataSource.getConnection()) {
+      target.createOrCheck(c);
+    } catch (SQLException e) {
+      throw new KeelException("preparing target table " + target.name() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void fence(String partition, long fence) {
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(FENCE)) {
+      ps.setString(1, target.name());
+      ps.setString(2, partition);
+      ps.setLong(3, fence);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new KeelException("recording the fence of " + target.name() + "/" + partition + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public SinkSession begin(TaskRef task) {
+    return new PostgresSinkSession(dataSource, spec, columns, unique, target, task);
+  }
+
+  @Override
+  public void close() {
+    if (owned != null) {
+      try {
+        owned.close();
+      } catch (Exception e) {
+        throw new KeelException("closing the sink connection failed: " + e.getMessage(), e);
+      }
+    }
+  }
+}

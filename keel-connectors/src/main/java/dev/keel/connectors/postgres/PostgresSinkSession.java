@@ -1,0 +1,256 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.KeelException;
+import dev.keel.runtime.FenceRefusedException;
+import dev.keel.runtime.RejectedLimitException;
+import dev.keel.runtime.Rejects;
+import dev.keel.runtime.SinkSession;
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.Column;
+import dev.keel.spec.Identifiers;
+import dev.keel.spec.SinkSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.List;
+import java.util.function.LongPredicate;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One attempt: a transaction holding a temporary staging table (dropped on commit or rollback),
+ * filled by COPY, then published. Until {@link #publish} commits, nothing is visible in the target.
+ */
+final class PostgresSinkSession implements SinkSession {
+  private static final Logger log = LoggerFactory.getLogger(PostgresSinkSession.class);
+  private static final int FLUSH_BYTES = 1 << 16;
+  private static final String DUPLICATE_IN_BATCH = "21000";
+
+  private final SinkSpec.Postgres spec;
+  private final List<Column> columns;
+  private final boolean unique;
+  private final TargetTable target;
+  private final TaskRef task;
+  private Connection conn;
+  private final CopyText buffer = new CopyText();
+  private final String columnList;
+  private CopyIn copy;
+  private long staged;
+  private boolean done;
+
+  PostgresSinkSession(DataSource ds, SinkSpec.Postgres spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
+    this.spec = spec;
+    this.columns = columns;
+    this.unique = unique;
+    this.target = target;
+    this.task = task;
+    this.columnList = columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+    try {
+      this.conn = ds.getConnection();
+      conn.setAutoCommit(false);
+      try (Statement st = conn.createStatement()) {
+        String cols = columns.stream().map(c -> Identifiers.quote(c.name()) + " " + c.type().sql()).collect(Collectors.joining(", "));
+        st.execute("CREATE TEMP TABLE keel_stage (_keel_pos bigint NOT NULL, " + cols + ") ON COMMIT DROP");
+      }
+      copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+    } catch (SQLException e) {
+      close();
+      throw failure("starting to stage", e);
+    }
+  }
+
+  @Override
+  public void stage(long position, Object[] values) {
+    buffer.row(position, values);
+    staged++;
+    if (buffer.length() >= FLUSH_BYTES) {
+      flush();
+    }
+  }
+
+  private void flush() {
+    try {
+      copy.writeToCopy(buffer.bytes(), 0, buffer.length());
+      buffer.reset();
+    } catch (SQLException e) {
+      throw failure("staging rows with COPY", e);
+    }
+  }
+
+  @Override
+  public PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit) {
+    try {
+      flush();
+      copy.endCopy();
+      copy = null;
+      checkFence();
+      Long previous = previousLoad();
+      if (previous != null) {
+        conn.rollback();
+        done = true;
+        log.info("{}: already published by an earlier attempt ({} rows, load {}); not publishing again", task, previous, task.loadId());
+        return new PublishResult(previous, 0, true);
+      }
+      long duplicates = 0;
+      if (spec.mode() == SinkSpec.Mode.UPSERT) {
+        // Optimistic: a batch without repeated keys (the usual case) costs no extra pass.
+        Savepoint sp = conn.setSavepoint();
+        try {
+          write();
+        } catch (SQLException e) {
+          if (!DUPLICATE_IN_BATCH.equals(e.getSQLState())) {
+            throw e;
+          }
+          conn.rollback(sp);
+          duplicates = rejectDuplicates(rejects, stillWithinLimit);
+          write();
+        }
+      } else {
+        if (unique && !spec.key().isEmpty()) {
+          duplicates = rejectDuplicates(rejects, stillWithinLimit);
+        }
+        write();
+      }
+      long published = staged - duplicates;
+      recordLoad(published);
+      conn.commit();
+      done = true;
+      return new PublishResult(published, duplicates, false);
+    } catch (SQLException e) {
+      throw failure("publishing to " + target.name(), e);
+    }
+  }
+
+  private void checkFence() throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT token FROM keel_sink.fence WHERE target = ? AND partition = ? FOR UPDATE")) {
+      ps.setString(1, target.name());
+      ps.setString(2, task.partition());
+      try (ResultSet rs = ps.executeQuery()) {
+        long current = rs.next() ? rs.getLong(1) : -1;
+        if (current != task.fence()) {
+          throw new FenceRefusedException("fence refused the publish of " + task + " to " + target.name()
+              + ": this attempt holds token " + task.fence() + " but the partition's newest claim is " + current
+              + "; another node owns it now, so this attempt publishes nothing");
+        }
+      }
+    }
+  }
+
+  private Long previousLoad() throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT rows FROM keel_sink.load WHERE load_id = ?")) {
+      ps.setString(1, task.loadId());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : null;
+      }
+    }
+  }
+
+  /** Deletes every staged row whose key was seen at an earlier position, rejecting each. */
+  private long rejectDuplicates(Rejects rejects, LongPredicate stillWithinLimit) throws SQLException {
+    String key = TargetTable.quoted(spec.key());
+    String keyText = spec.key().stream().map(k -> "coalesce(s." + Identifiers.quote(k) + "::text, 'NULL')")
+        .collect(Collectors.joining(" || ', ' || "));
+    String rowText = columns.stream().map(c -> "coalesce(s." + Identifiers.quote(c.name()) + "::text, '')")
+        .collect(Collectors.joining(" || ',' || "));
+    String sql = "DELETE FROM keel_stage s USING (SELECT _keel_pos, first_value(_keel_pos) OVER w AS first,"
+        + " row_number() OVER w AS n FROM keel_stage WINDOW w AS (PARTITION BY " + key + " ORDER BY _keel_pos)) d"
+        + " WHERE s._keel_pos = d._keel_pos AND d.n > 1"
+        + " RETURNING s._keel_pos, d.first, " + keyText + ", " + rowText;
+    long count = 0;
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        count++;
+        rejects.reject(rs.getLong(1), rs.getString(4),
+            "duplicate key (" + String.join(", ", spec.key()) + ")=(" + rs.getString(3) + "): the record at position "
+                + rs.getLong(2) + " has the same key and is kept (unique rule: the first by source position wins)");
+      }
+    }
+    if (count > 0 && !stillWithinLimit.test(count)) {
+      throw new RejectedLimitException(count + " records of " + task + " repeat a key");
+    }
+    return count;
+  }
+
+  private void write() throws SQLException {
+    String select = "SELECT " + columnList + " FROM keel_stage";
+    try (Statement st = conn.createStatement()) {
+      switch (spec.mode()) {
+        case UPSERT -> st.executeUpdate("INSERT INTO " + target.qualified + " AS t (" + columnList + ") " + select
+            + " ON CONFLICT (" + TargetTable.quoted(spec.key()) + ") " + upsertAction());
+        case APPEND -> st.executeUpdate("INSERT INTO " + target.qualified + " (" + columnList + ") " + select + " ORDER BY _keel_pos");
+        case REPLACE -> {
+          if (spec.partitionColumn() == null) {
+            st.executeUpdate("DELETE FROM " + target.qualified);
+          } else {
+            String type = columns.stream().filter(c -> c.name().equals(spec.partitionColumn())).findFirst().orElseThrow().type().sql();
+            try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + target.qualified + " WHERE "
+                + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")")) {
+              ps.setString(1, task.partition());
+              ps.executeUpdate();
+            }
+          }
+          st.executeUpdate("INSERT INTO " + target.qualified + " (" + columnList + ") " + select + " ORDER BY _keel_pos");
+        }
+      }
+    }
+  }
+
+  /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */
+  private String upsertAction() {
+    List<String> others = columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
+    if (others.isEmpty()) {
+      return "DO NOTHING";
+    }
+    String set = others.stream().map(n -> Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    String mine = others.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    String theirs = others.stream().map(n -> "EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    return "DO UPDATE SET " + set + " WHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
+  }
+
+  private void recordLoad(long rows) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "INSERT INTO keel_sink.load (load_id, target, fence, rows) VALUES (?, ?, ?, ?)")) {
+      ps.setString(1, task.loadId());
+      ps.setString(2, target.name());
+      ps.setLong(3, task.fence());
+      ps.setLong(4, rows);
+      ps.executeUpdate();
+    }
+  }
+
+  private KeelException failure(String doing, SQLException e) {
+    return new SinkException(task + ": " + doing + " failed: " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    if (conn == null) {
+      return;
+    }
+    try {
+      if (copy != null && copy.isActive()) {
+        copy.cancelCopy();
+      }
+      if (!done) {
+        conn.rollback();
+      }
+    } catch (SQLException e) {
+      log.debug("{}: rollback on close failed: {}", task, e.getMessage());
+    } finally {
+      try {
+        conn.setAutoCommit(true);
+        conn.close();
+      } catch (SQLException e) {
+        log.debug("{}: closing the sink connection failed: {}", task, e.getMessage());
+      }
+    }
+  }
+}

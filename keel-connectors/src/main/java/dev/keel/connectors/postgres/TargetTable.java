@@ -1,0 +1,166 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.KeelException;
+import dev.keel.spec.Column;
+import dev.keel.spec.ColumnType;
+import dev.keel.spec.Identifiers;
+import dev.keel.spec.SinkSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The target table: created from the declared columns when missing (with the key as primary key),
+ * or checked when it exists: every declared column must be there with a type that holds it, no
+ * other column may be NOT NULL without a default, and an upsert needs a unique index on the key.
+ */
+final class TargetTable {
+  private static final String COLUMNS = """
+      SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
+  private static final String UNIQUE_INDEXES = """
+      SELECT array_agg(a.attname::text ORDER BY a.attname)
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+      WHERE n.nspname = ? AND c.relname = ? AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+      GROUP BY i.indexrelid""";
+
+  private final SinkSpec.Postgres spec;
+  private final List<Column> columns;
+  final String qualified;
+
+  TargetTable(SinkSpec.Postgres spec, List<Column> columns) {
+    this.spec = spec;
+    this.columns = columns;
+    this.qualified = Identifiers.quote(spec.schema()) + "." + Identifiers.quote(spec.table());
+  }
+
+  String name() {
+    return spec.schema() + "." + spec.table();
+  }
+
+  void createOrCheck(Connection c) throws SQLException {
+    Map<String, String[]> existing = existingColumns(c);
+    if (existing.isEmpty()) {
+      create(c);
+      existing = existingColumns(c);
+    }
+    check(c, existing);
+  }
+
+  private void create(Connection c) throws SQLException {
+    String cols = columns.stream().map(col -> Identifiers.quote(col.name()) + " " + col.type().sql())
+        .collect(Collectors.joining(", "));
+    String pk = spec.key().isEmpty() ? "" : ", PRIMARY KEY (" + quoted(spec.key()) + ")";
+    try (Statement st = c.createStatement()) {
+      st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(spec.schema()));
+      st.execute("CREATE TABLE IF NOT EXISTS " + qualified + " (" + cols + pk + ")");
+    } catch (SQLException e) {
+      // Two processes creating the same table at once: the loser sees a unique violation on the
+      // catalog; the table exists now, which is all we wanted.
+      if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+        throw e;
+      }
+    }
+  }
+
+  private void check(Connection c, Map<String, String[]> existing) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    Set<String> declared = new HashSet<>();
+    for (Column col : columns) {
+      declared.add(col.name());
+      String[] have = existing.get(col.name());
+      if (have == null) {
+        problems.add("column " + col.name() + " is missing (the pipeline declares " + col.type().sql() + ")");
+      } else if (!holds(have[0], col.type())) {
+        problems.add("column " + col.name() + " is " + have[0] + " but the pipeline declares " + col.type().sql());
+      }
+    }
+    existing.forEach((name, have) -> {
+      if (!declared.contains(name) && "true".equals(have[1]) && !"true".equals(have[2])) {
+        problems.add("column " + name + " is NOT NULL without a default, and the pipeline does not provide it");
+      }
+    });
+    if (spec.mode() == SinkSpec.Mode.UPSERT && !hasUniqueIndexOn(c, spec.key())) {
+      problems.add("there is no unique index or primary key on (" + String.join(", ", spec.key())
+          + "), which upsert needs; add one, e.g. ALTER TABLE " + qualified + " ADD PRIMARY KEY (" + quoted(spec.key()) + ")");
+    }
+    if (!problems.isEmpty()) {
+      throw new KeelException("target table " + name() + " does not fit the pipeline: " + String.join("; ", problems)
+          + ". Alter the table, or change columns/sink in the pipeline file.");
+    }
+  }
+
+  /** Whether a column of PostgreSQL type {@code have} holds every value of {@code want} unchanged. */
+  static boolean holds(String have, ColumnType want) {
+    String w = canonical(want);
+    if (have.equals(w)) {
+      return true;
+    }
+    return switch (want.kind()) {
+      case SMALLINT -> have.equals("integer") || have.equals("bigint") || have.equals("numeric");
+      case INTEGER -> have.equals("bigint") || have.equals("numeric");
+      case BIGINT -> have.equals("numeric");
+      case NUMERIC -> have.equals("numeric");
+      case REAL -> have.equals("double precision");
+      case VARCHAR -> have.equals("text") || (have.startsWith("character varying(")
+          && Integer.parseInt(have.substring(18, have.length() - 1)) >= want.precision());
+      case TEXT -> have.equals("character varying");
+      default -> false;
+    };
+  }
+
+  private static String canonical(ColumnType t) {
+    return switch (t.kind()) {
+      case TIMESTAMP -> "timestamp without time zone";
+      case TIMESTAMPTZ -> "timestamp with time zone";
+      case VARCHAR -> "character varying(" + t.precision() + ")";
+      default -> t.sql();
+    };
+  }
+
+  private Map<String, String[]> existingColumns(Connection c) throws SQLException {
+    Map<String, String[]> out = new LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
+      ps.setString(1, spec.schema());
+      ps.setString(2, spec.table());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), new String[] {rs.getString(2), Boolean.toString(rs.getBoolean(3)), Boolean.toString(rs.getBoolean(4))});
+        }
+      }
+    }
+    return out;
+  }
+
+  private boolean hasUniqueIndexOn(Connection c, List<String> key) throws SQLException {
+    Set<String> want = new HashSet<>(key);
+    try (PreparedStatement ps = c.prepareStatement(UNIQUE_INDEXES)) {
+      ps.setString(1, spec.schema());
+      ps.setString(2, spec.table());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String[] cols = (String[]) rs.getArray(1).getArray();
+          if (new HashSet<>(List.of(cols)).equals(want)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  static String quoted(List<String> names) {
+    return names.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+  }
+}

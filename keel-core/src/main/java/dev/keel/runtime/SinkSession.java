@@ -1,0 +1,26 @@
+package dev.keel.runtime;
+
+import java.util.function.LongPredicate;
+
+/** One attempt's staged rows; closing without {@link #publish} leaves the target untouched. */
+public interface SinkSession extends AutoCloseable {
+  /** Stages one validated record (values in declared-column order). */
+  void stage(long position, Object[] values);
+
+  /**
+   * Publishes the staged rows in one transaction that first checks the fence and the load id. Rows
+   * whose key repeats an earlier one are rejected (the first by source position wins); after that,
+   * {@code stillWithinLimit} is asked with their count, and a false answer rolls everything back.
+   *
+   * @return what was published, or that this run's partition was already published (an in-doubt
+   *     commit of an earlier attempt), in which case nothing is written again
+   * @throws FenceRefusedException when a newer claim of the partition exists
+   */
+  PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit);
+
+  @Override
+  void close();
+
+  /** {@code duplicates} rejected at publish; {@code alreadyPublished} when the load id was found. */
+  record PublishResult(long published, long duplicates, boolean alreadyPublished) {}
+}
