@@ -15,6 +15,9 @@ import java.util.regex.Pattern;
  * written, because CEL's {@code &&}, {@code ||} and {@code ?:} absorb an error on the side they
  * do not need. Any other failure (division by zero, overflow, a value that does not fit its
  * column) is an ExpressionException for that record.
+ *
+ * <p>Cost: a null reaching an operator is detected through CEL's evaluation error, which takes a
+ * few microseconds; an explicit guard ({@code x != null && ...}) avoids it on null-heavy data.
  */
 final class CompiledExpression implements Expression {
   private static final Pattern CEL_EVAL_ERROR = Pattern.compile("evaluation error at <input>:(\\d+): (.*)", Pattern.DOTALL);

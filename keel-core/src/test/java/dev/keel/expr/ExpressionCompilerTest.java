@@ -230,6 +230,7 @@ class ExpressionCompilerTest {
     assertThatThrownBy(() -> filter.evaluate(row(10L, "a", "1", 0L)))
         .isInstanceOf(ExpressionException.class)
         .hasMessageContaining("'id / qty > 1'")
+        .hasMessageContaining("at column 4")
         .hasMessageContaining("by zero");
   }
 
