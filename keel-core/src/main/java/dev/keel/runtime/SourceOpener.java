@@ -1,0 +1,13 @@
+package dev.keel.runtime;
+
+import dev.keel.record.RecordSource;
+import dev.keel.spec.Column;
+import dev.keel.spec.SourceSpec;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Opens the source of one partition (implemented by the connectors module). */
+@FunctionalInterface
+public interface SourceOpener {
+  RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir);
+}
