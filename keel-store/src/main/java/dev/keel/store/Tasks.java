@@ -130,6 +130,41 @@ public final class Tasks {
     });
   }
 
+  /**
+   * Renews the leases of every task this node runs, in one statement however many it holds.
+   * Returns the number renewed.
+   */
+  public int renew(String node, Duration lease) {
+    return db.inTransaction("renewing leases of " + node, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE keel.task SET lease_until = now() + ? * interval '1 millisecond' WHERE owner = ? AND state = 'running'")) {
+        ps.setLong(1, lease.toMillis());
+        ps.setString(2, node);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  /** One row per task of a run, for summaries. */
+  public List<TaskRow> ofRun(long runId) {
+    return db.withConnection("reading tasks of run " + runId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          SELECT id, partition, state, attempt, max_attempts, owner, rows_read, rows_filtered, rows_rejected, rows_published,
+                 error, (extract(epoch FROM (coalesce(finished_at, now()) - started_at)) * 1000)::bigint
+          FROM keel.task WHERE run_id = ? ORDER BY id""")) {
+        ps.setLong(1, runId);
+        List<TaskRow> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new TaskRow(rs.getLong(1), runId, rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5), rs.getString(6),
+                rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getString(11), rs.getLong(12)));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
   /** Tasks of a run that are not finished yet. */
   public int open(long runId) {
     return db.withConnection("counting open tasks", c -> {

@@ -1,0 +1,58 @@
+package dev.keel.cli;
+
+import dev.keel.store.Database;
+import dev.keel.store.EmbeddedPostgresServer;
+import dev.keel.store.MetadataStore;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --db URL}, else {@code KEEL_DB}, else the embedded PostgreSQL under {@code KEEL_HOME}
+ * (default {@code ./.keel}).
+ */
+public final class DbOptions {
+  @Option(names = "--db", paramLabel = "URL",
+      description = "JDBC URL of the metadata PostgreSQL (default: $KEEL_DB, else an embedded PostgreSQL under $KEEL_HOME, default ./.keel). Several hosts with targetServerType=primary follow a failover.")
+  String db;
+
+  /** An open metadata store and, when embedded, the server behind it; closing stops both. */
+  public record Opened(MetadataStore store, EmbeddedPostgresServer embedded) implements AutoCloseable {
+    @Override
+    public void close() {
+      store.close();
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  public String url() {
+    if (db != null) {
+      return db;
+    }
+    return System.getenv("KEEL_DB");
+  }
+
+  public static Path home() {
+    String home = System.getenv("KEEL_HOME");
+    return Path.of(home == null || home.isBlank() ? ".keel" : home).toAbsolutePath().normalize();
+  }
+
+  public Opened open(int poolSize) {
+    String url = url();
+    EmbeddedPostgresServer embedded = null;
+    if (url == null) {
+      embedded = EmbeddedPostgresServer.start(home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT);
+      url = embedded.jdbcUrl();
+    }
+    try {
+      Database database = new Database(url, null, null, poolSize, "keel-metadata");
+      return new Opened(MetadataStore.open(database), embedded);
+    } catch (RuntimeException e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+  }
+}

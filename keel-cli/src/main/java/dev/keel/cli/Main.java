@@ -1,0 +1,37 @@
+package dev.keel.cli;
+
+import dev.keel.KeelException;
+import dev.keel.spec.SpecException;
+import dev.keel.store.JdbcUrls;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code keel} command line. */
+@Command(name = "keel", mixinStandardHelpOptions = true, version = "keel 0.1.0",
+    description = "A high-availability ETL workflow engine: YAML pipelines into PostgreSQL, once or on a cluster.",
+    subcommands = {RunCommand.class, ValidateCommand.class, StatusCommand.class, SqlCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof SpecException spec) {
+        cmd.getErr().println(spec.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+      String message = e instanceof KeelException ? e.getMessage() : e.toString();
+      cmd.getErr().println("keel: " + JdbcUrls.redact(message));
+      return ExitCodes.FAILED;
+    });
+    cli.setParameterExceptionHandler((e, args2) -> {
+      e.getCommandLine().getErr().println("keel: " + e.getMessage());
+      e.getCommandLine().usage(e.getCommandLine().getErr());
+      return ExitCodes.BAD_INPUT;
+    });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,62 @@
+package dev.keel.cli;
+
+import dev.keel.cli.engine.LocalRun;
+import dev.keel.cli.engine.SinkFactory;
+import dev.keel.runtime.Sink;
+import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.SpecReader;
+import dev.keel.store.TaskRow;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", description = "Run a pipeline's partitions now, in this process. Exit 0 all succeeded, 1 any failed, 2 bad input.")
+final class RunCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "FILE.yaml")
+  Path file;
+
+  @Option(names = "--partition", paramLabel = "P", description = "Run only this partition (repeatable). Default: all.")
+  List<String> partitions = new ArrayList<>();
+
+  @Option(names = "--workers", paramLabel = "N", description = "Partitions run in parallel (default: number of CPUs).")
+  int workers = Runtime.getRuntime().availableProcessors();
+
+  @Mixin
+  DbOptions db;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec cmd;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PipelineSpec spec = new SpecReader().read(file);
+    PrintWriter out = cmd.commandLine().getOut();
+    PrintWriter err = cmd.commandLine().getErr();
+    List<String> chosen = partitions.isEmpty() ? spec.partitions().list() : partitions;
+    for (String p : chosen) {
+      if (!spec.partitions().contains(p)) {
+        List<String> all = spec.partitions().list();
+        err.printf("keel: partition '%s' is not one of %s's partitions (%s)%n", p, spec.name(),
+            all.size() > 10 ? all.get(0) + " … " + all.get(all.size() - 1) : String.join(", ", all));
+        return ExitCodes.BAD_INPUT;
+      }
+    }
+    int parallel = Math.max(1, Math.min(workers, chosen.size()));
+    try (DbOptions.Opened opened = db.open(parallel + 4); Sink sink = SinkFactory.create(spec, opened.store().db())) {
+      sink.prepare();
+      LocalRun run = new LocalRun(opened.store());
+      long runId = run.create(spec, chosen);
+      run.execute(runId, spec, sink, parallel);
+      List<TaskRow> rows = opened.store().tasks().ofRun(runId);
+      RunSummary.print(out, spec, runId, rows);
+      return rows.stream().allMatch(r -> r.state().equals("succeeded")) ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.keel.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.keel.store.Status;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", description = "Show nodes, recent runs and their tasks (owner, attempt, lease, checkpoint).")
+final class StatusCommand implements Callable<Integer> {
+  /** A node that has not heartbeated for this long is shown dead. */
+  static final long NODE_DEAD_AFTER_MS = 15_000;
+
+  @Mixin
+  DbOptions db;
+
+  @Option(names = "--json", description = "Print JSON.")
+  boolean json;
+
+  @Option(names = "--runs", paramLabel = "N", description = "How many recent runs (default 10).")
+  int runs = 10;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec cmd;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = cmd.commandLine().getOut();
+    try (DbOptions.Opened opened = db.open(2)) {
+      Status.Report report = new Status(opened.store().db()).read(runs, NODE_DEAD_AFTER_MS);
+      if (json) {
+        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        return ExitCodes.OK;
+      }
+      out.println("nodes:" + (report.nodes().isEmpty() ? " none" : ""));
+      for (Status.NodeInfo n : report.nodes()) {
+        out.printf("  %-30s %-7s heartbeat %.1fs ago, %d tasks%n", n.id(), n.state(), n.heartbeatAgeSeconds(), n.tasksHeld());
+      }
+      out.println("runs:" + (report.runs().isEmpty() ? " none" : ""));
+      for (Status.RunInfo r : report.runs()) {
+        out.printf("  run %d %s %s (%s, created %s)%n", r.id(), r.pipeline(), r.state(), r.trigger(), r.createdAt());
+        for (Status.TaskInfo t : r.tasks()) {
+          out.printf("    %-14s %-9s attempt %d/%d%s%s%s%s%n", t.partition(), t.state(), t.attempt(), t.maxAttempts(),
+              t.owner() == null ? "" : " owner " + t.owner(),
+              t.leaseRemainingSeconds() == null ? "" : String.format(" lease %.1fs left", t.leaseRemainingSeconds()),
+              t.rowsPublished() == null ? "" : " published " + t.rowsPublished() + " rejected " + t.rowsRejected(),
+              t.error() == null ? "" : " error: " + t.error());
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.keel.cli.engine;
+
+import dev.keel.runtime.Sink;
+import dev.keel.runtime.TaskControl;
+import dev.keel.spec.PipelineSpec;
+import dev.keel.store.ClaimedTask;
+import dev.keel.store.MetadataStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code keel run}: one run of a pipeline executed in this process, through the same task queue a
+ * cluster uses (claims, fences, leases renewed by heartbeat), so it is safe next to running nodes.
+ */
+public final class LocalRun {
+  private static final Logger log = LoggerFactory.getLogger(LocalRun.class);
+  public static final Duration LEASE = Duration.ofSeconds(30);
+  public static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
+  private final MetadataStore store;
+  private final String node;
+
+  public LocalRun(MetadataStore store) {
+    this.store = store;
+    this.node = "run-" + hostName() + "-" + ProcessHandle.current().pid();
+  }
+
+  /** Creates the run and its tasks; returns the run id. */
+  public long create(PipelineSpec spec, List<String> partitions) {
+    long version = store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
+    return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry().attempts())
+        .orElseThrow(() -> new IllegalStateException("a run with the same logical time exists"));
+  }
+
+  /** Executes every task of the run, retrying transient failures, until none is open. */
+  public void execute(long runId, PipelineSpec spec, Sink sink, int workers) throws InterruptedException {
+    TaskExecutor executor = new TaskExecutor(store, node);
+    ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
+    heartbeat.scheduleWithFixedDelay(() -> {
+      try {
+        store.tasks().renew(node, LEASE);
+      } catch (RuntimeException e) {
+        log.warn("renewing leases failed: {}", e.getMessage());
+      }
+    }, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> daemon(r, "keel-worker"));
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < workers; i++) {
+        futures.add(pool.submit(() -> work(runId, spec, sink, executor)));
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("a worker failed: " + e.getCause().getMessage(), e.getCause());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+      heartbeat.shutdownNow();
+    }
+  }
+
+  private Void work(long runId, PipelineSpec spec, Sink sink, TaskExecutor executor) throws InterruptedException {
+    while (!Thread.currentThread().isInterrupted()) {
+      List<ClaimedTask> claimed = store.tasks().claim(node, runId, 1, LEASE);
+      if (claimed.isEmpty()) {
+        if (store.tasks().open(runId) == 0) {
+          return null;
+        }
+        long due = store.tasks().millisUntilDue(runId);
+        Thread.sleep(Math.max(20, Math.min(due < 0 ? 200 : due, 1000)));
+        continue;
+      }
+      for (ClaimedTask task : claimed) {
+        executor.execute(task, spec, sink, TaskControl.NONE);
+      }
+    }
+    return null;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}
