@@ -1,0 +1,190 @@
+package dev.keel.connectors.source;
+
+import dev.keel.KeelException;
+import dev.keel.record.Coercion;
+import dev.keel.record.CoercionException;
+import dev.keel.record.RecordSource;
+import dev.keel.record.SourceRecord;
+import dev.keel.spec.Column;
+import dev.keel.spec.SourceSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.QuoteMode;
+
+/**
+ * RFC 4180 CSV, streamed one record at a time (commons-csv).
+ *
+ * <p>The rules: quoted fields may hold the delimiter, doubled quotes and CR, LF or CRLF; lines may
+ * end in any mix of CR, LF and CRLF; a byte-order mark is dropped; blank lines are skipped. An
+ * <b>unquoted empty field is NULL</b>; a <b>quoted empty field ("") is the empty string</b> for
+ * text columns and NULL for other types; a field equal to {@code nullString} (say {@code \N}) is
+ * NULL whether quoted or not; the text {@code NULL} is just text. A record whose field count is not
+ * the header's (or, without a header, the number of declared columns) is rejected, never padded or
+ * truncated. With a header, columns are matched by name (case-insensitively); undeclared extra
+ * columns are ignored. A record is at most {@code maxRecordBytes} characters; beyond that the file
+ * is unreadable from there on and the source throws.
+ */
+final class CsvSource implements RecordSource {
+  private final Path file;
+  private final String name;
+  private final List<Column> columns;
+  private final String nullString;
+  private final ZoneId zone;
+  private final char delimiter;
+  private final long cap;
+  private final CappedReader reader;
+  private final CSVParser parser;
+  private final Iterator<CSVRecord> records;
+  private int[] fieldOf;
+  private int expectedFields;
+
+  CsvSource(Path file, SourceSpec.Csv spec, List<Column> columns) {
+    this.file = file;
+    this.name = file.toString();
+    this.columns = List.copyOf(columns);
+    this.nullString = spec.nullString();
+    this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
+    this.delimiter = spec.delimiter() == 0 ? ',' : spec.delimiter();
+    this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    this.reader = new CappedReader(TextFiles.open(file, spec.encoding()), cap);
+    // ALL_NON_NULL with no null string is what makes commons-csv return null for ,, and "" for ,"",
+    CSVFormat format =
+        CSVFormat.RFC4180.builder()
+            .setDelimiter(delimiter)
+            .setQuote(spec.quote() == 0 ? '"' : spec.quote())
+            .setQuoteMode(QuoteMode.ALL_NON_NULL)
+            .setNullString(null)
+            .setIgnoreEmptyLines(false)
+            .get();
+    try {
+      this.parser = CSVParser.builder().setReader(reader).setFormat(format).get();
+    } catch (IOException e) {
+      throw new KeelException(name + ": cannot read: " + e.getMessage(), e);
+    }
+    this.records = parser.iterator();
+    if (spec.header()) {
+      readHeader();
+    } else {
+      fieldOf = new int[this.columns.size()];
+      for (int i = 0; i < fieldOf.length; i++) {
+        fieldOf[i] = i;
+      }
+      expectedFields = this.columns.size();
+    }
+  }
+
+  private void readHeader() {
+    CSVRecord header = nextRaw();
+    if (header == null) {
+      fieldOf = new int[0];
+      return; // an empty file: no records, whatever the columns
+    }
+    List<String> names = new ArrayList<>();
+    for (String n : header) {
+      names.add(n == null ? "" : n.strip());
+    }
+    if (!names.isEmpty() && names.get(0).startsWith("\uFEFF")) {
+      names.set(0, names.get(0).substring(1).strip());
+    }
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      String key = names.get(i).toLowerCase(Locale.ROOT);
+      Integer before = index.putIfAbsent(key, i);
+      if (before != null && !key.isEmpty()) {
+        throw new KeelException(name + " line 1: the header names column '"
+            + names.get(i) + "' twice (fields " + (before + 1) + " and " + (i + 1) + "); rename one of them");
+      }
+    }
+    fieldOf = new int[columns.size()];
+    for (int c = 0; c < columns.size(); c++) {
+      Integer field = index.get(columns.get(c).name().toLowerCase(Locale.ROOT));
+      if (field == null) {
+        throw new KeelException(name + ": the header has no column '" + columns.get(c).name()
+            + "' (it has: " + RawText.bound(String.join(", ", names)) + "); fix the header or the columns: section");
+      }
+      fieldOf[c] = field;
+    }
+    expectedFields = names.size();
+  }
+
+  @Override
+  public SourceRecord next() {
+    while (true) {
+      long line = parser.getCurrentLineNumber() + 1;
+      CSVRecord record = nextRaw();
+      if (record == null) {
+        return null;
+      }
+      if (record.size() == 1 && record.get(0) == null) {
+        continue; // a blank line
+      }
+      return convert(record, line);
+    }
+  }
+
+  private CSVRecord nextRaw() {
+    long line = parser.getCurrentLineNumber() + 1;
+    reader.startRecord();
+    try {
+      return records.hasNext() ? records.next() : null;
+    } catch (CappedReader.RecordTooLarge e) {
+      throw new KeelException(name + " line " + line + ": record exceeds the " + TextFiles.formatCap(cap)
+          + " cap (max_record_bytes); an unterminated quote can cause this");
+    } catch (UncheckedIOException e) {
+      throw new KeelException(name + " line " + line + ": " + e.getCause().getMessage()
+          + "; a field containing quotes must be quoted, with each inner quote doubled (\"\")", e);
+    } catch (IllegalStateException e) {
+      throw new KeelException(name + " line " + line + ": " + e.getMessage(), e);
+    }
+  }
+
+  private SourceRecord convert(CSVRecord record, long line) {
+    if (record.size() != expectedFields) {
+      return SourceRecord.rejected(line, raw(record),
+          "expected " + expectedFields + " fields, found " + record.size());
+    }
+    Object[] values = new Object[columns.size()];
+    for (int c = 0; c < values.length; c++) {
+      Column column = columns.get(c);
+      String field = record.get(fieldOf[c]);
+      if (field == null || field.equals(nullString)) {
+        values[c] = null;
+      } else if (field.isEmpty()) {
+        values[c] = column.type().isText() ? "" : null;
+      } else {
+        try {
+          values[c] = Coercion.fromText(field, column.type(), zone);
+        } catch (CoercionException e) {
+          return SourceRecord.rejected(line, raw(record), "column " + column.name() + ": " + e.getMessage());
+        }
+      }
+    }
+    return SourceRecord.row(line, values);
+  }
+
+  private String raw(CSVRecord record) {
+    return RawText.join(record.toList(), delimiter);
+  }
+
+  @Override
+  public String describe() {
+    return file.toString();
+  }
+
+  @Override
+  public void close() throws IOException {
+    parser.close();
+  }
+}

@@ -1,0 +1,268 @@
+package dev.keel.connectors.source;
+
+import dev.keel.KeelException;
+import dev.keel.record.Coercion;
+import dev.keel.record.CoercionException;
+import dev.keel.record.RecordSource;
+import dev.keel.record.SourceRecord;
+import dev.keel.spec.Column;
+import dev.keel.spec.ColumnType;
+import dev.keel.spec.Secret;
+import dev.keel.spec.SourceSpec;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Rows of a query on any JDBC database, streamed. {@code :partition} in the query is bound as a
+ * parameter. Result columns are matched to declared columns by label, case-insensitively; extra
+ * result columns are ignored.
+ *
+ * <p>Streaming: the statement is forward-only and read-only, autocommit is off and the fetch size
+ * is set. PgJDBC then reads through a server-side cursor, {@code fetchSize} rows at a time.
+ * MariaDB Connector/J (used for {@code jdbc:mariadb:} and {@code jdbc:mysql:} URLs) streams with a
+ * positive fetch size as well; no URL option is needed. (MySQL's own Connector/J would need
+ * {@code useCursorFetch=true} in the URL; keel ships MariaDB's driver.)
+ *
+ * <p>Values: typed JDBC values (numbers, booleans, dates, timestamps) are converted exactly, through
+ * {@link Coercion}'s rules where a range or scale must be checked; anything else is read as text and
+ * coerced. A timestamp without time zone read into a timestamptz column is interpreted in the
+ * source's {@code timezone}. A value that does not convert makes a rejected record.
+ *
+ * <p>Messages never hold the password or the URL's credentials; {@link #describe()} is the URL with
+ * them stripped.
+ */
+final class JdbcSource implements RecordSource {
+  private static final int DEFAULT_FETCH_SIZE = 1000;
+
+  private final String url;
+  private final String password;
+  private final String described;
+  private final List<Column> columns;
+  private final ZoneId zone;
+  private final Connection connection;
+  private final PreparedStatement statement;
+  private final ResultSet rows;
+  private final int[] indexOf;
+  private final int[] sqlTypeOf;
+  private final int resultColumns;
+  private long number;
+
+  JdbcSource(SourceSpec.Jdbc spec, List<Column> columns, String partition) {
+    this.url = spec.url().reveal();
+    this.password = reveal(spec.password());
+    this.described = JdbcUrls.describe(url);
+    this.columns = List.copyOf(columns);
+    this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
+    Properties props = new Properties();
+    String user = reveal(spec.user());
+    if (user != null) {
+      props.setProperty("user", user);
+    }
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    try {
+      connection = DriverManager.getConnection(url, props);
+    } catch (SQLException e) {
+      throw fail("cannot connect to " + described, e);
+    }
+    try {
+      connection.setAutoCommit(false);
+      PartitionQuery query = PartitionQuery.of(spec.query());
+      statement = connection.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+      statement.setFetchSize(spec.fetchSize() > 0 ? spec.fetchSize() : DEFAULT_FETCH_SIZE);
+      for (int p = 1; p <= query.parameters(); p++) {
+        statement.setString(p, partition);
+      }
+      rows = statement.executeQuery();
+      ResultSetMetaData meta = rows.getMetaData();
+      resultColumns = meta.getColumnCount();
+      indexOf = new int[this.columns.size()];
+      sqlTypeOf = new int[this.columns.size()];
+      List<String> labels = new ArrayList<>();
+      for (int i = 1; i <= resultColumns; i++) {
+        labels.add(meta.getColumnLabel(i));
+      }
+      for (int c = 0; c < indexOf.length; c++) {
+        indexOf[c] = find(labels, this.columns.get(c).name());
+        sqlTypeOf[c] = meta.getColumnType(indexOf[c]);
+      }
+    } catch (SQLException e) {
+      closeQuietly();
+      throw fail("query on " + described + " failed", e);
+    } catch (RuntimeException e) {
+      closeQuietly();
+      throw e;
+    }
+  }
+
+  private int find(List<String> labels, String name) {
+    int found = -1;
+    for (int i = 0; i < labels.size(); i++) {
+      if (labels.get(i).toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+        if (found >= 0) {
+          throw new KeelException("query on " + described + " returns column '" + name
+              + "' twice; give one of them another name with AS");
+        }
+        found = i + 1;
+      }
+    }
+    if (found < 0) {
+      throw new KeelException("query on " + described + " returns no column '" + name + "' (it returns: "
+          + String.join(", ", labels) + "); add it to the SELECT list or use AS " + name);
+    }
+    return found;
+  }
+
+  @Override
+  public SourceRecord next() {
+    try {
+      if (!rows.next()) {
+        return null;
+      }
+      number++;
+      Object[] values = new Object[columns.size()];
+      for (int c = 0; c < values.length; c++) {
+        Column column = columns.get(c);
+        try {
+          values[c] = value(column.type(), indexOf[c], sqlTypeOf[c]);
+        } catch (CoercionException e) {
+          return SourceRecord.rejected(number, raw(), "column " + column.name() + ": " + e.getMessage());
+        }
+      }
+      return SourceRecord.row(number, values);
+    } catch (SQLException e) {
+      throw fail("reading row " + (number + 1) + " from " + described + " failed", e);
+    }
+  }
+
+  private Object value(ColumnType type, int index, int sqlType) throws SQLException {
+    switch (type.kind()) {
+      case DATE:
+        if (sqlType == Types.DATE) {
+          return rows.getObject(index, LocalDate.class);
+        }
+        break;
+      case TIMESTAMP:
+        if (sqlType == Types.TIMESTAMP) {
+          return rows.getObject(index, LocalDateTime.class);
+        }
+        break;
+      case TIMESTAMPTZ:
+        if (sqlType == Types.TIMESTAMP_WITH_TIMEZONE || isPostgresTimestamptz(index)) {
+          OffsetDateTime t = rows.getObject(index, OffsetDateTime.class);
+          return t == null ? null : t.withOffsetSameInstant(ZoneOffset.UTC);
+        }
+        if (sqlType == Types.TIMESTAMP) {
+          LocalDateTime t = rows.getObject(index, LocalDateTime.class);
+          return t == null ? null : Coercion.fromText(t.toString(), type, zone);
+        }
+        break;
+      case BOOLEAN:
+        Object b = rows.getObject(index);
+        if (b instanceof Boolean) {
+          return b;
+        }
+        return b == null ? null : Coercion.fromText(text(b), type, zone);
+      case TEXT:
+      case VARCHAR:
+        return Coercion.fromText(rows.getString(index), type, zone);
+      default:
+        Object v = rows.getObject(index);
+        if (v == null) {
+          return null;
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+          return Coercion.fromText(text(v), type, zone);
+        }
+        return Coercion.fromText(rows.getString(index), type, zone);
+    }
+    return Coercion.fromText(rows.getString(index), type, zone);
+  }
+
+  private boolean isPostgresTimestamptz(int index) throws SQLException {
+    return "timestamptz".equalsIgnoreCase(rows.getMetaData().getColumnTypeName(index));
+  }
+
+  /** Exact text of a JDBC number: no exponent for decimals, Java's shortest form for floats. */
+  private static String text(Object v) {
+    if (v instanceof BigDecimal d) {
+      return d.toPlainString();
+    }
+    if (v instanceof BigInteger || v instanceof Long || v instanceof Integer || v instanceof Short
+        || v instanceof Byte) {
+      return v.toString();
+    }
+    if (v instanceof Boolean bool) {
+      return bool ? "true" : "false";
+    }
+    return String.valueOf(v);
+  }
+
+  private String raw() {
+    List<String> fields = new ArrayList<>(resultColumns);
+    for (int i = 1; i <= resultColumns; i++) {
+      try {
+        fields.add(rows.getString(i));
+      } catch (SQLException e) {
+        fields.add("?");
+      }
+    }
+    return RawText.join(fields, ',');
+  }
+
+  /**
+   * An exception safe to log: the driver's message with secrets redacted, the SQLState kept (so
+   * the runtime can tell transient from permanent), and no driver exception chained, since its
+   * message could carry the URL as given.
+   */
+  private KeelException fail(String what, SQLException e) {
+    String message = JdbcUrls.redact(e.getMessage(), url, password);
+    SQLException safe = new SQLException(message, e.getSQLState(), e.getErrorCode());
+    safe.setStackTrace(e.getStackTrace());
+    String state = e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]";
+    return new KeelException(what + ": " + message + state, safe);
+  }
+
+  private static String reveal(Secret secret) {
+    return secret == null ? null : secret.reveal();
+  }
+
+  @Override
+  public String describe() {
+    return described;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly();
+  }
+
+  private void closeQuietly() {
+    try {
+      if (connection != null) {
+        // read-only work: roll back rather than leave the cursor's transaction to the close
+        connection.rollback();
+        connection.close();
+      }
+    } catch (SQLException ignored) {
+      // nothing was written; a failure to close a reading connection loses nothing
+    }
+  }
+}

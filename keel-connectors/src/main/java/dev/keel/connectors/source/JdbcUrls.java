@@ -1,0 +1,47 @@
+package dev.keel.connectors.source;
+
+import java.util.regex.Pattern;
+
+/** JDBC URLs made safe to show: no user info, no user/password parameters. */
+final class JdbcUrls {
+  private static final Pattern USER_INFO = Pattern.compile("//[^/?#@]*@");
+  private static final String CREDENTIAL = "(?i)(password|user|username|pwd|passwd)=.*";
+  private static final Pattern SEMICOLON_CREDENTIALS =
+      Pattern.compile("(?i);(password|user|username|pwd|passwd)=[^;]*");
+
+  private JdbcUrls() {}
+
+  /** The URL with {@code user:password@} and {@code user=}/{@code password=} parameters removed. */
+  static String describe(String url) {
+    String safe = USER_INFO.matcher(url).replaceAll("//");
+    safe = SEMICOLON_CREDENTIALS.matcher(safe).replaceAll("");
+    int q = safe.indexOf('?');
+    if (q < 0) {
+      return safe;
+    }
+    StringBuilder kept = new StringBuilder();
+    for (String param : safe.substring(q + 1).split("&")) {
+      if (!param.isEmpty() && !param.matches(CREDENTIAL)) {
+        kept.append(kept.isEmpty() ? "?" : "&").append(param);
+      }
+    }
+    return safe.substring(0, q) + kept;
+  }
+
+  /**
+   * {@code text} with every secret replaced by {@code ***}: a driver's message may echo the URL it
+   * was given, and the URL may carry the password.
+   */
+  static String redact(String text, String url, String... secrets) {
+    if (text == null) {
+      return "";
+    }
+    String out = text.replace(url, describe(url));
+    for (String secret : secrets) {
+      if (secret != null && !secret.isEmpty()) {
+        out = out.replace(secret, "***");
+      }
+    }
+    return out;
+  }
+}

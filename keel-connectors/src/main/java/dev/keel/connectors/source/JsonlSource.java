@@ -1,0 +1,128 @@
+package dev.keel.connectors.source;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.keel.record.Coercion;
+import dev.keel.record.CoercionException;
+import dev.keel.record.RecordSource;
+import dev.keel.record.SourceRecord;
+import dev.keel.spec.Column;
+import dev.keel.spec.SourceSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * JSON Lines: one JSON object per line, keys are column names (exact case); a missing key or JSON
+ * null is NULL; unknown keys are ignored; blank lines are skipped. Strings and numbers go through
+ * {@link Coercion} (numbers are read as BigDecimal/BigInteger, so no digit is lost before the
+ * declared type decides); an empty string is the empty string for text columns and NULL for
+ * others, as in CSV. A line that is not one JSON object (not JSON, a trailing comma, an array, a
+ * duplicate key, trailing garbage), a nested object or array where a column is declared, or a line
+ * longer than {@code maxRecordBytes} is a rejected record; reading goes on with the next line.
+ */
+final class JsonlSource implements RecordSource {
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
+
+  private final Path file;
+  private final List<Column> columns;
+  private final ZoneId zone;
+  private final long cap;
+  private final BoundedLineReader lines;
+
+  JsonlSource(Path file, SourceSpec.Jsonl spec, List<Column> columns) {
+    this.file = file;
+    this.columns = List.copyOf(columns);
+    this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
+    this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    this.lines = new BoundedLineReader(TextFiles.open(file, spec.encoding()), cap);
+  }
+
+  @Override
+  public SourceRecord next() throws IOException {
+    BoundedLineReader.Line line;
+    do {
+      line = lines.next();
+      if (line == null) {
+        return null;
+      }
+    } while (!line.tooLong() && line.text().isBlank());
+    if (line.tooLong()) {
+      return SourceRecord.rejected(line.number(), RawText.bound(line.text()),
+          "line is longer than the " + TextFiles.formatCap(cap) + " cap (max_record_bytes); skipped");
+    }
+    return convert(line.number(), line.text());
+  }
+
+  private SourceRecord convert(long number, String text) {
+    String raw = RawText.bound(text);
+    JsonNode root;
+    try {
+      root = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      return SourceRecord.rejected(number, raw, "not valid JSON at column "
+          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    }
+    if (!root.isObject()) {
+      return SourceRecord.rejected(number, raw, "expected a JSON object, found " + kind(root));
+    }
+    Object[] values = new Object[columns.size()];
+    for (int c = 0; c < values.length; c++) {
+      Column column = columns.get(c);
+      JsonNode node = root.get(column.name());
+      if (node == null || node.isNull()) {
+        continue;
+      }
+      if (node.isContainerNode()) {
+        return SourceRecord.rejected(number, raw, "column " + column.name() + ": " + kind(node)
+            + " where " + column.type().sql() + " is declared");
+      }
+      String value = node.asText();
+      if (value.isEmpty() && node.isTextual()) {
+        values[c] = column.type().isText() ? "" : null;
+        continue;
+      }
+      try {
+        values[c] = Coercion.fromText(value, column.type(), zone);
+      } catch (CoercionException e) {
+        return SourceRecord.rejected(number, raw, "column " + column.name() + ": " + e.getMessage());
+      }
+    }
+    return SourceRecord.row(number, values);
+  }
+
+  private static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case OBJECT, POJO -> "a nested object";
+      case ARRAY -> "an array";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      default -> "null";
+    };
+  }
+
+  @Override
+  public String describe() {
+    return file.toString();
+  }
+
+  @Override
+  public void close() throws IOException {
+    lines.close();
+  }
+}

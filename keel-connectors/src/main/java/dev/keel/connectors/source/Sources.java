@@ -1,0 +1,57 @@
+package dev.keel.connectors.source;
+
+import dev.keel.KeelException;
+import dev.keel.record.RecordSource;
+import dev.keel.spec.Column;
+import dev.keel.spec.SourceSpec;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Opens the {@link RecordSource} a pipeline's {@code source:} describes, for one partition. */
+public final class Sources {
+  /** PostgreSQL's limit on the columns of a table. */
+  public static final int MAX_COLUMNS = 1600;
+
+  private static final String PLACEHOLDER = "${partition}";
+
+  private Sources() {}
+
+  /**
+   * @param partition the partition's name; replaces {@code ${partition}} in paths and binds {@code
+   *     :partition} in queries
+   * @param baseDir the folder of the pipeline file, against which relative paths resolve
+   */
+  public static RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir) {
+    if (columns.size() > MAX_COLUMNS) {
+      throw new KeelException(columns.size() + " columns are declared; PostgreSQL allows at most "
+          + MAX_COLUMNS + " in a table");
+    }
+    if (spec instanceof SourceSpec.Csv csv) {
+      return new CsvSource(resolve(csv.path(), partition, baseDir), csv, columns);
+    }
+    if (spec instanceof SourceSpec.Jsonl jsonl) {
+      return new JsonlSource(resolve(jsonl.path(), partition, baseDir), jsonl, columns);
+    }
+    if (spec instanceof SourceSpec.Jdbc jdbc) {
+      return new JdbcSource(jdbc, columns, partition);
+    }
+    throw new KeelException("unsupported source " + spec.getClass().getSimpleName());
+  }
+
+  static Path resolve(String path, String partition, Path baseDir) {
+    String p = path;
+    if (p.contains(PLACEHOLDER)) {
+      if (partition == null || partition.isEmpty() || partition.contains("/") || partition.contains("\\")
+          || partition.equals("..") || partition.equals(".")) {
+        throw new KeelException("partition '" + partition + "' cannot be used in the path " + path
+            + "; partition names in paths must not be empty or contain / \\ or be . or ..");
+      }
+      p = p.replace(PLACEHOLDER, partition);
+    }
+    Path resolved = Path.of(p);
+    if (!resolved.isAbsolute() && baseDir != null) {
+      resolved = baseDir.resolve(resolved);
+    }
+    return resolved.normalize();
+  }
+}

@@ -1,0 +1,73 @@
+package dev.keel.connectors.source;
+
+import dev.keel.KeelException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Opens a text file as a stream of characters. A {@code .gz} name means gzip. Bytes that are not
+ * valid in the charset become U+FFFD rather than failing the file, so only the records holding them
+ * are rejected (by {@link dev.keel.record.Coercion}, which refuses U+FFFD in text).
+ */
+final class TextFiles {
+  private static final int BUFFER = 64 * 1024;
+
+  private TextFiles() {}
+
+  static Reader open(Path file, Charset charset) {
+    Charset cs = charset == null ? StandardCharsets.UTF_8 : charset;
+    InputStream in = null;
+    try {
+      in = new BufferedInputStream(Files.newInputStream(file), BUFFER);
+      if (file.getFileName().toString().endsWith(".gz")) {
+        in = new GZIPInputStream(in, BUFFER);
+      }
+      CharsetDecoder decoder =
+          cs.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPLACE)
+              .onUnmappableCharacter(CodingErrorAction.REPLACE);
+      return new InputStreamReader(in, decoder);
+    } catch (NoSuchFileException e) {
+      throw new KeelException(file + ": file not found");
+    } catch (ZipException e) {
+      closeQuietly(in);
+      throw new KeelException(file + ": not a gzip file (" + e.getMessage() + "); remove the .gz suffix or compress it");
+    } catch (IOException e) {
+      closeQuietly(in);
+      throw new KeelException(file + ": cannot open: " + e.getMessage(), e);
+    }
+  }
+
+  /** A cap for messages: {@code 8 MiB}, {@code 4 KiB} or {@code 100 bytes}. */
+  static String formatCap(long cap) {
+    if (cap % (1024 * 1024) == 0) {
+      return cap / (1024 * 1024) + " MiB";
+    }
+    if (cap % 1024 == 0) {
+      return cap / 1024 + " KiB";
+    }
+    return cap + " bytes";
+  }
+
+  private static void closeQuietly(InputStream in) {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // already failing; the first error is the one worth reporting
+      }
+    }
+  }
+}
