@@ -46,7 +46,8 @@ public final class DbOptions {
       url = embedded.jdbcUrl();
     }
     try {
-      Database database = new Database(url, null, null, poolSize, "keel-metadata");
+      // Flyway holds one connection for its lock and uses another to migrate.
+      Database database = new Database(url, null, null, Math.max(poolSize, 3), "keel-metadata");
       return new Opened(MetadataStore.open(database), embedded);
     } catch (RuntimeException e) {
       if (embedded != null) {

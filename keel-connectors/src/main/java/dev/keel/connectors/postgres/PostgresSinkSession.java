@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.List;
 import java.util.function.LongPredicate;
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
 final class PostgresSinkSession implements SinkSession {
   private static final Logger log = LoggerFactory.getLogger(PostgresSinkSession.class);
   private static final int FLUSH_BYTES = 1 << 16;
-  private static final String DUPLICATE_IN_BATCH = "21000";
 
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
@@ -99,25 +97,13 @@ final class PostgresSinkSession implements SinkSession {
         return new PublishResult(previous, 0, true);
       }
       long duplicates = 0;
-      if (spec.mode() == SinkSpec.Mode.UPSERT) {
-        // Optimistic: a batch without repeated keys (the usual case) costs no extra pass.
-        Savepoint sp = conn.setSavepoint();
-        try {
-          write();
-        } catch (SQLException e) {
-          if (!DUPLICATE_IN_BATCH.equals(e.getSQLState())) {
-            throw e;
-          }
-          conn.rollback(sp);
-          duplicates = rejectDuplicates(rejects, stillWithinLimit);
-          write();
-        }
-      } else {
-        if (unique && !spec.key().isEmpty()) {
-          duplicates = rejectDuplicates(rejects, stillWithinLimit);
-        }
-        write();
+      // An upsert batch must not repeat a key (PostgreSQL refuses it, or, when an earlier copy
+      // leaves the row unchanged, silently applies the later one): always look, so the rule is
+      // the same whatever the target holds.
+      if ((unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty() && hasDuplicates()) {
+        duplicates = rejectDuplicates(rejects, stillWithinLimit);
       }
+      write();
       long published = staged - duplicates;
       recordLoad(published);
       conn.commit();
@@ -150,6 +136,14 @@ final class PostgresSinkSession implements SinkSession {
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? rs.getLong(1) : null;
       }
+    }
+  }
+
+  private boolean hasDuplicates() throws SQLException {
+    String key = TargetTable.quoted(spec.key());
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT 1 FROM keel_stage GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1")) {
+      return rs.next();
     }
   }
 
