@@ -102,6 +102,9 @@ final class JdbcSource implements RecordSource {
       for (int c = 0; c < indexOf.length; c++) {
         indexOf[c] = find(labels, this.columns.get(c).name());
         sqlTypeOf[c] = meta.getColumnType(indexOf[c]);
+        if ("timestamptz".equalsIgnoreCase(meta.getColumnTypeName(indexOf[c]))) {
+          sqlTypeOf[c] = Types.TIMESTAMP_WITH_TIMEZONE; // PgJDBC reports timestamptz as TIMESTAMP
+        }
       }
     } catch (SQLException e) {
       closeQuietly();
@@ -165,7 +168,7 @@ final class JdbcSource implements RecordSource {
         }
         break;
       case TIMESTAMPTZ:
-        if (sqlType == Types.TIMESTAMP_WITH_TIMEZONE || isPostgresTimestamptz(index)) {
+        if (sqlType == Types.TIMESTAMP_WITH_TIMEZONE) {
           OffsetDateTime t = rows.getObject(index, OffsetDateTime.class);
           return t == null ? null : t.withOffsetSameInstant(ZoneOffset.UTC);
         }
@@ -194,10 +197,6 @@ final class JdbcSource implements RecordSource {
         return Coercion.fromText(rows.getString(index), type, zone);
     }
     return Coercion.fromText(rows.getString(index), type, zone);
-  }
-
-  private boolean isPostgresTimestamptz(int index) throws SQLException {
-    return "timestamptz".equalsIgnoreCase(rows.getMetaData().getColumnTypeName(index));
   }
 
   /** Exact text of a JDBC number: no exponent for decimals, Java's shortest form for floats. */
