@@ -12,6 +12,7 @@ import dev.keel.runtime.TaskRef;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.DeadLetterStore;
+import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCounts;
 import java.time.Duration;
@@ -60,6 +61,11 @@ public final class TaskExecutor {
         log.info("{}: published {} rows (read {}, filtered {}, rejected {}) in {} ms{}", ref, r.published(), r.read(),
             r.filtered(), r.rejected(), r.took().toMillis(), r.alreadyPublished() ? " (already published by an earlier attempt)" : "");
         return new Outcome(task, "succeeded", r, null);
+      } catch (LeaseLostException lost) {
+        // Published (the fence allowed it) but the queue gave the task to a newer claim meanwhile;
+        // that claim re-publishes idempotently or finds the load id.
+        log.warn("{}: {}", ref, lost.getMessage());
+        return new Outcome(task, "lost", null, lost.getMessage());
       } catch (RuntimeException e) {
         deadLetters.flush();
         return failed(task, ref, spec, e, rejectedSoFar[0]);
@@ -76,7 +82,13 @@ public final class TaskExecutor {
     if (e instanceof FenceRefusedException) {
       log.warn("{}", message);
     }
-    String state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
+    String state;
+    try {
+      state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
+    } catch (LeaseLostException lost) {
+      log.warn("{}: {}", ref, lost.getMessage());
+      return new Outcome(task, "lost", null, lost.getMessage());
+    }
     store.runs().refresh(task.runId());
     if (state.equals("queued")) {
       log.warn("{}: attempt {} of {} failed ({}); retrying in {} ms", ref, task.attempt(), task.maxAttempts(), message, backoff.toMillis());
