@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,11 +32,17 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 public final class SpecReader {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
   private static final Set<String> TOP =
       Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry");
-  private static final int MAX_COLUMNS = 1600;
+  /** PostgreSQL allows 1,600 columns in a table; keel's staging table adds one (_keel_pos). */
+  static final int MAX_COLUMNS = 1599;
+  private static final Map<String, String> EXAMPLES = Map.of(
+      "name", "name: orders_daily",
+      "source", "source: { csv: { path: data/orders.csv } }",
+      "columns", "columns: { id: bigint, customer: text }",
+      "sink", "sink: { postgres: { table: orders, key: [id] } }");
 
   private final SecretResolver secrets;
 
@@ -75,6 +82,7 @@ public final class SpecReader {
     yaml.onlyKeys(top, "the pipeline", TOP);
     Builder b = new Builder(yaml, top, root);
     String name = b.name();
+    b.description();
     String schedule = b.schedule();
     Partitions partitions = b.partitions();
     List<Column> columns = b.columns();
@@ -134,7 +142,7 @@ public final class SpecReader {
     Node required(String key) {
       NodeTuple t = top.get(key);
       if (t == null) {
-        yaml.error(root, "missing required key '" + key + "'");
+        yaml.error(root, "missing required key '" + key + "'; add for example " + EXAMPLES.get(key));
         return null;
       }
       return t.getValueNode();
@@ -153,6 +161,13 @@ public final class SpecReader {
         yaml.error(n, "name '" + name + "' must match [a-z][a-z0-9_]*" + (why != null ? " (" + why + ")" : ""));
       }
       return name;
+    }
+
+    void description() {
+      Node n = optional("description");
+      if (n != null) {
+        yaml.string(n, "description");
+      }
     }
 
     String schedule() {
@@ -191,8 +206,8 @@ public final class SpecReader {
         List<Node> items = yaml.sequence(map.get("values").getValueNode(), "partitions.values");
         for (Node item : items == null ? List.<Node>of() : items) {
           String v = yaml.string(item, "a partition value");
-          if (v != null && !v.matches("[A-Za-z0-9_.-]{1,100}")) {
-            yaml.error(item, "partition value '" + v + "' may use only letters, digits, '_', '.', '-' (it is used in paths)");
+          if (v != null && (!v.matches("[A-Za-z0-9_.-]{1,100}") || v.equals(".") || v.equals(".."))) {
+            yaml.error(item, "partition value '" + v + "' may use only letters, digits, '_', '.', '-' (it is used in paths), and may not be '.' or '..'");
           } else if (v != null && values.contains(v)) {
             yaml.error(item, "partition value '" + v + "' is listed twice");
           } else if (v != null) {
@@ -253,7 +268,8 @@ public final class SpecReader {
         yaml.error(n, "columns must declare at least one column");
       }
       if (map.size() > MAX_COLUMNS) {
-        yaml.error(n, "more than " + MAX_COLUMNS + " columns (PostgreSQL's limit)");
+        yaml.error(n, map.size() + " columns is too many: at most " + MAX_COLUMNS + " (PostgreSQL allows 1600 per table"
+            + " and keel's staging table adds one); split the pipeline or the table");
       }
       List<Column> columns = new ArrayList<>();
       for (Map.Entry<String, NodeTuple> e : map.entrySet()) {
@@ -308,18 +324,19 @@ public final class SpecReader {
           Map<String, String> set = new LinkedHashMap<>();
           for (Map.Entry<String, NodeTuple> a : assignments == null ? Map.<String, NodeTuple>of().entrySet() : assignments.entrySet()) {
             Column target = columns.stream().filter(c -> c.name().equals(a.getKey())).findFirst().orElse(null);
-            if (target == null) {
+            if (target == null && !columns.isEmpty()) {
               yaml.error(a.getValue().getKeyNode(), unknownColumn("set", a.getKey(), columns));
               continue;
             }
             Node expr = a.getValue().getValueNode();
             String source = yaml.string(expr, "set." + a.getKey());
-            if (source != null && compiler != null) {
+            if (source != null && compiler != null && target != null) {
               check(expr, () -> compiler.compileValue(source, target.type()));
               set.put(a.getKey(), source);
             }
           }
-          out.add(new TransformSpec.Set(Map.copyOf(set)));
+          // In order: later assignments see earlier ones, so the order written is the order applied.
+          out.add(new TransformSpec.Set(Collections.unmodifiableMap(set)));
         }
       }
       return List.copyOf(out);
@@ -340,7 +357,7 @@ public final class SpecReader {
         List<Node> items = yaml.sequence(map.get("not_null").getValueNode(), "validate.not_null");
         for (Node item : items == null ? List.<Node>of() : items) {
           String c = yaml.string(item, "a column name");
-          if (c != null && columns.stream().noneMatch(col -> col.name().equals(c))) {
+          if (c != null && isUnknown(c, columns)) {
             yaml.error(item, unknownColumn("validate.not_null", c, columns));
           } else if (c != null) {
             notNull.add(c);
@@ -410,6 +427,14 @@ public final class SpecReader {
         yaml.error(expr, e.column(), e.getMessage());
       }
     }
+  }
+
+  /**
+   * Whether {@code name} is not a declared column. With no columns (missing or all refused, already
+   * reported) nothing is called unknown, so one mistake does not cascade into many.
+   */
+  static boolean isUnknown(String name, List<Column> columns) {
+    return !columns.isEmpty() && columns.stream().noneMatch(c -> c.name().equals(name));
   }
 
   static String unknownColumn(String where, String name, List<Column> columns) {
