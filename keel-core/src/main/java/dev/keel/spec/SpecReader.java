@@ -6,6 +6,8 @@ import com.cronutils.parser.CronParser;
 import dev.keel.expr.ExpressionCompiler;
 import dev.keel.expr.ExpressionException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +63,10 @@ public final class SpecReader {
       if (bytes.length > YamlTree.MAX_CODE_POINTS) {
         throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1, "the file is larger than 1 MiB; is it really a pipeline?")));
       }
-      text = new String(bytes, StandardCharsets.UTF_8);
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1,
+          "the file is not valid UTF-8 (perhaps windows-1252 or ISO-8859-1); save it as UTF-8")));
     } catch (IOException e) {
       throw new SpecException(List.of(new SpecProblem(file.toString(), 0, 0,
           "cannot read the pipeline file (" + e.getClass().getSimpleName() + "); check the path")));

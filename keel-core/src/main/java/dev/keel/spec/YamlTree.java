@@ -16,6 +16,7 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
@@ -76,6 +77,13 @@ final class YamlTree {
       String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
       problems.add(new SpecProblem(file, mark == null ? 1 : mark.getLine() + 1, mark == null ? 1 : mark.getColumn() + 1,
           "YAML syntax error: " + what));
+      return null;
+    } catch (ReaderException e) {
+      int at = text.offsetByCodePoints(0, Math.min(e.getPosition(), text.codePointCount(0, text.length())));
+      int line = 1 + (int) text.substring(0, at).chars().filter(c -> c == '\n').count();
+      int column = 1 + text.codePointCount(text.lastIndexOf('\n', at - 1) + 1, at);
+      problems.add(new SpecProblem(file, line, column, String.format(
+          "the file contains character U+%04X, which YAML does not allow; remove it", e.getCodePoint())));
       return null;
     } catch (YAMLException e) {
       problems.add(new SpecProblem(file, 1, 1, refusal(e.getMessage())));

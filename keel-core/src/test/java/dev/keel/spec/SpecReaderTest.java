@@ -689,4 +689,33 @@ class SpecReaderTest {
           .satisfies(p -> assertThat(p.message()).contains("cannot read the pipeline file"));
     }
   }
+
+  @Test
+  void a_nul_byte_is_reported_at_its_line_and_column() {
+    SpecProblem p = onlyProblem("name: orders\nsource: a\u0000b\n");
+
+    assertProblem(p, 2, 10, "character U+0000", "remove it");
+  }
+
+  @Test
+  void a_file_that_is_not_utf8_is_refused_on_read(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("latin1.yaml");
+    Files.write(file, (MINIMAL + "description: caf\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+    try {
+      reader.read(file);
+      fail("expected a SpecException");
+    } catch (SpecException e) {
+      assertThat(e.problems()).singleElement()
+          .satisfies(p -> assertThat(p.message()).contains("not valid UTF-8", "save it as UTF-8"));
+    }
+  }
+
+  @Test
+  void a_utf8_byte_order_mark_is_ignored(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bom.yaml");
+    Files.writeString(file, "\ufeff" + MINIMAL);
+
+    assertThat(reader.read(file).name()).isEqualTo("orders");
+  }
 }
