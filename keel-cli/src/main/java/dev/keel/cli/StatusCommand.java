@@ -40,6 +40,12 @@ final class StatusCommand implements Callable<Integer> {
       for (Status.NodeInfo n : report.nodes()) {
         out.printf("  %-30s %-7s heartbeat %.1fs ago, %d tasks%n", n.id(), n.state(), n.heartbeatAgeSeconds(), n.tasksHeld());
       }
+      if (!report.problems().isEmpty()) {
+        out.println("pipeline problems (the previous valid version keeps running):");
+        for (var p : report.problems()) {
+          out.printf("  %s (seen by %s at %s): %s%n", p.sourceFile(), p.node(), p.seenAt(), p.problem().replace("\n", "\n    "));
+        }
+      }
       out.println("runs:" + (report.runs().isEmpty() ? " none" : ""));
       for (Status.RunInfo r : report.runs()) {
         out.printf("  run %d %s %s (%s, created %s)%n", r.id(), r.pipeline(), r.state(), r.trigger(), r.createdAt());

@@ -28,6 +28,11 @@ public final class MetadataStore implements AutoCloseable {
     return new MetadataStore(db);
   }
 
+  /** A store on a database already migrated (a second, smaller pool of the same database). */
+  public static MetadataStore attach(Database db) {
+    return new MetadataStore(db);
+  }
+
   public Database db() {
     return db;
   }
@@ -42,6 +47,14 @@ public final class MetadataStore implements AutoCloseable {
 
   public Tasks tasks() {
     return new Tasks(db);
+  }
+
+  public Nodes nodes() {
+    return new Nodes(db);
+  }
+
+  public PipelineProblems problems() {
+    return new PipelineProblems(db);
   }
 
   public DeadLetterStore deadLetters() {

@@ -3,6 +3,7 @@ package dev.keel.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,7 @@ public final class Runs {
       INSERT INTO keel.run (pipeline, version_id, trigger, logical_time) VALUES (?, ?, ?, ?)
       ON CONFLICT (pipeline, trigger, logical_time) DO NOTHING RETURNING id""";
   private static final String INSERT_TASK = """
-      INSERT INTO keel.task (run_id, pipeline, partition, max_attempts) VALUES (?, ?, ?, ?)
+      INSERT INTO keel.task (run_id, pipeline, partition, max_attempts, backoff_ms, max_backoff_ms) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, partition) DO NOTHING""";
   /** Derives the run's state from its tasks; called after every task transition. */
   private static final String REFRESH = """
@@ -39,6 +40,12 @@ public final class Runs {
    */
   public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
       List<String> partitions, int maxAttempts) {
+    return create(pipeline, versionId, trigger, logicalTime, partitions, maxAttempts, Duration.ofSeconds(1), Duration.ofMinutes(1));
+  }
+
+  /** As above, with the pipeline's retry backoff, which the reaper applies to an expired lease. */
+  public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
+      List<String> partitions, int maxAttempts, Duration backoff, Duration maxBackoff) {
     return db.inTransaction("creating a run of " + pipeline, c -> {
       long runId;
       try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
@@ -59,6 +66,8 @@ public final class Runs {
           ps.setString(2, pipeline);
           ps.setString(3, p);
           ps.setInt(4, maxAttempts);
+          ps.setLong(5, backoff.toMillis());
+          ps.setLong(6, maxBackoff.toMillis());
           ps.addBatch();
         }
         ps.executeBatch();
@@ -73,6 +82,22 @@ public final class Runs {
         ps.setLong(1, runId);
         ps.setLong(2, runId);
         return ps.executeUpdate();
+      }
+    });
+  }
+
+  /** The newest logical time of a run with this trigger, if any (where the scheduler resumes). */
+  public Optional<Instant> latest(String pipeline, String trigger) {
+    return db.withConnection("reading the latest run of " + pipeline, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT max(logical_time) FROM keel.run WHERE pipeline = ? AND trigger = ?")) {
+        ps.setString(1, pipeline);
+        ps.setString(2, trigger);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          Timestamp t = rs.getTimestamp(1);
+          return Optional.ofNullable(t).map(Timestamp::toInstant);
+        }
       }
     });
   }

@@ -17,7 +17,7 @@ public final class Status {
   public record TaskInfo(long id, String partition, String state, int attempt, int maxAttempts, String owner,
       Double leaseRemainingSeconds, Long rowsPublished, Long rowsRejected, String checkpoint, String error) {}
 
-  public record Report(List<NodeInfo> nodes, List<RunInfo> runs) {}
+  public record Report(List<NodeInfo> nodes, List<RunInfo> runs, List<PipelineProblems.Problem> problems) {}
 
   private static final String NODES = """
       SELECT n.id, n.host, n.pid, n.state, n.heartbeat_at > now() - ? * interval '1 millisecond',
@@ -39,7 +39,8 @@ public final class Status {
   }
 
   public Report read(int runs, long nodeDeadAfterMillis) {
-    return db.withConnection("reading status", c -> new Report(nodes(c, nodeDeadAfterMillis), runs(c, runs)));
+    return db.withConnection("reading status", c -> new Report(nodes(c, nodeDeadAfterMillis), runs(c, runs),
+        new PipelineProblems(db).list()));
   }
 
   private static List<NodeInfo> nodes(Connection c, long deadAfter) throws SQLException {

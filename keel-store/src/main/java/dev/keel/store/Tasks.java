@@ -40,7 +40,37 @@ public final class Tasks {
       WHERE id = ? AND fence = ? AND state = 'running'
       RETURNING state""";
   private static final String END_ATTEMPT = """
-      UPDATE keel.task_attempt SET finished_at = now(), outcome = ?, error = ? WHERE task_id = ? AND attempt = ?""";
+      UPDATE keel.task_attempt SET finished_at = now(), outcome = ?, error = ? WHERE task_id = ? AND fence = ?""";
+  /** Drain: the task goes back to the queue as if this claim never happened (its attempt is given back). */
+  private static final String RELEASE = """
+      UPDATE keel.task SET state = 'queued', attempt = attempt - 1, owner = NULL, lease_until = NULL, due_at = now()
+      WHERE id = ? AND fence = ? AND state = 'running'""";
+  /**
+   * Expired leases back to the queue after the task's backoff (full jitter, by the database's
+   * random()), or failed when the attempt that expired was the last. The attempt was counted at
+   * claim. Rows another transaction holds are skipped, so any number of nodes may reap at once.
+   */
+  private static final String REAP = """
+      WITH expired AS (
+        SELECT id, owner FROM keel.task WHERE state = 'running' AND lease_until < now()
+        ORDER BY lease_until FOR UPDATE SKIP LOCKED LIMIT ?),
+      reaped AS (
+        UPDATE keel.task t SET
+          state = CASE WHEN t.attempt < t.max_attempts THEN 'queued' ELSE 'failed' END,
+          due_at = now() + random() * least(t.max_backoff_ms, t.backoff_ms * power(2, greatest(t.attempt - 1, 0)))
+                   * interval '1 millisecond',
+          finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
+          owner = NULL, lease_until = NULL,
+          error = 'the lease of node ' || e.owner || ' expired during attempt ' || t.attempt
+        FROM expired e WHERE t.id = e.id
+        RETURNING t.id, t.run_id, t.pipeline, t.partition, t.state, t.attempt, t.fence, e.owner),
+      ended AS (
+        UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'lease expired'
+        FROM reaped r WHERE a.task_id = r.id AND a.fence = r.fence)
+      SELECT id, run_id, pipeline, partition, state, attempt, owner FROM reaped""";
+
+  /** A task whose lease expired, as the reaper left it ({@code queued} or {@code failed}). */
+  public record Reaped(long id, long runId, String pipeline, String partition, String state, int attempt, String previousOwner) {}
 
   private final Database db;
 
@@ -145,6 +175,41 @@ public final class Tasks {
     });
   }
 
+  /**
+   * Gives a claimed task back without spending an attempt (a draining node that could not finish
+   * it). False when the task was already taken over.
+   */
+  public boolean release(ClaimedTask task) {
+    return db.inTransaction("releasing task " + task.id(), c -> {
+      try (PreparedStatement ps = c.prepareStatement(RELEASE)) {
+        ps.setLong(1, task.id());
+        ps.setLong(2, task.fence());
+        if (ps.executeUpdate() == 0) {
+          return false;
+        }
+      }
+      endAttempt(c, task, "released", null);
+      return true;
+    });
+  }
+
+  /** Returns up to {@code limit} tasks with expired leases to the queue (or fails them); see REAP. */
+  public List<Reaped> reap(int limit) {
+    return db.inTransaction("reaping expired leases", c -> {
+      List<Reaped> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(REAP)) {
+        ps.setInt(1, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Reaped(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6),
+                rs.getString(7)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
   /** One row per task of a run, for summaries. */
   public List<TaskRow> ofRun(long runId) {
     return db.withConnection("reading tasks of run " + runId, c -> {
@@ -200,7 +265,7 @@ public final class Tasks {
       ps.setString(1, outcome);
       ps.setString(2, error);
       ps.setLong(3, task.id());
-      ps.setInt(4, task.attempt());
+      ps.setLong(4, task.fence());
       ps.executeUpdate();
     }
   }

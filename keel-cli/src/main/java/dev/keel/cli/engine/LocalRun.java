@@ -37,7 +37,8 @@ public final class LocalRun {
   /** Creates the run and its tasks; returns the run id. */
   public long create(PipelineSpec spec, List<String> partitions) {
     long version = store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
-    return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry().attempts())
+    return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry().attempts(),
+            spec.retry().backoff(), spec.retry().maxBackoff())
         .orElseThrow(() -> new IllegalStateException("a run with the same logical time exists"));
   }
 

@@ -9,6 +9,7 @@ import dev.keel.runtime.PartitionRunner;
 import dev.keel.runtime.Sink;
 import dev.keel.runtime.TaskControl;
 import dev.keel.runtime.TaskRef;
+import dev.keel.runtime.TaskStoppedException;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.DeadLetterStore;
@@ -61,14 +62,22 @@ public final class TaskExecutor {
         log.info("{}: published {} rows (read {}, filtered {}, rejected {}) in {} ms{}", ref, r.published(), r.read(),
             r.filtered(), r.rejected(), r.took().toMillis(), r.alreadyPublished() ? " (already published by an earlier attempt)" : "");
         return new Outcome(task, "succeeded", r, null);
-      } catch (LeaseLostException lost) {
-        // Published (the fence allowed it) but the queue gave the task to a newer claim meanwhile;
-        // that claim re-publishes idempotently or finds the load id.
-        log.warn("{}: {}", ref, lost.getMessage());
-        return new Outcome(task, "lost", null, lost.getMessage());
+      } catch (TaskStoppedException e) {
+        // Stopped by its owner (lease lost, drain): not a failure of the task; the caller decides
+        // whether to release it (drain) or leave it to the reaper and the next claim (lease lost).
+        log.warn("{}", e.getMessage());
+        return new Outcome(task, "stopped", null, e.getMessage());
+      } catch (LeaseLostException e) {
+        log.warn("{}: {}", ref, e.getMessage());
+        return new Outcome(task, "lost", null, e.getMessage());
       } catch (RuntimeException e) {
         deadLetters.flush();
-        return failed(task, ref, spec, e, rejectedSoFar[0]);
+        try {
+          return failed(task, ref, spec, e, rejectedSoFar[0]);
+        } catch (LeaseLostException lost) {
+          log.warn("{}: {}", ref, lost.getMessage());
+          return new Outcome(task, "lost", null, lost.getMessage());
+        }
       }
     } finally {
       MDC.clear();

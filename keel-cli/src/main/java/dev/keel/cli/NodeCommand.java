@@ -1,0 +1,132 @@
+package dev.keel.cli;
+
+import dev.keel.cli.node.ClusterNode;
+import dev.keel.cli.node.NodeConfig;
+import dev.keel.store.Database;
+import dev.keel.store.MetadataStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "node", description = "Join the cluster: schedule, claim and execute tasks until SIGTERM, then drain and exit 0.")
+final class NodeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
+  /** While the database is not reachable at start, try again this often. */
+  static final Duration CONNECT_RETRY = Duration.ofSeconds(2);
+
+  @Mixin
+  DbOptions db;
+
+  @Option(names = "--pipelines", paramLabel = "DIR", description = "Folder of pipeline files (*.yaml), rescanned for changes.")
+  Path pipelines;
+
+  @Option(names = "--node-id", paramLabel = "ID", description = "This node's id (default: host-pid).")
+  String nodeId;
+
+  @Option(names = "--http-port", paramLabel = "N", description = "Serve /health/live and /health/ready on this port.")
+  Integer httpPort;
+
+  @Option(names = "--workers", paramLabel = "N", description = "Tasks executed at once (default ${DEFAULT-VALUE}).")
+  int workers = NodeConfig.DEFAULT_WORKERS;
+
+  @Option(names = "--claim-batch", paramLabel = "N", description = "Most tasks taken in one claim (default: --workers).")
+  int claimBatch = 0;
+
+  @Option(names = "--lease", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "How long a claim holds without renewal; a dead node's tasks move after about this long (default 10s).")
+  Duration lease = NodeConfig.DEFAULT_LEASE;
+
+  @Option(names = "--heartbeat", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Heartbeat and lease renewal interval, at most a third of the lease (default 2s).")
+  Duration heartbeat = NodeConfig.DEFAULT_HEARTBEAT;
+
+  @Option(names = "--poll", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "How often an idle node looks for due tasks (default 500ms).")
+  Duration poll = NodeConfig.DEFAULT_POLL;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "On SIGTERM, how long tasks in hand may take to finish before they are released (default 30s).")
+  Duration drainTimeout = NodeConfig.DEFAULT_DRAIN_TIMEOUT;
+
+  @Option(names = "--catch-up", paramLabel = "N",
+      description = "After the cluster was down, run at most the newest N missed ticks per pipeline (default ${DEFAULT-VALUE}).")
+  int catchUp = NodeConfig.DEFAULT_CATCH_UP;
+
+  /** Fault injection for tests: keep working after losing a lease, so only the sink's fence stops the zombie. */
+  @Option(names = "--fault-ignore-lease-loss", hidden = true)
+  boolean ignoreLeaseLoss;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec cmd;
+
+  @Override
+  public Integer call() throws Exception {
+    if (pipelines != null && !Files.isDirectory(pipelines)) {
+      cmd.commandLine().getErr().println("keel node: --pipelines " + pipelines + " is not a folder");
+      return ExitCodes.BAD_INPUT;
+    }
+    String id = nodeId != null ? nodeId : ClusterNodeIds.defaultId();
+    NodeConfig config = NodeConfig.builder(id).pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
+        .workers(workers).claimBatch(claimBatch).lease(lease).heartbeat(heartbeat).poll(poll).drainTimeout(drainTimeout)
+        .catchUp(catchUp).httpPort(httpPort).ignoreLeaseLoss(ignoreLeaseLoss).build();
+    DbOptions.Opened opened = openWithRetry(config.workers() * 2 + 4);
+    String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
+    Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");
+    ClusterNode node = new ClusterNode(opened.store(), MetadataStore.attach(coordinationDb), config);
+    node.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        node.drain();
+        coordinationDb.close();
+        opened.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        log.error("drain failed: {}", e.toString(), e);
+      }
+      // A drained node exits 0 (the JVM would report 143 for SIGTERM otherwise).
+      Runtime.getRuntime().halt(ExitCodes.OK);
+    }, "keel-drain"));
+    Thread.currentThread().join();
+    return ExitCodes.OK;
+  }
+
+  private DbOptions.Opened openWithRetry(int pool) throws InterruptedException {
+    int tries = 0;
+    while (true) {
+      try {
+        return db.open(pool);
+      } catch (RuntimeException e) {
+        if (db.url() == null) {
+          throw e;
+        }
+        if (tries++ == 0) {
+          log.warn("metadata database not reachable yet ({}); retrying every {} s", e.getMessage(), CONNECT_RETRY.toSeconds());
+        }
+        Thread.sleep(CONNECT_RETRY.toMillis());
+      }
+    }
+  }
+
+  /** Default node ids. */
+  static final class ClusterNodeIds {
+    private ClusterNodeIds() {}
+
+    static String defaultId() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        host = "localhost";
+      }
+      return host + "-" + ProcessHandle.current().pid();
+    }
+  }
+}

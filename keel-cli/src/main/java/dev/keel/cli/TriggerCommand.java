@@ -1,0 +1,51 @@
+package dev.keel.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "trigger", description = "Enqueue a run now for the cluster's nodes (all partitions, or those named); print its id.")
+final class TriggerCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--partition", paramLabel = "P", description = "Only this partition (repeatable). Default: all.")
+  List<String> partitions = new ArrayList<>();
+
+  @Option(names = "--pipelines", paramLabel = "DIR|FILE", description = "Read the pipeline from here (default: its current stored version).")
+  Path pipelines;
+
+  @Mixin
+  DbOptions db;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec cmd;
+
+  @Override
+  public Integer call() throws Exception {
+    try (DbOptions.Opened opened = db.open(2)) {
+      Optional<Enqueue.Version> v = Enqueue.find(opened.store(), name, pipelines);
+      if (v.isEmpty()) {
+        cmd.commandLine().getErr().println(Enqueue.unknown(name, pipelines));
+        return ExitCodes.BAD_INPUT;
+      }
+      var spec = v.get().spec();
+      for (String p : partitions) {
+        if (!spec.partitions().contains(p)) {
+          cmd.commandLine().getErr().printf("keel: partition '%s' is not one of %s's partitions%n", p, name);
+          return ExitCodes.BAD_INPUT;
+        }
+      }
+      long run = Enqueue.create(opened.store(), v.get(), "trigger", partitions.isEmpty() ? spec.partitions().list() : partitions);
+      cmd.commandLine().getOut().println(run);
+      return ExitCodes.OK;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.keel.store;
+
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+
+/** The {@code node} table: registration, the heartbeat that also renews task leases, deregistration. */
+public final class Nodes {
+  private static final String REGISTER = """
+      INSERT INTO keel.node (id, host, pid, http_port, state) VALUES (?, ?, ?, ?, 'alive')
+      ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, http_port = excluded.http_port,
+        started_at = now(), heartbeat_at = now(), state = 'alive', tasks_held = 0""";
+  /**
+   * One statement per node per interval, however many tasks it holds: the node row and every lease
+   * it still holds. A lease is renewed only while it is unexpired and carries the claim's fence, so
+   * a node resumed after a pause (or whose task was reaped and reclaimed) learns it lost the task:
+   * that fence is missing from the result. The node row is upserted so a node deleted by hand, or
+   * registered while the database was away, comes back.
+   */
+  private static final String HEARTBEAT = """
+      WITH n AS (
+        INSERT INTO keel.node (id, state, tasks_held) VALUES (?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), state = excluded.state, tasks_held = excluded.tasks_held)
+      UPDATE keel.task SET lease_until = now() + ? * interval '1 millisecond'
+      WHERE owner = ? AND state = 'running' AND fence = ANY (?) AND lease_until > now()
+      RETURNING fence""";
+
+  private final Database db;
+
+  Nodes(Database db) {
+    this.db = db;
+  }
+
+  public void register(String id, String host, long pid, Integer httpPort) {
+    db.inTransaction("registering node " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(REGISTER)) {
+        ps.setString(1, id);
+        ps.setString(2, host);
+        ps.setLong(3, pid);
+        ps.setObject(4, httpPort);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  /** Heartbeats and renews the leases of the claims {@code fences}; returns the fences still held. */
+  public Set<Long> heartbeat(String id, String state, Collection<Long> fences, Duration lease) {
+    return db.inTransaction("heartbeat of node " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
+        Array array = c.createArrayOf("bigint", fences.toArray());
+        ps.setString(1, id);
+        ps.setString(2, state);
+        ps.setInt(3, fences.size());
+        ps.setLong(4, lease.toMillis());
+        ps.setString(5, id);
+        ps.setArray(6, array);
+        Set<Long> held = new HashSet<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            held.add(rs.getLong(1));
+          }
+        }
+        return held;
+      }
+    });
+  }
+
+  public void markStopped(String id) {
+    db.inTransaction("deregistering node " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE keel.node SET state = 'stopped', heartbeat_at = now(), tasks_held = 0 WHERE id = ?")) {
+        ps.setString(1, id);
+        return ps.executeUpdate();
+      }
+    });
+  }
+}
