@@ -30,6 +30,15 @@ import org.slf4j.LoggerFactory;
 final class PostgresSinkSession implements SinkSession {
   private static final Logger log = LoggerFactory.getLogger(PostgresSinkSession.class);
   private static final int FLUSH_BYTES = 1 << 16;
+  /**
+   * The socket read timeout while publishing. The pool's 60 s (JdbcUrls) notices a dead database
+   * quickly, but the duplicate-key check and the merge are single statements that legitimately
+   * send nothing back for minutes on a big partition (5M rows: over 60 s on 2 busy cores, which
+   * failed every attempt with "Read timed out"). Leases are renewed on other connections meanwhile,
+   * and the fence in this transaction still refuses a stale publish. Hikari restores the pool's
+   * timeout when the connection goes back.
+   */
+  static final java.time.Duration PUBLISH_SOCKET_TIMEOUT = java.time.Duration.ofHours(1);
 
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
@@ -87,6 +96,7 @@ final class PostgresSinkSession implements SinkSession {
   public PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit) {
     try {
       long t0 = System.nanoTime();
+      conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
       flush();
       copy.endCopy();
       copy = null;
