@@ -3,6 +3,7 @@ package dev.keel.connectors.postgres;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -50,10 +51,50 @@ final class CopyText {
     } else if (v instanceof Boolean b) {
       put((byte) (b ? 't' : 'f'));
     } else if (v instanceof OffsetDateTime t) {
-      ascii(TZ.format(t));
+      timestamptz(t);
     } else {
       text(v.toString());
     }
+  }
+
+  /** ISO_OFFSET_DATE_TIME's text, written by hand for UTC years 0..9999 (what coercion yields); else the formatter. */
+  private void timestamptz(OffsetDateTime t) {
+    int year = t.getYear();
+    if (!ZoneOffset.UTC.equals(t.getOffset()) || year < 0 || year > 9999) {
+      ascii(TZ.format(t));
+      return;
+    }
+    ensure(35);
+    digits(year, 4);
+    buf[len++] = '-';
+    digits(t.getMonthValue(), 2);
+    buf[len++] = '-';
+    digits(t.getDayOfMonth(), 2);
+    buf[len++] = 'T';
+    digits(t.getHour(), 2);
+    buf[len++] = ':';
+    digits(t.getMinute(), 2);
+    buf[len++] = ':';
+    digits(t.getSecond(), 2);
+    int nano = t.getNano();
+    if (nano != 0) {
+      int width = 9;
+      while (nano % 10 == 0) {
+        nano /= 10;
+        width--;
+      }
+      buf[len++] = '.';
+      digits(nano, width);
+    }
+    buf[len++] = 'Z';
+  }
+
+  private void digits(int value, int width) {
+    for (int i = len + width - 1; i >= len; i--) {
+      buf[i] = (byte) ('0' + value % 10);
+      value /= 10;
+    }
+    len += width;
   }
 
   private void text(String s) {

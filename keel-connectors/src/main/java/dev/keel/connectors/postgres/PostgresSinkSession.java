@@ -30,6 +30,15 @@ import org.slf4j.LoggerFactory;
 final class PostgresSinkSession implements SinkSession {
   private static final Logger log = LoggerFactory.getLogger(PostgresSinkSession.class);
   private static final int FLUSH_BYTES = 1 << 16;
+  /**
+   * The socket read timeout while publishing. The pool's 60 s (JdbcUrls) notices a dead database
+   * quickly, but the duplicate-key check and the merge are single statements that legitimately
+   * send nothing back for minutes on a big partition (5M rows: over 60 s on 2 busy cores, which
+   * failed every attempt with "Read timed out"). Leases are renewed on other connections meanwhile,
+   * and the fence in this transaction still refuses a stale publish. Hikari restores the pool's
+   * timeout when the connection goes back.
+   */
+  static final java.time.Duration PUBLISH_SOCKET_TIMEOUT = java.time.Duration.ofHours(1);
 
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
@@ -42,6 +51,7 @@ final class PostgresSinkSession implements SinkSession {
   private CopyIn copy;
   private long staged;
   private boolean done;
+  private final long begun = System.nanoTime();
 
   PostgresSinkSession(DataSource ds, SinkSpec.Postgres spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
     this.spec = spec;
@@ -85,9 +95,12 @@ final class PostgresSinkSession implements SinkSession {
   @Override
   public PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit) {
     try {
+      long t0 = System.nanoTime();
+      conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
       flush();
       copy.endCopy();
       copy = null;
+      long t1 = System.nanoTime();
       checkFence();
       Long previous = previousLoad();
       if (previous != null) {
@@ -97,21 +110,33 @@ final class PostgresSinkSession implements SinkSession {
         return new PublishResult(previous, 0, true);
       }
       long duplicates = 0;
+      long t2 = System.nanoTime();
       // An upsert batch must not repeat a key (PostgreSQL refuses it, or, when an earlier copy
       // leaves the row unchanged, silently applies the later one): always look, so the rule is
       // the same whatever the target holds.
       if ((unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty() && hasDuplicates()) {
         duplicates = rejectDuplicates(rejects, stillWithinLimit);
       }
+      long t3 = System.nanoTime();
       write();
+      long t4 = System.nanoTime();
       long published = staged - duplicates;
       recordLoad(published);
       conn.commit();
       done = true;
+      if (log.isDebugEnabled()) {
+        log.debug("{}: {} rows: read, transformed and staged in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
+            + " duplicate-key check {} ms, {} into {} {} ms, commit {} ms", task, staged, ms(t1 - begun), ms(t1 - t0), ms(t2 - t1),
+            ms(t3 - t2), spec.mode(), target.name(), ms(t4 - t3), ms(System.nanoTime() - t4));
+      }
       return new PublishResult(published, duplicates, false);
     } catch (SQLException e) {
       throw failure("publishing to " + target.name(), e);
     }
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
   }
 
   private void checkFence() throws SQLException {
