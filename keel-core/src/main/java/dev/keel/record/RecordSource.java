@@ -13,6 +13,14 @@ public interface RecordSource extends Closeable {
   /** The next record, or null at the end of the input. */
   SourceRecord next() throws IOException;
 
+  /**
+   * An opaque token naming the last record returned, from which a later reading of the same input
+   * can resume (checkpoints); null before the first record.
+   */
+  default String position() {
+    return null;
+  }
+
   /** Where this source reads from, for messages (a path, or a URL with no credentials). */
   String describe();
 }

@@ -29,51 +29,124 @@ public final class PartitionRunner {
   }
 
   public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control) {
+    return run(task, sink, rejects, control, checkpoint -> { });
+  }
+
+  /**
+   * @param onChunk told of every checkpoint committed with a chunk (commit: chunk only), e.g. to
+   *     show it in {@code keel status}
+   */
+  public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control,
+      java.util.function.Consumer<SinkSession.Checkpoint> onChunk) {
     long started = System.nanoTime();
     Transforms transforms = new Transforms(spec);
     ValidateSpec.MaxRejected max = spec.validate().maxRejected();
-    long read = 0;
-    long filtered = 0;
-    long rejected = 0;
-    try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir());
-        SinkSession session = sink.begin(task)) {
-      SourceRecord rec;
-      while ((rec = source.next()) != null) {
-        read++;
-        if ((read & (CONTROL_EVERY - 1)) == 0) {
-          stopIfAsked(control, task);
-        }
-        if (rec.isRejected()) {
-          rejected++;
-          rejects.reject(rec.position(), rec.raw(), rec.error());
-          continue;
-        }
-        Object[] row = rec.values();
-        switch (transforms.apply(row)) {
-          case KEEP -> session.stage(rec.position(), row);
-          case FILTERED -> filtered++;
-          case REJECTED -> {
-            rejected++;
-            rejects.reject(rec.position(), render(row), transforms.reason());
+    long chunkRows = chunkRows();
+    Counts n = new Counts();
+    try (SinkSession session = sink.begin(task)) {
+      SinkSession.Checkpoint resume = chunkRows > 0 ? session.resumePoint() : null;
+      if (resume != null) {
+        n.resume(resume);
+        log.info("{}: resuming after the checkpoint at {} ({} records read, {} published before)", task, resume.position(),
+            resume.read(), resume.published());
+      }
+      try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
+          resume == null ? null : resume.position())) {
+        SourceRecord rec;
+        long inChunk = 0;
+        String lastPosition = resume == null ? null : resume.position();
+        while ((rec = source.next()) != null) {
+          n.read++;
+          if ((n.read & (CONTROL_EVERY - 1)) == 0) {
+            stopIfAsked(control, task);
+          }
+          if (rec.isRejected()) {
+            n.rejected++;
+            rejects.reject(rec.position(), rec.raw(), rec.error());
+          } else {
+            Object[] row = rec.values();
+            switch (transforms.apply(row)) {
+              case KEEP -> {
+                session.stage(rec.position(), row);
+                inChunk++;
+              }
+              case FILTERED -> n.filtered++;
+              case REJECTED -> {
+                n.rejected++;
+                rejects.reject(rec.position(), render(row), transforms.reason());
+              }
+            }
+          }
+          if (chunkRows > 0 && inChunk >= chunkRows) {
+            String position = source.position() == null ? lastPosition : source.position();
+            publishChunk(task, session, n, position, rejects, max, control);
+            onChunk.accept(n.checkpoint(position));
+            lastPosition = position;
+            inChunk = 0;
           }
         }
+        if (max.exceeded(n.rejected, n.read)) {
+          throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
+        }
+        stopIfAsked(control, task);
+        long rejectedBefore = n.rejected;
+        long readTotal = n.read;
+        SinkSession.PublishResult result = session.publish(rejects, dups -> !max.exceeded(rejectedBefore + dups, readTotal));
+        n.rejected += result.duplicates();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        long published = result.alreadyPublished() ? result.published() : n.published + result.published();
+        log.debug("{}: read {}, filtered {}, rejected {}, published {} in {} ms", task, n.read, n.filtered, n.rejected, published,
+            took.toMillis());
+        return new PartitionResult(n.read, n.filtered, n.rejected, published, took, result.alreadyPublished(), n.resumedRead);
       }
-      long beforePublish = rejected;
-      long total = read;
-      if (max.exceeded(rejected, read)) {
-        throw new RejectedLimitException(limitMessage(task, rejected, read, max));
-      }
-      stopIfAsked(control, task);
-      SinkSession.PublishResult result = session.publish(rejects, dups -> !max.exceeded(beforePublish + dups, total));
-      rejected += result.duplicates();
-      Duration took = Duration.ofNanos(System.nanoTime() - started);
-      log.debug("{}: read {}, filtered {}, rejected {}, published {} in {} ms", task, read, filtered, rejected, result.published(), took.toMillis());
-      return new PartitionResult(read, filtered, rejected, result.published(), took, result.alreadyPublished());
     } catch (RejectedLimitException e) {
       // The sink only knows how many duplicates it found; say it in the partition's terms.
-      throw e.getMessage().startsWith("partition") ? e : new RejectedLimitException(limitMessage(task, rejected + countOf(e), read, max));
+      throw e.getMessage().startsWith("partition") ? e : new RejectedLimitException(limitMessage(task, n.rejected + countOf(e), n.read, max));
     } catch (IOException e) {
       throw new UncheckedIOException(task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void publishChunk(TaskRef task, SinkSession session, Counts n, String position, Rejects rejects,
+      ValidateSpec.MaxRejected max, TaskControl control) {
+    if (max.exceeded(n.rejected, n.read)) {
+      throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
+    }
+    stopIfAsked(control, task);
+    long rejectedBefore = n.rejected;
+    long readTotal = n.read;
+    SinkSession.PublishResult chunk = session.publishChunk(n.checkpoint(position), rejects,
+        dups -> !max.exceeded(rejectedBefore + dups, readTotal));
+    n.rejected += chunk.duplicates();
+    n.published += chunk.published();
+    n.chunks++;
+  }
+
+  private long chunkRows() {
+    return spec.sink() instanceof dev.keel.spec.SinkSpec.Postgres pg && pg.commit() == dev.keel.spec.SinkSpec.Commit.CHUNK
+        ? pg.chunkRows() : 0;
+  }
+
+  /** Running totals of one partition, across resumed attempts. */
+  private static final class Counts {
+    long read;
+    long filtered;
+    long rejected;
+    long published;
+    long resumedRead;
+    int chunks;
+
+    void resume(SinkSession.Checkpoint c) {
+      read = c.read();
+      filtered = c.filtered();
+      rejected = c.rejected();
+      published = c.published();
+      resumedRead = c.read();
+      chunks = c.chunks();
+    }
+
+    SinkSession.Checkpoint checkpoint(String position) {
+      return new SinkSession.Checkpoint(position, chunks, read, filtered, rejected, published);
     }
   }
 

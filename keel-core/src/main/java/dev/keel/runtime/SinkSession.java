@@ -18,8 +18,28 @@ public interface SinkSession extends AutoCloseable {
    */
   PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit);
 
+  /**
+   * The checkpoint that an earlier attempt at this run's partition committed with its last chunk,
+   * or null (nothing published yet, or the sink does not commit in chunks).
+   */
+  default Checkpoint resumePoint() {
+    return null;
+  }
+
+  /**
+   * Publishes the rows staged since the last chunk, fenced, in one transaction together with the
+   * checkpoint {@code at} (totals before this chunk; the sink adds the chunk's own), then goes on
+   * staging in a new transaction.
+   */
+  default PublishResult publishChunk(Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
+    throw new UnsupportedOperationException("this sink does not commit in chunks");
+  }
+
   @Override
   void close();
+
+  /** How far a partition got: the source position of the last published record and the totals. */
+  record Checkpoint(String position, int chunks, long read, long filtered, long rejected, long published) {}
 
   /** {@code duplicates} rejected at publish; {@code alreadyPublished} when the load id was found. */
   record PublishResult(long published, long duplicates, boolean alreadyPublished) {}

@@ -9,5 +9,6 @@ import java.util.List;
 /** Opens the source of one partition (implemented by the connectors module). */
 @FunctionalInterface
 public interface SourceOpener {
-  RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir);
+  /** @param resume a {@link RecordSource#position()} to continue after, or null for the start */
+  RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume);
 }

@@ -98,7 +98,8 @@ final class ConnectionSpecs {
       return null;
     }
     String where = "sink.postgres";
-    yaml.onlyKeys(o, where, Set.of("url", "user", "password", "schema", "table", "key", "mode", "partition_column"));
+    yaml.onlyKeys(o, where, Set.of("url", "user", "password", "schema", "table", "key", "mode", "partition_column",
+        "commit", "chunk_rows"));
     Secret url = secret(o, "url", where, false, null);
     Secret user = secret(o, "user", where, false, null);
     Secret password = secret(o, "password", where, false, null);
@@ -141,7 +142,30 @@ final class ConnectionSpecs {
       yaml.error(pn, where + ": mode replace with several partitions needs partition_column: the column whose value is"
           + " the partition, so that one partition's rows can be swapped without touching the others");
     }
-    return new SinkSpec.Postgres(url, user, password, schema, table, List.copyOf(key), mode, partitionColumn);
+    SinkSpec.Commit commit = SinkSpec.Commit.PARTITION;
+    if (o.containsKey("commit")) {
+      Node cn = o.get("commit").getValueNode();
+      String c = yaml.string(cn, where + ".commit");
+      if ("chunk".equals(c)) {
+        commit = SinkSpec.Commit.CHUNK;
+      } else if (!"partition".equals(c)) {
+        yaml.error(cn, where + ".commit must be partition (the default: all or nothing) or chunk (publish every chunk_rows"
+            + " rows with a checkpoint), not '" + c + "'");
+      }
+    }
+    long chunkRows = SinkSpec.DEFAULT_CHUNK_ROWS;
+    if (o.containsKey("chunk_rows")) {
+      Long rows = yaml.integer(o.get("chunk_rows").getValueNode(), where + ".chunk_rows", 1, 100_000_000);
+      chunkRows = rows == null ? chunkRows : rows;
+      if (commit != SinkSpec.Commit.CHUNK) {
+        yaml.error(o.get("chunk_rows").getKeyNode(), where + ".chunk_rows only applies with commit: chunk");
+      }
+    }
+    if (commit == SinkSpec.Commit.CHUNK && mode == SinkSpec.Mode.REPLACE) {
+      yaml.error(pn, where + ": commit: chunk cannot be used with mode replace (a partition swapped chunk by chunk would"
+          + " be half old, half new while it runs); use upsert or append");
+    }
+    return new SinkSpec.Postgres(url, user, password, schema, table, List.copyOf(key), mode, partitionColumn, commit, chunkRows);
   }
 
   private String requiredString(Map<String, NodeTuple> o, String key, String where, Node parent) {

@@ -14,6 +14,20 @@ public sealed interface SinkSpec {
     REPLACE
   }
 
+  /** When rows become visible in the target. */
+  enum Commit {
+    /** The whole partition in one transaction: all or nothing (the default). */
+    PARTITION,
+    /**
+     * Every {@code chunk_rows} rows, each chunk with a checkpoint of the source position in the same
+     * transaction, so a task killed mid-partition resumes after the last chunk. The unique rule and
+     * max_rejected apply per chunk and to the running totals; chunks already published stay.
+     */
+    CHUNK
+  }
+
+  long DEFAULT_CHUNK_ROWS = 100_000;
+
   /**
    * A PostgreSQL table. {@code url} null means the metadata database (embedded, or --db). Rows are
    * staged with COPY and published in one transaction together with the fence check.
@@ -26,6 +40,8 @@ public sealed interface SinkSpec {
       String table,
       List<String> key,
       Mode mode,
-      String partitionColumn)
+      String partitionColumn,
+      Commit commit,
+      long chunkRows)
       implements SinkSpec {}
 }

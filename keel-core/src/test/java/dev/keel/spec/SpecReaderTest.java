@@ -122,7 +122,8 @@ class SpecReaderTest {
         .isEqualTo(new ValidateSpec(List.of("id", "customer"), true,
             List.of(new ValidateSpec.Check("positive", "amount > 0")), new ValidateSpec.MaxRejected(0, 1.0)));
     assertThat(spec.sink())
-        .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "orders", List.of("id"), SinkSpec.Mode.UPSERT, null));
+        .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "orders", List.of("id"), SinkSpec.Mode.UPSERT, null,
+            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS));
     assertThat(spec.retry()).isEqualTo(new RetrySpec(5, Duration.ofSeconds(2), Duration.ofMinutes(5)));
     assertThat(spec.text()).isEqualTo(FULL);
     assertThat(spec.hash()).hasSize(64).isEqualTo(SpecReader.sha256(FULL));
@@ -161,7 +162,8 @@ class SpecReaderTest {
     PipelineSpec spec = parse(MINIMAL.replace("postgres: { key: [id] }", "postgres: { table: facts }"));
 
     assertThat(spec.sink())
-        .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "facts", List.of(), SinkSpec.Mode.APPEND, null));
+        .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "facts", List.of(), SinkSpec.Mode.APPEND, null,
+            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS));
   }
 
   @Test

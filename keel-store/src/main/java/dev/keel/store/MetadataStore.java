@@ -57,6 +57,10 @@ public final class MetadataStore implements AutoCloseable {
     return new PipelineProblems(db);
   }
 
+  public Checkpoints checkpoints() {
+    return new Checkpoints(db);
+  }
+
   public DeadLetterStore deadLetters() {
     return new DeadLetterStore(db);
   }

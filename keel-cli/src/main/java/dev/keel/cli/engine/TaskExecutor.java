@@ -55,12 +55,17 @@ public final class TaskExecutor {
         PartitionResult r = new PartitionRunner(spec, Sources::open).run(ref, sink, (pos, raw, reason) -> {
           rejectedSoFar[0]++;
           deadLetters.add(pos, raw, reason);
-        }, control);
+        }, control, checkpoint -> {
+          deadLetters.flush();
+          store.checkpoints().save(task, checkpoint.position(), checkpoint.read());
+        });
         deadLetters.flush();
         store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(), r.published()));
         store.runs().refresh(task.runId());
         log.info("{}: published {} rows (read {}, filtered {}, rejected {}) in {} ms{}", ref, r.published(), r.read(),
-            r.filtered(), r.rejected(), r.took().toMillis(), r.alreadyPublished() ? " (already published by an earlier attempt)" : "");
+            r.filtered(), r.rejected(), r.took().toMillis(), r.alreadyPublished() ? " (already published by an earlier attempt)"
+                : r.resumedRead() > 0 ? " (resumed after a checkpoint: " + r.resumedRead() + " records were read by earlier attempts, "
+                    + (r.read() - r.resumedRead()) + " by this one)" : "");
         return new Outcome(task, "succeeded", r, null);
       } catch (TaskStoppedException e) {
         // Stopped by its owner (lease lost, drain): not a failure of the task; the caller decides

@@ -45,11 +45,14 @@ final class PostgresSinkSession implements SinkSession {
   private final boolean unique;
   private final TargetTable target;
   private final TaskRef task;
+  private final DataSource dataSource;
   private Connection conn;
   private final CopyText buffer = new CopyText();
   private final String columnList;
   private CopyIn copy;
   private long staged;
+  /** Rows published by earlier chunks of this run's partition (from the checkpoint), for the load row. */
+  private long priorPublished;
   private boolean done;
   private final long begun = System.nanoTime();
 
@@ -60,18 +63,25 @@ final class PostgresSinkSession implements SinkSession {
     this.target = target;
     this.task = task;
     this.columnList = columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+    this.dataSource = ds;
     try {
       this.conn = ds.getConnection();
       conn.setAutoCommit(false);
-      try (Statement st = conn.createStatement()) {
-        String cols = columns.stream().map(c -> Identifiers.quote(c.name()) + " " + c.type().sql()).collect(Collectors.joining(", "));
-        st.execute("CREATE TEMP TABLE keel_stage (_keel_pos bigint NOT NULL, " + cols + ") ON COMMIT DROP");
-      }
-      copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+      beginStage();
     } catch (SQLException e) {
       close();
       throw failure("starting to stage", e);
     }
+  }
+
+  /** A new temporary staging table in the current transaction (dropped when it ends), and a COPY into it. */
+  private void beginStage() throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      String cols = columns.stream().map(c -> Identifiers.quote(c.name()) + " " + c.type().sql()).collect(Collectors.joining(", "));
+      st.execute("CREATE TEMP TABLE keel_stage (_keel_pos bigint NOT NULL, " + cols + ") ON COMMIT DROP");
+    }
+    copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+    staged = 0;
   }
 
   @Override
@@ -121,7 +131,7 @@ final class PostgresSinkSession implements SinkSession {
       write();
       long t4 = System.nanoTime();
       long published = staged - duplicates;
-      recordLoad(published);
+      recordLoad(priorPublished + published);
       conn.commit();
       done = true;
       if (log.isDebugEnabled()) {
@@ -137,6 +147,66 @@ final class PostgresSinkSession implements SinkSession {
 
   private static long ms(long nanos) {
     return nanos / 1_000_000;
+  }
+
+  @Override
+  public Checkpoint resumePoint() {
+    // Its own connection: this session's is busy with the COPY already.
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
+        SELECT position, chunks, rows_read, rows_filtered, rows_rejected, rows_published
+        FROM keel_sink.checkpoint WHERE load_id = ?""")) {
+      ps.setString(1, task.loadId());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        priorPublished = rs.getLong(6);
+        return new Checkpoint(rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
+      }
+    } catch (SQLException e) {
+      throw failure("reading the checkpoint", e);
+    }
+  }
+
+  @Override
+  public PublishResult publishChunk(Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
+    try {
+      conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
+      flush();
+      copy.endCopy();
+      copy = null;
+      checkFence();
+      long duplicates = 0;
+      if ((unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty() && hasDuplicates()) {
+        duplicates = rejectDuplicates(rejects, stillWithinLimit);
+      }
+      write();
+      long published = staged - duplicates;
+      try (PreparedStatement ps = conn.prepareStatement("""
+          INSERT INTO keel_sink.checkpoint (load_id, target, position, chunks, rows_read, rows_filtered, rows_rejected,
+                                            rows_published, fence)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (load_id) DO UPDATE SET position = excluded.position, chunks = excluded.chunks,
+            rows_read = excluded.rows_read, rows_filtered = excluded.rows_filtered, rows_rejected = excluded.rows_rejected,
+            rows_published = excluded.rows_published, fence = excluded.fence, updated_at = now()""")) {
+        ps.setString(1, task.loadId());
+        ps.setString(2, target.name());
+        ps.setString(3, at.position());
+        ps.setInt(4, at.chunks() + 1);
+        ps.setLong(5, at.read());
+        ps.setLong(6, at.filtered());
+        ps.setLong(7, at.rejected() + duplicates);
+        ps.setLong(8, at.published() + published);
+        ps.setLong(9, task.fence());
+        ps.executeUpdate();
+      }
+      conn.commit();
+      priorPublished = at.published() + published;
+      beginStage();
+      return new PublishResult(published, duplicates, false);
+    } catch (SQLException e) {
+      throw failure("publishing a chunk to " + target.name(), e);
+    }
   }
 
   private void checkFence() throws SQLException {

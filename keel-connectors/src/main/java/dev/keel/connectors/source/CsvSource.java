@@ -47,10 +47,22 @@ final class CsvSource implements RecordSource {
   private final CappedReader reader;
   private final CSVParser parser;
   private final Iterator<CSVRecord> records;
+  /** Lines before the parser's first line (non-zero when resumed mid-file). */
+  private long lineOffset;
+  private long lastCharPos = -1;
+  private long lastLine;
   private int[] fieldOf;
   private int expectedFields;
 
   CsvSource(Path file, SourceSpec.Csv spec, List<Column> columns) {
+    this(file, spec, columns, null);
+  }
+
+  /**
+   * @param resume a {@link #position()} of an earlier reading of this file, or null: reading
+   *     resumes after that record without parsing the ones before it (the text is skipped)
+   */
+  CsvSource(Path file, SourceSpec.Csv spec, List<Column> columns, String resume) {
     this.file = file;
     this.name = file.toString();
     this.columns = List.copyOf(columns);
@@ -58,7 +70,21 @@ final class CsvSource implements RecordSource {
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
     this.delimiter = spec.delimiter() == 0 ? ',' : spec.delimiter();
     this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    long[] at = resume == null ? null : parsePosition(resume);
+    if (at != null && spec.header()) {
+      // The header decides the field mapping; read it from a first, short-lived parser.
+      try (CsvSource head = new CsvSource(file, spec, columns, null)) {
+        this.fieldOf = head.fieldOf;
+        this.expectedFields = head.expectedFields;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
     this.reader = new CappedReader(TextFiles.open(file, spec.encoding()), cap);
+    if (at != null) {
+      skipChars(at[0]);
+      this.lineOffset = at[1] - 1;
+    }
     // ALL_NON_NULL with no null string is what makes commons-csv return null for ,, and "" for ,"",
     CSVFormat format =
         CSVFormat.RFC4180.builder()
@@ -69,12 +95,20 @@ final class CsvSource implements RecordSource {
             .setIgnoreEmptyLines(false)
             .get();
     try {
-      this.parser = CSVParser.builder().setReader(reader).setFormat(format).get();
+      this.parser = CSVParser.builder().setReader(reader).setFormat(format)
+          .setCharacterOffset(at == null ? 0 : at[0]).get();
     } catch (IOException e) {
       throw new KeelException(name + ": cannot read: " + e.getMessage(), e);
     }
     this.records = parser.iterator();
-    if (spec.header()) {
+    if (at != null) {
+      // The checkpoint names the last record already published: read past it.
+      nextRaw();
+      if (!spec.header()) {
+        fieldOf = identity(this.columns.size());
+        expectedFields = this.columns.size();
+      }
+    } else if (spec.header()) {
       readHeader();
     } else {
       fieldOf = new int[this.columns.size()];
@@ -83,6 +117,49 @@ final class CsvSource implements RecordSource {
       }
       expectedFields = this.columns.size();
     }
+  }
+
+  private static int[] identity(int n) {
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = i;
+    }
+    return out;
+  }
+
+  private static long[] parsePosition(String token) {
+    String[] parts = token.split(":");
+    if (parts.length != 3 || !parts[0].equals("csv")) {
+      throw new KeelException("checkpoint '" + token + "' is not a CSV position; was the source changed?");
+    }
+    return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])};
+  }
+
+  private void skipChars(long n) {
+    try {
+      long left = n;
+      while (left > 0) {
+        reader.startRecord(); // skipped text is not a record: keep the size cap out of it
+        long skipped = reader.skip(Math.min(left, 1024));
+        if (skipped <= 0) {
+          throw new KeelException(name + ": the checkpoint is at character " + n + " but the file is shorter now;"
+              + " it was truncated or replaced since the last run, so it cannot be resumed: clear the checkpoint"
+              + " (keel sql \"delete from keel_sink.checkpoint where ...\") to read it from the start");
+        }
+        left -= skipped;
+      }
+    } catch (IOException e) {
+      throw new KeelException(name + ": cannot skip to the checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Where the last returned record starts ("csv:CHARACTER:LINE"); a source opened with it resumes
+   * after that record.
+   */
+  @Override
+  public String position() {
+    return lastCharPos < 0 ? null : "csv:" + lastCharPos + ":" + lastLine;
   }
 
   private void readHeader() {
@@ -122,11 +199,13 @@ final class CsvSource implements RecordSource {
   @Override
   public SourceRecord next() {
     while (true) {
-      long line = parser.getCurrentLineNumber() + 1;
+      long line = lineOffset + parser.getCurrentLineNumber() + 1;
       CSVRecord record = nextRaw();
       if (record == null) {
         return null;
       }
+      lastCharPos = record.getCharacterPosition();
+      lastLine = line;
       if (record.size() == 1 && record.get(0) == null) {
         continue; // a blank line
       }
@@ -135,7 +214,7 @@ final class CsvSource implements RecordSource {
   }
 
   private CSVRecord nextRaw() {
-    long line = parser.getCurrentLineNumber() + 1;
+    long line = lineOffset + parser.getCurrentLineNumber() + 1;
     reader.startRecord();
     try {
       return records.hasNext() ? records.next() : null;

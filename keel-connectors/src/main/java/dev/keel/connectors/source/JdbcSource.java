@@ -64,6 +64,15 @@ final class JdbcSource implements RecordSource {
   private long number;
 
   JdbcSource(SourceSpec.Jdbc spec, List<Column> columns, String partition) {
+    this(spec, columns, partition, null);
+  }
+
+  /**
+   * @param resume a {@link #position()} of an earlier reading ("row:N"): the query runs again and
+   *     its first N rows are skipped without being converted (the query must order its rows the
+   *     same way each time, e.g. ORDER BY the key, for a resumed reading to be exact)
+   */
+  JdbcSource(SourceSpec.Jdbc spec, List<Column> columns, String partition, String resume) {
     this.url = spec.url().reveal();
     this.password = reveal(spec.password());
     this.described = JdbcUrls.describe(url);
@@ -106,6 +115,10 @@ final class JdbcSource implements RecordSource {
           sqlTypeOf[c] = Types.TIMESTAMP_WITH_TIMEZONE; // PgJDBC reports timestamptz as TIMESTAMP
         }
       }
+      long skip = resume == null ? 0 : rowPosition(resume);
+      while (number < skip && rows.next()) {
+        number++;
+      }
     } catch (SQLException e) {
       closeQuietly();
       throw fail("query on " + described + " failed", e);
@@ -131,6 +144,19 @@ final class JdbcSource implements RecordSource {
           + String.join(", ", labels) + "); add it to the SELECT list or use AS " + name);
     }
     return found;
+  }
+
+  private static long rowPosition(String token) {
+    if (!token.startsWith("row:")) {
+      throw new KeelException("checkpoint '" + token + "' is not a row position; was the source changed?");
+    }
+    return Long.parseLong(token.substring(4));
+  }
+
+  /** The number of rows read so far ("row:N"). */
+  @Override
+  public String position() {
+    return number == 0 ? null : "row:" + number;
   }
 
   @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.keel.KeelException;
 import dev.keel.record.Coercion;
 import dev.keel.record.CoercionException;
 import dev.keel.record.RecordSource;
@@ -43,13 +44,35 @@ final class JsonlSource implements RecordSource {
   private final ZoneId zone;
   private final long cap;
   private final BoundedLineReader lines;
+  /** Lines up to here were published before (a resumed reading); they are skipped unparsed. */
+  private final long skipThrough;
+  private long lastLine;
 
   JsonlSource(Path file, SourceSpec.Jsonl spec, List<Column> columns) {
+    this(file, spec, columns, null);
+  }
+
+  /** @param resume a {@link #position()} of an earlier reading ("line:N"): lines up to N are skipped, not parsed */
+  JsonlSource(Path file, SourceSpec.Jsonl spec, List<Column> columns, String resume) {
+    this.skipThrough = resume == null ? 0 : linePosition(resume);
     this.file = file;
     this.columns = List.copyOf(columns);
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
     this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
     this.lines = new BoundedLineReader(TextFiles.open(file, spec.encoding()), cap);
+  }
+
+  static long linePosition(String token) {
+    if (!token.startsWith("line:")) {
+      throw new KeelException("checkpoint '" + token + "' is not a line position; was the source changed?");
+    }
+    return Long.parseLong(token.substring(5));
+  }
+
+  /** The line of the last returned record ("line:N"). */
+  @Override
+  public String position() {
+    return lastLine == 0 ? null : "line:" + lastLine;
   }
 
   @Override
@@ -60,7 +83,8 @@ final class JsonlSource implements RecordSource {
       if (line == null) {
         return null;
       }
-    } while (!line.tooLong() && line.text().isBlank());
+    } while (line.number() <= skipThrough || (!line.tooLong() && line.text().isBlank()));
+    lastLine = line.number();
     if (line.tooLong()) {
       return SourceRecord.rejected(line.number(), RawText.bound(line.text()),
           "line is longer than the " + TextFiles.formatCap(cap) + " cap (max_record_bytes); skipped");

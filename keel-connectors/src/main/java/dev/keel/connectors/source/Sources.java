@@ -22,18 +22,26 @@ public final class Sources {
    * @param baseDir the folder of the pipeline file, against which relative paths resolve
    */
   public static RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir) {
+    return open(spec, columns, partition, baseDir, null);
+  }
+
+  /**
+   * Opens the source positioned after {@code resume}, a {@link RecordSource#position()} from an
+   * earlier reading of the same partition (null: from the start).
+   */
+  public static RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     if (columns.size() > MAX_COLUMNS) {
       throw new KeelException(columns.size() + " columns are declared; PostgreSQL allows at most "
           + MAX_COLUMNS + " in a table");
     }
     if (spec instanceof SourceSpec.Csv csv) {
-      return new CsvSource(resolve(csv.path(), partition, baseDir), csv, columns);
+      return new CsvSource(resolve(csv.path(), partition, baseDir), csv, columns, resume);
     }
     if (spec instanceof SourceSpec.Jsonl jsonl) {
-      return new JsonlSource(resolve(jsonl.path(), partition, baseDir), jsonl, columns);
+      return new JsonlSource(resolve(jsonl.path(), partition, baseDir), jsonl, columns, resume);
     }
     if (spec instanceof SourceSpec.Jdbc jdbc) {
-      return new JdbcSource(jdbc, columns, partition);
+      return new JdbcSource(jdbc, columns, partition, resume);
     }
     throw new KeelException("unsupported source " + spec.getClass().getSimpleName());
   }
