@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code keel} command line. */
 @Command(name = "keel", mixinStandardHelpOptions = true, version = "keel 0.1.0",
     description = "A high-availability ETL workflow engine: YAML pipelines into PostgreSQL, once or on a cluster.",
-    subcommands = {RunCommand.class, ValidateCommand.class, StatusCommand.class, SqlCommand.class})
+    subcommands = {RunCommand.class, ValidateCommand.class, StatusCommand.class, SqlCommand.class, ServeCommand.class,
+        TokenCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
