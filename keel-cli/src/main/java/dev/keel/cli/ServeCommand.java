@@ -21,6 +21,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    LogFormat.jsonByDefault();
     try (DbOptions.Opened opened = db.open(4);
         KeelServer server = http.server(opened.store(), KeelMetrics.prometheus(), KeelServer.DEFAULT_PORT).start()) {
       cmd.commandLine().getOut().printf("keel: serving on port %d (Ctrl-C to stop)%n", server.port());

@@ -55,6 +55,7 @@ public final class TaskExecutor {
     MDC.put("task", Long.toString(task.id()));
     MDC.put("partition", task.partition());
     MDC.put("attempt", Integer.toString(task.attempt()));
+    MDC.put("node", node);
     long[] rejectedSoFar = {0};
     long started = System.nanoTime();
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
