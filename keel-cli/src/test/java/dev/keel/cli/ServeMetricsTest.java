@@ -78,6 +78,15 @@ class ServeMetricsTest {
         validate: { max_rejected: "50%" }
         sink: { postgres: { table: sales, key: [id], mode: upsert } }
         """);
+    Files.writeString(dir.resolve("fine-all.csv"), "id\n1\n");
+    Path fine = dir.resolve("fine.yaml");
+    Files.writeString(fine, """
+        name: fine
+        source: { csv: { path: "fine-${partition}.csv" } }
+        columns: { id: bigint }
+        sink: { postgres: { table: fine, key: [id], mode: upsert } }
+        """);
+    assertThat(Cli.runPipeline(fine).exit()).isZero();
     int port = freePort();
 
     Served served = Served.start("run", file.toString(), "--db", TestDatabase.url(), "--http-port", Integer.toString(port),
@@ -97,12 +106,31 @@ class ServeMetricsTest {
           "keel_tasks{pipeline=\"sales\",state=\"failed\"} 1.0",
           "hikaricp_connections");
       assertThat(get(port, "/health/ready")).startsWith("200");
+      assertThat(metrics).contains("keel_run_freshness_seconds{pipeline=\"fine\"}");
+      assertThat(deployedMetricNames()).isNotEmpty().allSatisfy(name -> assertThat(metrics).as(name).contains("\n" + name));
     } finally {
       served.stop();
     }
     assertThat(served.thread().isAlive()).isFalse();
     assertThat(served.out().toString()).contains("failed");
     assertThat(get(port, "/health/live")).startsWith("down");
+  }
+
+  /** Every metric named in deploy/prometheus/alerts.yml's rules and deploy/grafana/keel.json's panels. */
+  static java.util.Set<String> deployedMetricNames() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    java.util.List<String> exprs = new java.util.ArrayList<>();
+    yaml.readTree(Path.of("../deploy/prometheus/alerts.yml").toFile()).get("groups")
+        .forEach(g -> g.get("rules").forEach(r -> exprs.add(r.get("expr").asText())));
+    new com.fasterxml.jackson.databind.ObjectMapper().readTree(Path.of("../deploy/grafana/keel.json").toFile()).get("panels")
+        .forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(?:keel|hikaricp|jvm)_[a-z_]+").matcher(String.join("\n", exprs));
+    while (m.find()) {
+      names.add(m.group());
+    }
+    return names;
   }
 
   @Test
