@@ -2,7 +2,11 @@ package dev.keel.cli;
 
 import dev.keel.cli.engine.LocalRun;
 import dev.keel.cli.engine.SinkFactory;
+import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
+import dev.keel.server.KeelServer;
+import dev.keel.server.metrics.KeelMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecReader;
 import dev.keel.store.TaskRow;
@@ -31,6 +35,12 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   DbOptions db;
 
+  @Mixin
+  HttpOptions http;
+
+  @Option(names = "--serve", description = "After the run, keep serving HTTP (--http-port, default 8080) until stopped.")
+  boolean serve;
+
   @Spec
   picocli.CommandLine.Model.CommandSpec cmd;
 
@@ -51,12 +61,22 @@ final class RunCommand implements Callable<Integer> {
     int parallel = Math.max(1, Math.min(workers, chosen.size()));
     try (DbOptions.Opened opened = db.open(parallel + 4); Sink sink = SinkFactory.create(spec, opened.store().db())) {
       sink.prepare();
-      LocalRun run = new LocalRun(opened.store());
-      long runId = run.create(spec, chosen);
-      run.execute(runId, spec, sink, parallel);
-      List<TaskRow> rows = opened.store().tasks().ofRun(runId);
-      RunSummary.print(out, spec, runId, rows);
-      return rows.stream().allMatch(r -> r.state().equals("succeeded")) ? ExitCodes.OK : ExitCodes.FAILED;
+      PrometheusMeterRegistry registry = http.enabled() || serve ? KeelMetrics.prometheus() : null;
+      RuntimeEvents events = registry == null ? RuntimeEvents.NONE : new KeelMetrics(registry);
+      try (KeelServer server = registry == null ? null : http.server(opened.store(), registry, KeelServer.DEFAULT_PORT).start()) {
+        LocalRun run = new LocalRun(opened.store(), events);
+        long runId = run.create(spec, chosen);
+        run.execute(runId, spec, sink, parallel);
+        List<TaskRow> rows = opened.store().tasks().ofRun(runId);
+        RunSummary.print(out, spec, runId, rows);
+        int exit = rows.stream().allMatch(r -> r.state().equals("succeeded")) ? ExitCodes.OK : ExitCodes.FAILED;
+        if (serve) {
+          out.printf("keel: serving on port %d (Ctrl-C to stop)%n", server.port());
+          out.flush();
+          new java.util.concurrent.CountDownLatch(1).await();
+        }
+        return exit;
+      }
     }
   }
 }

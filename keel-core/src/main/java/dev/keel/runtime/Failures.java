@@ -116,4 +116,41 @@ public final class Failures {
     // No SQLSTATE: the driver lost the socket before the server said anything; look at the cause.
     return null;
   }
+
+  /**
+   * A short label for a failure, for metrics tags and alert summaries: one of {@code connection},
+   * {@code serialization}, {@code deadlock}, {@code resources}, {@code shutdown}, {@code lock},
+   * {@code timeout}, {@code rejected_limit}, {@code fence_refused}, {@code permanent}. The set is
+   * closed so a metric tagged with it cannot grow without bound.
+   */
+  public static String cause(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof RejectedLimitException) {
+        return "rejected_limit";
+      }
+      if (t instanceof FenceRefusedException) {
+        return "fence_refused";
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08")) {
+          return "connection";
+        }
+        return switch (state) {
+          case "40001" -> "serialization";
+          case "40P01" -> "deadlock";
+          case "55P03" -> "lock";
+          case "57P01", "57P02", "57P03" -> "shutdown";
+          default -> state.startsWith("53") ? "resources" : "permanent";
+        };
+      }
+      if (t instanceof SocketTimeoutException || t instanceof SQLTransientException) {
+        return "timeout";
+      }
+      if (t instanceof ConnectException || t instanceof SocketException || t instanceof EOFException) {
+        return "connection";
+      }
+    }
+    return "permanent";
+  }
 }

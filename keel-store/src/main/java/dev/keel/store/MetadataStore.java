@@ -17,15 +17,33 @@ public final class MetadataStore implements AutoCloseable {
 
   /** Connects and applies pending migrations (safe to run from many nodes at once: Flyway locks). */
   public static MetadataStore open(Database db) {
-    Flyway.configure()
+    flyway(db).migrate();
+    return new MetadataStore(db);
+  }
+
+  /**
+   * Migrations this code knows and the database has not applied (or failed to apply): not zero
+   * when a newer keel migrated nothing yet, or a migration failed. For readiness checks.
+   */
+  public int pendingMigrations() {
+    var info = flyway(db).info();
+    int failed = 0;
+    for (var m : info.all()) {
+      if (m.getState().isFailed()) {
+        failed++;
+      }
+    }
+    return info.pending().length + failed;
+  }
+
+  private static Flyway flyway(Database db) {
+    return Flyway.configure()
         .dataSource(db.dataSource())
         .schemas(SCHEMA)
         .createSchemas(true)
         .table("flyway_schema_history")
         .locations("classpath:db/keel")
-        .load()
-        .migrate();
-    return new MetadataStore(db);
+        .load();
   }
 
   /** A store on a database already migrated (a second, smaller pool of the same database). */

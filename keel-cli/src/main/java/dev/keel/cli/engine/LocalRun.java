@@ -1,5 +1,6 @@
 package dev.keel.cli.engine;
 
+import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
 import dev.keel.runtime.TaskControl;
 import dev.keel.spec.PipelineSpec;
@@ -28,10 +29,17 @@ public final class LocalRun {
 
   private final MetadataStore store;
   private final String node;
+  private final RuntimeEvents events;
 
   public LocalRun(MetadataStore store) {
+    this(store, RuntimeEvents.NONE);
+  }
+
+  /** With an observer of task outcomes (metrics when {@code keel run} serves HTTP). */
+  public LocalRun(MetadataStore store, RuntimeEvents events) {
     this.store = store;
     this.node = "run-" + hostName() + "-" + ProcessHandle.current().pid();
+    this.events = events;
   }
 
   /** Creates the run and its tasks; returns the run id. */
@@ -44,7 +52,7 @@ public final class LocalRun {
 
   /** Executes every task of the run, retrying transient failures, until none is open. */
   public void execute(long runId, PipelineSpec spec, Sink sink, int workers) throws InterruptedException {
-    TaskExecutor executor = new TaskExecutor(store, node);
+    TaskExecutor executor = new TaskExecutor(store, node, events);
     ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
     heartbeat.scheduleWithFixedDelay(() -> {
       try {

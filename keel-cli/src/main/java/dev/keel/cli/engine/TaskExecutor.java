@@ -6,6 +6,7 @@ import dev.keel.runtime.Failures;
 import dev.keel.runtime.FenceRefusedException;
 import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.PartitionRunner;
+import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
 import dev.keel.runtime.TaskControl;
 import dev.keel.runtime.TaskRef;
@@ -35,10 +36,17 @@ public final class TaskExecutor {
 
   private final MetadataStore store;
   private final String node;
+  private final RuntimeEvents events;
 
   public TaskExecutor(MetadataStore store, String node) {
+    this(store, node, RuntimeEvents.NONE);
+  }
+
+  /** With an observer of task outcomes (metrics); see {@link RuntimeEvents} for its contract. */
+  public TaskExecutor(MetadataStore store, String node, RuntimeEvents events) {
     this.store = store;
     this.node = node;
+    this.events = events;
   }
 
   public Outcome execute(ClaimedTask task, PipelineSpec spec, Sink sink, TaskControl control) {
@@ -48,7 +56,9 @@ public final class TaskExecutor {
     MDC.put("task", Long.toString(task.id()));
     MDC.put("partition", task.partition());
     MDC.put("attempt", Integer.toString(task.attempt()));
+    MDC.put("node", node);
     long[] rejectedSoFar = {0};
+    long started = System.nanoTime();
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
       try {
         sink.fence(task.partition(), task.fence());
@@ -62,6 +72,10 @@ public final class TaskExecutor {
         deadLetters.flush();
         store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(), r.published()));
         store.runs().refresh(task.runId());
+        events.taskSucceeded(ref, r);
+        if (r.rejected() > 0) {
+          events.rowsRejected(ref, r.rejected());
+        }
         log.info("{}: published {} rows (read {}, filtered {}, rejected {}) in {} ms{}", ref, r.published(), r.read(),
             r.filtered(), r.rejected(), r.took().toMillis(), r.alreadyPublished() ? " (already published by an earlier attempt)"
                 : r.resumedRead() > 0 ? " (resumed after a checkpoint: " + r.resumedRead() + " records were read by earlier attempts, "
@@ -72,15 +86,22 @@ public final class TaskExecutor {
         // whether to release it (drain) or leave it to the reaper and the next claim (lease lost).
         log.warn("{}", e.getMessage());
         return new Outcome(task, "stopped", null, e.getMessage());
-      } catch (LeaseLostException e) {
-        log.warn("{}: {}", ref, e.getMessage());
-        return new Outcome(task, "lost", null, e.getMessage());
+      } catch (LeaseLostException lost) {
+        // Published (the fence allowed it) but the queue gave the task to a newer claim meanwhile;
+        // that claim re-publishes idempotently or finds the load id.
+        log.warn("{}: {}", ref, lost.getMessage());
+        events.leaseLost(ref);
+        return new Outcome(task, "lost", null, lost.getMessage());
       } catch (RuntimeException e) {
         deadLetters.flush();
+        if (rejectedSoFar[0] > 0) {
+          events.rowsRejected(ref, rejectedSoFar[0]);
+        }
         try {
-          return failed(task, ref, spec, e, rejectedSoFar[0]);
+          return failed(task, ref, spec, e, rejectedSoFar[0], Duration.ofNanos(System.nanoTime() - started));
         } catch (LeaseLostException lost) {
           log.warn("{}: {}", ref, lost.getMessage());
+          events.leaseLost(ref);
           return new Outcome(task, "lost", null, lost.getMessage());
         }
       }
@@ -89,21 +110,28 @@ public final class TaskExecutor {
     }
   }
 
-  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, RuntimeException e, long rejected) {
+  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, RuntimeException e, long rejected, Duration took) {
     boolean retry = Failures.isTransient(e);
     Duration backoff = retry ? Backoff.delay(task.attempt(), spec.retry().backoff(), spec.retry().maxBackoff(), ThreadLocalRandom.current()) : Duration.ZERO;
     String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     if (e instanceof FenceRefusedException) {
       log.warn("{}", message);
+      events.fenceRefused(ref);
     }
     String state;
     try {
       state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
     } catch (LeaseLostException lost) {
       log.warn("{}: {}", ref, lost.getMessage());
+      events.leaseLost(ref);
       return new Outcome(task, "lost", null, lost.getMessage());
     }
     store.runs().refresh(task.runId());
+    String cause = Failures.cause(e);
+    events.taskFailed(ref, took, cause, state.equals("queued"));
+    if (state.equals("queued")) {
+      events.retryScheduled(ref, cause, backoff);
+    }
     if (state.equals("queued")) {
       log.warn("{}: attempt {} of {} failed ({}); retrying in {} ms", ref, task.attempt(), task.maxAttempts(), message, backoff.toMillis());
     } else {

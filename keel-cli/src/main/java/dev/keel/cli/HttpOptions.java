@@ -1,0 +1,26 @@
+package dev.keel.cli;
+
+import dev.keel.server.KeelServer;
+import dev.keel.store.MetadataStore;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine.Option;
+
+/** {@code --http-port}, {@code --http-host} and {@code --open-reads}, shared by the commands that serve HTTP. */
+public final class HttpOptions {
+  @Option(names = "--http-port", paramLabel = "N", description = "Serve /metrics, /health and the REST API on this port (0: any free port).")
+  Integer port;
+
+  @Option(names = "--http-host", paramLabel = "HOST", description = "Address to listen on (default 0.0.0.0).")
+  String host = "0.0.0.0";
+
+  @Option(names = "--open-reads", description = "Let GET requests under /api through without a token (actions still need an operator token).")
+  boolean openReads;
+
+  boolean enabled() {
+    return port != null;
+  }
+
+  KeelServer server(MetadataStore store, PrometheusMeterRegistry registry, int defaultPort) {
+    return KeelServer.builder(store, registry).host(host).port(port == null ? defaultPort : port).openReads(openReads).build();
+  }
+}

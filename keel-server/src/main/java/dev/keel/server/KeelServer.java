@@ -1,0 +1,196 @@
+package dev.keel.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keel.server.api.Actions;
+import dev.keel.server.api.ApiException;
+import dev.keel.server.api.Auth;
+import dev.keel.server.api.ReadApi;
+import dev.keel.server.api.Tokens;
+import dev.keel.server.metrics.StoreGauges;
+import dev.keel.store.JdbcUrls;
+import dev.keel.store.MetadataStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * keel's HTTP side, the same in {@code keel node}, {@code keel serve} and {@code keel run --serve}:
+ * {@code /metrics} (Prometheus text), {@code /health/live}, {@code /health/ready},
+ * {@code /openapi.json} and the REST API under {@code /api}. Built with {@link #builder}, then
+ * {@link #start()} and {@link #stop()}; it owns neither the store nor the registry.
+ */
+public final class KeelServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KeelServer.class);
+  public static final int DEFAULT_PORT = 8080;
+  /** Request bodies over this are refused with 413; the API's bodies are a few hundred bytes. */
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
+
+  private final Builder config;
+  private final StoreGauges gauges;
+  private final Health health;
+  private final byte[] openApi;
+  private final java.util.List<String> routes = new java.util.ArrayList<>();
+  private Javalin app;
+
+  private KeelServer(Builder b) {
+    this.config = b;
+    this.gauges = new StoreGauges(b.store.db(), b.registry);
+    this.health = new Health(b.store);
+    this.openApi = resource("/keel/openapi.json");
+  }
+
+  public static Builder builder(MetadataStore store, PrometheusMeterRegistry registry) {
+    return new Builder(store, registry);
+  }
+
+  /** Configuration; immutable once built. */
+  public static final class Builder {
+    private final MetadataStore store;
+    private final PrometheusMeterRegistry registry;
+    private String host = "0.0.0.0";
+    private int port = DEFAULT_PORT;
+    private boolean openReads;
+    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+
+    private Builder(MetadataStore store, PrometheusMeterRegistry registry) {
+      this.store = store;
+      this.registry = registry;
+    }
+
+    /** 0 picks a free port (tests); {@link KeelServer#port()} tells which. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("--http-port must be from 0 to 65535, not " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** Lets GET requests under /api through without a token (actions still need an operator token). */
+    public Builder openReads(boolean open) {
+      this.openReads = open;
+      return this;
+    }
+
+    public Builder maxRequestBytes(long bytes) {
+      this.maxRequestBytes = bytes;
+      return this;
+    }
+
+    public KeelServer build() {
+      return new KeelServer(this);
+    }
+  }
+
+  public KeelServer start() {
+    ReadApi read = new ReadApi(config.store.db());
+    Actions actions = new Actions(config.store);
+    Auth auth = new Auth(new Tokens(config.store.db()), config.openReads);
+    ObjectMapper mapper = new ObjectMapper();
+    app = Javalin.create(c -> {
+      c.startup.showJavalinBanner = false;
+      c.http.maxRequestSize = config.maxRequestBytes;
+      c.jsonMapper(new JavalinJackson(mapper, false));
+      route(c, "get", "/metrics", ctx -> {
+        gauges.refresh();
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(config.registry.scrape());
+      });
+      route(c, "get", "/health/live", ctx -> ctx.json(Map.of("status", "live")));
+      route(c, "get", "/health/ready", ctx -> {
+        Health.Result r = health.ready();
+        ctx.status(r.ready() ? 200 : 503).json(r.body());
+      });
+      route(c, "get", "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+      c.routes.before("/api/*", auth::check);
+      route(c, "get", "/api/pipelines", read::pipelines);
+      route(c, "get", "/api/runs", read::runs);
+      route(c, "get", "/api/runs/{id}", read::run);
+      route(c, "get", "/api/tasks/{id}", read::task);
+      route(c, "get", "/api/nodes", read::nodes);
+      route(c, "get", "/api/dead-letters", read::deadLetters);
+      route(c, "get", "/api/checkpoints", read::checkpoints);
+      route(c, "post", "/api/pipelines/{name}/trigger", actions::trigger);
+      route(c, "post", "/api/pipelines/{name}/backfill", actions::backfill);
+      route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
+      route(c, "post", "/api/pipelines/{name}/resume", actions::resume);
+      route(c, "post", "/api/tasks/{id}/retry", actions::retry);
+      c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+      c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), message(e)));
+      c.routes.exception(Exception.class, (e, ctx) -> {
+        log.error("{} {} failed", ctx.method(), ctx.path(), e);
+        error(ctx, 500, "internal error: " + JdbcUrls.redact(String.valueOf(e.getMessage())));
+      });
+    });
+    app.start(config.host, config.port);
+    log.info("HTTP on {}:{} (metrics /metrics, health /health/ready, API /api, reads {})", config.host, app.port(),
+        config.openReads ? "open" : "need a token");
+    return this;
+  }
+
+  private void route(io.javalin.config.JavalinConfig c, String method, String path, io.javalin.http.Handler handler) {
+    routes.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path);
+    if (method.equals("get")) {
+      c.routes.get(path, handler);
+    } else {
+      c.routes.post(path, handler);
+    }
+  }
+
+  /** Every route served, as "GET /api/runs/{id}" (for the OpenAPI check). */
+  public java.util.List<String> routes() {
+    return java.util.List.copyOf(routes);
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public void stop() {
+    if (app != null) {
+      app.stop();
+      app = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private static void error(Context ctx, int status, String message) {
+    ctx.status(status).json(Map.of("error", message, "status", status));
+  }
+
+  private static String message(HttpResponseException e) {
+    return switch (e.getStatus()) {
+      case 404 -> "no such endpoint; see /openapi.json";
+      case 405 -> "method not allowed; see /openapi.json";
+      case 413 -> "request body too large";
+      default -> e.getMessage();
+    };
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = KeelServer.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from keel-server's jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package dev.keel.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.SecretResolver;
+import dev.keel.spec.SpecException;
+import dev.keel.spec.SpecReader;
+import dev.keel.store.MetadataStore;
+import io.javalin.http.Context;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator actions: trigger a run or a backfill from the latest stored version of a pipeline,
+ * retry a failed task, pause and resume a pipeline. Runs are created with {@code Runs.create}, the
+ * same idempotent insert the scheduler uses, so a repeated backfill of one range is a 409, not a
+ * second run.
+ */
+public final class Actions {
+  private static final Logger log = LoggerFactory.getLogger(Actions.class);
+  public static final int MAX_RETRY_ATTEMPTS = 100;
+
+  private static final String LATEST = """
+      SELECT id, spec, source_file FROM keel.pipeline_version WHERE pipeline = ? ORDER BY id DESC LIMIT 1""";
+  /**
+   * Attempt numbers keep counting (task_attempt keeps every attempt's history under its number), so
+   * a retry grants {@code n} more attempts on top of those spent instead of resetting the count.
+   */
+  private static final String RETRY = """
+      UPDATE keel.task SET state = 'queued', due_at = now(), error = NULL, finished_at = NULL, owner = NULL,
+             lease_until = NULL, max_attempts = attempt + ?
+      WHERE id = ? AND state = 'failed' RETURNING run_id, pipeline, partition, max_attempts""";
+  private static final String PAUSE = """
+      INSERT INTO keel.pipeline_pause (pipeline, paused_by) VALUES (?, ?) ON CONFLICT (pipeline) DO NOTHING""";
+  private static final String RESUME = "DELETE FROM keel.pipeline_pause WHERE pipeline = ?";
+
+  private record Latest(long versionId, PipelineSpec spec) {}
+
+  private final MetadataStore store;
+  // Only partitions and retry settings are needed here: a missing env secret reads as empty
+  // instead of refusing the pipeline (the node that runs it resolves secrets for real).
+  private final SpecReader reader = new SpecReader(new SecretResolver(name -> {
+    String v = System.getenv(name);
+    return v == null ? "" : v;
+  }));
+
+  public Actions(MetadataStore store) {
+    this.store = store;
+  }
+
+  public void trigger(Context ctx) {
+    String name = ctx.pathParam("name");
+    ObjectNode body = JsonBody.parse(ctx, Set.of("partitions"));
+    Latest latest = latest(name);
+    List<String> partitions = latest.spec().partitions().list();
+    if (body.has("partitions")) {
+      partitions = strings(body.get("partitions"), "partitions");
+      for (String p : partitions) {
+        if (!latest.spec().partitions().contains(p)) {
+          throw ApiException.badRequest("partition '" + p + "' is not one of " + name + "'s partitions");
+        }
+      }
+      if (partitions.isEmpty()) {
+        throw ApiException.badRequest("partitions is empty; leave it out to run every partition");
+      }
+    }
+    created(ctx, name, latest, "api", Instant.now(), partitions);
+  }
+
+  public void backfill(Context ctx) {
+    String name = ctx.pathParam("name");
+    ObjectNode body = JsonBody.parse(ctx, Set.of("from", "to"));
+    LocalDate from = date(body, "from");
+    LocalDate to = date(body, "to");
+    if (from.isAfter(to)) {
+      throw ApiException.badRequest("from (" + from + ") is after to (" + to + "); give the range oldest first");
+    }
+    Latest latest = latest(name);
+    if (!latest.spec().partitions().isDates()) {
+      throw ApiException.badRequest(name + " is not partitioned by dates; trigger it instead");
+    }
+    List<String> partitions = new ArrayList<>();
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      if (latest.spec().partitions().contains(d.toString())) {
+        partitions.add(d.toString());
+      }
+    }
+    if (partitions.isEmpty()) {
+      throw ApiException.badRequest(from + ".." + to + " holds none of " + name + "'s partitions");
+    }
+    created(ctx, name, latest, "backfill:" + from + ".." + to, from.atStartOfDay().toInstant(ZoneOffset.UTC), partitions);
+  }
+
+  public void retry(Context ctx) {
+    long id = ReadApi.id(ctx, "id");
+    ObjectNode body = JsonBody.parse(ctx, Set.of("attempts"));
+    int attempts = body.has("attempts") ? body.get("attempts").asInt(-1) : 1;
+    if (attempts < 1 || attempts > MAX_RETRY_ATTEMPTS || (body.has("attempts") && !body.get("attempts").isIntegralNumber())) {
+      throw ApiException.badRequest("attempts must be an integer from 1 to " + MAX_RETRY_ATTEMPTS);
+    }
+    Map<String, Object> task = store.db().inTransaction("retrying task " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(RETRY)) {
+        ps.setInt(1, attempts);
+        ps.setLong(2, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return Map.<String, Object>of("task_id", id, "run_id", rs.getLong(1), "pipeline", rs.getString(2),
+                "partition", rs.getString(3), "state", "queued", "max_attempts", rs.getInt(4));
+          }
+        }
+      }
+      List<Map<String, Object>> existing = Rows.list(c, "SELECT state FROM keel.task WHERE id = ?", id);
+      if (existing.isEmpty()) {
+        throw ApiException.notFound("task " + id);
+      }
+      throw new ApiException(409, "task " + id + " is " + existing.get(0).get("state") + "; only a failed task can be retried");
+    });
+    store.runs().refresh((Long) task.get("run_id"));
+    log.info("task {} ({}/{}) queued again by the API with {} more attempt(s)", id, task.get("pipeline"), task.get("partition"), attempts);
+    ctx.json(task);
+  }
+
+  public void pause(Context ctx) {
+    String name = ctx.pathParam("name");
+    JsonBody.parse(ctx, Set.of());
+    latest(name);
+    store.db().inTransaction("pausing " + name, c -> {
+      try (PreparedStatement ps = c.prepareStatement(PAUSE)) {
+        ps.setString(1, name);
+        ps.setString(2, "api");
+        return ps.executeUpdate();
+      }
+    });
+    log.info("pipeline {} paused by the API: its queued tasks are not claimed until it is resumed", name);
+    ctx.json(Map.of("pipeline", name, "paused", true));
+  }
+
+  public void resume(Context ctx) {
+    String name = ctx.pathParam("name");
+    JsonBody.parse(ctx, Set.of());
+    latest(name);
+    store.db().inTransaction("resuming " + name, c -> {
+      try (PreparedStatement ps = c.prepareStatement(RESUME)) {
+        ps.setString(1, name);
+        return ps.executeUpdate();
+      }
+    });
+    log.info("pipeline {} resumed by the API", name);
+    ctx.json(Map.of("pipeline", name, "paused", false));
+  }
+
+  private void created(Context ctx, String name, Latest latest, String trigger, Instant logicalTime, List<String> partitions) {
+    long runId = store.runs().create(name, latest.versionId(), trigger, logicalTime, partitions, latest.spec().retry().attempts())
+        .orElseThrow(() -> new ApiException(409, "a run of " + name + " with trigger " + trigger + " and logical time "
+            + logicalTime + " exists already"));
+    log.info("run {} of {} created by the API ({}, {} partitions)", runId, name, trigger, partitions.size());
+    ctx.status(201).json(Map.of("run_id", runId, "pipeline", name, "version_id", latest.versionId(), "trigger", trigger,
+        "partitions", partitions));
+  }
+
+  private Latest latest(String name) {
+    Object[] row = store.db().withConnection("reading the latest version of " + name, c -> {
+      try (PreparedStatement ps = c.prepareStatement(LATEST)) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)} : null;
+        }
+      }
+    });
+    if (row == null) {
+      throw ApiException.notFound("pipeline '" + name + "' (no version of it was ever stored; run or deploy it first)");
+    }
+    try {
+      Path file = Path.of(row[2] == null ? name + ".yaml" : (String) row[2]);
+      return new Latest((Long) row[0], reader.parse((String) row[1], file));
+    } catch (SpecException e) {
+      throw new ApiException(422, "the stored version of " + name + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  private static List<String> strings(JsonNode node, String field) {
+    if (!node.isArray()) {
+      throw ApiException.badRequest(field + " must be an array of strings");
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (JsonNode n : node) {
+      if (!n.isTextual()) {
+        throw ApiException.badRequest(field + " must be an array of strings");
+      }
+      out.add(n.asText());
+    }
+    return new ArrayList<>(out);
+  }
+
+  private static LocalDate date(ObjectNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || !n.isTextual()) {
+      throw ApiException.badRequest(field + " is required, as a date like \"2026-01-31\"");
+    }
+    try {
+      return LocalDate.parse(n.asText());
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(field + " '" + n.asText() + "' is not a date like 2026-01-31");
+    }
+  }
+}
