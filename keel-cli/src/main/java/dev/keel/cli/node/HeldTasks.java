@@ -95,8 +95,9 @@ final class HeldTasks {
         h.leaseDeadlineNanos = sentNanos + lease.toNanos();
       } else if (h.stopReason == null) {
         h.stopReason = "its lease was lost (expired and reaped, or another node claimed it)";
-        log.warn("{}/{} (task {}, fence {}): lease lost; stopping its work, it will not be published", h.task.pipeline(),
-            h.task.partition(), h.task.id(), fence);
+        log.warn("{}/{} (task {}, fence {}): lease lost; {}", h.task.pipeline(), h.task.partition(), h.task.id(), fence,
+            ignoreLeaseLoss ? "FAULT INJECTION: going on anyway, only the sink fence can stop it"
+                : "stopping its work, it will not be published");
       }
     }
   }
