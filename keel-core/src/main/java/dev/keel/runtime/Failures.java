@@ -4,37 +4,116 @@ import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientException;
+import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
-import java.util.Set;
+import java.util.Map;
 
 /**
- * The one table that says which failures a retry can heal. Transient: lost or refused connections
- * (SQLSTATE class 08), serialization failures (40001), deadlocks (40P01), insufficient resources
- * (class 53), operator intervention/shutdown (57P01-57P03), socket timeouts and resets. Everything
- * else (bad SQL, a missing table or column, a constraint, bad data, a rejected-row limit) is
- * permanent: retrying would fail the same way.
+ * The one table that says which failures a retry can heal.
+ *
+ * <p>Transient: lost or refused connections (SQLSTATE class 08), serialization failures (40001),
+ * deadlocks (40P01), insufficient resources such as disk full or too many connections (class 53),
+ * operator intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock
+ * timeouts (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections
+ * (1040), server gone away or lost (2006, 2013), cannot connect (2002, 2003); socket timeouts,
+ * resets and refused connections.
+ *
+ * <p>Permanent, failing the task at once: everything else, notably bad SQL (42601, MySQL 1064),
+ * an undefined table or column (42P01, 42703, MySQL 1146, 1054), permission denied (42501),
+ * authentication (28P01, 28000, MySQL 1045), a missing database (3D000, MySQL 1049), data errors
+ * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, and a fence
+ * refusal.
  */
 public final class Failures {
-  private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "57P01", "57P02", "57P03", "55P03");
-  private static final Set<String> TRANSIENT_CLASSES = Set.of("08", "53");
+  /** The verdict and the reason a person reads. */
+  public record Verdict(boolean retry, String kind) {}
+
+  private static final Map<String, String> TRANSIENT_STATES = Map.of(
+      "40001", "serialization failure",
+      "40P01", "deadlock",
+      "57P01", "server shutting down",
+      "57P02", "server crashed",
+      "57P03", "server starting up",
+      "57014", "statement timeout or cancel",
+      "55P03", "lock not available");
+  private static final Map<String, String> TRANSIENT_CLASSES = Map.of(
+      "08", "connection lost or refused",
+      "53", "insufficient resources (disk full, out of memory, too many connections)");
+  private static final Map<Integer, String> TRANSIENT_MYSQL_CODES = Map.of(
+      1205, "lock wait timeout",
+      1213, "deadlock",
+      1040, "too many connections",
+      2002, "cannot connect",
+      2003, "cannot connect",
+      2006, "server has gone away",
+      2013, "lost connection during query");
+  private static final Map<String, String> PERMANENT_STATES = Map.of(
+      "28P01", "authentication failed (check user and password)",
+      "28000", "authentication failed (check user and password)",
+      "3D000", "the database does not exist",
+      "42501", "permission denied",
+      "42P01", "undefined table",
+      "42703", "undefined column",
+      "42601", "SQL syntax error");
 
   private Failures() {}
 
   public static boolean isTransient(Throwable error) {
+    return classify(error).retry();
+  }
+
+  public static Verdict classify(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof RejectedLimitException || t instanceof FenceRefusedException) {
-        return false;
+      if (t instanceof RejectedLimitException) {
+        return new Verdict(false, "rejected-record limit exceeded");
       }
-      if (t instanceof SQLException sql && sql.getSQLState() != null) {
-        String state = sql.getSQLState();
-        return TRANSIENT_STATES.contains(state) || (state.length() == 5 && TRANSIENT_CLASSES.contains(state.substring(0, 2)));
+      if (t instanceof FenceRefusedException) {
+        return new Verdict(false, "fence refused (a newer claim owns the partition)");
       }
-      if (t instanceof SQLTransientException || t instanceof SocketTimeoutException || t instanceof ConnectException
-          || t instanceof SocketException || t instanceof EOFException) {
-        return true;
+      if (t instanceof SQLException sql) {
+        Verdict v = classifySql(sql);
+        if (v != null) {
+          return v;
+        }
+      }
+      if (t instanceof UnknownHostException) {
+        return new Verdict(false, "unknown host");
+      }
+      if (t instanceof SocketTimeoutException || t instanceof ConnectException || t instanceof SocketException
+          || t instanceof EOFException) {
+        return new Verdict(true, "network: " + t.getClass().getSimpleName());
       }
     }
-    return false;
+    return new Verdict(false, "permanent");
+  }
+
+  private static Verdict classifySql(SQLException sql) {
+    String state = sql.getSQLState();
+    if (state != null && state.length() == 5) {
+      if (TRANSIENT_STATES.containsKey(state)) {
+        return new Verdict(true, TRANSIENT_STATES.get(state));
+      }
+      if (PERMANENT_STATES.containsKey(state)) {
+        return new Verdict(false, PERMANENT_STATES.get(state));
+      }
+      String cls = state.substring(0, 2);
+      if (TRANSIENT_CLASSES.containsKey(cls)) {
+        return new Verdict(true, TRANSIENT_CLASSES.get(cls));
+      }
+    }
+    if (TRANSIENT_MYSQL_CODES.containsKey(sql.getErrorCode()) && !"org.postgresql.util.PSQLException".equals(sql.getClass().getName())) {
+      return new Verdict(true, TRANSIENT_MYSQL_CODES.get(sql.getErrorCode()));
+    }
+    if (sql instanceof SQLTransientException || sql instanceof SQLRecoverableException) {
+      return new Verdict(true, "transient database error");
+    }
+    if (sql instanceof SQLNonTransientException || state != null) {
+      return new Verdict(false, "database error SQLSTATE " + state);
+    }
+    // No SQLSTATE: the driver lost the socket before the server said anything; look at the cause.
+    return null;
   }
 }

@@ -54,7 +54,8 @@ public record ColumnType(Kind kind, int precision, int scale) {
       case "date" -> of(Kind.DATE);
       case "timestamp", "timestamp without time zone" -> of(Kind.TIMESTAMP);
       case "timestamptz", "timestamp with time zone" -> of(Kind.TIMESTAMPTZ);
-      default -> throw new IllegalArgumentException("unknown type '" + text + "'; supported: " + SUPPORTED);
+      default -> throw new IllegalArgumentException("unknown type '" + text + "'; supported: " + SUPPORTED
+          + (t.matches("(numeric|decimal|varchar)\\s*\\(\\s*\\d+\\s*") ? ". Inside { } a comma ends the value: write \"numeric(12,2)\" in quotes" : ""));
     };
   }
 

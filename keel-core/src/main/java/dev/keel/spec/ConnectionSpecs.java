@@ -9,11 +9,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 
 /** Reads the {@code source:} and {@code sink:} sections, resolving secret references. */
 final class ConnectionSpecs {
+  /** user:password@ in a URL, or a password= parameter, written as text rather than a reference. */
+  private static final Pattern LITERAL_CREDENTIALS =
+      Pattern.compile("//[^/@:\\s]+:[^/@\\s]+@|(?i)password=(?![&;]|$)");
   private final YamlTree yaml;
   private final SecretResolver secrets;
 
@@ -30,12 +34,16 @@ final class ConnectionSpecs {
     if (map == null) {
       return null;
     }
-    yaml.onlyKeys(map, "source", Set.of("csv", "jsonl", "jdbc"));
-    if (map.size() != 1) {
-      yaml.error(n, "source needs exactly one of csv, jsonl or jdbc");
-      return null;
+    Set<String> kinds = Set.of("csv", "jsonl", "jdbc");
+    yaml.onlyKeys(map, "source", kinds);
+    List<Map.Entry<String, NodeTuple>> known = map.entrySet().stream().filter(k -> kinds.contains(k.getKey())).toList();
+    if (known.size() != 1) {
+      if (known.size() > 1 || map.isEmpty()) {
+        yaml.error(n, "source needs exactly one of csv, jsonl or jdbc");
+      }
+      return null; // an unknown kind (cvs:) has been reported with a suggestion
     }
-    Map.Entry<String, NodeTuple> e = map.entrySet().iterator().next();
+    Map.Entry<String, NodeTuple> e = known.get(0);
     Map<String, NodeTuple> o = yaml.mapping(e.getValue().getValueNode(), "source." + e.getKey());
     if (o == null) {
       return null;
@@ -78,6 +86,9 @@ final class ConnectionSpecs {
     }
     yaml.onlyKeys(map, "sink", Set.of("postgres"));
     if (!map.containsKey("postgres")) {
+      if (!map.isEmpty()) {
+        return null; // an unknown kind (postgress:) has been reported with a suggestion
+      }
       yaml.error(n, "sink needs 'postgres: { table: ..., key: [...], mode: upsert|append|replace }'");
       return null;
     }
@@ -98,7 +109,7 @@ final class ConnectionSpecs {
       List<Node> items = yaml.sequence(o.get("key").getValueNode(), where + ".key");
       for (Node item : items == null ? List.<Node>of() : items) {
         String k = yaml.string(item, "a key column");
-        if (k != null && columns.stream().noneMatch(c -> c.name().equals(k))) {
+        if (k != null && SpecReader.isUnknown(k, columns)) {
           yaml.error(item, SpecReader.unknownColumn(where + ".key", k, columns));
         } else if (k != null) {
           key.add(k);
@@ -123,7 +134,7 @@ final class ConnectionSpecs {
       Node pc = o.get("partition_column").getValueNode();
       partitionColumn = yaml.string(pc, where + ".partition_column");
       String pcName = partitionColumn;
-      if (pcName != null && columns.stream().noneMatch(c -> c.name().equals(pcName))) {
+      if (pcName != null && SpecReader.isUnknown(pcName, columns)) {
         yaml.error(pc, SpecReader.unknownColumn(where + ".partition_column", pcName, columns));
       }
     } else if (mode == SinkSpec.Mode.REPLACE && partitions != null && partitions.list().size() > 1) {
@@ -166,6 +177,17 @@ final class ConnectionSpecs {
     if (s == null) {
       return null;
     }
+    String written = SecretResolver.withoutReferences(s);
+    if (key.equals("password") && !written.isEmpty()) {
+      yaml.error(n, where + ".password must be a reference, never the password itself: write ${env:NAME} or"
+          + " ${file:/run/secrets/name}");
+      return null;
+    }
+    if (LITERAL_CREDENTIALS.matcher(written).find()) {
+      yaml.error(n, where + "." + key + " has a password written in it; move it to password: ${env:NAME}, or"
+          + " reference the whole value as ${env:NAME}");
+      return null;
+    }
     try {
       return secrets.resolve(s);
     } catch (IllegalArgumentException e) {
@@ -196,6 +218,9 @@ final class ConnectionSpecs {
     }
     Node n = o.get("encoding").getValueNode();
     String s = yaml.string(n, where + ".encoding");
+    if (s == null) {
+      return StandardCharsets.UTF_8;
+    }
     try {
       return Charset.forName(s);
     } catch (RuntimeException e) {
@@ -210,6 +235,9 @@ final class ConnectionSpecs {
     }
     Node n = o.get("timezone").getValueNode();
     String s = yaml.string(n, where + ".timezone");
+    if (s == null) {
+      return ZoneOffset.UTC;
+    }
     try {
       return ZoneId.of(s);
     } catch (RuntimeException e) {

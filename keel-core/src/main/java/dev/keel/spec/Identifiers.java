@@ -1,6 +1,7 @@
 package dev.keel.spec;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -37,8 +38,17 @@ public final class Identifiers {
           + " bytes (PostgreSQL would truncate it); choose a shorter name";
     }
     if (!SIMPLE.matcher(name).matches()) {
-      return "'" + abbreviate(name) + "' is not a valid identifier: use lower-case letters, digits and"
-          + " underscores, starting with a letter or underscore";
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (RESERVED.contains(lower)) {
+        return "'" + name + "' is a reserved SQL word; choose another name";
+      }
+      if (SIMPLE.matcher(lower).matches()) {
+        return "'" + name + "' has upper-case letters, which PostgreSQL folds to lower case; write '" + lower + "'";
+      }
+      String why = name.chars().anyMatch(c -> c > 127)
+          ? "only ASCII letters are allowed (no accents or other scripts)"
+          : "use lower-case letters, digits and underscores, starting with a letter or underscore";
+      return "'" + abbreviate(name) + "' is not a valid identifier: " + why;
     }
     if (RESERVED.contains(name)) {
       return "'" + name + "' is a reserved SQL word; choose another name";

@@ -35,6 +35,17 @@ public record PipelineSpec(
     return -1;
   }
 
+  /**
+   * Everything but {@code text}: the file as written may hold credentials typed in by hand, and a
+   * spec is logged and put in exception messages. Secrets inside print as their references.
+   */
+  @Override
+  public String toString() {
+    return "PipelineSpec[name=" + name + ", file=" + file + ", schedule=" + schedule + ", partitions=" + partitions
+        + ", source=" + source + ", columns=" + columns + ", transforms=" + transforms + ", validate=" + validate
+        + ", sink=" + sink + ", retry=" + retry + ", hash=" + hash + "]";
+  }
+
   /** The folder relative paths resolve against. */
   public Path baseDir() {
     Path parent = file.toAbsolutePath().getParent();

@@ -36,7 +36,16 @@ public final class SecretResolver {
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);
+    if (withoutReferences(text).contains("${")) {
+      throw new IllegalArgumentException("'" + text + "' has a reference keel does not understand; write ${env:NAME}"
+          + " or ${file:/path}");
+    }
     return new Secret(out.toString(), any ? text : null);
+  }
+
+  /** The text as written with every reference taken out: what is literally in the file. */
+  static String withoutReferences(String text) {
+    return REF.matcher(text).replaceAll("");
   }
 
   private String fromEnv(String name) {

@@ -34,7 +34,9 @@ public final class Database implements AutoCloseable {
     config.setMinimumIdle(0);
     config.setPoolName(poolName);
     config.setConnectionTimeout(15_000);
-    config.setInitializationFailTimeout(-1);
+    // Fail at once with the driver's own message (refused, wrong password, no such database)
+    // instead of waiting out the pool's timeout.
+    config.setInitializationFailTimeout(1);
     config.setAutoCommit(true);
     this.description = JdbcUrls.redact(url);
     this.dataSource = new HikariDataSource(config);

@@ -91,7 +91,13 @@ public final class TaskExecutor {
     if (e instanceof FenceRefusedException) {
       log.warn("{}", message);
     }
-    String state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
+    String state;
+    try {
+      state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
+    } catch (LeaseLostException lost) {
+      log.warn("{}: {}", ref, lost.getMessage());
+      return new Outcome(task, "lost", null, lost.getMessage());
+    }
     store.runs().refresh(task.runId());
     if (state.equals("queued")) {
       log.warn("{}: attempt {} of {} failed ({}); retrying in {} ms", ref, task.attempt(), task.maxAttempts(), message, backoff.toMillis());

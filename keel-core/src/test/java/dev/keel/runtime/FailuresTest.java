@@ -1,0 +1,57 @@
+package dev.keel.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The classification table, row by row. */
+class FailuresTest {
+
+  @ParameterizedTest(name = "SQLSTATE {0} is transient={1}")
+  @CsvSource({
+      "08006, true", "08001, true", "08S01, true", "40001, true", "40P01, true", "53100, true", "53300, true",
+      "57P01, true", "57014, true", "55P03, true",
+      "42601, false", "42P01, false", "42703, false", "42501, false", "28P01, false", "3D000, false",
+      "23505, false", "23502, false", "22003, false", "22P02, false", "XX000, false"})
+  void postgres_sqlstates_are_classified(String state, boolean transientError) {
+    assertThat(Failures.isTransient(new SQLException("boom", state))).isEqualTo(transientError);
+  }
+
+  @ParameterizedTest(name = "MySQL error {0} is transient={1}")
+  @CsvSource({"1205, true", "1213, true", "1040, true", "2006, true", "2013, true", "1146, false", "1054, false", "1064, false", "1045, false"})
+  void mariadb_and_mysql_error_codes_are_classified(int code, boolean transientError) {
+    assertThat(Failures.isTransient(new SQLException("boom", "HY000", code))).isEqualTo(transientError);
+  }
+
+  @Test
+  void a_wrapped_cause_is_found() {
+    RuntimeException wrapped = new RuntimeException("publishing failed", new SQLException("lost", "08006"));
+    assertThat(Failures.classify(wrapped)).isEqualTo(new Failures.Verdict(true, "connection lost or refused"));
+  }
+
+  @Test
+  void socket_timeouts_are_transient_but_unknown_hosts_are_not() {
+    assertThat(Failures.isTransient(new IOException(new SocketTimeoutException("read timed out")))).isTrue();
+    assertThat(Failures.isTransient(new IOException(new UnknownHostException("db.example")))).isFalse();
+  }
+
+  @Test
+  void a_driver_error_without_sqlstate_is_judged_by_its_cause() {
+    SQLException noState = new SQLException("I/O error", (String) null, new SocketTimeoutException("timeout"));
+    assertThat(Failures.isTransient(noState)).isTrue();
+    assertThat(Failures.isTransient(new SQLTransientConnectionException("pool timeout"))).isTrue();
+  }
+
+  @Test
+  void rejected_limits_and_fence_refusals_are_never_retried() {
+    assertThat(Failures.isTransient(new RejectedLimitException("too many"))).isFalse();
+    assertThat(Failures.isTransient(new RuntimeException(new FenceRefusedException("stale")))).isFalse();
+  }
+}

@@ -1,0 +1,77 @@
+package dev.keel.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.KeelException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** keel's embedded PostgreSQL: durable settings, data kept between starts, one process per KEEL_HOME. */
+class EmbeddedPostgresServerTest {
+  @TempDir
+  Path home;
+
+  private static String setting(Connection c, String name) throws Exception {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("show " + name)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  @Test
+  void runs_with_fsync_and_synchronous_commit_on_and_keeps_data_between_starts() throws Exception {
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(home, Duration.ofSeconds(5));
+        Connection c = DriverManager.getConnection(pg.jdbcUrl())) {
+      assertThat(setting(c, "fsync")).isEqualTo("on");
+      assertThat(setting(c, "synchronous_commit")).isEqualTo("on");
+      assertThat(setting(c, "full_page_writes")).isEqualTo("on");
+      c.createStatement().execute("create table kept (v int); insert into kept values (42)");
+    }
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(home, Duration.ofSeconds(5));
+        Connection c = DriverManager.getConnection(pg.jdbcUrl());
+        ResultSet rs = c.createStatement().executeQuery("select v from kept")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(42);
+    }
+  }
+
+  @Test
+  void a_second_process_on_the_same_home_is_refused_with_a_clear_message() throws Exception {
+    try (EmbeddedPostgresServer first = EmbeddedPostgresServer.start(home, Duration.ofSeconds(5))) {
+      // File locks are per process; a second JVM is what a second `keel run` would be.
+      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), SecondProcess.class.getName(), home.toString());
+      pb.redirectErrorStream(true);
+      Process p = pb.start();
+      String output = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).as(output).isEqualTo(3);
+      assertThat(output).contains("is in use by another keel process (pid " + ProcessHandle.current().pid() + ")");
+    }
+  }
+
+  /** Tries to start on a home another process holds; exits 3 with the message when refused. */
+  public static final class SecondProcess {
+    public static void main(String[] args) {
+      try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(Path.of(args[0]), Duration.ofMillis(500))) {
+        System.exit(0);
+      } catch (KeelException e) {
+        System.out.println(e.getMessage());
+        System.exit(3);
+      }
+    }
+  }
+
+  @Test
+  void invalid_home_is_reported_with_what_to_do() {
+    assertThatThrownBy(() -> EmbeddedPostgresServer.start(Path.of("/proc/keel-cannot-write"), Duration.ofSeconds(1)))
+        .isInstanceOf(KeelException.class)
+        .hasMessageContaining("--db");
+  }
+}
