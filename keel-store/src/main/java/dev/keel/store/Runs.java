@@ -16,17 +16,23 @@ public final class Runs {
   private static final String INSERT_TASK = """
       INSERT INTO keel.task (run_id, pipeline, partition, max_attempts, backoff_ms, max_backoff_ms) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, partition) DO NOTHING""";
-  /** Derives the run's state from its tasks; called after every task transition. */
+  /**
+   * Derives the run's state from its tasks; called after every task transition. The run row is
+   * written only when its state changes: otherwise every task completion of a big run would queue
+   * on the one row lock (held through the commit's fsync), and the cluster would finish tasks one
+   * at a time.
+   */
   private static final String REFRESH = """
-      UPDATE keel.run r SET
-        state = CASE WHEN s.open > 0 THEN (CASE WHEN s.started > 0 THEN 'running' ELSE 'queued' END)
-                     WHEN s.failed > 0 THEN 'failed' ELSE 'succeeded' END,
-        finished_at = CASE WHEN s.open > 0 THEN NULL ELSE coalesce(r.finished_at, now()) END
-      FROM (SELECT count(*) FILTER (WHERE state IN ('queued', 'running')) AS open,
-                   count(*) FILTER (WHERE state = 'failed') AS failed,
-                   count(*) FILTER (WHERE attempt > 0) AS started
-            FROM keel.task WHERE run_id = ?) s
-      WHERE r.id = ?""";
+      UPDATE keel.run r SET state = s.state,
+        finished_at = CASE WHEN s.state IN ('queued', 'running') THEN NULL ELSE coalesce(r.finished_at, now()) END
+      FROM (SELECT CASE
+              WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')) THEN
+                CASE WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'running')
+                       OR EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state IN ('succeeded', 'failed'))
+                     THEN 'running' ELSE 'queued' END
+              WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'failed') THEN 'failed'
+              ELSE 'succeeded' END AS state) s
+      WHERE r.id = ? AND r.state IS DISTINCT FROM s.state""";
 
   private final Database db;
 
@@ -79,8 +85,9 @@ public final class Runs {
   public void refresh(long runId) {
     db.inTransaction("updating run " + runId, c -> {
       try (PreparedStatement ps = c.prepareStatement(REFRESH)) {
-        ps.setLong(1, runId);
-        ps.setLong(2, runId);
+        for (int i = 1; i <= 5; i++) {
+          ps.setLong(i, runId);
+        }
         return ps.executeUpdate();
       }
     });

@@ -47,6 +47,10 @@ public final class LocalCluster implements AutoCloseable {
     return n;
   }
 
+  public List<NodeProcess> nodes() {
+    return List.copyOf(nodes);
+  }
+
   public Connection connect() throws SQLException {
     return DriverManager.getConnection(url());
   }

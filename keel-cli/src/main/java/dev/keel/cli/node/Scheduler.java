@@ -89,7 +89,8 @@ public final class Scheduler implements Runnable {
 
   /** The newest ticks after {@code last} up to and including {@code now}, at most catchUp of them, oldest first. */
   private List<Instant> dueTicks(ExecutionTime cron, Instant last, Instant now) {
-    ZonedDateTime t = now.truncatedTo(ChronoUnit.SECONDS).atZone(ZoneOffset.UTC);
+    // Unix cron has minutes, no seconds: 00:01:40 "matches" * * * * *, and its tick is 00:01:00.
+    ZonedDateTime t = now.truncatedTo(ChronoUnit.MINUTES).atZone(ZoneOffset.UTC);
     ZonedDateTime after = last.atZone(ZoneOffset.UTC);
     if (!cron.isMatch(t)) {
       t = cron.lastExecution(t).orElse(null);
