@@ -203,7 +203,7 @@ class ApiTest {
     assertThat(task.get("attempt").asInt()).isEqualTo(3);
     assertThat(task.get("max_attempts").asInt()).isEqualTo(5);
     assertThat(task.get("error").isNull()).isTrue();
-    assertThat(store.runs().state(runId)).isEqualTo("running");
+    assertThat(store.runs().state(runId)).as("failed before, waiting for a node again").isEqualTo("queued");
     assertThat(http.post("/api/tasks/" + taskId + "/retry", operator, "{\"attempts\": 0}").status()).isEqualTo(400);
   }
 
