@@ -214,4 +214,41 @@ class RunPipelineTest {
     assertThat(TestDatabase.rows("select region, count(*), sum(v) from copy_src group by region order by region"))
         .containsExactly("eu|500|375750.00", "us|500|375000.00");
   }
+
+  @Test
+  void a_sink_in_another_database_gets_the_rows_and_its_own_fence_and_load_tables() throws IOException {
+    TestDatabase.exec("drop database if exists warehouse", "create database warehouse");
+    salesFiles();
+    String warehouse = TestDatabase.url().replace("/postgres?", "/warehouse?");
+    Path file = pipeline(spec("upsert", "").replace("partition_column: part }", "partition_column: part, url: \"" + warehouse + "\" }"));
+
+    Cli cli = Cli.runPipeline(file);
+
+    assertThat(cli.exit()).as(cli.toString()).isZero();
+    assertThat(TestDatabase.rows("select to_regclass('public.sales') is null")).containsExactly("t");
+    try (var c = java.sql.DriverManager.getConnection(warehouse); var st = c.createStatement();
+        var rs = st.executeQuery("select (select count(*) from sales), (select count(*) from keel_sink.load), (select count(*) from keel_sink.fence)")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(3);
+      assertThat(rs.getLong(2)).isEqualTo(2);
+      assertThat(rs.getLong(3)).isEqualTo(2);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void status_json_lists_runs_with_their_tasks() throws IOException {
+    salesFiles();
+    Cli.runPipeline(pipeline(spec("upsert", "")));
+
+    Cli status = Cli.run("status", "--json", "--db", TestDatabase.url());
+
+    assertThat(status.exit()).isZero();
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
+    assertThat(json.get("runs").get(0).get("pipeline").asText()).isEqualTo("sales");
+    assertThat(json.get("runs").get(0).get("state").asText()).isEqualTo("succeeded");
+    assertThat(json.get("runs").get(0).get("tasks")).hasSize(2);
+    assertThat(json.get("runs").get(0).get("tasks").get(0).get("rowsPublished").asLong()).isEqualTo(2);
+  }
 }
