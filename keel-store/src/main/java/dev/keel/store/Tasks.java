@@ -210,6 +210,33 @@ public final class Tasks {
     });
   }
 
+  private static final String ABANDON_MANUAL = """
+      WITH dead AS (
+        SELECT t.id, t.run_id FROM keel.task t JOIN keel.run r ON r.id = t.run_id
+        WHERE r.trigger LIKE 'manual:%' AND t.state = 'running' AND t.lease_until < now()
+        FOR UPDATE OF t SKIP LOCKED)
+      UPDATE keel.task t SET state = 'failed', owner = NULL, lease_until = NULL, finished_at = now(), error =
+        'the keel run process that ran this partition stopped before finishing it (killed or crashed); its unfinished'
+        || ' attempt published nothing beyond committed chunks; run keel run again'
+      WHERE t.id IN (SELECT id FROM dead) OR (t.state = 'queued' AND t.run_id IN (SELECT run_id FROM dead))
+      RETURNING t.run_id""";
+
+  /**
+   * Fails the tasks of {@code keel run} processes that died: their leases ran out and nobody else
+   * will claim them for that run. Returns the runs touched, to refresh.
+   */
+  public java.util.Set<Long> abandonDeadManualRuns() {
+    return db.inTransaction("closing runs of dead keel run processes", c -> {
+      java.util.Set<Long> runs = new java.util.TreeSet<>();
+      try (PreparedStatement ps = c.prepareStatement(ABANDON_MANUAL); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          runs.add(rs.getLong(1));
+        }
+      }
+      return runs;
+    });
+  }
+
   /** One row per task of a run, for summaries. */
   public List<TaskRow> ofRun(long runId) {
     return db.withConnection("reading tasks of run " + runId, c -> {

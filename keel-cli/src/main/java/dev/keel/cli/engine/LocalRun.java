@@ -44,6 +44,11 @@ public final class LocalRun {
 
   /** Creates the run and its tasks; returns the run id. */
   public long create(PipelineSpec spec, List<String> partitions) {
+    for (long dead : store.tasks().abandonDeadManualRuns()) {
+      store.runs().refresh(dead);
+      log.warn("run {} was left unfinished by a keel run process that stopped (killed or crashed); its open tasks are"
+          + " marked failed", dead);
+    }
     long version = store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
     return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry().attempts(),
             spec.retry().backoff(), spec.retry().maxBackoff())
