@@ -46,7 +46,7 @@ class TimestamptzFastPathTest {
     for (String s : inputs) {
       for (ZoneId zone : ZONES) {
         String fast = outcome(() -> Coercion.fromText(s, TZ, zone));
-        String reference = outcome(() -> Coercion.timestamptzByFormatter(s, zone));
+        String reference = outcome(() -> TemporalCoercion.timestamptzByFormatter(s, zone));
         assertThat(fast).as("'%s' in %s", s, zone).isEqualTo(reference);
         accepted += fast.startsWith("ok ") ? 1 : 0;
       }
