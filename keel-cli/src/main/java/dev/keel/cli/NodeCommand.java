@@ -102,7 +102,8 @@ final class NodeCommand implements Callable<Integer> {
         .notReady(() -> started.get() == null ? "node " + id + " is starting" : started.get().notReadyReason()).build().start();
     NodeConfig config = NodeConfig.builder(id).pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
         .workers(workers).claimBatch(claimBatch).lease(lease).heartbeat(heartbeat).poll(poll).drainTimeout(drainTimeout)
-        .catchUp(catchUp).httpPort(server == null ? null : server.port()).ignoreLeaseLoss(ignoreLeaseLoss).build();
+        .catchUp(catchUp).httpPort(server == null ? null : server.port()).ignoreLeaseLoss(ignoreLeaseLoss)
+        .alertChecks(rules == null ? AlertRules.Checks.DEFAULT : rules.checks()).build();
     String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
     Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");
     ClusterNode node = new ClusterNode(opened.store(), MetadataStore.attach(coordinationDb), config, new KeelMetrics(registry));

@@ -57,6 +57,8 @@ public final class ClusterNode {
     coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
     loops.every("reaper", config.reapEvery(), new Reaper(coordination, workers::wake));
+    loops.every("incidents", IncidentChecks.EVERY, new IncidentChecks(store, catalog == null ? List::of : catalog::current,
+        config.alertChecks(), Clock.systemUTC()));
     if (catalog != null) {
       loops.every("pipelines", config.scanEvery(), catalog);
       Scheduler scheduler = new Scheduler(store, catalog::current, Clock.systemUTC(), config.catchUp());
@@ -87,6 +89,7 @@ public final class ClusterNode {
     loops.stop("scheduler");
     loops.stop("pipelines");
     loops.stop("reaper");
+    loops.stop("incidents");
     int left = workers.awaitIdle(config.drainTimeout());
     if (left > 0) {
       log.info("node {}: {} task(s) still running after the drain timeout; stopping and releasing them", config.nodeId(), left);
