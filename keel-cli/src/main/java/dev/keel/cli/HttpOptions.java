@@ -21,6 +21,10 @@ public final class HttpOptions {
   }
 
   KeelServer server(MetadataStore store, PrometheusMeterRegistry registry, int defaultPort) {
-    return KeelServer.builder(store, registry).host(host).port(port == null ? defaultPort : port).openReads(openReads).build();
+    return builder(store, registry, defaultPort).build();
+  }
+
+  KeelServer.Builder builder(MetadataStore store, PrometheusMeterRegistry registry, int defaultPort) {
+    return KeelServer.builder(store, registry).host(host).port(port == null ? defaultPort : port).openReads(openReads);
   }
 }

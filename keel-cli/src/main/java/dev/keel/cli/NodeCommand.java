@@ -2,12 +2,20 @@ package dev.keel.cli;
 
 import dev.keel.cli.node.ClusterNode;
 import dev.keel.cli.node.NodeConfig;
+import dev.keel.server.KeelServer;
+import dev.keel.server.alerts.AlertDispatcher;
+import dev.keel.server.alerts.AlertRules;
+import dev.keel.server.metrics.KeelMetrics;
+import dev.keel.spec.SecretResolver;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -30,8 +38,12 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--node-id", paramLabel = "ID", description = "This node's id (default: host-pid).")
   String nodeId;
 
-  @Option(names = "--http-port", paramLabel = "N", description = "Serve /health/live and /health/ready on this port.")
-  Integer httpPort;
+  @Mixin
+  HttpOptions http;
+
+  @Option(names = "--alerts", paramLabel = "FILE",
+      description = "Deliver the alert outbox to the receivers of this alerts file (any node may send; each alert goes out once).")
+  Path alerts;
 
   @Option(names = "--workers", paramLabel = "N", description = "Tasks executed at once (default ${DEFAULT-VALUE}).")
   int workers = NodeConfig.DEFAULT_WORKERS;
@@ -68,22 +80,47 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    LogFormat.jsonByDefault();
     if (pipelines != null && !Files.isDirectory(pipelines)) {
       cmd.commandLine().getErr().println("keel node: --pipelines " + pipelines + " is not a folder");
       return ExitCodes.BAD_INPUT;
     }
+    // Read before connecting: a bad alerts file is bad input, not something to retry.
+    AlertRules rules;
+    try {
+      rules = alerts == null ? null : AlertRules.read(alerts, SecretResolver.system());
+    } catch (IllegalArgumentException e) {
+      cmd.commandLine().getErr().println("keel node: --alerts " + alerts + ": " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
     String id = nodeId != null ? nodeId : ClusterNodeIds.defaultId();
+    DbOptions.Opened opened = openWithRetry(workers * 2 + 4);
+    PrometheusMeterRegistry registry = KeelMetrics.prometheus();
+    AtomicReference<ClusterNode> started = new AtomicReference<>();
+    // Serve before the node registers, so the node row carries the real port (--http-port 0 picks one).
+    KeelServer server = !http.enabled() ? null : http.builder(opened.store(), registry, KeelServer.DEFAULT_PORT)
+        .notReady(() -> started.get() == null ? "node " + id + " is starting" : started.get().notReadyReason()).build().start();
     NodeConfig config = NodeConfig.builder(id).pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
         .workers(workers).claimBatch(claimBatch).lease(lease).heartbeat(heartbeat).poll(poll).drainTimeout(drainTimeout)
-        .catchUp(catchUp).httpPort(httpPort).ignoreLeaseLoss(ignoreLeaseLoss).build();
-    DbOptions.Opened opened = openWithRetry(config.workers() * 2 + 4);
+        .catchUp(catchUp).httpPort(server == null ? null : server.port()).ignoreLeaseLoss(ignoreLeaseLoss)
+        .alertChecks(rules == null ? AlertRules.Checks.DEFAULT : rules.checks()).build();
     String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
     Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");
-    ClusterNode node = new ClusterNode(opened.store(), MetadataStore.attach(coordinationDb), config);
+    ClusterNode node = new ClusterNode(opened.store(), MetadataStore.attach(coordinationDb), config, new KeelMetrics(registry));
     node.start();
+    started.set(node);
+    AlertDispatcher dispatcher = rules == null ? null
+        : new AlertDispatcher(opened.store().db(), rules, HttpClient.newHttpClient()).start(AlertDispatcher.DEFAULT_INTERVAL);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        // /health/ready answers 503 while draining; the alert outbox is served until the tasks in hand are done.
         node.drain();
+        if (dispatcher != null) {
+          dispatcher.close();
+        }
+        if (server != null) {
+          server.stop();
+        }
         coordinationDb.close();
         opened.close();
       } catch (InterruptedException e) {

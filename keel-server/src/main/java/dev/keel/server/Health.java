@@ -9,10 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * Readiness: the metadata database answers within {@link #TIMEOUT} and every migration this code
- * knows is applied. The check runs off the request thread with a deadline, because the pool waits
+ * Readiness: the metadata database answers within {@link #TIMEOUT}, every migration this code
+ * knows is applied, and the serving process has no reason of its own to refuse work (a node that
+ * drains or cannot heartbeat). The check runs off the request thread with a deadline, because the pool waits
  * far longer than a probe should for a connection to a dead database.
  */
 final class Health {
@@ -21,9 +23,11 @@ final class Health {
   record Result(boolean ready, Map<String, Object> body) {}
 
   private final MetadataStore store;
+  private final Supplier<String> notReady;
 
-  Health(MetadataStore store) {
+  Health(MetadataStore store, Supplier<String> notReady) {
     this.store = store;
+    this.notReady = notReady;
   }
 
   Result ready() {
@@ -36,6 +40,12 @@ final class Health {
       if (pending > 0) {
         body.put("status", "not ready");
         body.put("reason", pending + " metadata migration(s) pending or failed; start a node of this version to apply them");
+        return new Result(false, body);
+      }
+      String reason = notReady.get();
+      if (reason != null) {
+        body.put("status", "not ready");
+        body.put("reason", reason);
         return new Result(false, body);
       }
       body.put("status", "ready");

@@ -43,7 +43,7 @@ public final class KeelServer implements AutoCloseable {
   private KeelServer(Builder b) {
     this.config = b;
     this.gauges = new StoreGauges(b.store.db(), b.registry);
-    this.health = new Health(b.store);
+    this.health = new Health(b.store, b.notReady);
     this.openApi = resource("/keel/openapi.json");
   }
 
@@ -59,6 +59,7 @@ public final class KeelServer implements AutoCloseable {
     private int port = DEFAULT_PORT;
     private boolean openReads;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private java.util.function.Supplier<String> notReady = () -> null;
 
     private Builder(MetadataStore store, PrometheusMeterRegistry registry) {
       this.store = store;
@@ -87,6 +88,15 @@ public final class KeelServer implements AutoCloseable {
 
     public Builder maxRequestBytes(long bytes) {
       this.maxRequestBytes = bytes;
+      return this;
+    }
+
+    /**
+     * A further readiness condition of the process that serves (a node: draining, heartbeat
+     * failing): returns why it is not ready, or null when it is. Checked after the database.
+     */
+    public Builder notReady(java.util.function.Supplier<String> reason) {
+      this.notReady = reason;
       return this;
     }
 

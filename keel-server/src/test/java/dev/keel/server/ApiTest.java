@@ -9,6 +9,7 @@ import dev.keel.server.api.Tokens;
 import dev.keel.server.metrics.KeelMetrics;
 import dev.keel.store.MetadataStore;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -217,6 +218,21 @@ class ApiTest {
 
     assertThat(http.get("/api/pipelines", viewer).json().get(0).get("paused").asBoolean()).isFalse();
     assertThat(http.post("/api/pipelines/nope/pause", operator, null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void a_paused_pipelines_tasks_are_not_claimed_until_it_is_resumed() {
+    long version = Long.parseLong(TestDatabase.value("SELECT max(id) FROM keel.pipeline_version WHERE pipeline = 'sales'"));
+    long runId = store.runs().create("sales", version, "manual", java.time.Instant.now(), List.of("a", "b"), 3)
+        .orElseThrow();
+    assertThat(http.post("/api/pipelines/sales/pause", operator, null).status()).isEqualTo(200);
+
+    assertThat(store.tasks().claim("node-a", null, 10, Duration.ofSeconds(10))).isEmpty();
+    assertThat(store.tasks().claim("node-a", runId, 10, Duration.ofSeconds(10))).isEmpty();
+
+    assertThat(http.post("/api/pipelines/sales/resume", operator, null).status()).isEqualTo(200);
+    assertThat(store.tasks().claim("node-a", null, 10, Duration.ofSeconds(10))).extracting(t -> t.partition())
+        .containsExactlyInAnyOrder("a", "b");
   }
 
   @Test

@@ -79,6 +79,10 @@ public final class MetadataStore implements AutoCloseable {
     return new Checkpoints(db);
   }
 
+  public AlertOutbox alerts() {
+    return new AlertOutbox(db);
+  }
+
   public DeadLetterStore deadLetters() {
     return new DeadLetterStore(db);
   }

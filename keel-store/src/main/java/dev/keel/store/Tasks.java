@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The task queue. Claims are one statement ({@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
- * LOCKED)}), every claim takes a new fencing token from a sequence, and every later write by the
+ * LOCKED)}) and skip the queued tasks of paused pipelines ({@code keel.pipeline_pause}; running
+ * ones finish), every claim takes a new fencing token from a sequence, and every later write by the
  * holder is conditioned on that token: 0 rows means the task was taken over, more than 1 is a bug.
  * Lease times come from the database clock ({@code now()}), never a node's.
  */
@@ -22,8 +23,9 @@ public final class Tasks {
              started_at = coalesce(t.started_at, now()), error = NULL
       FROM keel.run r
       WHERE r.id = t.run_id AND t.id IN (
-        SELECT id FROM keel.task WHERE state = 'queued' AND due_at <= now() AND (?::bigint IS NULL OR run_id = ?)
-        ORDER BY due_at, id FOR UPDATE SKIP LOCKED LIMIT ?)
+        SELECT q.id FROM keel.task q WHERE q.state = 'queued' AND q.due_at <= now() AND (?::bigint IS NULL OR q.run_id = ?)
+          AND NOT EXISTS (SELECT 1 FROM keel.pipeline_pause p WHERE p.pipeline = q.pipeline)
+        ORDER BY q.due_at, q.id FOR UPDATE SKIP LOCKED LIMIT ?)
       RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence""";
   private static final String ATTEMPT = "INSERT INTO keel.task_attempt (task_id, attempt, node, fence) VALUES (?, ?, ?, ?)";
   private static final String SUCCEED = """

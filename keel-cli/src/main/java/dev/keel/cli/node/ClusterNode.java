@@ -1,8 +1,8 @@
 package dev.keel.cli.node;
 
 import dev.keel.cli.engine.TaskExecutor;
+import dev.keel.runtime.RuntimeEvents;
 import dev.keel.store.MetadataStore;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One keel node: registration, heartbeat (node row and all leases in one statement), reaper,
- * pipeline folder scan, scheduler, claim loop and workers, health endpoints. Every node is the same;
+ * pipeline folder scan, scheduler, claim loop and workers. Every node is the same;
  * there is no leader. {@link #drain()} stops claiming, lets the tasks in hand finish within the
  * drain timeout, releases the rest without spending an attempt, and deregisters.
  */
@@ -29,22 +29,22 @@ public final class ClusterNode {
   private final StoredPipelines pipelines;
   private final Workers workers;
   private final PipelineCatalog catalog;
-  private HealthServer health;
   private volatile boolean draining;
 
   /**
    * @param store the metadata store the workers use
    * @param coordination a small separate pool of the same database for heartbeat and reaper, so
    *     busy workers never delay a lease renewal
+   * @param events observer of task outcomes (the node's metrics)
    */
-  public ClusterNode(MetadataStore store, MetadataStore coordination, NodeConfig config) {
+  public ClusterNode(MetadataStore store, MetadataStore coordination, NodeConfig config, RuntimeEvents events) {
     this.store = store;
     this.coordination = coordination;
     this.config = config;
     this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss());
     this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease());
     this.pipelines = new StoredPipelines(store);
-    TaskExecutor executor = new TaskExecutor(store, config.nodeId());
+    TaskExecutor executor = new TaskExecutor(store, config.nodeId(), events);
     this.workers = new Workers(store, config, held, (task, control) -> {
       StoredPipelines.Loaded p = pipelines.get(task.versionId());
       return executor.execute(task, p.spec(), p.sink(), control).state();
@@ -52,22 +52,31 @@ public final class ClusterNode {
     this.catalog = config.pipelines() == null ? null : new PipelineCatalog(store, config.pipelines(), config.nodeId());
   }
 
-  public void start() throws IOException {
+  public void start() {
     long pid = ProcessHandle.current().pid();
     coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
     loops.every("reaper", config.reapEvery(), new Reaper(coordination, workers::wake));
+    loops.every("incidents", IncidentChecks.EVERY, new IncidentChecks(store, catalog == null ? List::of : catalog::current,
+        config.alertChecks(), Clock.systemUTC()));
     if (catalog != null) {
       loops.every("pipelines", config.scanEvery(), catalog);
       Scheduler scheduler = new Scheduler(store, catalog::current, Clock.systemUTC(), config.catchUp());
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
     }
     workers.start();
-    if (config.httpPort() != null) {
-      health = new HealthServer(config.httpPort(), () -> !draining && heartbeat.healthy());
-      log.info("health endpoints on http://0.0.0.0:{}/health/live and /health/ready", health.port());
-    }
     log.info("node {} started (pid {}, host {})", config.nodeId(), pid, host());
+  }
+
+  /** Why this node should get no traffic now (for /health/ready), or null when it is ready. */
+  public String notReadyReason() {
+    if (draining) {
+      return "node " + config.nodeId() + " is draining";
+    }
+    if (!heartbeat.healthy()) {
+      return "node " + config.nodeId() + " has not heartbeated for longer than its lease " + config.lease();
+    }
+    return null;
   }
 
   /** SIGTERM: stop claiming, finish or release the tasks in hand, deregister. */
@@ -80,6 +89,7 @@ public final class ClusterNode {
     loops.stop("scheduler");
     loops.stop("pipelines");
     loops.stop("reaper");
+    loops.stop("incidents");
     int left = workers.awaitIdle(config.drainTimeout());
     if (left > 0) {
       log.info("node {}: {} task(s) still running after the drain timeout; stopping and releasing them", config.nodeId(), left);
@@ -100,9 +110,6 @@ public final class ClusterNode {
       coordination.nodes().markStopped(config.nodeId());
     } catch (RuntimeException e) {
       log.warn("deregistering node {} failed: {}", config.nodeId(), e.getMessage());
-    }
-    if (health != null) {
-      health.close();
     }
     workers.shutdown();
     pipelines.close();

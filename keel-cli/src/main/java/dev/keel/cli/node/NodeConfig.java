@@ -1,5 +1,6 @@
 package dev.keel.cli.node;
 
+import dev.keel.server.alerts.AlertRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBatch, Duration lease, Duration heartbeat,
     Duration poll, Duration reapEvery, Duration scanEvery, Duration drainTimeout, int catchUp, Integer httpPort,
-    boolean ignoreLeaseLoss) {
+    boolean ignoreLeaseLoss, AlertRules.Checks alertChecks) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -45,6 +46,7 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
     private int catchUp = DEFAULT_CATCH_UP;
     private Integer httpPort;
     private boolean ignoreLeaseLoss;
+    private AlertRules.Checks alertChecks = AlertRules.Checks.DEFAULT;
 
     private Builder(String nodeId) {
       this.nodeId = nodeId;
@@ -63,6 +65,8 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
     public Builder httpPort(Integer v) { httpPort = v; return this; }
     /** Fault injection for tests: keep working after a lost lease, so only the sink fence stops it. */
     public Builder ignoreLeaseLoss(boolean v) { ignoreLeaseLoss = v; return this; }
+    /** Thresholds of the node lost, run late and rejected ratio alerts. */
+    public Builder alertChecks(AlertRules.Checks v) { alertChecks = v; return this; }
 
     public NodeConfig build() {
       List<String> fixes = new ArrayList<>();
@@ -89,7 +93,7 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
       }
       fixes.forEach(f -> log.warn("node {}: fixed setting {}", nodeId, f));
       NodeConfig c = new NodeConfig(nodeId, pipelines, workers, claimBatch, lease, heartbeat, poll, reapEvery, scanEvery,
-          drainTimeout, catchUp, httpPort, ignoreLeaseLoss);
+          drainTimeout, catchUp, httpPort, ignoreLeaseLoss, alertChecks);
       log.info("node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId, pipelines, workers, lease, heartbeat, poll, reapEvery, drainTimeout, catchUp,
           ignoreLeaseLoss ? " (FAULT INJECTION: lease loss ignored)" : "");

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   public static final String TRIGGER = "schedule";
-  private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
   private final MetadataStore store;
   private final Supplier<Collection<PipelineCatalog.Current>> pipelines;

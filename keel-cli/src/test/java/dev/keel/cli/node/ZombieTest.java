@@ -86,6 +86,10 @@ class ZombieTest {
         cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND owner = 'node-a' AND state = 'running'", run) == 1);
     long task = cluster.scalar("SELECT id FROM keel.task WHERE run_id = ? AND owner = 'node-a'", run);
     long zombieFence = cluster.scalar("SELECT fence FROM keel.task WHERE id = ?", task);
+    // Pause it mid-work: past preparing the sink (its fence is recorded there), inside the slow source.
+    // Paused earlier, it would hold the sink's preparation lock and the other node could not start either.
+    await().ignoreExceptions().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+        cluster.scalar("SELECT count(*) FROM keel_sink.fence WHERE token = ?", zombieFence) == 1);
     a.pause();
     try {
       // node-b reaps the expired lease, claims the task with a newer fence and publishes it.

@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The cluster's alert file: named receivers and rules that route kinds of alerts (optionally of
@@ -27,25 +30,49 @@ import java.util.Set;
  *     chat:   { slack: { webhook: "${env:SLACK_WEBHOOK}" } }
  *   rules:
  *     - on: [task_failed, run_failed]
- *       pipelines: [orders_daily]      # optional: every pipeline when absent
+ *       pipelines: [orders_daily]      # optional: every pipeline when absent (node_lost has none)
  *       send: [oncall, chat]
+ *     - on: [node_lost, run_late, rejected_ratio]
+ *       send: [chat]
+ *   checks:                            # optional; what the nodes look for, with these defaults
+ *     node_lost_after: 15s             # no heartbeat for this long (and not stopped)
+ *     run_late_after: 1h               # a schedule tick with no successful run this long after it
+ *     rejected_ratio: 1%               # a partition's last attempt rejected more than this of what it read
  * </pre>
  */
 public final class AlertRules {
-  public static final Set<String> KINDS = Set.of("task_failed", "run_failed");
+  public static final Set<String> KINDS = Set.of("task_failed", "run_failed", "node_lost", "run_late", "rejected_ratio");
+
+  /** The thresholds of the conditions nodes detect by looking (the others are queued by database triggers). */
+  public record Checks(Duration nodeLostAfter, Duration runLateAfter, double rejectedRatio) {
+    /** 15 s, as {@code keel status} and {@code keel_nodes_alive} count a node dead. */
+    public static final Duration DEFAULT_NODE_LOST_AFTER = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_RUN_LATE_AFTER = Duration.ofHours(1);
+    public static final double DEFAULT_REJECTED_RATIO = 0.01;
+    public static final Checks DEFAULT = new Checks(DEFAULT_NODE_LOST_AFTER, DEFAULT_RUN_LATE_AFTER, DEFAULT_REJECTED_RATIO);
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h)");
+  private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
 
   private record Rule(Set<String> kinds, Set<String> pipelines, List<String> send) {}
 
   private final Map<String, Receiver> receivers;
   private final List<Rule> rules;
+  private final Checks checks;
 
-  private AlertRules(Map<String, Receiver> receivers, List<Rule> rules) {
+  private AlertRules(Map<String, Receiver> receivers, List<Rule> rules, Checks checks) {
     this.receivers = receivers;
     this.rules = rules;
+    this.checks = checks;
   }
 
   public static AlertRules none() {
-    return new AlertRules(Map.of(), List.of());
+    return new AlertRules(Map.of(), List.of(), Checks.DEFAULT);
+  }
+
+  public Checks checks() {
+    return checks;
   }
 
   public static AlertRules read(Path file, SecretResolver secrets) {
@@ -56,7 +83,7 @@ public final class AlertRules {
       throw new IllegalArgumentException(file + ": cannot be read as YAML: " + e.getMessage());
     }
     JsonNode alerts = only(root, file + "", Set.of("alerts")).get("alerts");
-    only(alerts, "alerts", Set.of("receivers", "rules"));
+    only(alerts, "alerts", Set.of("receivers", "rules", "checks"));
     Map<String, Receiver> receivers = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = alerts.path("receivers").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -82,14 +109,50 @@ public final class AlertRules {
       Set<String> pipelines = r.has("pipelines") ? Set.copyOf(strings(r.get("pipelines"), where + ".pipelines")) : Set.of();
       rules.add(new Rule(kinds, pipelines, send));
     }
-    return new AlertRules(receivers, rules);
+    return new AlertRules(receivers, rules, checks(alerts.get("checks")));
+  }
+
+  private static Checks checks(JsonNode node) {
+    if (node == null) {
+      return Checks.DEFAULT;
+    }
+    only(node, "alerts.checks", Set.of("node_lost_after", "run_late_after", "rejected_ratio"));
+    Duration lost = node.has("node_lost_after") ? duration(node.get("node_lost_after"), "alerts.checks.node_lost_after")
+        : Checks.DEFAULT_NODE_LOST_AFTER;
+    Duration late = node.has("run_late_after") ? duration(node.get("run_late_after"), "alerts.checks.run_late_after")
+        : Checks.DEFAULT_RUN_LATE_AFTER;
+    double ratio = Checks.DEFAULT_REJECTED_RATIO;
+    if (node.has("rejected_ratio")) {
+      Matcher m = PERCENT.matcher(node.get("rejected_ratio").asText().trim());
+      if (!m.matches() || Double.parseDouble(m.group(1)) > 100) {
+        throw new IllegalArgumentException("alerts.checks.rejected_ratio: '" + node.get("rejected_ratio").asText()
+            + "' is not a percentage from 0% to 100%; write e.g. 1% or 0.5%");
+      }
+      ratio = Double.parseDouble(m.group(1)) / 100;
+    }
+    return new Checks(lost, late, ratio);
+  }
+
+  private static Duration duration(JsonNode v, String where) {
+    Matcher m = DURATION.matcher(v.asText().trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(where + ": '" + v.asText() + "' is not a duration; write e.g. 30s, 10m or 2h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
   }
 
   /** The receivers an alert goes to, each once, in file order. */
   public List<Receiver> receiversFor(Alert alert) {
     List<Receiver> out = new ArrayList<>();
     for (Rule r : rules) {
-      if (r.kinds().contains(alert.kind()) && (r.pipelines().isEmpty() || r.pipelines().contains(alert.pipeline()))) {
+      // A rule limited to some pipelines does not take alerts of no pipeline (node_lost).
+      boolean pipelineMatches = r.pipelines().isEmpty() || (alert.pipeline() != null && r.pipelines().contains(alert.pipeline()));
+      if (r.kinds().contains(alert.kind()) && pipelineMatches) {
         for (String s : r.send()) {
           if (!out.contains(receivers.get(s))) {
             out.add(receivers.get(s));
