@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +41,8 @@ public final class TcpProxy implements AutoCloseable {
   private volatile Thread acceptor;
   private volatile boolean closed;
 
-  private record Pattern(byte[] bytes, When when) {}
+  /** Fires on a packet holding the last of {@code steps}, once the earlier ones went by on the same connection. */
+  private record Pattern(List<byte[]> steps, When when) {}
 
   public TcpProxy(String targetHost, int targetPort) throws IOException {
     this.target = new InetSocketAddress(targetHost, targetPort);
@@ -154,9 +156,13 @@ public final class TcpProxy implements AutoCloseable {
     bytesToCut.set(bytes);
   }
 
-  /** Arms a cut of the first connection whose client sends a packet holding {@code text}. */
-  public void cutOnClientBytes(String text, When when) {
-    pattern.set(new Pattern(text.getBytes(StandardCharsets.UTF_8), when));
+  /**
+   * Arms a cut of the first connection whose client sends a packet holding {@code text}; with more
+   * texts, each must have gone by on that connection, in order, before the last one cuts (e.g. the
+   * publish's load-id insert, then COMMIT).
+   */
+  public void cutOnClientBytes(When when, String... texts) {
+    pattern.set(new Pattern(java.util.Arrays.stream(texts).map(t -> t.getBytes(StandardCharsets.UTF_8)).toList(), when));
   }
 
   /** True while a cut is armed and has not fired yet. */
@@ -178,6 +184,9 @@ public final class TcpProxy implements AutoCloseable {
     /** Replies are swallowed once the connection is doomed (in-doubt). */
     private volatile boolean deaf;
     private byte[] tail = new byte[0];
+    /** How many steps of the armed pattern went by on this connection. */
+    private int matched;
+    private Pattern matching;
 
     Link(Socket client, Socket upstream) {
       this.client = client;
@@ -201,7 +210,7 @@ public final class TcpProxy implements AutoCloseable {
         int n;
         while ((n = in.read(buf)) >= 0) {
           Pattern p = pattern.get();
-          if (p != null && contains(buf, n, p.bytes) && pattern.compareAndSet(p, null)) {
+          if (p != null && fires(p, buf, n) && pattern.compareAndSet(p, null)) {
             if (p.when == When.AFTER_FORWARDING) {
               deaf = true;
               out.write(buf, 0, n);
@@ -252,13 +261,31 @@ public final class TcpProxy implements AutoCloseable {
       }
     }
 
-    /** Searches this packet, with the end of the previous one in front (a pattern may straddle two reads). */
-    private boolean contains(byte[] buf, int n, byte[] needle) {
+    /** Advances this connection through the pattern's steps; true when this packet holds the last. */
+    private boolean fires(Pattern p, byte[] buf, int n) {
+      if (matching != p) {
+        matching = p;
+        matched = 0;
+      }
+      // This packet, with the end of the previous one in front (a step may straddle two reads).
       byte[] hay = new byte[tail.length + n];
       System.arraycopy(tail, 0, hay, 0, tail.length);
       System.arraycopy(buf, 0, hay, tail.length, n);
       int keep = Math.min(hay.length, 64);
       tail = java.util.Arrays.copyOfRange(hay, hay.length - keep, hay.length);
+      if (matched < p.steps().size() && contains(hay, p.steps().get(matched))) {
+        matched++;
+        if (matched == p.steps().size()) {
+          return true;
+        }
+        // a later step must come in a later packet
+        tail = new byte[0];
+        return false;
+      }
+      return false;
+    }
+
+    private static boolean contains(byte[] hay, byte[] needle) {
       outer:
       for (int i = 0; i + needle.length <= hay.length; i++) {
         for (int j = 0; j < needle.length; j++) {

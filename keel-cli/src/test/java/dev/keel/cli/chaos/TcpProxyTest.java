@@ -62,7 +62,7 @@ class TcpProxyTest {
       try (Statement st = c.createStatement()) {
         st.executeUpdate("INSERT INTO proxy_probe VALUES (1)");
       }
-      proxy.cutOnClientBytes("COMMIT", TcpProxy.When.AFTER_FORWARDING);
+      proxy.cutOnClientBytes(TcpProxy.When.AFTER_FORWARDING, "COMMIT");
       assertThatThrownBy(c::commit).isInstanceOf(SQLException.class);
       assertThat(proxy.armed()).isFalse();
     }
