@@ -22,6 +22,8 @@ public final class PartitionRunner {
 
   private final PipelineSpec spec;
   private final SourceOpener sources;
+  /** What the attempt was doing, for a failure message a person can act on (read by the thread that ran it). */
+  private String step = "starting";
 
   public PartitionRunner(PipelineSpec spec, SourceOpener sources) {
     this.spec = spec;
@@ -30,6 +32,11 @@ public final class PartitionRunner {
 
   public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control) {
     return run(task, sink, rejects, control, checkpoint -> { });
+  }
+
+  /** The step the last run was in (when it failed: the step that failed), e.g. "reading the source". */
+  public String step() {
+    return step;
   }
 
   /**
@@ -43,18 +50,22 @@ public final class PartitionRunner {
     ValidateSpec.MaxRejected max = spec.validate().maxRejected();
     long chunkRows = chunkRows();
     Counts n = new Counts();
+    step = "starting to stage into the sink";
     try (SinkSession session = sink.begin(task)) {
+      step = "reading the checkpoint";
       SinkSession.Checkpoint resume = chunkRows > 0 ? session.resumePoint() : null;
       if (resume != null) {
         n.resume(resume);
         log.info("{}: resuming after the checkpoint at {} ({} records read, {} published before)", task, resume.position(),
             resume.read(), resume.published());
       }
+      step = "opening the source";
       try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
           resume == null ? null : resume.position())) {
         SourceRecord rec;
         long inChunk = 0;
         String lastPosition = resume == null ? null : resume.position();
+        step = "reading the source";
         while ((rec = source.next()) != null) {
           n.read++;
           if ((n.read & (CONTROL_EVERY - 1)) == 0) {
@@ -67,7 +78,9 @@ public final class PartitionRunner {
             Object[] row = rec.values();
             switch (transforms.apply(row)) {
               case KEEP -> {
+                step = "staging rows";
                 session.stage(rec.position(), row);
+                step = "reading the source";
                 inChunk++;
               }
               case FILTERED -> n.filtered++;
@@ -79,20 +92,26 @@ public final class PartitionRunner {
           }
           if (chunkRows > 0 && inChunk >= chunkRows) {
             String position = source.position() == null ? lastPosition : source.position();
+            step = "publishing a chunk";
             publishChunk(task, session, n, position, rejects, max, control);
+            step = "recording the checkpoint";
             onChunk.accept(n.checkpoint(position));
+            step = "reading the source";
             lastPosition = position;
             inChunk = 0;
           }
         }
+        step = "validating";
         if (max.exceeded(n.rejected, n.read)) {
           throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
         }
         stopIfAsked(control, task);
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
+        step = "publishing";
         SinkSession.PublishResult result = session.publish(rejects, dups -> !max.exceeded(rejectedBefore + dups, readTotal));
         n.rejected += result.duplicates();
+        step = "published";
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         long published = result.alreadyPublished() ? result.published() : n.published + result.published();
         log.debug("{}: read {}, filtered {}, rejected {}, published {} in {} ms", task, n.read, n.filtered, n.rejected, published,

@@ -59,16 +59,20 @@ public final class TaskExecutor {
     MDC.put("node", node);
     long[] rejectedSoFar = {0};
     long started = System.nanoTime();
+    PartitionRunner runner = new PartitionRunner(spec, Sources::open);
+    String[] step = {"fencing the partition at the sink"};
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
       try {
         sink.fence(task.partition(), task.fence());
-        PartitionResult r = new PartitionRunner(spec, Sources::open).run(ref, sink, (pos, raw, reason) -> {
+        step[0] = null;
+        PartitionResult r = runner.run(ref, sink, (pos, raw, reason) -> {
           rejectedSoFar[0]++;
           deadLetters.add(pos, raw, reason);
         }, control, checkpoint -> {
           deadLetters.flush();
           store.checkpoints().save(task, checkpoint.position(), checkpoint.read());
         });
+        step[0] = "recording the success in the metadata database";
         deadLetters.flush();
         store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(), r.published()));
         store.runs().refresh(task.runId());
@@ -98,7 +102,8 @@ public final class TaskExecutor {
           events.rowsRejected(ref, rejectedSoFar[0]);
         }
         try {
-          return failed(task, ref, spec, e, rejectedSoFar[0], Duration.ofNanos(System.nanoTime() - started));
+          return failed(task, ref, spec, step[0] == null ? runner.step() : step[0], e, rejectedSoFar[0],
+              Duration.ofNanos(System.nanoTime() - started));
         } catch (LeaseLostException lost) {
           log.warn("{}: {}", ref, lost.getMessage());
           events.leaseLost(ref);
@@ -110,10 +115,12 @@ public final class TaskExecutor {
     }
   }
 
-  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, RuntimeException e, long rejected, Duration took) {
-    boolean retry = Failures.isTransient(e);
+  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, String step, RuntimeException e, long rejected,
+      Duration took) {
+    Failures.Verdict verdict = Failures.classify(e);
+    boolean retry = verdict.retry();
     Duration backoff = retry ? Backoff.delay(task.attempt(), spec.retry().backoff(), spec.retry().maxBackoff(), ThreadLocalRandom.current()) : Duration.ZERO;
-    String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+    String message = actionable(task, step, verdict, e);
     if (e instanceof FenceRefusedException) {
       log.warn("{}", message);
       events.fenceRefused(ref);
@@ -135,10 +142,22 @@ public final class TaskExecutor {
     if (state.equals("queued")) {
       log.warn("{}: attempt {} of {} failed ({}); retrying in {} ms", ref, task.attempt(), task.maxAttempts(), message, backoff.toMillis());
     } else {
-      log.error("{}: failed{}: {}", ref, retry ? " after " + task.attempt() + " attempts" : " (permanent error, not retried)", message);
+      log.error("{}: failed{}: {}", ref, retry ? " after " + task.attempt() + " attempts" : "", message);
       log.debug("{}: failure detail", ref, e);
     }
     return new Outcome(task, state, null, message);
+  }
+
+  /**
+   * What failed, where and why, in one line a person can act on: pipeline, partition, step, the
+   * classification, the cause, and (when permanent) what to do.
+   */
+  static String actionable(ClaimedTask task, String step, Failures.Verdict verdict, Throwable e) {
+    String cause = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+    return "pipeline " + task.pipeline() + ", partition " + task.partition() + ", attempt " + task.attempt() + ": " + step
+        + " failed: " + verdict.kind() + (verdict.retry() ? " (transient): " : " (permanent, not retried): ") + cause
+        + (verdict.retry() || !Failures.cause(e).equals("permanent") ? ""
+            : " -- no retry can fix this; correct the pipeline, the source or the target, then run it again");
   }
 
   public String node() {
