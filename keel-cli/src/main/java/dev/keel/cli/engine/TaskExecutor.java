@@ -61,21 +61,25 @@ public final class TaskExecutor {
     long started = System.nanoTime();
     PartitionRunner runner = new PartitionRunner(spec, Sources::open);
     String[] step = {"fencing the partition at the sink"};
+    CallRetry calls = new CallRetry(ref, spec.retry());
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
       try {
-        sink.fence(task.partition(), task.fence());
+        calls.run("fencing the partition at the sink", () -> sink.fence(task.partition(), task.fence()));
         step[0] = null;
         PartitionResult r = runner.run(ref, sink, (pos, raw, reason) -> {
           rejectedSoFar[0]++;
           deadLetters.add(pos, raw, reason);
         }, control, checkpoint -> {
-          deadLetters.flush();
-          store.checkpoints().save(task, checkpoint.position(), checkpoint.read());
+          calls.run("writing dead letters", deadLetters::flush);
+          calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(), checkpoint.read()));
         });
         step[0] = "recording the success in the metadata database";
-        deadLetters.flush();
-        store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(), r.published()));
-        store.runs().refresh(task.runId());
+        calls.run("writing dead letters", deadLetters::flush);
+        // Published: from here a metadata blip must not turn the task into a failure (the retry
+        // would find the load id, but only after re-reading the whole partition).
+        calls.run("recording the success", () -> store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(),
+            r.published())));
+        calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
         events.taskSucceeded(ref, r);
         if (r.rejected() > 0) {
           events.rowsRejected(ref, r.rejected());
@@ -97,12 +101,12 @@ public final class TaskExecutor {
         events.leaseLost(ref);
         return new Outcome(task, "lost", null, lost.getMessage());
       } catch (RuntimeException e) {
-        deadLetters.flush();
+        calls.run("writing dead letters", deadLetters::flush);
         if (rejectedSoFar[0] > 0) {
           events.rowsRejected(ref, rejectedSoFar[0]);
         }
         try {
-          return failed(task, ref, spec, step[0] == null ? runner.step() : step[0], e, rejectedSoFar[0],
+          return failed(task, ref, spec, calls, step[0] == null ? runner.step() : step[0], e, rejectedSoFar[0],
               Duration.ofNanos(System.nanoTime() - started));
         } catch (LeaseLostException lost) {
           log.warn("{}: {}", ref, lost.getMessage());
@@ -115,11 +119,11 @@ public final class TaskExecutor {
     }
   }
 
-  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, String step, RuntimeException e, long rejected,
-      Duration took) {
+  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, CallRetry calls, String step, RuntimeException e,
+      long rejected, Duration took) {
     Failures.Verdict verdict = Failures.classify(e);
     boolean retry = verdict.retry();
-    Duration backoff = retry ? Backoff.delay(task.attempt(), spec.retry().backoff(), spec.retry().maxBackoff(), ThreadLocalRandom.current()) : Duration.ZERO;
+    Duration backoff = retry ? Backoff.delay(task.attempt(), spec.retry(), ThreadLocalRandom.current()) : Duration.ZERO;
     String message = actionable(task, step, verdict, e);
     if (e instanceof FenceRefusedException) {
       log.warn("{}", message);
@@ -127,13 +131,13 @@ public final class TaskExecutor {
     }
     String state;
     try {
-      state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
+      state = calls.call("recording the failure", () -> store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0)));
     } catch (LeaseLostException lost) {
       log.warn("{}: {}", ref, lost.getMessage());
       events.leaseLost(ref);
       return new Outcome(task, "lost", null, lost.getMessage());
     }
-    store.runs().refresh(task.runId());
+    calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
     String cause = Failures.cause(e);
     events.taskFailed(ref, took, cause, state.equals("queued"));
     if (state.equals("queued")) {
