@@ -38,6 +38,10 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   HttpOptions http;
 
+  @Option(names = "--sink-outage-wait", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "While the sink database is unreachable, its tasks wait (no attempt spent) and one tries again after this (default: 30s).")
+  java.time.Duration sinkOutageWait = dev.keel.cli.engine.SinkBreakers.DEFAULT_WAIT;
+
   @Option(names = "--serve", description = "After the run, keep serving HTTP (--http-port, default 8080) until stopped.")
   boolean serve;
 
@@ -64,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
       PrometheusMeterRegistry registry = http.enabled() || serve ? KeelMetrics.prometheus() : null;
       RuntimeEvents events = registry == null ? RuntimeEvents.NONE : new KeelMetrics(registry);
       try (KeelServer server = registry == null ? null : http.server(opened.store(), registry, KeelServer.DEFAULT_PORT).start()) {
-        LocalRun run = new LocalRun(opened.store(), events);
+        LocalRun run = new LocalRun(opened.store(), events, sinkOutageWait);
         long runId = run.create(spec, chosen);
         run.execute(runId, spec, sink, parallel);
         List<TaskRow> rows = opened.store().tasks().ofRun(runId);

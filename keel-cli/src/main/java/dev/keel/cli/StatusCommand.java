@@ -54,7 +54,7 @@ final class StatusCommand implements Callable<Integer> {
               t.owner() == null ? "" : " owner " + t.owner(),
               t.leaseRemainingSeconds() == null ? "" : String.format(" lease %.1fs left", t.leaseRemainingSeconds()),
               t.rowsPublished() == null ? "" : " published " + t.rowsPublished() + " rejected " + t.rowsRejected(),
-              t.error() == null ? "" : " error: " + t.error());
+              t.error() == null ? "" : t.error().startsWith("waiting for sink") ? " " + t.error() : " error: " + t.error());
         }
       }
       return ExitCodes.OK;

@@ -239,7 +239,7 @@ final class Sections {
     if (map == null) {
       return RetrySpec.DEFAULT;
     }
-    yaml.onlyKeys(map, "retry", Set.of("attempts", "backoff", "max_backoff"));
+    yaml.onlyKeys(map, "retry", Set.of("attempts", "backoff", "max_backoff", "jitter"));
     RetrySpec d = RetrySpec.DEFAULT;
     Long attempts = map.containsKey("attempts") ? yaml.integer(map.get("attempts").getValueNode(), "retry.attempts", 1, 100) : Long.valueOf(d.attempts());
     Duration backoff = map.containsKey("backoff") ? SpecReader.duration(yaml, map.get("backoff").getValueNode(), "retry.backoff") : d.backoff();
@@ -250,7 +250,17 @@ final class Sections {
     if (max.compareTo(backoff) < 0) {
       yaml.error(n, "retry.max_backoff (" + max + ") is shorter than retry.backoff (" + backoff + ")");
     }
-    return new RetrySpec(attempts.intValue(), backoff, max);
+    RetrySpec.Jitter jitter = d.jitter();
+    if (map.containsKey("jitter")) {
+      Node j = map.get("jitter").getValueNode();
+      String text = yaml.string(j, "retry.jitter");
+      if ("full".equals(text) || "none".equals(text)) {
+        jitter = RetrySpec.Jitter.valueOf(text.toUpperCase(java.util.Locale.ROOT));
+      } else if (text != null) {
+        yaml.error(j, "retry.jitter must be full or none, not '" + text + "'");
+      }
+    }
+    return new RetrySpec(attempts.intValue(), backoff, max, jitter);
   }
 
   private void check(Node expr, Runnable compile) {

@@ -47,6 +47,14 @@ class BackoffPropertiesTest {
   }
 
   @Property
+  void without_jitter_the_delay_is_the_ceiling(@ForAll @IntRange(min = 1, max = 80) int attempt,
+      @ForAll @LongRange(min = 1, max = 60_000) long baseMillis, @ForAll long seed) {
+    var retry = new dev.keel.spec.RetrySpec(3, Duration.ofMillis(baseMillis), Duration.ofHours(1), dev.keel.spec.RetrySpec.Jitter.NONE);
+
+    assertThat(Backoff.delay(attempt, retry, new SplittableRandom(seed))).isEqualTo(Backoff.ceiling(attempt, retry.backoff(), retry.maxBackoff()));
+  }
+
+  @Property
   void once_capped_the_ceiling_stays_at_the_maximum(@ForAll @IntRange(min = 12, max = 1000) int attempt) {
     assertThat(Backoff.ceiling(attempt, Duration.ofSeconds(2), Duration.ofMinutes(5))).isEqualTo(Duration.ofMinutes(5));
   }

@@ -274,7 +274,21 @@ class SpecReaderTest {
   void an_unknown_key_far_from_any_allowed_lists_them() {
     SpecProblem p = onlyProblem(MINIMAL + "retry: { zzzzzz: 1 }\n");
 
-    assertProblem(p, 9, 10, "unknown key 'zzzzzz' in retry; allowed: attempts, backoff, max_backoff");
+    assertProblem(p, 9, 10, "unknown key 'zzzzzz' in retry; allowed: attempts, backoff, jitter, max_backoff");
+  }
+
+  @Test
+  void retry_jitter_is_full_by_default_and_can_be_turned_off() {
+    assertThat(parse(MINIMAL + "retry: { attempts: 4 }\n").retry().jitter()).isEqualTo(RetrySpec.Jitter.FULL);
+    assertThat(parse(MINIMAL + "retry: { attempts: 4, jitter: none }\n").retry())
+        .isEqualTo(new RetrySpec(4, Duration.ofSeconds(1), Duration.ofMinutes(1), RetrySpec.Jitter.NONE));
+  }
+
+  @Test
+  void an_unknown_retry_jitter_is_named() {
+    SpecProblem p = onlyProblem(MINIMAL + "retry: { jitter: half }\n");
+
+    assertThat(p.message()).isEqualTo("retry.jitter must be full or none, not 'half'");
   }
 
   @Test

@@ -47,6 +47,11 @@ public final class Tasks {
   private static final String RELEASE = """
       UPDATE keel.task SET state = 'queued', attempt = attempt - 1, owner = NULL, lease_until = NULL, due_at = now()
       WHERE id = ? AND fence = ? AND state = 'running'""";
+  /** Sink outage: back to the queue as if not claimed (the attempt is given back), due after the wait, with a note. */
+  private static final String WAIT = """
+      UPDATE keel.task SET state = 'queued', attempt = attempt - 1, owner = NULL, lease_until = NULL,
+             due_at = now() + ? * interval '1 millisecond', error = ?
+      WHERE id = ? AND fence = ? AND state = 'running'""";
   /**
    * Expired leases back to the queue after the task's backoff (full jitter, by the database's
    * random()), or failed when the attempt that expired was the last. The attempt was counted at
@@ -191,6 +196,26 @@ public final class Tasks {
         }
       }
       endAttempt(c, task, "released", null);
+      return true;
+    });
+  }
+
+  /**
+   * Puts a claimed task back to wait for its sink (an outage): no attempt is spent, it is due again
+   * after {@code wait}, and {@code note} says why in {@code keel status}. False when it was taken over.
+   */
+  public boolean waitFor(ClaimedTask task, String note, Duration wait) {
+    return db.inTransaction("putting task " + task.id() + " back to wait", c -> {
+      try (PreparedStatement ps = c.prepareStatement(WAIT)) {
+        ps.setLong(1, wait.toMillis());
+        ps.setString(2, note);
+        ps.setLong(3, task.id());
+        ps.setLong(4, task.fence());
+        if (ps.executeUpdate() == 0) {
+          return false;
+        }
+      }
+      endAttempt(c, task, "waiting", note);
       return true;
     });
   }

@@ -30,6 +30,7 @@ public final class LocalRun {
   private final MetadataStore store;
   private final String node;
   private final RuntimeEvents events;
+  private final SinkBreakers breakers;
 
   public LocalRun(MetadataStore store) {
     this(store, RuntimeEvents.NONE);
@@ -37,9 +38,15 @@ public final class LocalRun {
 
   /** With an observer of task outcomes (metrics when {@code keel run} serves HTTP). */
   public LocalRun(MetadataStore store, RuntimeEvents events) {
+    this(store, events, SinkBreakers.DEFAULT_WAIT);
+  }
+
+  /** With how long tasks wait for a sink that is down before one tries it again. */
+  public LocalRun(MetadataStore store, RuntimeEvents events, Duration sinkOutageWait) {
     this.store = store;
     this.node = "run-" + hostName() + "-" + ProcessHandle.current().pid();
     this.events = events;
+    this.breakers = new SinkBreakers(sinkOutageWait);
   }
 
   /** Creates the run and its tasks; returns the run id. */
@@ -57,7 +64,7 @@ public final class LocalRun {
 
   /** Executes every task of the run, retrying transient failures, until none is open. */
   public void execute(long runId, PipelineSpec spec, Sink sink, int workers) throws InterruptedException {
-    TaskExecutor executor = new TaskExecutor(store, node, events);
+    TaskExecutor executor = new TaskExecutor(store, node, events, breakers);
     ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
     heartbeat.scheduleWithFixedDelay(() -> {
       try {

@@ -17,7 +17,13 @@ import dev.keel.store.DeadLetterStore;
 import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCounts;
+import dev.keel.spec.SinkSpec;
+import dev.keel.store.JdbcUrls;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +40,15 @@ public final class TaskExecutor {
   /** The outcome of one attempt, for summaries. */
   public record Outcome(ClaimedTask task, String state, PartitionResult result, String error) {}
 
+  /** Where a failure counts against the sink's circuit breaker (when it is a connection failure). */
+  private static final String FENCING = "fencing the partition at the sink";
+  private static final Set<String> SINK_STEPS = Set.of(FENCING, "starting to stage into the sink", "reading the checkpoint",
+      "staging rows", "publishing a chunk", "publishing");
+
   private final MetadataStore store;
   private final String node;
   private final RuntimeEvents events;
+  private final SinkBreakers breakers;
 
   public TaskExecutor(MetadataStore store, String node) {
     this(store, node, RuntimeEvents.NONE);
@@ -44,9 +56,15 @@ public final class TaskExecutor {
 
   /** With an observer of task outcomes (metrics); see {@link RuntimeEvents} for its contract. */
   public TaskExecutor(MetadataStore store, String node, RuntimeEvents events) {
+    this(store, node, events, new SinkBreakers(SinkBreakers.DEFAULT_WAIT));
+  }
+
+  /** With the circuit breakers of this process's sinks (shared by its executors). */
+  public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers) {
     this.store = store;
     this.node = node;
     this.events = events;
+    this.breakers = breakers;
   }
 
   public Outcome execute(ClaimedTask task, PipelineSpec spec, Sink sink, TaskControl control) {
@@ -60,22 +78,40 @@ public final class TaskExecutor {
     long[] rejectedSoFar = {0};
     long started = System.nanoTime();
     PartitionRunner runner = new PartitionRunner(spec, Sources::open);
-    String[] step = {"fencing the partition at the sink"};
+    String[] step = {FENCING};
+    boolean[] settled = {false};
+    CallRetry calls = new CallRetry(ref, spec.retry());
+    String sinkKey = sinkKey(spec);
+    CircuitBreaker breaker = breakers.of(sinkKey);
+    if (!breaker.tryAcquirePermission()) {
+      try {
+        return waitForSink(task, sinkKey, calls, null);
+      } finally {
+        MDC.clear();
+      }
+    }
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
       try {
+        // Not retried in process: while the sink is down, its breaker decides (a retry would wait out
+        // the pool's connection timeout once per try).
         sink.fence(task.partition(), task.fence());
         step[0] = null;
         PartitionResult r = runner.run(ref, sink, (pos, raw, reason) -> {
           rejectedSoFar[0]++;
           deadLetters.add(pos, raw, reason);
         }, control, checkpoint -> {
-          deadLetters.flush();
-          store.checkpoints().save(task, checkpoint.position(), checkpoint.read());
+          calls.run("writing dead letters", deadLetters::flush);
+          calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(), checkpoint.read()));
         });
+        breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        settled[0] = true;
         step[0] = "recording the success in the metadata database";
-        deadLetters.flush();
-        store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(), r.published()));
-        store.runs().refresh(task.runId());
+        calls.run("writing dead letters", deadLetters::flush);
+        // Published: from here a metadata blip must not turn the task into a failure (the retry
+        // would find the load id, but only after re-reading the whole partition).
+        calls.run("recording the success", () -> store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(),
+            r.published())));
+        calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
         events.taskSucceeded(ref, r);
         if (r.rejected() > 0) {
           events.rowsRejected(ref, r.rejected());
@@ -88,6 +124,9 @@ public final class TaskExecutor {
       } catch (TaskStoppedException e) {
         // Stopped by its owner (lease lost, drain): not a failure of the task; the caller decides
         // whether to release it (drain) or leave it to the reaper and the next claim (lease lost).
+        if (!settled[0]) {
+          breaker.releasePermission();
+        }
         log.warn("{}", e.getMessage());
         return new Outcome(task, "stopped", null, e.getMessage());
       } catch (LeaseLostException lost) {
@@ -97,13 +136,22 @@ public final class TaskExecutor {
         events.leaseLost(ref);
         return new Outcome(task, "lost", null, lost.getMessage());
       } catch (RuntimeException e) {
-        deadLetters.flush();
+        calls.run("writing dead letters", deadLetters::flush);
+        String failedStep = step[0] == null ? runner.step() : step[0];
+        if (SINK_STEPS.contains(failedStep) && Failures.cause(e).equals("connection")) {
+          breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
+          if (breaker.getState() == CircuitBreaker.State.OPEN) {
+            // The sink is down, not this task broken: wait for it without spending the attempt.
+            return waitForSink(task, sinkKey, calls, e);
+          }
+        } else if (!settled[0]) {
+          breaker.releasePermission();
+        }
         if (rejectedSoFar[0] > 0) {
           events.rowsRejected(ref, rejectedSoFar[0]);
         }
         try {
-          return failed(task, ref, spec, step[0] == null ? runner.step() : step[0], e, rejectedSoFar[0],
-              Duration.ofNanos(System.nanoTime() - started));
+          return failed(task, ref, spec, calls, failedStep, e, rejectedSoFar[0], Duration.ofNanos(System.nanoTime() - started));
         } catch (LeaseLostException lost) {
           log.warn("{}: {}", ref, lost.getMessage());
           events.leaseLost(ref);
@@ -115,11 +163,11 @@ public final class TaskExecutor {
     }
   }
 
-  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, String step, RuntimeException e, long rejected,
-      Duration took) {
+  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, CallRetry calls, String step, RuntimeException e,
+      long rejected, Duration took) {
     Failures.Verdict verdict = Failures.classify(e);
     boolean retry = verdict.retry();
-    Duration backoff = retry ? Backoff.delay(task.attempt(), spec.retry().backoff(), spec.retry().maxBackoff(), ThreadLocalRandom.current()) : Duration.ZERO;
+    Duration backoff = retry ? Backoff.delay(task.attempt(), spec.retry(), ThreadLocalRandom.current()) : Duration.ZERO;
     String message = actionable(task, step, verdict, e);
     if (e instanceof FenceRefusedException) {
       log.warn("{}", message);
@@ -127,13 +175,13 @@ public final class TaskExecutor {
     }
     String state;
     try {
-      state = store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0));
+      state = calls.call("recording the failure", () -> store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0)));
     } catch (LeaseLostException lost) {
       log.warn("{}: {}", ref, lost.getMessage());
       events.leaseLost(ref);
       return new Outcome(task, "lost", null, lost.getMessage());
     }
-    store.runs().refresh(task.runId());
+    calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
     String cause = Failures.cause(e);
     events.taskFailed(ref, took, cause, state.equals("queued"));
     if (state.equals("queued")) {
@@ -146,6 +194,31 @@ public final class TaskExecutor {
       log.debug("{}: failure detail", ref, e);
     }
     return new Outcome(task, state, null, message);
+  }
+
+  /** Back to the queue, due after the breaker's wait, with the attempt given back and a note for keel status. */
+  private Outcome waitForSink(ClaimedTask task, String sinkKey, CallRetry calls, RuntimeException cause) {
+    Instant since = breakers.outageSince(sinkKey);
+    String why = cause == null ? "" : " (" + Failures.classify(cause).kind() + ": " + firstLine(cause.getMessage()) + ")";
+    String note = "waiting for sink " + sinkKey + " since " + (since == null ? Instant.now() : since) + why
+        + "; no attempt spent, next try in " + breakers.waitDuration().toSeconds() + " s";
+    boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, breakers.waitDuration()));
+    calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
+    log.debug("{}/{} (task {}): {}", task.pipeline(), task.partition(), task.id(), note);
+    return new Outcome(task, queued ? "waiting" : "lost", null, note);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** The sink's database as named in logs and notes: its URL without credentials, or the metadata database. */
+  static String sinkKey(PipelineSpec spec) {
+    return spec.sink() instanceof SinkSpec.Postgres pg && pg.url() != null ? JdbcUrls.redact(pg.url().reveal()) : "metadata database";
   }
 
   /**

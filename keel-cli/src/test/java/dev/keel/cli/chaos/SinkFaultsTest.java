@@ -1,6 +1,7 @@
 package dev.keel.cli.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Cli;
 import dev.keel.cli.TestDatabase;
@@ -11,6 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,6 +130,30 @@ class SinkFaultsTest {
         .containsExactly("1|retry", "2|succeeded");
     assertThat(TestDatabase.count("select count(*) from keel_sink.load")).isEqualTo(1);
     assertThat(TestDatabase.count("select rows_published from keel.task")).as("the retry reports the earlier publish").isEqualTo(ROWS);
+  }
+
+  @Test
+  void a_sink_down_longer_than_all_backoffs_makes_the_run_wait_and_complete_when_it_is_back() throws Exception {
+    // Backoffs total well under a second; the sink stays down ~20 s.
+    Path file = pipeline(dir, proxy, ROWS, "");
+    proxy.cutAfterClientBytes(1_500_000, true);
+
+    CompletableFuture<Cli> run = CompletableFuture.supplyAsync(() -> Cli.runPipeline(file, "--sink-outage-wait", "1s"));
+    await().ignoreExceptions().atMost(Duration.ofSeconds(90)).until(() -> !TestDatabase.rows(
+        "select 1 from keel.task where error like 'waiting for sink%'").isEmpty());
+    Cli status = Cli.run("status", "--db", TestDatabase.url());
+    assertThat(status.out()).contains("waiting for sink jdbc:postgresql://127.0.0.1:" + proxy.port(), "no attempt spent");
+    Thread.sleep(15_000);
+    assertThat(run).isNotDone();
+    proxy.up();
+    Cli cli = run.get(120, TimeUnit.SECONDS);
+
+    assertThat(cli.exit()).as(cli.toString()).isZero();
+    assertExact(ROWS);
+    List<String> outcomes = TestDatabase.rows("select outcome from keel.task_attempt order by fence");
+    assertThat(outcomes).startsWith("retry").endsWith("succeeded").contains("waiting");
+    assertThat(TestDatabase.count("select attempt from keel.task")).as("attempts spent").isLessThanOrEqualTo(3);
+    assertThat(TestDatabase.rows("select error from keel.task")).containsExactly("null");
   }
 
   @Test

@@ -34,6 +34,7 @@ public final class TcpProxy implements AutoCloseable {
   private final int port;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final AtomicLong bytesToCut = new AtomicLong(-1);
+  private volatile boolean downAfterByteCut;
   private final AtomicReference<Pattern> pattern = new AtomicReference<>();
   private final AtomicInteger cuts = new AtomicInteger();
   private final AtomicInteger accepted = new AtomicInteger();
@@ -67,7 +68,7 @@ public final class TcpProxy implements AutoCloseable {
     return port;
   }
 
-  /** Connections cut so far (by any cut). */
+  /** Armed cuts that fired so far. */
   public int cuts() {
     return cuts.get();
   }
@@ -153,6 +154,12 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Arms a cut of the connection through which the next {@code bytes} client→server bytes pass. */
   public void cutAfterClientBytes(long bytes) {
+    cutAfterClientBytes(bytes, false);
+  }
+
+  /** As above; with {@code thenDown}, every live connection is cut and new ones refused from that instant (an outage). */
+  public void cutAfterClientBytes(long bytes, boolean thenDown) {
+    downAfterByteCut = thenDown;
     bytesToCut.set(bytes);
   }
 
@@ -211,6 +218,7 @@ public final class TcpProxy implements AutoCloseable {
         while ((n = in.read(buf)) >= 0) {
           Pattern p = pattern.get();
           if (p != null && fires(p, buf, n) && pattern.compareAndSet(p, null)) {
+            cuts.incrementAndGet();
             if (p.when == When.AFTER_FORWARDING) {
               deaf = true;
               out.write(buf, 0, n);
@@ -225,9 +233,15 @@ public final class TcpProxy implements AutoCloseable {
           if (left >= 0) {
             long after = left - n;
             if (after <= 0 && bytesToCut.compareAndSet(left, -1)) {
+              cuts.incrementAndGet();
               out.write(buf, 0, (int) left);
               out.flush();
               cut();
+              if (downAfterByteCut) {
+                // An outage: nothing new gets through and every pooled connection dies with this one.
+                down();
+                cutAll();
+              }
               return;
             }
             bytesToCut.compareAndSet(left, after);
@@ -299,7 +313,6 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     void cut() {
-      cuts.incrementAndGet();
       try {
         // RST rather than FIN: the peer sees "connection reset", as when a network path dies.
         client.setSoLinger(true, 0);
