@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "keel", mixinStandardHelpOptions = true, version = "keel 0.1.0",
     description = "A high-availability ETL workflow engine: YAML pipelines into PostgreSQL, once or on a cluster.",
     subcommands = {RunCommand.class, ValidateCommand.class, NodeCommand.class, TriggerCommand.class, BackfillCommand.class,
-        StatusCommand.class, SqlCommand.class, ServeCommand.class, TokenCommand.class})
+        StatusCommand.class, SqlCommand.class, DeadLettersCommand.class, ReplayCommand.class, ServeCommand.class,
+        TokenCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

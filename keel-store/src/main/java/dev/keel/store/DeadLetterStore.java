@@ -19,6 +19,57 @@ public final class DeadLetterStore {
     this.db = db;
   }
 
+  /** A rejected record as {@code keel deadletters} shows it. */
+  public record Row(long runId, String partition, int attempt, long position, String reason, String raw) {}
+
+  /** The dead letters of each task's last attempt (earlier attempts rejected the same records). */
+  private static final String LAST_ATTEMPTS = """
+      SELECT d.run_id, d.partition, d.attempt, d.position, d.reason, d.raw FROM keel.dead_letter d
+      WHERE d.pipeline = ? AND (?::text IS NULL OR d.partition = ?) AND d.run_id = ?
+        AND d.attempt = (SELECT max(attempt) FROM keel.dead_letter l WHERE l.task_id = d.task_id)
+      ORDER BY d.partition, d.position LIMIT ?""";
+
+  /** The newest run of the pipeline (and partition) that rejected records, if any. */
+  public java.util.OptionalLong latestRun(String pipeline, String partition) {
+    return db.withConnection("finding dead letters of " + pipeline, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT max(run_id) FROM keel.dead_letter WHERE pipeline = ? AND (?::text IS NULL OR partition = ?)")) {
+        ps.setString(1, pipeline);
+        ps.setString(2, partition);
+        ps.setString(3, partition);
+        try (java.sql.ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          long run = rs.getLong(1);
+          return rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(run);
+        }
+      }
+    });
+  }
+
+  public java.util.List<Row> list(String pipeline, String partition, long runId, int limit) {
+    return db.withConnection("reading dead letters of " + pipeline, c -> {
+      try (PreparedStatement ps = c.prepareStatement(LAST_ATTEMPTS)) {
+        ps.setString(1, pipeline);
+        ps.setString(2, partition);
+        ps.setString(3, partition);
+        ps.setLong(4, runId);
+        ps.setInt(5, limit);
+        java.util.List<Row> out = new java.util.ArrayList<>();
+        try (java.sql.ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Row(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5), rs.getString(6)));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  /** The source positions rejected by the last attempt at {@code partition} in {@code runId}. */
+  public long[] positions(String pipeline, String partition, long runId) {
+    return list(pipeline, partition, runId, Integer.MAX_VALUE).stream().mapToLong(Row::position).distinct().toArray();
+  }
+
   /** A writer for one attempt; call {@link Writer#close()} to flush. Not thread-safe. */
   public Writer writer(ClaimedTask task) {
     return new Writer(task);

@@ -62,9 +62,26 @@ public final class LocalRun {
         .orElseThrow(() -> new IllegalStateException("a run with the same logical time exists"));
   }
 
+  /**
+   * Creates the run that replays the dead letters of {@code sourceRun}'s {@code partition}: one per
+   * source run and partition (its trigger and logical time are derived from them), so replaying the
+   * same dead letters twice publishes once. Empty when that replay run exists already.
+   */
+  public java.util.Optional<Long> createReplay(PipelineSpec spec, long versionId, long sourceRun, String partition) {
+    return store.runs().create(spec.name(), versionId, "manual:replay:" + partition, Instant.ofEpochSecond(sourceRun),
+        List.of(partition), spec.retry().attempts(), spec.retry().backoff(), spec.retry().maxBackoff());
+  }
+
   /** Executes every task of the run, retrying transient failures, until none is open. */
   public void execute(long runId, PipelineSpec spec, Sink sink, int workers) throws InterruptedException {
-    TaskExecutor executor = new TaskExecutor(store, node, events, breakers);
+    execute(runId, spec, sink, workers, null);
+  }
+
+  /** The same, reading sources through {@code sources} when not null. */
+  public void execute(long runId, PipelineSpec spec, Sink sink, int workers, dev.keel.runtime.SourceOpener sources)
+      throws InterruptedException {
+    TaskExecutor base = new TaskExecutor(store, node, events, breakers);
+    TaskExecutor executor = sources == null ? base : base.withSources(sources);
     ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
     heartbeat.scheduleWithFixedDelay(() -> {
       try {

@@ -8,6 +8,7 @@ import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.PartitionRunner;
 import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
+import dev.keel.runtime.SourceOpener;
 import dev.keel.runtime.TaskControl;
 import dev.keel.runtime.TaskRef;
 import dev.keel.runtime.TaskStoppedException;
@@ -49,6 +50,7 @@ public final class TaskExecutor {
   private final String node;
   private final RuntimeEvents events;
   private final SinkBreakers breakers;
+  private final SourceOpener sources;
 
   public TaskExecutor(MetadataStore store, String node) {
     this(store, node, RuntimeEvents.NONE);
@@ -61,10 +63,20 @@ public final class TaskExecutor {
 
   /** With the circuit breakers of this process's sinks (shared by its executors). */
   public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers) {
+    this(store, node, events, breakers, Sources::open);
+  }
+
+  private TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, SourceOpener sources) {
     this.store = store;
     this.node = node;
     this.events = events;
     this.breakers = breakers;
+    this.sources = sources;
+  }
+
+  /** The same executor reading sources through {@code sources} (e.g. only some positions, for a replay). */
+  public TaskExecutor withSources(SourceOpener sources) {
+    return new TaskExecutor(store, node, events, breakers, sources);
   }
 
   public Outcome execute(ClaimedTask task, PipelineSpec spec, Sink sink, TaskControl control) {
@@ -77,7 +89,7 @@ public final class TaskExecutor {
     MDC.put("node", node);
     long[] rejectedSoFar = {0};
     long started = System.nanoTime();
-    PartitionRunner runner = new PartitionRunner(spec, Sources::open);
+    PartitionRunner runner = new PartitionRunner(spec, sources);
     String[] step = {FENCING};
     boolean[] settled = {false};
     CallRetry calls = new CallRetry(ref, spec.retry());
