@@ -82,8 +82,14 @@ public final class Runs {
     });
   }
 
+  /**
+   * Call after the task's own change has committed, never inside its transaction: two tasks ending
+   * at once would each see the other still open, and neither would finish the run. After both
+   * commits, the later refresh sees both. One statement in autocommit: one round trip, and no
+   * commit to flush when the state did not change.
+   */
   public void refresh(long runId) {
-    db.inTransaction("updating run " + runId, c -> {
+    db.withConnection("updating run " + runId, c -> {
       try (PreparedStatement ps = c.prepareStatement(REFRESH)) {
         for (int i = 1; i <= 5; i++) {
           ps.setLong(i, runId);

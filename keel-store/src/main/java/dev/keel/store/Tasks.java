@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,21 +16,40 @@ import java.util.List;
  * Lease times come from the database clock ({@code now()}), never a node's.
  */
 public final class Tasks {
-  private static final String CLAIM = """
-      UPDATE keel.task t SET state = 'running', owner = ?, attempt = t.attempt + 1,
-             fence = nextval('keel.fence_seq'), lease_until = now() + ? * interval '1 millisecond',
-             started_at = coalesce(t.started_at, now()), error = NULL
-      FROM keel.run r
-      WHERE r.id = t.run_id AND t.id IN (
-        SELECT q.id FROM keel.task q WHERE q.state = 'queued' AND q.due_at <= now() AND (?::bigint IS NULL OR q.run_id = ?)
-          AND NOT EXISTS (SELECT 1 FROM keel.pipeline_pause p WHERE p.pipeline = q.pipeline)
-        ORDER BY q.due_at, q.id FOR UPDATE SKIP LOCKED LIMIT ?)
-      RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence""";
-  private static final String ATTEMPT = "INSERT INTO keel.task_attempt (task_id, attempt, node, fence) VALUES (?, ?, ?, ?)";
+  /**
+   * The claim and its attempt row in one statement, so a claim is one round trip and one commit.
+   * (In a data-modifying CTE both parts see the same snapshot; the INSERT reads only what the UPDATE
+   * returned.) Two texts, with and without the run filter: one text with {@code (? IS NULL OR
+   * run_id = ?)} got a generic plan after five executions (pgjdbc prepares statements on the server)
+   * that cost 20 ms a claim instead of 4 on a run of 5,000 tasks.
+   */
+  private static final String CLAIM_TEMPLATE = """
+      WITH claimed AS (
+        UPDATE keel.task t SET state = 'running', owner = ?, attempt = t.attempt + 1,
+               fence = nextval('keel.fence_seq'), lease_until = now() + ? * interval '1 millisecond',
+               started_at = coalesce(t.started_at, now()), error = NULL
+        FROM keel.run r
+        WHERE r.id = t.run_id AND t.id IN (
+          SELECT q.id FROM keel.task q WHERE q.state = 'queued' AND q.due_at <= now() %s
+            AND NOT EXISTS (SELECT 1 FROM keel.pipeline_pause p WHERE p.pipeline = q.pipeline)
+          ORDER BY q.due_at, q.id FOR UPDATE SKIP LOCKED LIMIT ?)
+        RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence, t.owner),
+      attempts AS (
+        INSERT INTO keel.task_attempt (task_id, attempt, node, fence) SELECT id, attempt, owner, fence FROM claimed)
+      SELECT id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence FROM claimed""";
+  private static final String CLAIM = CLAIM_TEMPLATE.formatted("");
+  private static final String CLAIM_OF_RUN = CLAIM_TEMPLATE.formatted("AND q.run_id = ?");
+  /** The task and its attempt row in one statement; returns 1 while the claim's fence is current, else 0. */
   private static final String SUCCEED = """
-      UPDATE keel.task SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
-             rows_read = ?, rows_filtered = ?, rows_rejected = ?, rows_published = ?, error = NULL
-      WHERE id = ? AND fence = ? AND state = 'running'""";
+      WITH done AS (
+        UPDATE keel.task SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
+               rows_read = ?, rows_filtered = ?, rows_rejected = ?, rows_published = ?, error = NULL
+        WHERE id = ? AND fence = ? AND state = 'running'
+        RETURNING id, fence),
+      ended AS (
+        UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'succeeded', error = NULL
+        FROM done WHERE a.task_id = done.id AND a.fence = done.fence)
+      SELECT count(*) FROM done""";
   /** Transient failure with attempts left: back to the queue after the backoff; else failed. */
   private static final String FAIL = """
       UPDATE keel.task SET
@@ -87,19 +105,17 @@ public final class Tasks {
 
   /** Claims up to {@code limit} due tasks (of one run, when {@code runId} is not null). */
   public List<ClaimedTask> claim(String node, Long runId, int limit, Duration lease) {
-    return db.inTransaction("claiming tasks", c -> {
+    // One statement, so autocommit: one round trip and one commit however many tasks it claims.
+    return db.withConnection("claiming tasks", c -> {
       List<ClaimedTask> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-        ps.setString(1, node);
-        ps.setLong(2, lease.toMillis());
-        if (runId == null) {
-          ps.setNull(3, Types.BIGINT);
-          ps.setNull(4, Types.BIGINT);
-        } else {
-          ps.setLong(3, runId);
-          ps.setLong(4, runId);
+      try (PreparedStatement ps = c.prepareStatement(runId == null ? CLAIM : CLAIM_OF_RUN)) {
+        int i = 1;
+        ps.setString(i++, node);
+        ps.setLong(i++, lease.toMillis());
+        if (runId != null) {
+          ps.setLong(i++, runId);
         }
-        ps.setInt(5, limit);
+        ps.setInt(i, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new ClaimedTask(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5),
@@ -107,22 +123,12 @@ public final class Tasks {
           }
         }
       }
-      try (PreparedStatement ps = c.prepareStatement(ATTEMPT)) {
-        for (ClaimedTask t : out) {
-          ps.setLong(1, t.id());
-          ps.setInt(2, t.attempt());
-          ps.setString(3, node);
-          ps.setLong(4, t.fence());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
       return out;
     });
   }
 
   public void succeed(ClaimedTask task, TaskCounts counts) {
-    db.inTransaction("completing task " + task.id(), c -> {
+    db.withConnection("completing task " + task.id(), c -> {
       try (PreparedStatement ps = c.prepareStatement(SUCCEED)) {
         ps.setLong(1, counts.read());
         ps.setLong(2, counts.filtered());
@@ -130,9 +136,11 @@ public final class Tasks {
         ps.setLong(4, counts.published());
         ps.setLong(5, task.id());
         ps.setLong(6, task.fence());
-        expectOne(ps.executeUpdate(), task);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          expectOne(rs.getInt(1), task);
+        }
       }
-      endAttempt(c, task, "succeeded", null);
       return null;
     });
   }

@@ -16,13 +16,34 @@ import java.util.List;
  * {@code keel node} processes on it: what the multi-process tests and the benchmark scripts run.
  */
 public final class LocalCluster implements AutoCloseable {
-  private final EmbeddedPostgres postgres;
+  private EmbeddedPostgres postgres;
   private final Path logDir;
+  private final Path dataDir;
   private final List<NodeProcess> nodes = new ArrayList<>();
 
-  private LocalCluster(EmbeddedPostgres postgres, Path logDir) {
+  private LocalCluster(EmbeddedPostgres postgres, Path logDir, Path dataDir) {
     this.postgres = postgres;
     this.logDir = logDir;
+    this.dataDir = dataDir;
+  }
+
+  /** A cluster whose PostgreSQL can be stopped and started again ({@link #restartDatabase}) on its data folder and port. */
+  public static LocalCluster startRestartable(Path logDir, Path dataDir) throws IOException {
+    EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("max_connections", "300").setDataDirectory(dataDir)
+        .setCleanDataDirectory(false).start();
+    return new LocalCluster(pg, logDir, dataDir);
+  }
+
+  /** Stops PostgreSQL (every connection breaks), waits {@code down}, and starts it again on the same data and port. */
+  public void restartDatabase(java.time.Duration down) throws IOException, InterruptedException {
+    if (dataDir == null) {
+      throw new IllegalStateException("start the cluster with startRestartable to restart its database");
+    }
+    int port = postgres.getPort();
+    postgres.close();
+    Thread.sleep(down.toMillis());
+    postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "300").setDataDirectory(dataDir)
+        .setCleanDataDirectory(false).setPort(port).start();
   }
 
   /** @param durable fsync and synchronous commit on (benchmarks), or off (tests) */
@@ -31,7 +52,7 @@ public final class LocalCluster implements AutoCloseable {
     if (durable) {
       b.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on");
     }
-    return new LocalCluster(b.start(), logDir);
+    return new LocalCluster(b.start(), logDir, null);
   }
 
   public String url() {

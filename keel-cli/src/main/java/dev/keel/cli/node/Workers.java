@@ -18,10 +18,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The claim loop and the worker slots. The loop claims, in one statement, as many due tasks as
- * there are free slots (up to the claim batch), hands each to a worker, and claims again as soon as
- * a slot frees or the poll interval passes. Draining stops the loop; tasks in hand finish or are
- * released.
+ * The worker slots and the claims that fill them. A claim is one statement for as many due tasks as
+ * there are free slots (up to the claim batch), never more: a claimed task's lease runs from the
+ * claim. A worker that finishes a task claims the next one itself, at once, on its own thread, so
+ * the slots of a node claim side by side instead of queueing behind one claim thread (each claim is
+ * a durable commit; side by side they share fsyncs). The claim loop fills slots at start, after a
+ * poll interval with nothing due, and when woken (the reaper requeued tasks, a claim failed).
+ * Free slots are permits: concurrent claims cannot together take more tasks than there are slots.
+ * Draining stops all claims; tasks in hand finish or are released.
  */
 final class Workers {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
@@ -37,6 +41,7 @@ final class Workers {
   private final Work work;
   private final ExecutorService pool;
   private final Semaphore wake = new Semaphore(0);
+  private final Semaphore free;
   private volatile boolean claiming = true;
   private Thread loop;
 
@@ -45,6 +50,7 @@ final class Workers {
     this.config = config;
     this.held = held;
     this.work = work;
+    this.free = new Semaphore(config.workers());
     this.pool = Executors.newFixedThreadPool(config.workers(), r -> {
       Thread t = new Thread(r, "keel-worker");
       t.setDaemon(true);
@@ -87,22 +93,34 @@ final class Workers {
     }
   }
 
-  /** Returns true when every free slot was filled and more tasks may be due. */
+  /** Returns true when every slot it took was filled and more tasks may be due. May run on any thread. */
   boolean claimOnce() {
-    int free = config.workers() - held.size();
-    if (free <= 0 || !claiming) {
+    if (!claiming) {
       return false;
     }
-    int want = Math.min(free, config.claimBatch());
+    int want = 0;
+    while (want < config.claimBatch() && free.tryAcquire()) {
+      want++;
+    }
+    if (want == 0) {
+      return false;
+    }
     long sent = System.nanoTime();
-    List<ClaimedTask> claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
+    List<ClaimedTask> claimed;
+    try {
+      claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
+    } catch (RuntimeException e) {
+      free.release(want);
+      throw e;
+    }
+    free.release(want - claimed.size());
     for (ClaimedTask task : claimed) {
       HeldTasks.Held h = held.add(task, sent);
       log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
           task.attempt(), task.fence());
       pool.execute(() -> execute(h));
     }
-    return claimed.size() == want && held.size() < config.workers();
+    return claimed.size() == want && free.availablePermits() > 0;
   }
 
   private void execute(HeldTasks.Held h) {
@@ -118,6 +136,19 @@ final class Workers {
       failOutsideRunner(task, e);
     } finally {
       held.remove(task);
+      free.release();
+    }
+    claimNext();
+  }
+
+  /** Right after a task: claim the next on this worker thread; on failure leave it to the claim loop. */
+  private void claimNext() {
+    try {
+      if (claimOnce()) {
+        wake();
+      }
+    } catch (RuntimeException e) {
+      log.debug("claiming after a task failed ({}); the claim loop retries", e.getMessage());
       wake();
     }
   }

@@ -1,0 +1,76 @@
+package dev.keel.cli.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.cli.Main;
+import dev.keel.cli.bench.LocalCluster;
+import dev.keel.cli.bench.NodeProcess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metadata PostgreSQL stops and starts again (same data, same port) under a running node: the
+ * node does not exit, its loops log the failure and retry, and a run triggered after the restart
+ * completes on it.
+ */
+class DatabaseRestartTest {
+  static final String PIPELINE = "restarted";
+
+  @TempDir
+  Path work;
+
+  LocalCluster cluster;
+
+  @AfterEach
+  void stop(TestInfo test) throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    NodeLogs.keep(work.resolve("logs"), test);
+  }
+
+  @Test
+  void node_carries_on_after_the_metadata_database_restarts() throws Exception {
+    Path dir = work.resolve("pipelines");
+    Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(2), 100);
+    cluster = LocalCluster.startRestartable(work.resolve("logs"), work.resolve("pgdata"));
+    NodeProcess node = cluster.node("node-a", "--pipelines", dir.toString(), "--workers", "2", "--lease", "3s", "--heartbeat",
+        "1s", "--poll", "200ms");
+    long before = trigger(dir);
+    awaitSucceeded(before);
+
+    // Down for longer than the pool waits for a connection (15 s), so the loops' ticks fail, not just wait.
+    cluster.restartDatabase(Duration.ofSeconds(20));
+
+    assertThat(node.logText()).contains("terminating connection", "loop failed (will retry");
+    assertThat(node.isAlive()).isTrue();
+    long after = trigger(dir);
+    awaitSucceeded(after);
+    await().atMost(Duration.ofSeconds(30)).until(() -> node.logText().contains("recovered after"));
+    assertThat(cluster.scalar("SELECT count(*) FROM public." + PIPELINE)).isEqualTo(2 * 2 * 100);
+    assertThat(cluster.rows("SELECT state FROM keel.node WHERE id = 'node-a'")).containsExactly(List.of("alive"));
+    assertThat(node.terminate(60)).as("drains and exits 0").isZero();
+  }
+
+  void awaitSucceeded(long run) {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300))
+        .until(() -> cluster.rows("SELECT state FROM keel.run WHERE id = ?", run).equals(List.of(List.of("succeeded"))));
+  }
+
+  long trigger(Path dir) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
+        "--pipelines", dir.toString());
+    assertThat(code).as(err.toString()).isZero();
+    return Long.parseLong(out.toString().strip());
+  }
+}
