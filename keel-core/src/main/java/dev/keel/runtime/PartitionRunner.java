@@ -132,6 +132,7 @@ public final class PartitionRunner {
       throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
     }
     stopIfAsked(control, task);
+    rejects.flush();
     long rejectedBefore = n.rejected;
     long readTotal = n.read;
     SinkSession.PublishResult chunk = session.publishChunk(n.checkpoint(position), rejects,

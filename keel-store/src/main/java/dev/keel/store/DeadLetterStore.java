@@ -22,12 +22,18 @@ public final class DeadLetterStore {
   /** A rejected record as {@code keel deadletters} shows it. */
   public record Row(long runId, String partition, int attempt, long position, String reason, String raw) {}
 
-  /** The dead letters of each task's last attempt (earlier attempts rejected the same records). */
+  /**
+   * Each rejected position once, as its newest attempt saw it: attempts that re-read the same
+   * records reject them again, and a resumed chunked attempt reads only what follows its checkpoint,
+   * so the records behind it are known from the earlier attempts only.
+   */
   private static final String LAST_ATTEMPTS = """
-      SELECT d.run_id, d.partition, d.attempt, d.position, d.reason, d.raw FROM keel.dead_letter d
-      WHERE d.pipeline = ? AND (?::text IS NULL OR d.partition = ?) AND d.run_id = ?
-        AND d.attempt = (SELECT max(attempt) FROM keel.dead_letter l WHERE l.task_id = d.task_id)
-      ORDER BY d.partition, d.position LIMIT ?""";
+      SELECT run_id, partition, attempt, position, reason, raw FROM (
+        SELECT DISTINCT ON (d.task_id, d.position) d.run_id, d.partition, d.attempt, d.position, d.reason, d.raw
+        FROM keel.dead_letter d
+        WHERE d.pipeline = ? AND (?::text IS NULL OR d.partition = ?) AND d.run_id = ?
+        ORDER BY d.task_id, d.position, d.attempt DESC) latest
+      ORDER BY partition, position LIMIT ?""";
 
   /** The newest run of the pipeline (and partition) that rejected records, if any. */
   public java.util.OptionalLong latestRun(String pipeline, String partition) {

@@ -7,6 +7,7 @@ import dev.keel.runtime.FenceRefusedException;
 import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.PartitionRunner;
 import dev.keel.runtime.RuntimeEvents;
+import dev.keel.runtime.Rejects;
 import dev.keel.runtime.Sink;
 import dev.keel.runtime.SourceOpener;
 import dev.keel.runtime.TaskControl;
@@ -108,11 +109,19 @@ public final class TaskExecutor {
         // the pool's connection timeout once per try).
         sink.fence(task.partition(), task.fence());
         step[0] = null;
-        PartitionResult r = runner.run(ref, sink, (pos, raw, reason) -> {
-          rejectedSoFar[0]++;
-          deadLetters.add(pos, raw, reason);
-        }, control, checkpoint -> {
-          calls.run("writing dead letters", deadLetters::flush);
+        Rejects rejects = new Rejects() {
+          @Override
+          public void reject(long position, String raw, String reason) {
+            rejectedSoFar[0]++;
+            deadLetters.add(position, raw, reason);
+          }
+
+          @Override
+          public void flush() {
+            calls.run("writing dead letters", deadLetters::flush);
+          }
+        };
+        PartitionResult r = runner.run(ref, sink, rejects, control, checkpoint -> {
           calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(), checkpoint.read()));
         });
         breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
