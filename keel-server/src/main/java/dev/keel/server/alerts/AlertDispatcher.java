@@ -118,7 +118,7 @@ public final class AlertDispatcher implements AutoCloseable {
         done.add(receiver.name());
       } catch (IOException | RuntimeException ex) {
         error = receiver + ": " + ex.getMessage();
-        log.warn("alert {} ({}) not delivered to {}: {}; will retry", key, last.action(), receiver, ex.getMessage());
+        log.warn("alert {} ({}) not delivered to {}: {}; will retry", key, last.action(), receiver, ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         error = receiver + ": interrupted";
