@@ -142,6 +142,23 @@ class ChunkedCommitTest {
   }
 
   @Test
+  void a_source_file_truncated_after_a_checkpoint_fails_the_resume_with_what_to_do() throws IOException {
+    PipelineSpec spec = setUp("csv", "upsert");
+    long runId = new LocalRun(store).create(spec, List.of("all"));
+    TaskExecutor executor = new TaskExecutor(store, "node-a");
+    assertThat(executor.execute(claim(runId), spec, sink, stopAtCall(5)).state()).isEqualTo("stopped");
+    long published = TestDatabase.count("select count(*) from chunked");
+    Files.writeString(dir.resolve("in.csv"), "id,name,amount\n1,n1,1.50\n");
+    TestDatabase.exec("update keel.task set state = 'queued', owner = null");
+
+    TaskExecutor.Outcome resumed = executor.execute(claim(runId), spec, sink, TaskControl.NONE);
+
+    assertThat(resumed.state()).isEqualTo("failed");
+    assertThat(resumed.error()).contains("the file is shorter now").contains("truncated or replaced");
+    assertThat(TestDatabase.count("select count(*) from chunked")).as("the committed chunks stay, nothing else").isEqualTo(published);
+  }
+
+  @Test
   void chunk_commit_is_refused_with_replace() throws IOException {
     Files.writeString(dir.resolve("p.yaml"), """
         name: chunked
