@@ -176,4 +176,24 @@ class BadInputTest {
     assertThat(TestDatabase.rows("select coalesce(string_agg(error, ' '), '') from keel.task")).singleElement().asString()
         .doesNotContain("s3cr3t-Value-42");
   }
+
+  @Test
+  void a_check_constraint_broken_by_one_row_of_many_fails_the_partition_with_the_constraint_and_publishes_nothing()
+      throws IOException {
+    TestDatabase.exec("create table items (id bigint primary key, name text check (name <> 'forbidden'))",
+        "insert into items values (7, 'kept')");
+    StringBuilder csv = new StringBuilder("id,name\n");
+    for (int i = 1; i <= 5000; i++) {
+      csv.append(i).append(',').append(i == 4321 ? "forbidden" : "n" + i).append('\n');
+    }
+    Files.writeString(dir.resolve("items.csv"), csv);
+    Path file = pipeline(GOOD.replace("sink:", "retry: { attempts: 3, backoff: 10ms }\nsink:"));
+
+    Cli cli = Cli.runPipeline(file);
+
+    assertThat(cli.exit()).isEqualTo(1);
+    assertThat(cli.out()).contains("violates check constraint").contains("permanent");
+    assertThat(TestDatabase.rows("select * from items")).containsExactly("7|kept");
+    assertThat(TestDatabase.rows("select state, attempt from keel.task")).containsExactly("failed|1");
+  }
 }
