@@ -26,7 +26,8 @@ final class RunSummary {
       }
     }
     if (rejected > 0) {
-      out.printf("rejected records are in keel.dead_letter: keel sql \"select partition, position, reason, raw from keel.dead_letter where run_id = %d order by partition, position\"%n", runId);
+      out.printf("rejected records (with line and reason) are in keel.dead_letter: keel deadletters %s [--partition P],"
+          + " or keel sql \"select partition, position, reason, raw from keel.dead_letter where run_id = %d\"%n", spec.name(), runId);
     }
   }
 }
