@@ -20,18 +20,21 @@ public final class Runs {
    * Derives the run's state from its tasks; called after every task transition. The run row is
    * written only when its state changes: otherwise every task completion of a big run would queue
    * on the one row lock (held through the commit's fsync), and the cluster would finish tasks one
-   * at a time.
+   * at a time. The state is computed once (a MATERIALIZED CTE: inlined, it was evaluated once per
+   * reference, three times), from index probes on the partial indexes of V3 and V9.
    */
   private static final String REFRESH = """
+      WITH s AS MATERIALIZED (
+        SELECT CASE
+          WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'running') THEN 'running'
+          WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'queued') THEN
+            CASE WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state IN ('succeeded', 'failed'))
+                 THEN 'running' ELSE 'queued' END
+          WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'failed') THEN 'failed'
+          ELSE 'succeeded' END AS state)
       UPDATE keel.run r SET state = s.state,
         finished_at = CASE WHEN s.state IN ('queued', 'running') THEN NULL ELSE coalesce(r.finished_at, now()) END
-      FROM (SELECT CASE
-              WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')) THEN
-                CASE WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'running')
-                       OR EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state IN ('succeeded', 'failed'))
-                     THEN 'running' ELSE 'queued' END
-              WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'failed') THEN 'failed'
-              ELSE 'succeeded' END AS state) s
+      FROM s
       WHERE r.id = ? AND r.state IS DISTINCT FROM s.state""";
 
   private final Database db;

@@ -39,7 +39,11 @@ public final class Tasks {
       SELECT id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence FROM claimed""";
   private static final String CLAIM = CLAIM_TEMPLATE.formatted("");
   private static final String CLAIM_OF_RUN = CLAIM_TEMPLATE.formatted("AND q.run_id = ?");
-  /** The task and its attempt row in one statement; returns 1 while the claim's fence is current, else 0. */
+  /**
+   * The task and its attempt row in one statement; returns 1 while the claim's fence is current, else 0.
+   * The attempt row is found by its key from parameters, not by a join with {@code done}: a generic
+   * plan made while task_attempt was small joined by a sequential scan of the whole table.
+   */
   private static final String SUCCEED = """
       WITH done AS (
         UPDATE keel.task SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
@@ -47,8 +51,8 @@ public final class Tasks {
         WHERE id = ? AND fence = ? AND state = 'running'
         RETURNING id, fence),
       ended AS (
-        UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'succeeded', error = NULL
-        FROM done WHERE a.task_id = done.id AND a.fence = done.fence)
+        UPDATE keel.task_attempt SET finished_at = now(), outcome = 'succeeded', error = NULL
+        WHERE task_id = ? AND fence = ? AND EXISTS (SELECT 1 FROM done))
       SELECT count(*) FROM done""";
   /** Transient failure with attempts left: back to the queue after the backoff; else failed. */
   private static final String FAIL = """
@@ -136,6 +140,8 @@ public final class Tasks {
         ps.setLong(4, counts.published());
         ps.setLong(5, task.id());
         ps.setLong(6, task.fence());
+        ps.setLong(7, task.id());
+        ps.setLong(8, task.fence());
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           expectOne(rs.getInt(1), task);

@@ -38,7 +38,9 @@ public final class CoordinationBench {
       List<String> result = new ArrayList<>();
       for (int nodes : new int[] {1, 3}) {
         double raw = raw(cluster, tasks, nodes * slots);
+        List<String> before = counters(cluster);
         double keel = keel(store, coordination, version, tasks, nodes, slots);
+        System.out.println(nodes + " node(s), keel per task: " + perTask(before, counters(cluster), tasks));
         result.add(String.format("%d node(s) x %d workers: keel %.0f tasks/s, raw SKIP LOCKED loop (%d threads) %.0f tasks/s: keel at %.0f %%",
             nodes, slots, keel, nodes * slots, raw, 100 * keel / raw));
       }
@@ -70,6 +72,26 @@ public final class CoordinationBench {
     double seconds = (System.nanoTime() - start) / 1e9;
     running.forEach(NoopNode::close);
     return tasks / seconds;
+  }
+
+  /**
+   * WAL bytes, and rows read by sequential scans of task and task_attempt (a plan that scans a
+   * table per task shows here). Statistics are flushed by backends within a second: read after a pause.
+   */
+  static List<String> counters(LocalCluster cluster) throws Exception {
+    Thread.sleep(1500);
+    return cluster.rows("""
+        SELECT pg_current_wal_lsn() - '0/0'::pg_lsn,
+               (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables WHERE relid = 'keel.task'::regclass),
+               (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables WHERE relid = 'keel.task_attempt'::regclass)""").get(0);
+  }
+
+  static String perTask(List<String> before, List<String> after, int tasks) {
+    double[] d = new double[3];
+    for (int i = 0; i < 3; i++) {
+      d[i] = (Double.parseDouble(after.get(i)) - Double.parseDouble(before.get(i))) / tasks;
+    }
+    return String.format("%.0f WAL bytes, %.0f task rows and %.0f task_attempt rows read by sequential scans", d[0], d[1], d[2]);
   }
 
   static double raw(LocalCluster cluster, int tasks, int threads) throws Exception {
