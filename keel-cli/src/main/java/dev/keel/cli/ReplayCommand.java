@@ -58,8 +58,9 @@ final class ReplayCommand implements Callable<Integer> {
         return ExitCodes.BAD_INPUT;
       }
       PipelineSpec spec = v.get().spec();
-      if (!spec.partitions().contains(partition)) {
-        err.printf("keel: partition '%s' is not one of %s's partitions%n", partition, name);
+      String unknown = spec.unknownPartition(List.of(partition));
+      if (unknown != null) {
+        err.println("keel: " + unknown);
         return ExitCodes.BAD_INPUT;
       }
       DeadLetterStore deadLetters = opened.store().deadLetters();

@@ -54,13 +54,10 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter out = cmd.commandLine().getOut();
     PrintWriter err = cmd.commandLine().getErr();
     List<String> chosen = partitions.isEmpty() ? spec.partitions().list() : partitions;
-    for (String p : chosen) {
-      if (!spec.partitions().contains(p)) {
-        List<String> all = spec.partitions().list();
-        err.printf("keel: partition '%s' is not one of %s's partitions (%s)%n", p, spec.name(),
-            all.size() > 10 ? all.get(0) + " … " + all.get(all.size() - 1) : String.join(", ", all));
-        return ExitCodes.BAD_INPUT;
-      }
+    String unknown = spec.unknownPartition(chosen);
+    if (unknown != null) {
+      err.println("keel: " + unknown);
+      return ExitCodes.BAD_INPUT;
     }
     int parallel = Math.max(1, Math.min(workers, chosen.size()));
     try (DbOptions.Opened opened = db.open(parallel + 4); Sink sink = SinkFactory.create(spec, opened.store().db())) {

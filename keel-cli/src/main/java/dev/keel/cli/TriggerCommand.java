@@ -37,11 +37,10 @@ final class TriggerCommand implements Callable<Integer> {
         return ExitCodes.BAD_INPUT;
       }
       var spec = v.get().spec();
-      for (String p : partitions) {
-        if (!spec.partitions().contains(p)) {
-          cmd.commandLine().getErr().printf("keel: partition '%s' is not one of %s's partitions%n", p, name);
-          return ExitCodes.BAD_INPUT;
-        }
+      String unknown = spec.unknownPartition(partitions);
+      if (unknown != null) {
+        cmd.commandLine().getErr().println("keel: " + unknown);
+        return ExitCodes.BAD_INPUT;
       }
       long run = Enqueue.create(opened.store(), v.get(), "trigger", partitions.isEmpty() ? spec.partitions().list() : partitions);
       cmd.commandLine().getOut().println(run);

@@ -46,6 +46,21 @@ public record PipelineSpec(
         + ", sink=" + sink + ", retry=" + retry + ", hash=" + hash + "]";
   }
 
+  /**
+   * Null when every name is one of this pipeline's partitions; else what to tell the person who
+   * named the first one that is not, with the partitions there are.
+   */
+  public String unknownPartition(java.util.Collection<String> names) {
+    for (String p : names) {
+      if (!partitions.contains(p)) {
+        List<String> all = partitions.list();
+        return "partition '" + p + "' is not one of " + name + "'s partitions ("
+            + (all.size() > 10 ? all.get(0) + " … " + all.get(all.size() - 1) : String.join(", ", all)) + ")";
+      }
+    }
+    return null;
+  }
+
   /** The folder relative paths resolve against. */
   public Path baseDir() {
     Path parent = file.toAbsolutePath().getParent();

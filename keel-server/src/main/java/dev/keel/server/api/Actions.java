@@ -68,10 +68,9 @@ public final class Actions {
     List<String> partitions = latest.spec().partitions().list();
     if (body.has("partitions")) {
       partitions = strings(body.get("partitions"), "partitions");
-      for (String p : partitions) {
-        if (!latest.spec().partitions().contains(p)) {
-          throw ApiException.badRequest("partition '" + p + "' is not one of " + name + "'s partitions");
-        }
+      String unknown = latest.spec().unknownPartition(partitions);
+      if (unknown != null) {
+        throw ApiException.badRequest(unknown);
       }
       if (partitions.isEmpty()) {
         throw ApiException.badRequest("partitions is empty; leave it out to run every partition");
