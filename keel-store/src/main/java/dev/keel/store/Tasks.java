@@ -23,8 +23,8 @@ public final class Tasks {
    * run_id = ?)} got a generic plan after five executions (pgjdbc prepares statements on the server)
    * that cost 20 ms a claim instead of 4 on a run of 5,000 tasks.
    */
-  private static final String CLAIM_TEMPLATE = """
-      WITH claimed AS (
+  private static final String CLAIM_CTES = """
+      claimed AS (
         UPDATE keel.task t SET state = 'running', owner = ?, attempt = t.attempt + 1,
                fence = nextval('keel.fence_seq'), lease_until = now() + ? * interval '1 millisecond',
                started_at = coalesce(t.started_at, now()), error = NULL
@@ -33,12 +33,14 @@ public final class Tasks {
           SELECT q.id FROM keel.task q WHERE q.state = 'queued' AND q.due_at <= now() %s
             AND NOT EXISTS (SELECT 1 FROM keel.pipeline_pause p WHERE p.pipeline = q.pipeline)
           ORDER BY q.due_at, q.id FOR UPDATE SKIP LOCKED LIMIT ?)
-        RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence, t.owner),
+        RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence, t.owner,
+                  r.state AS run_state),
       attempts AS (
-        INSERT INTO keel.task_attempt (task_id, attempt, node, fence) SELECT id, attempt, owner, fence FROM claimed)
-      SELECT id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence FROM claimed""";
-  private static final String CLAIM = CLAIM_TEMPLATE.formatted("");
-  private static final String CLAIM_OF_RUN = CLAIM_TEMPLATE.formatted("AND q.run_id = ?");
+        INSERT INTO keel.task_attempt (task_id, attempt, node, fence) SELECT id, attempt, owner, fence FROM claimed)""";
+  private static final String CLAIMED_COLUMNS = "id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence";
+  private static final String CLAIM = "WITH " + CLAIM_CTES.formatted("") + "\nSELECT " + CLAIMED_COLUMNS + " FROM claimed";
+  private static final String CLAIM_OF_RUN = "WITH " + CLAIM_CTES.formatted("AND q.run_id = ?") + "\nSELECT " + CLAIMED_COLUMNS
+      + " FROM claimed";
   /**
    * The task and its attempt row in one statement; returns 1 while the claim's fence is current, else 0.
    * The attempt row is found by its key from parameters, not by a join with {@code done}: a generic
@@ -54,6 +56,37 @@ public final class Tasks {
         UPDATE keel.task_attempt SET finished_at = now(), outcome = 'succeeded', error = NULL
         WHERE task_id = ? AND fence = ? AND EXISTS (SELECT 1 FROM done))
       SELECT count(*) FROM done""";
+  /**
+   * Several successes in one statement (a node's group commit, {@link TaskCompletions}): each task
+   * is fenced on its own; returns the ids whose fence was current. The attempt rows are found by
+   * their keys through {@code = ANY} of the parameter arrays (fences are unique, so the pairs
+   * match exactly), not by a join with {@code done}, for the generic-plan reason above.
+   */
+  private static final String SUCCEED_ALL_CTES = """
+      input AS (
+        SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+          AS i(id, fence, rows_read, rows_filtered, rows_rejected, rows_published)),
+      done AS (
+        UPDATE keel.task t SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
+               rows_read = i.rows_read, rows_filtered = i.rows_filtered, rows_rejected = i.rows_rejected,
+               rows_published = i.rows_published, error = NULL
+        FROM input i WHERE t.id = i.id AND t.fence = i.fence AND t.state = 'running'
+        RETURNING t.id, t.fence),
+      ended AS (
+        UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'succeeded', error = NULL
+        WHERE a.task_id = ANY(?::bigint[]) AND a.fence = ANY(?::bigint[])
+          AND EXISTS (SELECT 1 FROM done d WHERE d.id = a.task_id AND d.fence = a.fence))""";
+  /**
+   * Successes and the next claims in one statement, one round trip and one commit: a node hands in
+   * the tasks its workers finished and takes as many new ones (complete-and-claim). The two updates
+   * touch disjoint rows: the completions are running, the claims queued.
+   */
+  private static final String SUCCEED_AND_CLAIM = "WITH " + SUCCEED_ALL_CTES + ",\n" + CLAIM_CTES.formatted("") + """
+
+      SELECT id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence, run_state, false FROM claimed
+      UNION ALL
+      SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, fence, NULL, true FROM done""";
+  private static final String SUCCEED_ALL = "WITH " + SUCCEED_ALL_CTES + "\nSELECT id, true FROM done";
   /** Transient failure with attempts left: back to the queue after the backoff; else failed. */
   private static final String FAIL = """
       UPDATE keel.task SET
@@ -148,6 +181,66 @@ public final class Tasks {
         }
       }
       return null;
+    });
+  }
+
+  /** A success to record: the claim and what the attempt did. */
+  public record Success(ClaimedTask task, TaskCounts counts) {}
+
+  /**
+   * What {@link #succeedAndClaim} did: the tasks whose success was recorded (their fence was
+   * current), the tasks claimed, and the runs of those claims that were already running (a run
+   * that has a task just claimed cannot have ended: its refresh can wait for that task's end).
+   */
+  public record Exchange(java.util.Set<Long> succeeded, List<ClaimedTask> claimed, java.util.Set<Long> runsRunning) {}
+
+  /**
+   * Records several successes and claims up to {@code limit} due tasks for {@code node}, in one
+   * statement and one commit (just the successes when {@code limit} is 0).
+   */
+  public Exchange succeedAndClaim(List<Success> successes, String node, int limit, Duration lease) {
+    return db.withConnection("completing " + successes.size() + " tasks" + (limit > 0 ? " and claiming " + limit : ""), c -> {
+      int n = successes.size();
+      Long[][] cols = new Long[6][n];
+      for (int i = 0; i < n; i++) {
+        Success s = successes.get(i);
+        cols[0][i] = s.task().id();
+        cols[1][i] = s.task().fence();
+        cols[2][i] = s.counts().read();
+        cols[3][i] = s.counts().filtered();
+        cols[4][i] = s.counts().rejected();
+        cols[5][i] = s.counts().published();
+      }
+      java.util.Set<Long> done = new java.util.HashSet<>();
+      List<ClaimedTask> claimed = new ArrayList<>();
+      java.util.Set<Long> running = new java.util.HashSet<>();
+      try (PreparedStatement ps = c.prepareStatement(limit > 0 ? SUCCEED_AND_CLAIM : SUCCEED_ALL)) {
+        for (int k = 0; k < 6; k++) {
+          ps.setArray(k + 1, c.createArrayOf("bigint", cols[k]));
+        }
+        ps.setArray(7, c.createArrayOf("bigint", cols[0]));
+        ps.setArray(8, c.createArrayOf("bigint", cols[1]));
+        if (limit > 0) {
+          ps.setString(9, node);
+          ps.setLong(10, lease.toMillis());
+          ps.setInt(11, limit);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            if (limit == 0 || rs.getBoolean(10)) {
+              done.add(rs.getLong(1));
+              continue;
+            }
+            ClaimedTask t = new ClaimedTask(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+                rs.getInt(6), rs.getInt(7), rs.getLong(8));
+            claimed.add(t);
+            if ("running".equals(rs.getString(9))) {
+              running.add(t.runId());
+            }
+          }
+        }
+      }
+      return new Exchange(done, claimed, running);
     });
   }
 

@@ -75,23 +75,25 @@ public final class CoordinationBench {
   }
 
   /**
-   * WAL bytes, and rows read by sequential scans of task and task_attempt (a plan that scans a
-   * table per task shows here). Statistics are flushed by backends within a second: read after a pause.
+   * WAL bytes, rows read by sequential scans of task and task_attempt (a plan that scans a table
+   * per task shows here), and committed transactions (how well claims and completions batch). Statistics are flushed by backends within a second: read after a pause.
    */
   static List<String> counters(LocalCluster cluster) throws Exception {
     Thread.sleep(1500);
     return cluster.rows("""
         SELECT pg_current_wal_lsn() - '0/0'::pg_lsn,
                (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables WHERE relid = 'keel.task'::regclass),
-               (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables WHERE relid = 'keel.task_attempt'::regclass)""").get(0);
+               (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables WHERE relid = 'keel.task_attempt'::regclass),
+               (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())""").get(0);
   }
 
   static String perTask(List<String> before, List<String> after, int tasks) {
-    double[] d = new double[3];
-    for (int i = 0; i < 3; i++) {
+    double[] d = new double[4];
+    for (int i = 0; i < 4; i++) {
       d[i] = (Double.parseDouble(after.get(i)) - Double.parseDouble(before.get(i))) / tasks;
     }
-    return String.format("%.0f WAL bytes, %.0f task rows and %.0f task_attempt rows read by sequential scans", d[0], d[1], d[2]);
+    return String.format("%.0f WAL bytes, %.2f commits (all transactions of the database, the benchmark's own reads included), "
+        + "%.0f task rows and %.0f task_attempt rows read by sequential scans", d[0], d[3], d[1], d[2]);
   }
 
   static double raw(LocalCluster cluster, int tasks, int threads) throws Exception {

@@ -18,6 +18,7 @@ import dev.keel.store.ClaimedTask;
 import dev.keel.store.DeadLetterStore;
 import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
 import dev.keel.spec.SinkSpec;
 import dev.keel.store.JdbcUrls;
@@ -52,6 +53,8 @@ public final class TaskExecutor {
   private final RuntimeEvents events;
   private final SinkBreakers breakers;
   private final SourceOpener sources;
+  /** This executor's workers share commits of their successes and run refreshes. */
+  private final TaskCompletions completions;
 
   public TaskExecutor(MetadataStore store, String node) {
     this(store, node, RuntimeEvents.NONE);
@@ -64,11 +67,18 @@ public final class TaskExecutor {
 
   /** With the circuit breakers of this process's sinks (shared by its executors). */
   public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers) {
-    this(store, node, events, breakers, Sources::open);
+    this(store, node, events, breakers, new TaskCompletions(store));
   }
 
-  private TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, SourceOpener sources) {
+  /** With the group commit of this node's successes (which may claim its next tasks too). */
+  public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, TaskCompletions completions) {
+    this(store, node, events, breakers, Sources::open, completions);
+  }
+
+  private TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, SourceOpener sources,
+      TaskCompletions completions) {
     this.store = store;
+    this.completions = completions;
     this.node = node;
     this.events = events;
     this.breakers = breakers;
@@ -77,7 +87,7 @@ public final class TaskExecutor {
 
   /** The same executor reading sources through {@code sources} (e.g. only some positions, for a replay). */
   public TaskExecutor withSources(SourceOpener sources) {
-    return new TaskExecutor(store, node, events, breakers, sources);
+    return new TaskExecutor(store, node, events, breakers, sources, completions);
   }
 
   public Outcome execute(ClaimedTask task, PipelineSpec spec, Sink sink, TaskControl control) {
@@ -130,9 +140,11 @@ public final class TaskExecutor {
         calls.run("writing dead letters", deadLetters::flush);
         // Published: from here a metadata blip must not turn the task into a failure (the retry
         // would find the load id, but only after re-reading the whole partition).
-        calls.run("recording the success", () -> store.tasks().succeed(task, new TaskCounts(r.read(), r.filtered(), r.rejected(),
-            r.published())));
-        calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
+        boolean refresh = calls.call("recording the success", () -> completions.succeed(task, new TaskCounts(r.read(),
+            r.filtered(), r.rejected(), r.published())));
+        if (refresh) {
+          calls.run("refreshing the run", () -> completions.refresh(task.runId()));
+        }
         events.taskSucceeded(ref, r);
         if (r.rejected() > 0) {
           events.rowsRejected(ref, r.rejected());
@@ -202,7 +214,7 @@ public final class TaskExecutor {
       events.leaseLost(ref);
       return new Outcome(task, "lost", null, lost.getMessage());
     }
-    calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
+    calls.run("refreshing the run", () -> completions.refresh(task.runId()));
     String cause = Failures.cause(e);
     events.taskFailed(ref, took, cause, state.equals("queued"));
     if (state.equals("queued")) {
@@ -224,7 +236,7 @@ public final class TaskExecutor {
     String note = "waiting for sink " + sinkKey + " since " + (since == null ? Instant.now() : since) + why
         + "; no attempt spent, next try in " + breakers.waitDuration().toSeconds() + " s";
     boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, breakers.waitDuration()));
-    calls.run("refreshing the run", () -> store.runs().refresh(task.runId()));
+    calls.run("refreshing the run", () -> completions.refresh(task.runId()));
     log.debug("{}/{} (task {}): {}", task.pipeline(), task.partition(), task.id(), note);
     return new Outcome(task, queued ? "waiting" : "lost", null, note);
   }

@@ -1,8 +1,10 @@
 package dev.keel.cli.node;
 
+import dev.keel.cli.engine.SinkBreakers;
 import dev.keel.cli.engine.TaskExecutor;
 import dev.keel.runtime.RuntimeEvents;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.TaskCompletions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -44,8 +46,10 @@ public final class ClusterNode {
     this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss());
     this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease());
     this.pipelines = new StoredPipelines(store);
-    TaskExecutor executor = new TaskExecutor(store, config.nodeId(), events);
-    this.workers = new Workers(store, config, held, (task, control) -> {
+    TaskCompletions completions = new TaskCompletions(store);
+    TaskExecutor executor = new TaskExecutor(store, config.nodeId(), events, new SinkBreakers(SinkBreakers.DEFAULT_WAIT),
+        completions);
+    this.workers = new Workers(store, config, held, completions, (task, control) -> {
       StoredPipelines.Loaded p = pipelines.get(task.versionId());
       return executor.execute(task, p.spec(), p.sink(), control).state();
     });

@@ -26,6 +26,8 @@ final class HeldTasks {
     private volatile long leaseDeadlineNanos;
     private volatile String stopReason;
     private volatile boolean draining;
+    /** Its slot went to a task claimed by the statement that recorded its success: do not free it. */
+    volatile boolean slotPassedOn;
 
     Held(ClaimedTask task, long leaseDeadlineNanos, boolean ignoreLeaseLoss) {
       this.task = task;
@@ -63,6 +65,10 @@ final class HeldTasks {
     Held h = new Held(task, claimStartNanos + lease.toNanos(), ignoreLeaseLoss);
     byFence.put(task.fence(), h);
     return h;
+  }
+
+  Held get(ClaimedTask task) {
+    return byFence.get(task.fence());
   }
 
   void remove(ClaimedTask task) {

@@ -1,12 +1,13 @@
 package dev.keel.cli.node;
 
 import dev.keel.store.MetadataStore;
+import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
 import java.time.Duration;
 
 /**
  * A node whose tasks do nothing: the real claim loop, batch claims, heartbeat and fenced completion
- * (succeed + run refresh, as every task does), with no source or sink. It measures the cost of the
+ * (succeed + run refresh, group-committed per node as a node's TaskExecutor does), with no source or sink. It measures the cost of the
  * coordination itself.
  */
 public final class NoopNode implements AutoCloseable {
@@ -18,9 +19,11 @@ public final class NoopNode implements AutoCloseable {
     HeldTasks held = new HeldTasks(config.lease(), false);
     coordination.nodes().register(id, "bench", ProcessHandle.current().pid(), null);
     loops.every("heartbeat", config.heartbeat(), new Heartbeat(coordination.nodes(), id, held, config.lease()));
-    workers = new Workers(store, config, held, (task, control) -> {
-      store.tasks().succeed(task, new TaskCounts(0, 0, 0, 0));
-      store.runs().refresh(task.runId());
+    TaskCompletions completions = new TaskCompletions(store);
+    workers = new Workers(store, config, held, completions, (task, control) -> {
+      if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
+        completions.refresh(task.runId());
+      }
       return "succeeded";
     });
   }

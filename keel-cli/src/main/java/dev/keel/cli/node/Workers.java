@@ -6,6 +6,7 @@ import dev.keel.runtime.Failures;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
 import java.time.Duration;
 import java.util.List;
@@ -14,20 +15,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The worker slots and the claims that fill them. A claim is one statement for as many due tasks as
  * there are free slots (up to the claim batch), never more: a claimed task's lease runs from the
- * claim. A worker that finishes a task claims the next one itself, at once, on its own thread, so
- * the slots of a node claim side by side instead of queueing behind one claim thread (each claim is
- * a durable commit; side by side they share fsyncs). The claim loop fills slots at start, after a
+ * claim. A worker that finishes a task claims the next one itself, at once, on its own thread; when
+ * a claim of the node is already in flight it leaves a note instead, and that claimer claims again
+ * for all slots freed meanwhile, so short tasks are claimed several per statement. The claim loop fills slots at start, after a
  * poll interval with nothing due, and when woken (the reaper requeued tasks, a claim failed).
  * Free slots are permits: concurrent claims cannot together take more tasks than there are slots.
  * Draining stops all claims; tasks in hand finish or are released.
  */
-final class Workers {
+final class Workers implements TaskCompletions.Refill {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
   /** Executes one claimed task with its stop control; the node's is {@link TaskExecutor}, a benchmark's a no-op. */
@@ -43,9 +45,12 @@ final class Workers {
   private final Semaphore wake = new Semaphore(0);
   private final Semaphore free;
   private volatile boolean claiming = true;
+  private final AtomicBoolean claimWanted = new AtomicBoolean();
+  private final AtomicBoolean claimInFlight = new AtomicBoolean();
   private Thread loop;
 
-  Workers(MetadataStore store, NodeConfig config, HeldTasks held, Work work) {
+  /** {@code completions}: the node's group commit of successes, which claims for these slots too. */
+  Workers(MetadataStore store, NodeConfig config, HeldTasks held, TaskCompletions completions, Work work) {
     this.store = store;
     this.config = config;
     this.held = held;
@@ -56,6 +61,7 @@ final class Workers {
       t.setDaemon(true);
       return t;
     });
+    completions.refillWith(config.nodeId(), config.lease(), this);
   }
 
   void start() {
@@ -114,12 +120,7 @@ final class Workers {
       throw e;
     }
     free.release(want - claimed.size());
-    for (ClaimedTask task : claimed) {
-      HeldTasks.Held h = held.add(task, sent);
-      log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
-          task.attempt(), task.fence());
-      pool.execute(() -> execute(h));
-    }
+    dispatch(claimed, sent);
     return claimed.size() == want && free.availablePermits() > 0;
   }
 
@@ -136,20 +137,85 @@ final class Workers {
       failOutsideRunner(task, e);
     } finally {
       held.remove(task);
-      free.release();
+      if (!h.slotPassedOn) {
+        free.release();
+      }
     }
     claimNext();
   }
 
-  /** Right after a task: claim the next on this worker thread; on failure leave it to the claim loop. */
+  /**
+   * Right after a task: claim on this worker thread, unless a claim of this node is already in
+   * flight; then that claimer claims again when it returns, for every slot freed meanwhile (one
+   * statement for several tasks: the claims batch when tasks are short). On failure leave it to the
+   * claim loop.
+   */
   private void claimNext() {
-    try {
-      if (claimOnce()) {
+    claimWanted.set(true);
+    while (claimWanted.get() && claimInFlight.compareAndSet(false, true)) {
+      try {
+        claimWanted.set(false);
+        if (claimOnce()) {
+          claimWanted.set(true);
+        }
+      } catch (RuntimeException e) {
+        log.debug("claiming after a task failed ({}); the claim loop retries", e.getMessage());
         wake();
+        return;
+      } finally {
+        claimInFlight.set(false);
       }
-    } catch (RuntimeException e) {
-      log.debug("claiming after a task failed ({}); the claim loop retries", e.getMessage());
-      wake();
+    }
+  }
+
+  /**
+   * Complete-and-claim: the statement recording the successes of {@code finishing} claims for their
+   * slots (they end with it) and for the slots free now.
+   */
+  @Override
+  public int reserve(List<ClaimedTask> finishing) {
+    if (!claiming) {
+      return 0;
+    }
+    int want = 0;
+    for (ClaimedTask t : finishing) {
+      HeldTasks.Held h = held.get(t);
+      if (h != null && want < config.claimBatch()) {
+        h.slotPassedOn = true;
+        want++;
+      }
+    }
+    while (want < config.claimBatch() && free.tryAcquire()) {
+      want++;
+    }
+    return want;
+  }
+
+  @Override
+  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+    if (failed) {
+      // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
+      int passed = 0;
+      for (ClaimedTask t : finishing) {
+        HeldTasks.Held h = held.get(t);
+        if (h != null && h.slotPassedOn) {
+          h.slotPassedOn = false;
+          passed++;
+        }
+      }
+      free.release(reserved - passed);
+      return;
+    }
+    free.release(reserved - claimed.size());
+    dispatch(claimed, sentNanos);
+  }
+
+  private void dispatch(List<ClaimedTask> claimed, long sentNanos) {
+    for (ClaimedTask task : claimed) {
+      HeldTasks.Held h = held.add(task, sentNanos);
+      log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
+          task.attempt(), task.fence());
+      pool.execute(() -> execute(h));
     }
   }
 

@@ -1,0 +1,103 @@
+package dev.keel.store;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * A node's successes and run refreshes, group-committed: the workers of a node that finish while
+ * an earlier flush is in flight share the next statement (and its durable commit) instead of one
+ * each. A lone worker's success goes out at once. With a {@link Refill}, the same statement also
+ * claims the node's next tasks (complete-and-claim): for short tasks, one round trip per batch
+ * instead of two per task. One instance per node, shared by its workers.
+ */
+public final class TaskCompletions {
+  /** The node's free slots, filled by the statement that records successes. */
+  public interface Refill {
+    /**
+     * Before the statement: how many tasks to claim with it, given that {@code finishing} of this
+     * node's tasks end in it (their slots may be handed to the claims). 0 for none.
+     */
+    int reserve(List<ClaimedTask> finishing);
+
+    /** After it: what it claimed (at most {@code reserved}), or {@code failed} with nothing claimed. */
+    void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed);
+  }
+
+  private record Recorded(boolean succeeded, boolean refreshNeeded) {}
+
+  private final MetadataStore store;
+  private final GroupCommit<Tasks.Success, Recorded> successes;
+  private final GroupCommit<Long, Boolean> refreshes;
+  private volatile String node;
+  private volatile Duration lease;
+  private volatile Refill refill;
+
+  public TaskCompletions(MetadataStore store) {
+    this.store = store;
+    this.successes = new GroupCommit<>(this::flush);
+    this.refreshes = new GroupCommit<>(runs -> {
+      for (long run : new LinkedHashSet<>(runs)) {
+        store.runs().refresh(run);
+      }
+      List<Boolean> out = new ArrayList<>(runs.size());
+      runs.forEach(r -> out.add(true));
+      return out;
+    });
+  }
+
+  /** Claims for {@code node} with every flush from now on, as many as {@code refill} reserves. */
+  public void refillWith(String node, Duration lease, Refill refill) {
+    this.node = node;
+    this.lease = lease;
+    this.refill = refill;
+  }
+
+  /**
+   * Records the success; throws {@link LeaseLostException} when the claim's fence is stale.
+   * Returns whether the run must be refreshed now ({@link #refresh}); false when the same statement
+   * claimed another task of the run while the run was running, so that task's end refreshes it.
+   */
+  public boolean succeed(ClaimedTask task, TaskCounts counts) {
+    Recorded r = successes.submit(new Tasks.Success(task, counts));
+    if (!r.succeeded()) {
+      throw new LeaseLostException("task " + task.id() + " (" + task.pipeline() + "/" + task.partition()
+          + ") was taken over by another claim (fence " + task.fence() + " is stale)");
+    }
+    return r.refreshNeeded();
+  }
+
+  /**
+   * Refreshes the run's state, by a refresh that starts after this call (so it sees every change
+   * committed before it); concurrent calls share one.
+   */
+  public void refresh(long runId) {
+    refreshes.submit(runId);
+  }
+
+  private List<Recorded> flush(List<Tasks.Success> batch) {
+    Refill r = refill;
+    List<ClaimedTask> finishing = new ArrayList<>(batch.size());
+    batch.forEach(s -> finishing.add(s.task()));
+    int reserved = r == null ? 0 : r.reserve(finishing);
+    long sent = System.nanoTime();
+    Tasks.Exchange x;
+    try {
+      x = store.tasks().succeedAndClaim(batch, node, reserved, lease);
+    } catch (RuntimeException e) {
+      if (r != null) {
+        r.claimed(reserved, finishing, List.of(), sent, true);
+      }
+      throw e;
+    }
+    if (r != null) {
+      r.claimed(reserved, finishing, x.claimed(), sent, false);
+    }
+    List<Recorded> out = new ArrayList<>(batch.size());
+    for (Tasks.Success s : batch) {
+      out.add(new Recorded(x.succeeded().contains(s.task().id()), !x.runsRunning().contains(s.task().runId())));
+    }
+    return out;
+  }
+}
