@@ -53,8 +53,7 @@ final class Enqueue {
 
   static long create(MetadataStore store, Version v, String trigger, List<String> partitions) {
     PipelineSpec spec = v.spec();
-    return store.runs().create(spec.name(), v.id(), trigger, Instant.now(), partitions, spec.retry().attempts(),
-        spec.retry().backoff(), spec.retry().maxBackoff())
+    return store.runs().create(spec.name(), v.id(), trigger, Instant.now(), partitions, spec.retry())
         .orElseThrow(() -> new IllegalStateException("a " + trigger + " run of " + spec.name() + " with this logical time exists; try again"));
   }
 

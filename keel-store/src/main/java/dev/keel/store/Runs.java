@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.spec.RetrySpec;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
@@ -14,7 +15,7 @@ public final class Runs {
       INSERT INTO keel.run (pipeline, version_id, trigger, logical_time) VALUES (?, ?, ?, ?)
       ON CONFLICT (pipeline, trigger, logical_time) DO NOTHING RETURNING id""";
   private static final String INSERT_TASK = """
-      INSERT INTO keel.task (run_id, pipeline, partition, max_attempts, backoff_ms, max_backoff_ms) VALUES (?, ?, ?, ?, ?, ?)
+      INSERT INTO keel.task (run_id, pipeline, partition, max_attempts, backoff_ms, max_backoff_ms, jitter) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, partition) DO NOTHING""";
   /**
    * Derives the run's state from its tasks; called after every task transition. The run row is
@@ -49,12 +50,20 @@ public final class Runs {
    */
   public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
       List<String> partitions, int maxAttempts) {
-    return create(pipeline, versionId, trigger, logicalTime, partitions, maxAttempts, Duration.ofSeconds(1), Duration.ofMinutes(1));
+    return create(pipeline, versionId, trigger, logicalTime, partitions,
+        new RetrySpec(maxAttempts, RetrySpec.DEFAULT.backoff(), RetrySpec.DEFAULT.maxBackoff()));
   }
 
-  /** As above, with the pipeline's retry backoff, which the reaper applies to an expired lease. */
+  /**
+   * As above, with the pipeline's retry policy: its attempts, and the backoff and jitter the reaper
+   * applies when a lease expires.
+   */
   public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
-      List<String> partitions, int maxAttempts, Duration backoff, Duration maxBackoff) {
+      List<String> partitions, RetrySpec retry) {
+    int maxAttempts = retry.attempts();
+    Duration backoff = retry.backoff();
+    Duration maxBackoff = retry.maxBackoff();
+    boolean jitter = retry.jitter() != RetrySpec.Jitter.NONE;
     return db.inTransaction("creating a run of " + pipeline, c -> {
       long runId;
       try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
@@ -77,6 +86,7 @@ public final class Runs {
           ps.setInt(4, maxAttempts);
           ps.setLong(5, backoff.toMillis());
           ps.setLong(6, maxBackoff.toMillis());
+          ps.setBoolean(7, jitter);
           ps.addBatch();
         }
         ps.executeBatch();

@@ -108,8 +108,8 @@ public final class Tasks {
              due_at = now() + ? * interval '1 millisecond', error = ?
       WHERE id = ? AND fence = ? AND state = 'running'""";
   /**
-   * Expired leases back to the queue after the task's backoff (full jitter, by the database's
-   * random()), or failed when the attempt that expired was the last. The attempt was counted at
+   * Expired leases back to the queue after the task's backoff (full jitter by the database's
+   * random(), or exactly the ceiling for a pipeline with {@code jitter: none}), or failed when the attempt that expired was the last. The attempt was counted at
    * claim. Rows another transaction holds are skipped, so any number of nodes may reap at once.
    */
   private static final String REAP = """
@@ -119,8 +119,8 @@ public final class Tasks {
       reaped AS (
         UPDATE keel.task t SET
           state = CASE WHEN t.attempt < t.max_attempts THEN 'queued' ELSE 'failed' END,
-          due_at = now() + random() * least(t.max_backoff_ms, t.backoff_ms * power(2, greatest(t.attempt - 1, 0)))
-                   * interval '1 millisecond',
+          due_at = now() + CASE WHEN t.jitter THEN random() ELSE 1 END
+                   * least(t.max_backoff_ms, t.backoff_ms * power(2, greatest(t.attempt - 1, 0))) * interval '1 millisecond',
           finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
           owner = NULL, lease_until = NULL,
           error = 'the lease of node ' || e.owner || ' expired during attempt ' || t.attempt

@@ -57,8 +57,7 @@ public final class LocalRun {
           + " marked failed", dead);
     }
     long version = store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
-    return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry().attempts(),
-            spec.retry().backoff(), spec.retry().maxBackoff())
+    return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry())
         .orElseThrow(() -> new IllegalStateException("a run with the same logical time exists"));
   }
 
@@ -69,7 +68,7 @@ public final class LocalRun {
    */
   public java.util.Optional<Long> createReplay(PipelineSpec spec, long versionId, long sourceRun, String partition) {
     return store.runs().create(spec.name(), versionId, "manual:replay:" + partition, Instant.ofEpochSecond(sourceRun),
-        List.of(partition), spec.retry().attempts(), spec.retry().backoff(), spec.retry().maxBackoff());
+        List.of(partition), spec.retry());
   }
 
   /** Executes every task of the run, retrying transient failures, until none is open. */

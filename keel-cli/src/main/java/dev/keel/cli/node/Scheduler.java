@@ -76,7 +76,7 @@ public final class Scheduler implements Runnable {
     List<Long> created = new ArrayList<>();
     for (Instant tick : due) {
       Optional<Long> run = store.runs().create(spec.name(), c.versionId(), TRIGGER, tick, spec.partitions().list(),
-          spec.retry().attempts(), spec.retry().backoff(), spec.retry().maxBackoff());
+          spec.retry());
       run.ifPresent(id -> {
         created.add(id);
         log.info("pipeline {}: scheduled run {} for tick {} (version {}, {} partitions)", spec.name(), id, tick, c.versionId(),

@@ -162,7 +162,7 @@ public final class Actions {
   }
 
   private void created(Context ctx, String name, Latest latest, String trigger, Instant logicalTime, List<String> partitions) {
-    long runId = store.runs().create(name, latest.versionId(), trigger, logicalTime, partitions, latest.spec().retry().attempts())
+    long runId = store.runs().create(name, latest.versionId(), trigger, logicalTime, partitions, latest.spec().retry())
         .orElseThrow(() -> new ApiException(409, "a run of " + name + " with trigger " + trigger + " and logical time "
             + logicalTime + " exists already"));
     log.info("run {} of {} created by the API ({}, {} partitions)", runId, name, trigger, partitions.size());
