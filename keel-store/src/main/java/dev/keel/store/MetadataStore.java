@@ -67,6 +67,10 @@ public final class MetadataStore implements AutoCloseable {
     return new Tasks(db);
   }
 
+  public ExpiredLeases expiredLeases() {
+    return new ExpiredLeases(db);
+  }
+
   public Nodes nodes() {
     return new Nodes(db);
   }

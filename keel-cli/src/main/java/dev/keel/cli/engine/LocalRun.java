@@ -51,7 +51,7 @@ public final class LocalRun {
 
   /** Creates the run and its tasks; returns the run id. */
   public long create(PipelineSpec spec, List<String> partitions) {
-    for (long dead : store.tasks().abandonDeadManualRuns()) {
+    for (long dead : store.expiredLeases().abandonDeadManualRuns()) {
       store.runs().refresh(dead);
       log.warn("run {} was left unfinished by a keel run process that stopped (killed or crashed); its open tasks are"
           + " marked failed", dead);

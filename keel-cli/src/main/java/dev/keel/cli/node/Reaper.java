@@ -1,7 +1,7 @@
 package dev.keel.cli.node;
 
 import dev.keel.store.MetadataStore;
-import dev.keel.store.Tasks;
+import dev.keel.store.ExpiredLeases;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -28,11 +28,11 @@ final class Reaper implements Runnable {
 
   @Override
   public void run() {
-    List<Tasks.Reaped> reaped;
+    List<ExpiredLeases.Reaped> reaped;
     do {
-      reaped = store.tasks().reap(BATCH);
+      reaped = store.expiredLeases().reap(BATCH);
       Set<Long> runs = new HashSet<>();
-      for (Tasks.Reaped r : reaped) {
+      for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());
         log.warn("{}/{} (run {}, task {}): the lease of node {} expired during attempt {}; task {}", r.pipeline(), r.partition(),
             r.runId(), r.id(), r.previousOwner(), r.attempt(), r.state().equals("failed") ? "failed, no attempts left" : "requeued");

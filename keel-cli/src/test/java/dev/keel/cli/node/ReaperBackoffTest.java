@@ -6,7 +6,7 @@ import dev.keel.cli.TestDatabase;
 import dev.keel.spec.RetrySpec;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
-import dev.keel.store.Tasks;
+import dev.keel.store.ExpiredLeases;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class ReaperBackoffTest {
       TestDatabase.exec("update keel.task set due_at = now() where run_id = " + run);
       assertThat(store.tasks().claim("node-a", run, tasks, Duration.ofSeconds(30))).hasSize(tasks);
       TestDatabase.exec("update keel.task set lease_until = now() - interval '1 second' where run_id = " + run);
-      List<Tasks.Reaped> reaped = store.tasks().reap(100);
+      List<ExpiredLeases.Reaped> reaped = store.expiredLeases().reap(100);
       assertThat(reaped).hasSize(tasks).allSatisfy(r -> assertThat(r.state()).isEqualTo("queued"));
     }
     return TestDatabase.rows("""

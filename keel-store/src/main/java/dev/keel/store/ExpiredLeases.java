@@ -1,0 +1,94 @@
+package dev.keel.store;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Tasks whose holder stopped heartbeating: their leases ran out (by the database clock). Any node
+ * may reap at once with the others: rows another transaction holds are skipped.
+ */
+public final class ExpiredLeases {
+  /**
+   * Expired leases back to the queue after the task's backoff (full jitter by the database's
+   * random(), or exactly the ceiling for a pipeline with {@code jitter: none}), or failed when the
+   * attempt that expired was the last (it was counted at claim). The attempt rows are found through
+   * their primary key from arrays (fences are unique, so the pairs match exactly): a join with
+   * {@code reaped} could get a generic plan that scans all of task_attempt, once a second per node.
+   */
+  private static final String REAP = """
+      WITH expired AS (
+        SELECT id, owner FROM keel.task WHERE state = 'running' AND lease_until < now()
+        ORDER BY lease_until FOR UPDATE SKIP LOCKED LIMIT ?),
+      reaped AS (
+        UPDATE keel.task t SET
+          state = CASE WHEN t.attempt < t.max_attempts THEN 'queued' ELSE 'failed' END,
+          due_at = now() + CASE WHEN t.jitter THEN random() ELSE 1 END
+                   * least(t.max_backoff_ms, t.backoff_ms * power(2, greatest(t.attempt - 1, 0))) * interval '1 millisecond',
+          finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
+          owner = NULL, lease_until = NULL,
+          error = 'the lease of node ' || e.owner || ' expired during attempt ' || t.attempt
+        FROM expired e WHERE t.id = e.id
+        RETURNING t.id, t.run_id, t.pipeline, t.partition, t.state, t.attempt, t.fence, e.owner),
+      ended AS (
+        UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'lease expired'
+        WHERE a.task_id = ANY ((SELECT array_agg(id) FROM reaped)::bigint[])
+          AND a.fence = ANY ((SELECT array_agg(fence) FROM reaped)::bigint[]))
+      SELECT id, run_id, pipeline, partition, state, attempt, owner FROM reaped""";
+
+  /** A task whose lease expired, as the reaper left it ({@code queued} or {@code failed}). */
+  public record Reaped(long id, long runId, String pipeline, String partition, String state, int attempt, String previousOwner) {}
+
+  private final Database db;
+
+  ExpiredLeases(Database db) {
+    this.db = db;
+  }
+
+  /** Returns up to {@code limit} tasks with expired leases to the queue (or fails them); see REAP. */
+  public List<Reaped> reap(int limit) {
+    return db.inTransaction("reaping expired leases", c -> {
+      List<Reaped> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(REAP)) {
+        ps.setInt(1, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Reaped(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6),
+                rs.getString(7)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private static final String ABANDON_MANUAL = """
+      WITH dead AS (
+        SELECT t.id, t.run_id FROM keel.task t JOIN keel.run r ON r.id = t.run_id
+        WHERE r.trigger LIKE 'manual:%' AND t.state = 'running' AND t.lease_until < now()
+        FOR UPDATE OF t SKIP LOCKED)
+      UPDATE keel.task t SET state = 'failed', owner = NULL, lease_until = NULL, finished_at = now(), error =
+        'the keel run process that ran this partition stopped before finishing it (killed or crashed); its unfinished'
+        || ' attempt published nothing beyond committed chunks; run keel run again'
+      WHERE t.id IN (SELECT id FROM dead) OR (t.state = 'queued' AND t.run_id IN (SELECT run_id FROM dead))
+      RETURNING t.run_id""";
+
+  /**
+   * Fails the tasks of {@code keel run} processes that died: their leases ran out and nobody else
+   * will claim them for that run. Returns the runs touched, to refresh.
+   */
+  public Set<Long> abandonDeadManualRuns() {
+    return db.inTransaction("closing runs of dead keel run processes", c -> {
+      Set<Long> runs = new TreeSet<>();
+      try (PreparedStatement ps = c.prepareStatement(ABANDON_MANUAL); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          runs.add(rs.getLong(1));
+        }
+      }
+      return runs;
+    });
+  }
+}
