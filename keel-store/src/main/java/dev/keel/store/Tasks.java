@@ -43,6 +43,9 @@ public final class Tasks {
       + " FROM claimed";
   /**
    * The task and its attempt row in one statement; returns 1 while the claim's fence is current, else 0.
+   * Recording a success twice is harmless and returns 1 again: a retry after a commit whose answer
+   * was lost must not turn a published partition into a lost lease (a succeeded task is never
+   * claimed again, so its fence stays that of the claim that succeeded).
    * The attempt row is found by its key from parameters, not by a join with {@code done}: a generic
    * plan made while task_attempt was small joined by a sequential scan of the whole table.
    */
@@ -50,7 +53,7 @@ public final class Tasks {
       WITH done AS (
         UPDATE keel.task SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
                rows_read = ?, rows_filtered = ?, rows_rejected = ?, rows_published = ?, error = NULL
-        WHERE id = ? AND fence = ? AND state = 'running'
+        WHERE id = ? AND fence = ? AND state IN ('running', 'succeeded')
         RETURNING id, fence),
       ended AS (
         UPDATE keel.task_attempt SET finished_at = now(), outcome = 'succeeded', error = NULL
@@ -70,7 +73,7 @@ public final class Tasks {
         UPDATE keel.task t SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
                rows_read = i.rows_read, rows_filtered = i.rows_filtered, rows_rejected = i.rows_rejected,
                rows_published = i.rows_published, error = NULL
-        FROM input i WHERE t.id = i.id AND t.fence = i.fence AND t.state = 'running'
+        FROM input i WHERE t.id = i.id AND t.fence = i.fence AND t.state IN ('running', 'succeeded')
         RETURNING t.id, t.fence),
       ended AS (
         UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'succeeded', error = NULL

@@ -78,6 +78,25 @@ class CompleteAndClaimTest {
   }
 
   @Test
+  void recording_a_success_again_after_a_lost_answer_is_harmless_and_a_stale_fence_still_is_refused() {
+    run(2);
+    List<ClaimedTask> held = store.tasks().claim("node-a", null, 2, Duration.ofSeconds(30));
+    Tasks.Success first = new Tasks.Success(held.get(0), new TaskCounts(7, 0, 0, 7));
+    assertThat(store.tasks().succeedAndClaim(List.of(first), "node-a", 0, Duration.ofSeconds(30)).succeeded())
+        .containsExactly(held.get(0).id());
+    // The retry of a commit whose answer was lost: the same claim's success again.
+    assertThat(store.tasks().succeedAndClaim(List.of(first), "node-a", 0, Duration.ofSeconds(30)).succeeded())
+        .containsExactly(held.get(0).id());
+    store.tasks().succeed(held.get(0), new TaskCounts(7, 0, 0, 7));
+    assertThat(TestDatabase.rows("select state, rows_published from keel.task where id = " + held.get(0).id()))
+        .containsExactly("succeeded|7");
+    // Taken over, then finished by the other claim: the first claim's success is refused.
+    TestDatabase.exec("update keel.task set fence = nextval('keel.fence_seq'), state = 'succeeded' where id = " + held.get(1).id());
+    assertThat(store.tasks().succeedAndClaim(List.of(new Tasks.Success(held.get(1), new TaskCounts(1, 0, 0, 1))), "node-a", 0,
+        Duration.ofSeconds(30)).succeeded()).isEmpty();
+  }
+
+  @Test
   void a_run_not_yet_marked_running_is_not_reported_running_so_its_completions_refresh_it() {
     long runId = run(3);
     List<ClaimedTask> held = store.tasks().claim("node-a", null, 1, Duration.ofSeconds(30));
