@@ -125,6 +125,9 @@ final class PostgresSinkSession implements SinkSession {
       long t4 = System.nanoTime();
       long published = staged - rejected;
       recordLoad(priorPublished + published);
+      // The records rejected here are durable before the rows they left out: after a commit whose
+      // acknowledgement is lost, the retry finds the load id and rejects nothing at publish again.
+      rejects.flush();
       conn.commit();
       done = true;
       if (log.isDebugEnabled()) {
@@ -190,6 +193,8 @@ final class PostgresSinkSession implements SinkSession {
         ps.setLong(9, task.fence());
         ps.executeUpdate();
       }
+      // As the runner does with the chunk's other rejects: a resumed attempt starts after this chunk.
+      rejects.flush();
       conn.commit();
       priorPublished = at.published() + published;
       beginStage();
