@@ -49,7 +49,7 @@ final class PublishStatement {
         }
       }
     }
-    String deferred = target.deferredConstraints();
+    String deferred = target.deferredConstraints(conn);
     if (deferred != null) {
       try (Statement st = conn.createStatement()) {
         st.execute("SET CONSTRAINTS " + deferred + " IMMEDIATE");

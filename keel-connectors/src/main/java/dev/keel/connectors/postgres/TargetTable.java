@@ -48,8 +48,6 @@ final class TargetTable {
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
   final String qualified;
-  /** Found by {@link #createOrCheck} (once per run, before any attempt begins); null when none. */
-  private volatile String deferredConstraints;
 
   TargetTable(SinkSpec.Postgres spec, List<Column> columns) {
     this.spec = spec;
@@ -68,15 +66,14 @@ final class TargetTable {
       existing = existingColumns(c);
     }
     check(c, existing);
-    deferredConstraints = deferred(c);
   }
 
-  /** The target's constraints checked at commit unless made immediate, for SET CONSTRAINTS; null when none. */
-  String deferredConstraints() {
-    return deferredConstraints;
-  }
-
-  private String deferred(Connection c) throws SQLException {
+  /**
+   * The table's constraints checked at commit unless made immediate, as a list for SET
+   * CONSTRAINTS; null when none. Asked in each publish transaction, so a constraint added or
+   * dropped while nodes run is seen at once.
+   */
+  String deferredConstraints(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(DEFERRED)) {
       ps.setString(1, spec.schema());
       ps.setString(2, spec.table());
