@@ -10,9 +10,9 @@ public interface SinkSession extends AutoCloseable {
   /**
    * Publishes the staged rows in one transaction that first checks the fence and the load id. Rows
    * whose key repeats an earlier one are rejected (the first by source position wins), and so are
-   * rows the target refuses for breaking one of its constraints (a CHECK, a foreign key, …); after
-   * each, {@code stillWithinLimit} is asked with the count rejected so far by the publish, and a
-   * false answer rolls everything back.
+   * rows the target refuses for breaking one of its constraints (a CHECK, a foreign key, …).
+   * {@code stillWithinLimit} is asked with the count the publish rejected so far (after the repeated
+   * keys, then after each refused row), and a false answer rolls everything back.
    *
    * @return what was published, or that this run's partition was already published (an in-doubt
    *     commit of an earlier attempt), in which case nothing is written again

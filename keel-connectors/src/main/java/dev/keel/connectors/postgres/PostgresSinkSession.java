@@ -2,12 +2,10 @@ package dev.keel.connectors.postgres;
 
 import dev.keel.KeelException;
 import dev.keel.runtime.FenceRefusedException;
-import dev.keel.runtime.RejectedLimitException;
 import dev.keel.runtime.Rejects;
 import dev.keel.runtime.SinkSession;
 import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
-import dev.keel.spec.Identifiers;
 import dev.keel.spec.SinkSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.function.LongPredicate;
-import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -42,13 +39,13 @@ final class PostgresSinkSession implements SinkSession {
 
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
-  private final boolean unique;
   private final TargetTable target;
   private final TaskRef task;
   private final DataSource dataSource;
   private Connection conn;
   private final CopyText buffer = new CopyText();
   private final PublishStatement statement;
+  private final RepeatedKeys repeatedKeys;
   private CopyIn copy;
   private long staged;
   /** Rows published by earlier chunks of this run's partition (from the checkpoint), for the load row. */
@@ -59,10 +56,10 @@ final class PostgresSinkSession implements SinkSession {
   PostgresSinkSession(DataSource ds, SinkSpec.Postgres spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
     this.spec = spec;
     this.columns = columns;
-    this.unique = unique;
     this.target = target;
     this.task = task;
     this.statement = new PublishStatement(spec, columns, target);
+    this.repeatedKeys = new RepeatedKeys(spec, columns, unique);
     this.dataSource = ds;
     try {
       this.conn = ds.getConnection();
@@ -119,7 +116,7 @@ final class PostgresSinkSession implements SinkSession {
         return new PublishResult(previous, 0, true);
       }
       long t2 = System.nanoTime();
-      long duplicates = rejectDuplicates(rejects, stillWithinLimit);
+      long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
       long t3 = System.nanoTime();
       long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
       long t4 = System.nanoTime();
@@ -172,7 +169,7 @@ final class PostgresSinkSession implements SinkSession {
       copy.endCopy();
       copy = null;
       checkFence();
-      long duplicates = rejectDuplicates(rejects, stillWithinLimit);
+      long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
       long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
       long published = staged - rejected;
       try (PreparedStatement ps = conn.prepareStatement("""
@@ -227,47 +224,6 @@ final class PostgresSinkSession implements SinkSession {
         return rs.next() ? rs.getLong(1) : null;
       }
     }
-  }
-
-  private boolean hasDuplicates() throws SQLException {
-    String key = TargetTable.quoted(spec.key());
-    try (Statement st = conn.createStatement();
-        ResultSet rs = st.executeQuery("SELECT 1 FROM keel_stage GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1")) {
-      return rs.next();
-    }
-  }
-
-  /**
-   * Deletes every staged row whose key was seen at an earlier position, rejecting each. An upsert
-   * batch must not repeat a key (PostgreSQL refuses it, or, when an earlier copy leaves the row
-   * unchanged, silently applies the later one): always look, so the rule is the same whatever the
-   * target holds.
-   */
-  private long rejectDuplicates(Rejects rejects, LongPredicate stillWithinLimit) throws SQLException {
-    if (!(unique || spec.mode() == SinkSpec.Mode.UPSERT) || spec.key().isEmpty() || !hasDuplicates()) {
-      return 0;
-    }
-    String key = TargetTable.quoted(spec.key());
-    String keyText = spec.key().stream().map(k -> "coalesce(s." + Identifiers.quote(k) + "::text, 'NULL')")
-        .collect(Collectors.joining(" || ', ' || "));
-    String rowText = StageTable.rowText(columns);
-    String sql = "DELETE FROM keel_stage s USING (SELECT _keel_pos, first_value(_keel_pos) OVER w AS first,"
-        + " row_number() OVER w AS n FROM keel_stage WINDOW w AS (PARTITION BY " + key + " ORDER BY _keel_pos)) d"
-        + " WHERE s._keel_pos = d._keel_pos AND d.n > 1"
-        + " RETURNING s._keel_pos, d.first, " + keyText + ", " + rowText;
-    long count = 0;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        count++;
-        rejects.reject(rs.getLong(1), rs.getString(4),
-            "duplicate key (" + String.join(", ", spec.key()) + ")=(" + rs.getString(3) + "): the record at position "
-                + rs.getLong(2) + " has the same key and is kept (unique rule: the first by source position wins)");
-      }
-    }
-    if (count > 0 && !stillWithinLimit.test(count)) {
-      throw new RejectedLimitException(count + " records of " + task + " repeat a key");
-    }
-    return count;
   }
 
   /**
