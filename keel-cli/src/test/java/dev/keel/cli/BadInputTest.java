@@ -178,22 +178,54 @@ class BadInputTest {
   }
 
   @Test
-  void a_check_constraint_broken_by_one_row_of_many_fails_the_partition_with_the_constraint_and_publishes_nothing()
+  void a_check_constraint_broken_by_one_row_of_many_dead_letters_that_row_with_the_constraint_and_publishes_the_others()
+      throws IOException {
+    TestDatabase.exec("create table items (id bigint primary key, name text check (name <> 'forbidden'))",
+        "insert into items values (0, 'kept')");
+    checkConstraintFile();
+    Path file = pipeline(GOOD.replace("sink:", "validate: { max_rejected: 10 }\nsink:"));
+
+    Cli cli = Cli.runPipeline(file);
+
+    assertThat(cli.exit()).as(cli.toString()).isZero();
+    assertThat(cli.out()).containsPattern("all +succeeded +1 +5000 +0 +1 +4999").contains("keel deadletters items");
+    assertThat(TestDatabase.count("select count(*) from items")).isEqualTo(5000);
+    assertThat(TestDatabase.count("select count(*) from items where name = 'forbidden'")).isZero();
+    assertThat(TestDatabase.rows("select * from items where id in (0, 4320, 4322) order by id"))
+        .containsExactly("0|kept", "4320|n4320", "4322|n4322");
+    // CSV positions are file lines: the header is line 1, record 4321 is on line 4322.
+    assertThat(TestDatabase.rows("select position, raw, reason from keel.dead_letter")).singleElement().asString()
+        .startsWith("4322|4321,forbidden|constraint items_name_check of public.items: new row for relation \"items\""
+            + " violates check constraint \"items_name_check\"");
+    Cli deadLetters = Cli.run("deadletters", "items", "--db", TestDatabase.url());
+    assertThat(deadLetters.out()).contains("run 1 of items: 1 rejected record")
+        .contains("4322  constraint items_name_check of public.items").contains("| 4321,forbidden");
+  }
+
+  @Test
+  void a_check_constraint_broken_by_more_rows_than_max_rejected_fails_the_partition_and_publishes_nothing()
       throws IOException {
     TestDatabase.exec("create table items (id bigint primary key, name text check (name <> 'forbidden'))",
         "insert into items values (7, 'kept')");
-    StringBuilder csv = new StringBuilder("id,name\n");
-    for (int i = 1; i <= 5000; i++) {
-      csv.append(i).append(',').append(i == 4321 ? "forbidden" : "n" + i).append('\n');
-    }
-    Files.writeString(dir.resolve("items.csv"), csv);
+    checkConstraintFile();
     Path file = pipeline(GOOD.replace("sink:", "retry: { attempts: 3, backoff: 10ms }\nsink:"));
 
     Cli cli = Cli.runPipeline(file);
 
     assertThat(cli.exit()).isEqualTo(1);
-    assertThat(cli.out()).contains("violates check constraint").contains("permanent");
+    assertThat(cli.out()).contains("1 of 5000 records rejected", "over max_rejected 0", "nothing was published");
     assertThat(TestDatabase.rows("select * from items")).containsExactly("7|kept");
     assertThat(TestDatabase.rows("select state, attempt from keel.task")).containsExactly("failed|1");
+    assertThat(TestDatabase.rows("select position || ' ' || reason from keel.dead_letter")).singleElement().asString()
+        .startsWith("4322 constraint items_name_check of public.items");
+  }
+
+  /** 5,000 rows; the one with id 4321 is named 'forbidden'. */
+  private void checkConstraintFile() throws IOException {
+    StringBuilder csv = new StringBuilder("id,name\n");
+    for (int i = 1; i <= 5000; i++) {
+      csv.append(i).append(',').append(i == 4321 ? "forbidden" : "n" + i).append('\n');
+    }
+    Files.writeString(dir.resolve("items.csv"), csv);
   }
 }

@@ -109,8 +109,8 @@ public final class PartitionRunner {
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
         step = "publishing";
-        SinkSession.PublishResult result = session.publish(rejects, dups -> !max.exceeded(rejectedBefore + dups, readTotal));
-        n.rejected += result.duplicates();
+        SinkSession.PublishResult result = session.publish(rejects, atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
+        n.rejected += result.rejected();
         step = "published";
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         long published = result.alreadyPublished() ? result.published() : n.published + result.published();
@@ -119,7 +119,7 @@ public final class PartitionRunner {
         return new PartitionResult(n.read, n.filtered, n.rejected, published, took, result.alreadyPublished(), n.resumedRead);
       }
     } catch (RejectedLimitException e) {
-      // The sink only knows how many duplicates it found; say it in the partition's terms.
+      // The sink only knows how many records it rejected at publish; say it in the partition's terms.
       throw e.getMessage().startsWith("partition") ? e : new RejectedLimitException(limitMessage(task, n.rejected + countOf(e), n.read, max));
     } catch (IOException e) {
       throw new UncheckedIOException(task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
@@ -136,8 +136,8 @@ public final class PartitionRunner {
     long rejectedBefore = n.rejected;
     long readTotal = n.read;
     SinkSession.PublishResult chunk = session.publishChunk(n.checkpoint(position), rejects,
-        dups -> !max.exceeded(rejectedBefore + dups, readTotal));
-    n.rejected += chunk.duplicates();
+        atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
+    n.rejected += chunk.rejected();
     n.published += chunk.published();
     n.chunks++;
   }

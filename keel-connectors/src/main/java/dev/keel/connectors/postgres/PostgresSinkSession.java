@@ -2,12 +2,10 @@ package dev.keel.connectors.postgres;
 
 import dev.keel.KeelException;
 import dev.keel.runtime.FenceRefusedException;
-import dev.keel.runtime.RejectedLimitException;
 import dev.keel.runtime.Rejects;
 import dev.keel.runtime.SinkSession;
 import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
-import dev.keel.spec.Identifiers;
 import dev.keel.spec.SinkSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.function.LongPredicate;
-import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -42,13 +39,13 @@ final class PostgresSinkSession implements SinkSession {
 
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
-  private final boolean unique;
   private final TargetTable target;
   private final TaskRef task;
   private final DataSource dataSource;
   private Connection conn;
   private final CopyText buffer = new CopyText();
-  private final String columnList;
+  private final PublishStatement statement;
+  private final RepeatedKeys repeatedKeys;
   private CopyIn copy;
   private long staged;
   /** Rows published by earlier chunks of this run's partition (from the checkpoint), for the load row. */
@@ -59,10 +56,10 @@ final class PostgresSinkSession implements SinkSession {
   PostgresSinkSession(DataSource ds, SinkSpec.Postgres spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
     this.spec = spec;
     this.columns = columns;
-    this.unique = unique;
     this.target = target;
     this.task = task;
-    this.columnList = columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+    this.statement = new PublishStatement(spec, columns, target);
+    this.repeatedKeys = new RepeatedKeys(spec, columns, unique);
     this.dataSource = ds;
     try {
       this.conn = ds.getConnection();
@@ -77,8 +74,7 @@ final class PostgresSinkSession implements SinkSession {
   /** A new temporary staging table in the current transaction (dropped when it ends), and a COPY into it. */
   private void beginStage() throws SQLException {
     try (Statement st = conn.createStatement()) {
-      String cols = columns.stream().map(c -> Identifiers.quote(c.name()) + " " + c.type().sql()).collect(Collectors.joining(", "));
-      st.execute("CREATE TEMP TABLE keel_stage (_keel_pos bigint NOT NULL, " + cols + ") ON COMMIT DROP");
+      st.execute(StageTable.create(columns));
     }
     copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
     staged = 0;
@@ -119,19 +115,16 @@ final class PostgresSinkSession implements SinkSession {
         log.info("{}: already published by an earlier attempt ({} rows, load {}); not publishing again", task, previous, task.loadId());
         return new PublishResult(previous, 0, true);
       }
-      long duplicates = 0;
       long t2 = System.nanoTime();
-      // An upsert batch must not repeat a key (PostgreSQL refuses it, or, when an earlier copy
-      // leaves the row unchanged, silently applies the later one): always look, so the rule is
-      // the same whatever the target holds.
-      if ((unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty() && hasDuplicates()) {
-        duplicates = rejectDuplicates(rejects, stillWithinLimit);
-      }
+      long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
       long t3 = System.nanoTime();
-      write();
+      long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
       long t4 = System.nanoTime();
-      long published = staged - duplicates;
+      long published = staged - rejected;
       recordLoad(priorPublished + published);
+      // The records rejected here are durable before the rows they left out: after a commit whose
+      // acknowledgement is lost, the retry finds the load id and rejects nothing at publish again.
+      rejects.flush();
       conn.commit();
       done = true;
       if (log.isDebugEnabled()) {
@@ -139,7 +132,7 @@ final class PostgresSinkSession implements SinkSession {
             + " duplicate-key check {} ms, {} into {} {} ms, commit {} ms", task, staged, ms(t1 - begun), ms(t1 - t0), ms(t2 - t1),
             ms(t3 - t2), spec.mode(), target.name(), ms(t4 - t3), ms(System.nanoTime() - t4));
       }
-      return new PublishResult(published, duplicates, false);
+      return new PublishResult(published, rejected, false);
     } catch (SQLException e) {
       throw failure("publishing to " + target.name(), e);
     }
@@ -176,12 +169,9 @@ final class PostgresSinkSession implements SinkSession {
       copy.endCopy();
       copy = null;
       checkFence();
-      long duplicates = 0;
-      if ((unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty() && hasDuplicates()) {
-        duplicates = rejectDuplicates(rejects, stillWithinLimit);
-      }
-      write();
-      long published = staged - duplicates;
+      long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
+      long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
+      long published = staged - rejected;
       try (PreparedStatement ps = conn.prepareStatement("""
           INSERT INTO keel_sink.checkpoint (load_id, target, position, chunks, rows_read, rows_filtered, rows_rejected,
                                             rows_published, fence)
@@ -195,15 +185,17 @@ final class PostgresSinkSession implements SinkSession {
         ps.setInt(4, at.chunks() + 1);
         ps.setLong(5, at.read());
         ps.setLong(6, at.filtered());
-        ps.setLong(7, at.rejected() + duplicates);
+        ps.setLong(7, at.rejected() + rejected);
         ps.setLong(8, at.published() + published);
         ps.setLong(9, task.fence());
         ps.executeUpdate();
       }
+      // As the runner does with the chunk's other rejects: a resumed attempt starts after this chunk.
+      rejects.flush();
       conn.commit();
       priorPublished = at.published() + published;
       beginStage();
-      return new PublishResult(published, duplicates, false);
+      return new PublishResult(published, rejected, false);
     } catch (SQLException e) {
       throw failure("publishing a chunk to " + target.name(), e);
     }
@@ -234,74 +226,14 @@ final class PostgresSinkSession implements SinkSession {
     }
   }
 
-  private boolean hasDuplicates() throws SQLException {
-    String key = TargetTable.quoted(spec.key());
-    try (Statement st = conn.createStatement();
-        ResultSet rs = st.executeQuery("SELECT 1 FROM keel_stage GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1")) {
-      return rs.next();
-    }
-  }
-
-  /** Deletes every staged row whose key was seen at an earlier position, rejecting each. */
-  private long rejectDuplicates(Rejects rejects, LongPredicate stillWithinLimit) throws SQLException {
-    String key = TargetTable.quoted(spec.key());
-    String keyText = spec.key().stream().map(k -> "coalesce(s." + Identifiers.quote(k) + "::text, 'NULL')")
-        .collect(Collectors.joining(" || ', ' || "));
-    String rowText = columns.stream().map(c -> "coalesce(s." + Identifiers.quote(c.name()) + "::text, '')")
-        .collect(Collectors.joining(" || ',' || "));
-    String sql = "DELETE FROM keel_stage s USING (SELECT _keel_pos, first_value(_keel_pos) OVER w AS first,"
-        + " row_number() OVER w AS n FROM keel_stage WINDOW w AS (PARTITION BY " + key + " ORDER BY _keel_pos)) d"
-        + " WHERE s._keel_pos = d._keel_pos AND d.n > 1"
-        + " RETURNING s._keel_pos, d.first, " + keyText + ", " + rowText;
-    long count = 0;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        count++;
-        rejects.reject(rs.getLong(1), rs.getString(4),
-            "duplicate key (" + String.join(", ", spec.key()) + ")=(" + rs.getString(3) + "): the record at position "
-                + rs.getLong(2) + " has the same key and is kept (unique rule: the first by source position wins)");
-      }
-    }
-    if (count > 0 && !stillWithinLimit.test(count)) {
-      throw new RejectedLimitException(count + " records of " + task + " repeat a key");
-    }
-    return count;
-  }
-
-  private void write() throws SQLException {
-    String select = "SELECT " + columnList + " FROM keel_stage";
-    try (Statement st = conn.createStatement()) {
-      switch (spec.mode()) {
-        case UPSERT -> st.executeUpdate("INSERT INTO " + target.qualified + " AS t (" + columnList + ") " + select
-            + " ON CONFLICT (" + TargetTable.quoted(spec.key()) + ") " + upsertAction());
-        case APPEND -> st.executeUpdate("INSERT INTO " + target.qualified + " (" + columnList + ") " + select + " ORDER BY _keel_pos");
-        case REPLACE -> {
-          if (spec.partitionColumn() == null) {
-            st.executeUpdate("DELETE FROM " + target.qualified);
-          } else {
-            String type = columns.stream().filter(c -> c.name().equals(spec.partitionColumn())).findFirst().orElseThrow().type().sql();
-            try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + target.qualified + " WHERE "
-                + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")")) {
-              ps.setString(1, task.partition());
-              ps.executeUpdate();
-            }
-          }
-          st.executeUpdate("INSERT INTO " + target.qualified + " (" + columnList + ") " + select + " ORDER BY _keel_pos");
-        }
-      }
-    }
-  }
-
-  /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */
-  private String upsertAction() {
-    List<String> others = columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
-    if (others.isEmpty()) {
-      return "DO NOTHING";
-    }
-    String set = others.stream().map(n -> Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
-    String mine = others.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "));
-    String theirs = others.stream().map(n -> "EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
-    return "DO UPDATE SET " + set + " WHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
+  /**
+   * Inserts the staged rows into the target, rejecting those that break one of its constraints
+   * ({@link ViolatorBisection}); returns how many it rejected. {@code duplicates} were rejected
+   * before, and count towards the limit.
+   */
+  private long write(Rejects rejects, long duplicates, LongPredicate stillWithinLimit) throws SQLException {
+    statement.beforeInsert(conn, task.partition());
+    return new ViolatorBisection(conn, statement, target, columns, task, rejects, duplicates, stillWithinLimit).publish();
   }
 
   private void recordLoad(long rows) throws SQLException {

@@ -34,6 +34,16 @@ final class TargetTable {
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
       WHERE n.nspname = ? AND c.relname = ? AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
       GROUP BY i.indexrelid""";
+  /**
+   * The table's own constraints that are checked at commit (DEFERRABLE INITIALLY DEFERRED, e.g.
+   * every foreign key Django creates), as a list for SET CONSTRAINTS. A foreign key of the table to
+   * itself stays deferred: its rows may reference rows later in the same publish, or rows that
+   * replace deletes and inserts again, which only the check at commit sees together.
+   */
+  private static final String DEFERRED = """
+      SELECT string_agg(quote_ident(n.nspname) || '.' || quote_ident(con.conname), ', ' ORDER BY con.conname)
+      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ? AND c.relname = ? AND con.condeferred AND NOT (con.contype = 'f' AND con.confrelid = con.conrelid)""";
 
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
@@ -56,6 +66,22 @@ final class TargetTable {
       existing = existingColumns(c);
     }
     check(c, existing);
+  }
+
+  /**
+   * The table's constraints checked at commit unless made immediate, as a list for SET
+   * CONSTRAINTS; null when none. Asked in each publish transaction, so a constraint added or
+   * dropped while nodes run is seen at once.
+   */
+  String deferredConstraints(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(DEFERRED)) {
+      ps.setString(1, spec.schema());
+      ps.setString(2, spec.table());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
   }
 
   private void create(Connection c) throws SQLException {

@@ -1,0 +1,91 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.spec.Column;
+import dev.keel.spec.Identifiers;
+import dev.keel.spec.SinkSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * How staged rows move into the target, by mode: upsert (INSERT … ON CONFLICT on the key, updating
+ * only rows whose values changed), append, or replace (the partition's old rows deleted first, in
+ * the same transaction). The insert can be limited to a range of source positions, so that a
+ * publish can be split ({@link ViolatorBisection}).
+ */
+final class PublishStatement {
+  private final SinkSpec.Postgres spec;
+  private final List<Column> columns;
+  private final TargetTable target;
+  private final String columnList;
+
+  PublishStatement(SinkSpec.Postgres spec, List<Column> columns, TargetTable target) {
+    this.spec = spec;
+    this.columns = columns;
+    this.target = target;
+    this.columnList = columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * What comes before the insert in the publish transaction: in replace mode, deleting the
+   * partition's rows (or the whole table); and the target's deferred constraints made immediate,
+   * so that a row breaking one fails its insert (and can be set aside) instead of the commit.
+   */
+  void beforeInsert(Connection conn, String partition) throws SQLException {
+    if (spec.mode() == SinkSpec.Mode.REPLACE) {
+      if (spec.partitionColumn() == null) {
+        try (Statement st = conn.createStatement()) {
+          st.executeUpdate("DELETE FROM " + target.qualified);
+        }
+      } else {
+        String type = columns.stream().filter(c -> c.name().equals(spec.partitionColumn())).findFirst().orElseThrow().type().sql();
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + target.qualified + " WHERE "
+            + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")")) {
+          ps.setString(1, partition);
+          ps.executeUpdate();
+        }
+      }
+    }
+    String deferred = target.deferredConstraints(conn);
+    if (deferred != null) {
+      try (Statement st = conn.createStatement()) {
+        st.execute("SET CONSTRAINTS " + deferred + " IMMEDIATE");
+      }
+    }
+  }
+
+  /** The insert of every staged row. */
+  String insertAll() {
+    return insert("");
+  }
+
+  /** The insert of the staged rows at positions from the first parameter (inclusive) to the second (exclusive). */
+  String insertRange() {
+    return insert(" WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION + " < ?");
+  }
+
+  private String insert(String where) {
+    String select = "SELECT " + columnList + " FROM " + StageTable.NAME + where;
+    return switch (spec.mode()) {
+      case UPSERT -> "INSERT INTO " + target.qualified + " AS t (" + columnList + ") " + select
+          + " ON CONFLICT (" + TargetTable.quoted(spec.key()) + ") " + upsertAction();
+      case APPEND, REPLACE -> "INSERT INTO " + target.qualified + " (" + columnList + ") " + select
+          + " ORDER BY " + StageTable.POSITION;
+    };
+  }
+
+  /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */
+  private String upsertAction() {
+    List<String> others = columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
+    if (others.isEmpty()) {
+      return "DO NOTHING";
+    }
+    String set = others.stream().map(n -> Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    String mine = others.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    String theirs = others.stream().map(n -> "EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    return "DO UPDATE SET " + set + " WHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
+  }
+}

@@ -1,0 +1,70 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.runtime.RejectedLimitException;
+import dev.keel.runtime.Rejects;
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.Column;
+import dev.keel.spec.Identifiers;
+import dev.keel.spec.SinkSpec;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.function.LongPredicate;
+import java.util.stream.Collectors;
+
+/**
+ * The unique rule at publish: a staged row whose key was seen at an earlier position is deleted
+ * from the stage and rejected (the first by source position wins). An upsert batch must not repeat
+ * a key (PostgreSQL refuses it, or, when an earlier copy leaves the row unchanged, silently applies
+ * the later one): always look, so the rule is the same whatever the target holds.
+ */
+final class RepeatedKeys {
+  private final SinkSpec.Postgres spec;
+  private final List<Column> columns;
+  private final boolean applies;
+
+  /** @param unique the pipeline's unique rule, which applies in every mode (upsert: always) */
+  RepeatedKeys(SinkSpec.Postgres spec, List<Column> columns, boolean unique) {
+    this.spec = spec;
+    this.columns = columns;
+    this.applies = (unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty();
+  }
+
+  /** Rejects the staged rows that repeat a key; returns how many. */
+  long reject(Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit) throws SQLException {
+    if (!applies || !any(conn)) {
+      return 0;
+    }
+    String key = TargetTable.quoted(spec.key());
+    String keyText = spec.key().stream().map(k -> "coalesce(s." + Identifiers.quote(k) + "::text, 'NULL')")
+        .collect(Collectors.joining(" || ', ' || "));
+    String sql = "DELETE FROM keel_stage s USING (SELECT _keel_pos, first_value(_keel_pos) OVER w AS first,"
+        + " row_number() OVER w AS n FROM keel_stage WINDOW w AS (PARTITION BY " + key + " ORDER BY _keel_pos)) d"
+        + " WHERE s._keel_pos = d._keel_pos AND d.n > 1"
+        + " RETURNING s._keel_pos, d.first, " + keyText + ", " + StageTable.rowText(columns);
+    long count = 0;
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        count++;
+        rejects.reject(rs.getLong(1), rs.getString(4),
+            "duplicate key (" + String.join(", ", spec.key()) + ")=(" + rs.getString(3) + "): the record at position "
+                + rs.getLong(2) + " has the same key and is kept (unique rule: the first by source position wins)");
+      }
+    }
+    if (count > 0 && !stillWithinLimit.test(count)) {
+      throw new RejectedLimitException(count + " records of " + task + " repeat a key");
+    }
+    return count;
+  }
+
+  /** A cheap look first: most batches repeat no key, and the delete's window sorts the whole stage. */
+  private boolean any(Connection conn) throws SQLException {
+    String key = TargetTable.quoted(spec.key());
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT 1 FROM keel_stage GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1")) {
+      return rs.next();
+    }
+  }
+}

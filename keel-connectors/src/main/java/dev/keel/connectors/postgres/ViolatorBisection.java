@@ -1,0 +1,230 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.runtime.RejectedLimitException;
+import dev.keel.runtime.Rejects;
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.Column;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.List;
+import java.util.function.LongPredicate;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Inserts the staged rows into the target and sets aside, as rejected records, the rows that break
+ * a constraint keel cannot check before publishing: a CHECK, a foreign key, NOT NULL on a column
+ * the pipeline does not declare, an exclusion constraint, a unique index other than the upsert key
+ * (SQLSTATE class 23). Keys repeated within the batch were rejected before (PostgresSinkSession).
+ *
+ * <p>All of it runs inside the publish transaction, so the publish stays atomic: the target gets
+ * the good rows or nothing. The insert of all rows runs once, under a savepoint; when it succeeds,
+ * that was the whole cost (a SAVEPOINT and a RELEASE). When it fails with class 23 it is rolled back
+ * to the savepoint, and the stage is searched by bisection over source positions: each half is
+ * inserted under its own savepoint, lower positions first; a half that succeeds stays, a half that
+ * fails is rolled back and split again, and a single row that fails alone is a violator: it is
+ * deleted from the stage and rejected with the constraint's name and PostgreSQL's message. With v
+ * violators among n rows that is at most 2·v·⌈log2 n⌉ + 1 inserts, each over the rows of its range,
+ * plus one lookup of a split point per failed range (on an index built when the first violation is
+ * seen). The heap holds the recursion only, ⌈log2 n⌉ deep.
+ *
+ * <p>Two rows of the batch that conflict with each other (an exclusion constraint, a unique index):
+ * the one at the lower position is published and the later one rejected, as by the unique rule.
+ * A row referencing a later row of the same batch could be rejected when the two land in different
+ * halves; that is why the target's foreign keys to itself stay deferred when they are (TargetTable).
+ *
+ * <p>After each violator the rejected-record limit is asked again; over it, the search stops and
+ * {@link RejectedLimitException} rolls the whole publish back.
+ *
+ * <p>Every insert that stays is a subtransaction of the publish transaction; past 64 of them, other
+ * sessions check the visibility of its rows through pg_subtrans (slower) until it commits. Their
+ * number grows with the violators, which the limit bounds; a clean publish has one.
+ */
+final class ViolatorBisection {
+  private static final Logger log = LoggerFactory.getLogger(ViolatorBisection.class);
+  private static final int MAX_REASON_CHARS = 2_000;
+  private static final String SPLIT = "SELECT " + StageTable.POSITION + " FROM " + StageTable.NAME + " WHERE "
+      + StageTable.POSITION + " >= ? ORDER BY " + StageTable.POSITION + " OFFSET ? LIMIT 1";
+
+  private final Connection conn;
+  private final PublishStatement statement;
+  private final TargetTable target;
+  private final TaskRef task;
+  private final String deleteOne;
+  private final Rejects rejects;
+  private final LongPredicate stillWithinLimit;
+  private final long rejectedBefore;
+  private PreparedStatement range;
+  private PreparedStatement split;
+  private PreparedStatement delete;
+  private long violators;
+  private int inserts;
+
+  /**
+   * @param rejectedBefore records this publish rejected already (repeated keys): the limit is asked
+   *     with them plus the violators
+   * @param stillWithinLimit asked with all the records rejected at publish; false fails the publish
+   */
+  ViolatorBisection(Connection conn, PublishStatement statement, TargetTable target, List<Column> columns, TaskRef task,
+      Rejects rejects, long rejectedBefore, LongPredicate stillWithinLimit) {
+    this.conn = conn;
+    this.statement = statement;
+    this.target = target;
+    this.task = task;
+    this.rejects = rejects;
+    this.rejectedBefore = rejectedBefore;
+    this.stillWithinLimit = stillWithinLimit;
+    this.deleteOne = "DELETE FROM " + StageTable.NAME + " s WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION
+        + " < ? RETURNING " + StageTable.POSITION + ", " + StageTable.rowText(columns);
+  }
+
+  /** Inserts every staged row but the violators, which it rejects; returns how many it rejected. */
+  long publish() throws SQLException {
+    Savepoint all = conn.setSavepoint();
+    SQLException failure;
+    try (Statement st = conn.createStatement()) {
+      inserts++;
+      st.executeUpdate(statement.insertAll());
+      conn.releaseSavepoint(all);
+      return 0;
+    } catch (SQLException e) {
+      if (!isViolation(e)) {
+        throw e;
+      }
+      undo(all);
+      failure = e;
+    }
+    long started = System.nanoTime();
+    long rows = indexStage();
+    try (PreparedStatement r = conn.prepareStatement(statement.insertRange()); PreparedStatement s = conn.prepareStatement(SPLIT);
+        PreparedStatement d = conn.prepareStatement(deleteOne)) {
+      range = r;
+      split = s;
+      delete = d;
+      settle(Long.MIN_VALUE, Long.MAX_VALUE, rows, failure);
+    }
+    long ms = (System.nanoTime() - started) / 1_000_000;
+    if (violators == 0) {
+      log.warn("{}: inserting all {} rows into {} broke a constraint ({}), but no row does alone; published them in parts"
+          + " ({} inserts, {} ms)", task, rows, target.name(), failure.getMessage(), inserts, ms);
+    } else {
+      log.info("{}: {} of {} staged rows break a constraint of {} and are rejected (keel.dead_letter); the others are"
+          + " published ({} inserts to find them, {} ms)", task, violators, rows, target.name(), inserts, ms);
+    }
+    return violators;
+  }
+
+  /** Inserts so far, the first (all rows) included. */
+  int inserts() {
+    return inserts;
+  }
+
+  /** An index for the split points (the stage has none: a clean publish never needs it); returns the staged rows. */
+  private long indexStage() throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("CREATE INDEX ON " + StageTable.NAME + " (" + StageTable.POSITION + ")");
+      st.execute("ANALYZE " + StageTable.NAME);
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + StageTable.NAME)) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** The {@code count} rows at positions [from, to) failed together with {@code failure}: find the violators among them. */
+  private void settle(long from, long to, long count, SQLException failure) throws SQLException {
+    if (count == 1) {
+      reject(from, to, failure);
+      return;
+    }
+    long half = count / 2;
+    long mid = splitAt(from, half);
+    insert(from, mid, half);
+    insert(mid, to, count - half);
+  }
+
+  private void insert(long from, long to, long count) throws SQLException {
+    Savepoint sp = conn.setSavepoint();
+    SQLException failure = null;
+    try {
+      inserts++;
+      range.setLong(1, from);
+      range.setLong(2, to);
+      range.executeUpdate();
+      conn.releaseSavepoint(sp);
+    } catch (SQLException e) {
+      if (!isViolation(e)) {
+        throw e;
+      }
+      undo(sp);
+      failure = e;
+    }
+    if (failure != null) {
+      settle(from, to, count, failure);
+    }
+  }
+
+  /** The position of the row {@code offset} rows after the first at or after {@code from}. */
+  private long splitAt(long from, long offset) throws SQLException {
+    split.setLong(1, from);
+    split.setLong(2, offset);
+    try (ResultSet rs = split.executeQuery()) {
+      if (!rs.next()) {
+        throw new IllegalStateException(task + ": no staged row " + offset + " rows after position " + from
+            + "; the stage has fewer rows than counted (a bug)");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  private void reject(long from, long to, SQLException failure) throws SQLException {
+    delete.setLong(1, from);
+    delete.setLong(2, to);
+    try (ResultSet rs = delete.executeQuery()) {
+      if (!rs.next()) {
+        throw new IllegalStateException(task + ": no staged row at positions [" + from + ", " + to + ") (a bug)");
+      }
+      rejects.reject(rs.getLong(1), rs.getString(2), reason(failure, target.name()));
+      violators++;
+      if (rs.next()) {
+        throw new IllegalStateException(task + ": more than one staged row at positions [" + from + ", " + to + ") (a bug)");
+      }
+    }
+    long rejected = rejectedBefore + violators;
+    if (!stillWithinLimit.test(rejected)) {
+      // The first number is the count the runner adds to the partition's rejects.
+      throw new RejectedLimitException(rejected + " records of " + task + " were rejected when publishing to " + target.name()
+          + ", " + violators + " of them for breaking a constraint of the table");
+    }
+  }
+
+  private void undo(Savepoint sp) throws SQLException {
+    conn.rollback(sp);
+    conn.releaseSavepoint(sp);
+  }
+
+  /** Class 23, integrity constraint violation: a row the target refuses, not a broken publish. */
+  static boolean isViolation(SQLException e) {
+    return e.getSQLState() != null && e.getSQLState().startsWith("23");
+  }
+
+  /** The dead letter's reason: the constraint (or the column of a NOT NULL), the table and PostgreSQL's words. */
+  static String reason(SQLException e, String table) {
+    ServerErrorMessage m = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+    String text;
+    if (m == null) {
+      text = "a constraint of " + table + ": " + e.getMessage();
+    } else {
+      String which = m.getConstraint() != null ? "constraint " + m.getConstraint()
+          : m.getColumn() != null ? "not-null constraint on column " + m.getColumn() : "a constraint";
+      text = which + " of " + table + ": " + m.getMessage() + (m.getDetail() == null ? "" : "; " + m.getDetail());
+    }
+    return text.length() <= MAX_REASON_CHARS ? text : text.substring(0, MAX_REASON_CHARS) + "…";
+  }
+}

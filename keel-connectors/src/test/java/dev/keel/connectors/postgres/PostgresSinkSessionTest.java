@@ -1,0 +1,137 @@
+package dev.keel.connectors.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.runtime.Rejects;
+import dev.keel.runtime.SinkSession;
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.Column;
+import dev.keel.spec.ColumnType;
+import dev.keel.spec.SinkSpec;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The sink's publish and its rejects: what is rejected at publish is durable before the publish commits. */
+class PostgresSinkSessionTest {
+  private static final List<Column> COLUMNS = List.of(new Column("id", ColumnType.parse("bigint")),
+      new Column("name", ColumnType.parse("text")));
+  private static EmbeddedPostgres pg;
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    pg.close();
+  }
+
+  @BeforeEach
+  void emptyDatabase() throws SQLException {
+    exec("DROP SCHEMA IF EXISTS keel_sink CASCADE", "DROP TABLE IF EXISTS items",
+        "CREATE TABLE items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'))");
+  }
+
+  @Test
+  void a_publish_makes_its_rejects_durable_before_it_commits() {
+    DurableRejects rejects = new DurableRejects();
+    try (PostgresSink sink = sink(SinkSpec.Commit.PARTITION); SinkSession session = begin(sink)) {
+      stageRows(session, 1, 100);
+
+      SinkSession.PublishResult result = session.publish(rejects, n -> true);
+
+      assertThat(result.published()).isEqualTo(99);
+      assertThat(result.rejected()).isEqualTo(1);
+    }
+    assertThat(rejects.pending).isEmpty();
+    assertThat(rejects.durable).singleElement().asString().startsWith("43|42,forbidden|constraint items_name_check");
+    assertThat(rejects.targetRowsWhenFlushed).containsExactly(0L);
+    assertThat(count("select count(*) from items")).isEqualTo(99);
+  }
+
+  @Test
+  void a_chunk_makes_its_rejects_durable_before_it_commits_with_its_checkpoint() {
+    DurableRejects rejects = new DurableRejects();
+    try (PostgresSink sink = sink(SinkSpec.Commit.CHUNK); SinkSession session = begin(sink)) {
+      stageRows(session, 1, 100);
+      session.publishChunk(new SinkSession.Checkpoint("101", 0, 100, 0, 0, 0), rejects, n -> true);
+      stageRows(session, 101, 200);
+
+      SinkSession.PublishResult last = session.publish(rejects, n -> true);
+
+      assertThat(last.rejected()).isEqualTo(1);
+    }
+    assertThat(rejects.durable).hasSize(2);
+    assertThat(rejects.targetRowsWhenFlushed).containsExactly(0L, 99L);
+    assertThat(count("select rows_rejected from keel_sink.checkpoint")).isEqualTo(1);
+    assertThat(count("select count(*) from items")).isEqualTo(198);
+  }
+
+  /** Rows {@code from..to} at positions one higher (CSV lines); every one ending in 42 is 'forbidden'. */
+  private static void stageRows(SinkSession session, long from, long to) {
+    for (long id = from; id <= to; id++) {
+      session.stage(id + 1, new Object[] {id, id % 100 == 42 ? "forbidden" : "n" + id});
+    }
+  }
+
+  private static PostgresSink sink(SinkSpec.Commit commit) {
+    SinkSpec.Postgres spec = new SinkSpec.Postgres(null, null, null, "public", "items", List.of("id"), SinkSpec.Mode.UPSERT, null,
+        commit, 100);
+    PostgresSink sink = new PostgresSink(pg.getPostgresDatabase(), spec, COLUMNS, false, null);
+    sink.prepare();
+    sink.fence("all", 1);
+    return sink;
+  }
+
+  private static SinkSession begin(PostgresSink sink) {
+    return sink.begin(new TaskRef(1, 1, "items", "all", 1, 1));
+  }
+
+  /** A dead-letter writer that notes how many target rows another session saw when it was flushed. */
+  private static final class DurableRejects implements Rejects {
+    final List<String> pending = new ArrayList<>();
+    final List<String> durable = new ArrayList<>();
+    final List<Long> targetRowsWhenFlushed = new ArrayList<>();
+
+    @Override
+    public void reject(long position, String raw, String reason) {
+      pending.add(position + "|" + raw + "|" + reason);
+    }
+
+    @Override
+    public void flush() {
+      if (!pending.isEmpty()) {
+        targetRowsWhenFlushed.add(count("select count(*) from items"));
+        durable.addAll(pending);
+        pending.clear();
+      }
+    }
+  }
+
+  private static long count(String sql) {
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void exec(String... sql) throws SQLException {
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+      for (String s : sql) {
+        st.execute(s);
+      }
+    }
+  }
+}
