@@ -10,13 +10,15 @@ import java.util.function.Function;
  * Group commit: callers that arrive while a flush is running wait, and the first of them to see it
  * end flushes all that queued meanwhile in one call, on its own thread (no flusher thread, no
  * timer: a lone caller flushes at once). Each caller gets its own item's result, or the flush's
- * exception. One flush at a time per instance.
+ * exception (an {@link Error} too: a caller never takes a missing result for a null one). One flush
+ * at a time per instance; a flush must not submit to its own instance (it would wait for itself),
+ * and is refused if it does.
  */
 final class GroupCommit<T, R> {
   private static final class Slot<T, R> {
     final T item;
     R result;
-    RuntimeException error;
+    Throwable error;
     boolean done;
 
     Slot(T item) {
@@ -29,6 +31,7 @@ final class GroupCommit<T, R> {
   private final Condition ended = lock.newCondition();
   private List<Slot<T, R>> pending = new ArrayList<>();
   private boolean flushing;
+  private Thread flusher;
 
   /** {@code flush} takes a batch and returns one result per item, in the same order. */
   GroupCommit(Function<List<T>, List<R>> flush) {
@@ -40,6 +43,9 @@ final class GroupCommit<T, R> {
     List<Slot<T, R>> batch;
     lock.lock();
     try {
+      if (flushing && flusher == Thread.currentThread()) {
+        throw new IllegalStateException("a submit from inside this group commit's own flush would wait for itself forever");
+      }
       pending.add(mine);
       while (flushing && !mine.done) {
         ended.awaitUninterruptibly();
@@ -48,6 +54,7 @@ final class GroupCommit<T, R> {
         return resultOf(mine);
       }
       flushing = true;
+      flusher = Thread.currentThread();
       batch = pending;
       pending = new ArrayList<>();
     } finally {
@@ -63,13 +70,15 @@ final class GroupCommit<T, R> {
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).result = results.get(i);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Every caller in the batch gets it, the flusher included (rethrown below by resultOf).
       batch.forEach(s -> s.error = e);
     } finally {
       lock.lock();
       try {
         batch.forEach(s -> s.done = true);
         flushing = false;
+        flusher = null;
         ended.signalAll();
       } finally {
         lock.unlock();
@@ -89,8 +98,11 @@ final class GroupCommit<T, R> {
   }
 
   private R resultOf(Slot<T, R> slot) {
-    if (slot.error != null) {
-      throw slot.error;
+    if (slot.error instanceof RuntimeException e) {
+      throw e;
+    }
+    if (slot.error instanceof Error e) {
+      throw e;
     }
     return slot.result;
   }

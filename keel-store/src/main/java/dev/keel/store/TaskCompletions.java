@@ -85,7 +85,9 @@ public final class TaskCompletions {
     Tasks.Exchange x;
     try {
       x = store.tasks().succeedAndClaim(batch, node, reserved, lease);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too: the slots reserved for the claims (and those of the finishing tasks) must go
+      // back, or the node loses them for good and, after enough of these, stops claiming.
       if (r != null) {
         r.claimed(reserved, finishing, List.of(), sent, true);
       }

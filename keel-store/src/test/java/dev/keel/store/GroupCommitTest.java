@@ -85,6 +85,61 @@ class GroupCommitTest {
     assertThatThrownBy(() -> group.submit(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("0 results for a batch of 1");
   }
 
+  @Test
+  void an_error_thrown_by_a_flush_reaches_every_caller_in_it_not_only_the_one_that_flushed() throws Exception {
+    CountDownLatch firstFlushHeld = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(batch -> {
+      if (batch.contains(0)) {
+        firstFlushHeld.countDown();
+        awaitLatch(releaseFirst);
+        return batch;
+      }
+      throw new AssertionError("an Error, not a RuntimeException, from the flush of " + batch);
+    });
+    CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> group.submit(0), threads);
+    assertThat(firstFlushHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    // Two callers queue behind the first flush; one of them flushes for both, and that flush throws.
+    List<CompletableFuture<Integer>> later = new ArrayList<>();
+    for (int i = 1; i <= 2; i++) {
+      int item = i;
+      later.add(CompletableFuture.supplyAsync(() -> group.submit(item), threads));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> group.waiting() == 2);
+    releaseFirst.countDown();
+    assertThat(first.get(10, TimeUnit.SECONDS)).isZero();
+    for (CompletableFuture<Integer> f : later) {
+      // Before the fix the caller that did not flush got null, as if its item had a null result.
+      assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(AssertionError.class);
+    }
+    // And the instance still works.
+    assertThat(group.submit(0)).isZero();
+  }
+
+  @Test
+  void a_flush_that_submits_to_its_own_group_commit_is_refused_instead_of_waiting_for_itself_forever() throws Exception {
+    GroupCommit<Integer, Integer>[] self = new GroupCommit[1];
+    self[0] = new GroupCommit<>(batch -> {
+      if (batch.contains(1)) {
+        self[0].submit(2);
+      }
+      return batch;
+    });
+    CompletableFuture<Integer> outer = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        outer.complete(self[0].submit(1));
+      } catch (Throwable e) {
+        outer.completeExceptionally(e);
+      }
+    }, "reentrant-submit");
+    t.setDaemon(true); // before the fix it never ends (awaitUninterruptibly on its own flush)
+    t.start();
+    assertThatThrownBy(() -> outer.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("own flush would wait for itself");
+    assertThat(self[0].submit(3)).isEqualTo(3);
+  }
+
   private static void awaitLatch(CountDownLatch latch) {
     try {
       latch.await(10, TimeUnit.SECONDS);

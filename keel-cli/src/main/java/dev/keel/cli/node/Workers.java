@@ -16,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,11 @@ final class Workers implements TaskCompletions.Refill {
   private volatile boolean claiming = true;
   private final AtomicBoolean claimWanted = new AtomicBoolean();
   private final AtomicBoolean claimInFlight = new AtomicBoolean();
+  /**
+   * Claim statements of this node in flight (claimOnce, and completion statements that claim): a
+   * drain must not find the node idle while one may still return tasks.
+   */
+  private final AtomicInteger claimsInFlight = new AtomicInteger();
   private Thread loop;
 
   /** {@code completions}: the node's group commit of successes, which claims for these slots too. */
@@ -101,6 +107,16 @@ final class Workers implements TaskCompletions.Refill {
 
   /** Returns true when every slot it took was filled and more tasks may be due. May run on any thread. */
   boolean claimOnce() {
+    // Counted before claiming is read: stopClaiming then awaitIdle either stops this claim or waits for it.
+    claimsInFlight.incrementAndGet();
+    try {
+      return claimOnceCounted();
+    } finally {
+      claimsInFlight.decrementAndGet();
+    }
+  }
+
+  private boolean claimOnceCounted() {
     if (!claiming) {
       return false;
     }
@@ -174,7 +190,9 @@ final class Workers implements TaskCompletions.Refill {
    */
   @Override
   public int reserve(List<ClaimedTask> finishing) {
+    claimsInFlight.incrementAndGet();
     if (!claiming) {
+      claimsInFlight.decrementAndGet();
       return 0;
     }
     int want = 0;
@@ -188,11 +206,25 @@ final class Workers implements TaskCompletions.Refill {
     while (want < config.claimBatch() && free.tryAcquire()) {
       want++;
     }
+    if (want == 0) {
+      claimsInFlight.decrementAndGet();
+    }
     return want;
   }
 
   @Override
   public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+    if (reserved == 0) {
+      return;
+    }
+    try {
+      settle(reserved, finishing, claimed, sentNanos, failed);
+    } finally {
+      claimsInFlight.decrementAndGet();
+    }
+  }
+
+  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
     if (failed) {
       // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
       int passed = 0;
@@ -210,12 +242,41 @@ final class Workers implements TaskCompletions.Refill {
     dispatch(claimed, sentNanos);
   }
 
+  /**
+   * Runs what a claim returned, each task on its slot. A claim that returns after the drain began
+   * (it was sent before) is given back at once, not run: the drain promised no new work. A task the
+   * pool refuses (shut down, or no thread could be made) is given back too, never left held: the
+   * heartbeat would renew its lease for as long as the node lives, and nobody would run it.
+   */
   private void dispatch(List<ClaimedTask> claimed, long sentNanos) {
     for (ClaimedTask task : claimed) {
+      if (!claiming) {
+        free.release();
+        giveBack(task, "claimed as the node began draining");
+        continue;
+      }
       HeldTasks.Held h = held.add(task, sentNanos);
       log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
           task.attempt(), task.fence());
-      pool.execute(() -> execute(h));
+      try {
+        pool.execute(() -> execute(h));
+      } catch (RuntimeException | Error e) {
+        held.remove(task);
+        free.release();
+        giveBack(task, "the worker pool refused it (" + e + ")");
+      }
+    }
+  }
+
+  /** Back to the queue without spending an attempt; if that fails, the reaper requeues it when its lease runs out. */
+  private void giveBack(ClaimedTask task, String why) {
+    try {
+      boolean released = store.tasks().release(task);
+      log.info("{}/{} (task {}): {}; released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
+          task.id(), why, released ? "" : " (it had been taken over already)");
+    } catch (RuntimeException e) {
+      log.warn("{}/{} (task {}): {}; releasing it failed ({}); the reaper will requeue it when its lease runs out", task.pipeline(),
+          task.partition(), task.id(), why, e.getMessage());
     }
   }
 
@@ -242,13 +303,23 @@ final class Workers implements TaskCompletions.Refill {
     wake();
   }
 
-  /** Waits up to {@code timeout} for the tasks in hand to end; returns how many are still running. */
+  /**
+   * Waits up to {@code timeout} for the tasks in hand to end, and for claims in flight to return
+   * (what they claimed after {@link #stopClaiming} is given back); returns how many tasks are still
+   * running plus the claims still in flight.
+   */
   int awaitIdle(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (held.size() > 0 && System.nanoTime() < deadline) {
+    while (busy() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    return held.size();
+    return busy();
+  }
+
+  private int busy() {
+    // The claims first: a claim adds its tasks to held before it stops counting.
+    int claims = claimsInFlight.get();
+    return claims + held.size();
   }
 
   void shutdown() {
