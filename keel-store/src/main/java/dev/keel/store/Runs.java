@@ -112,6 +112,34 @@ public final class Runs {
     });
   }
 
+  /**
+   * Open runs whose stored state is behind their tasks: every task has ended, or a task has started
+   * or ended while the run still says queued. That happens when a refresh is lost: a node died, or gave up
+   * retrying, between a task's commit and the run's refresh.
+   */
+  private static final String STALE = """
+      SELECT r.id FROM keel.run r WHERE r.state IN ('queued', 'running') AND (
+        (NOT EXISTS (SELECT 1 FROM keel.task t WHERE t.run_id = r.id AND t.state = 'running')
+         AND NOT EXISTS (SELECT 1 FROM keel.task t WHERE t.run_id = r.id AND t.state = 'queued'))
+        OR (r.state = 'queued' AND EXISTS (SELECT 1 FROM keel.task t WHERE t.run_id = r.id AND t.state = 'running'))
+        OR (r.state = 'queued' AND EXISTS (SELECT 1 FROM keel.task t WHERE t.run_id = r.id AND t.state IN ('succeeded', 'failed'))))
+      LIMIT 100""";
+
+  /** Refreshes the open runs whose state fell behind their tasks (see STALE); returns their ids. */
+  public List<Long> refreshStale() {
+    List<Long> stale = db.withConnection("looking for runs with a stale state", c -> {
+      List<Long> out = new java.util.ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(STALE); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+      return out;
+    });
+    stale.forEach(this::refresh);
+    return stale;
+  }
+
   /** The newest logical time of a run with this trigger, if any (where the scheduler resumes). */
   public Optional<Instant> latest(String pipeline, String trigger) {
     return db.withConnection("reading the latest run of " + pipeline, c -> {

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * One tick: tasks whose lease ran out (by the database clock) go back to the queue after their
  * backoff, or fail when that was their last attempt; their runs are refreshed. Every node reaps;
  * SKIP LOCKED lets them do so at once without waiting on each other. The previous owner is fenced
- * out by the next claim, which takes a newer token and records it at the sink.
+ * out by the next claim, which takes a newer token and records it at the sink. Each tick also
+ * refreshes open runs whose state fell behind their tasks (a refresh that never happened).
  */
 final class Reaper implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Reaper.class);
@@ -42,5 +43,9 @@ final class Reaper implements Runnable {
         onReaped.run();
       }
     } while (reaped.size() == BATCH);
+    for (long run : store.runs().refreshStale()) {
+      log.info("run {}: its state was behind its tasks (a refresh was lost, e.g. a node died right after a task's"
+          + " commit); refreshed, now {}", run, store.runs().state(run));
+    }
   }
 }
