@@ -2,6 +2,7 @@ package dev.keel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.keel.cli;
 
+import dev.keel.testkit.TestDatabase;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 

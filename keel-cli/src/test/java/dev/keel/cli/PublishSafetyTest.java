@@ -12,6 +12,7 @@ import dev.keel.spec.SpecReader;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
+import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import dev.keel.server.alerts.AlertDispatcher;
 import dev.keel.server.alerts.AlertRules;
 import dev.keel.spec.SecretResolver;
 import dev.keel.store.MetadataStore;
+import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -45,7 +46,7 @@ class AlertsTest {
 
   @BeforeAll
   static void start() throws IOException {
-    store = TestDatabase.fresh();
+    store = TestStore.fresh();
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext("/", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();

@@ -8,6 +8,7 @@ import dev.keel.server.api.Role;
 import dev.keel.server.api.Tokens;
 import dev.keel.server.metrics.KeelMetrics;
 import dev.keel.store.MetadataStore;
+import dev.keel.testkit.TestDatabase;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class ApiTest {
 
   @BeforeAll
   static void start() {
-    store = TestDatabase.fresh();
+    store = TestStore.fresh();
     server = KeelServer.builder(store, KeelMetrics.prometheus()).port(0).host("127.0.0.1").build().start();
     http = new Http(server.port());
   }

@@ -6,6 +6,7 @@ import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.TaskRef;
 import dev.keel.server.metrics.KeelMetrics;
 import dev.keel.store.MetadataStore;
+import dev.keel.testkit.TestDatabase;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,7 @@ class MetricsTest {
 
   @BeforeAll
   static void start() {
-    store = TestDatabase.fresh();
+    store = TestStore.fresh();
     registry = KeelMetrics.prometheus();
     server = KeelServer.builder(store, registry).port(0).host("127.0.0.1").build().start();
     http = new Http(server.port());

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Cli;
-import dev.keel.cli.TestDatabase;
+import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigInteger;

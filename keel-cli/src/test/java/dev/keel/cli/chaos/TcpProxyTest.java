@@ -3,8 +3,8 @@ package dev.keel.cli.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keel.cli.TestDatabase;
 import dev.keel.runtime.Failures;
+import dev.keel.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

@@ -3,12 +3,12 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.TestDatabase;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCounts;
 import dev.keel.store.Tasks;
+import dev.keel.testkit.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,11 +3,11 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.TestDatabase;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
+import dev.keel.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;

@@ -2,11 +2,11 @@ package dev.keel.cli.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.cli.TestDatabase;
 import dev.keel.spec.RetrySpec;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.ExpiredLeases;
+import dev.keel.testkit.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.keel.cli.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.cli.TestDatabase;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
+import dev.keel.testkit.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

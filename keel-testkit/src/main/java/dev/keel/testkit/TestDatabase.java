@@ -1,4 +1,4 @@
-package dev.keel.cli;
+package dev.keel.testkit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One real PostgreSQL per test JVM (zonky embedded binaries), emptied between tests. Tests trade
+ * One real PostgreSQL per test JVM (zonky embedded binaries), shared by the modules' tests; {@link
+ * #reset()} empties it between tests. Tests trade
  * durability for speed here (zonky's fsync=off default); keel's own embedded server turns it on.
  */
 public final class TestDatabase {
@@ -67,6 +68,15 @@ public final class TestDatabase {
         out.add(b.toString());
       }
       return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The first column of the first row, or null when there is no row. */
+  public static String value(String query) {
+    try (Connection c = DriverManager.getConnection(url()); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+      return rs.next() ? rs.getString(1) : null;
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
