@@ -47,7 +47,7 @@ final class Workers implements TaskCompletions.Refill {
   private final Semaphore free;
   private volatile boolean claiming = true;
   private final AtomicBoolean claimWanted = new AtomicBoolean();
-  private final AtomicBoolean claimInFlight = new AtomicBoolean();
+  private final AtomicBoolean workerClaimRunning = new AtomicBoolean();
   /**
    * Claim statements of this node in flight (claimOnce, and completion statements that claim): a
    * drain must not find the node idle while one may still return tasks.
@@ -168,7 +168,7 @@ final class Workers implements TaskCompletions.Refill {
    */
   private void claimNext() {
     claimWanted.set(true);
-    while (claimWanted.get() && claimInFlight.compareAndSet(false, true)) {
+    while (claimWanted.get() && workerClaimRunning.compareAndSet(false, true)) {
       try {
         claimWanted.set(false);
         if (claimOnce()) {
@@ -179,7 +179,7 @@ final class Workers implements TaskCompletions.Refill {
         wake();
         return;
       } finally {
-        claimInFlight.set(false);
+        workerClaimRunning.set(false);
       }
     }
   }
