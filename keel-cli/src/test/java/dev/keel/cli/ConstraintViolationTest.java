@@ -205,6 +205,23 @@ class ConstraintViolationTest {
     assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS);
   }
 
+  @Test
+  void in_replace_mode_replaying_the_rejected_rows_once_the_parent_exists_keeps_the_published_ones() throws IOException {
+    childrenTable("primary key");
+    children(id -> "n" + id);
+    Path file = file(pipeline("replace", ""));
+    assertThat(Cli.runPipeline(file).exit()).isZero();
+    assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS - 3);
+    TestDatabase.exec("insert into parents values (42)");
+
+    Cli replay = Cli.run("replay", "children", "--partition", "all", "--db", TestDatabase.url());
+
+    assertThat(replay.exit()).as(replay.toString()).isZero();
+    assertThat(replay.out()).contains("replaying 3 rejected records of run 1");
+    // The replay adds the 3 rows; it must not swap the partition's 997 published rows for them.
+    assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS);
+  }
+
   private static ClaimedTask claim(MetadataStore store, long runId) {
     List<ClaimedTask> claimed = store.tasks().claim("node-a", runId, 1, Duration.ofSeconds(30));
     assertThat(claimed).hasSize(1);
