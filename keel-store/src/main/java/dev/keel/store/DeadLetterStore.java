@@ -14,7 +14,9 @@ public final class DeadLetterStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   /** See {@link Writer#supersede}. */
   private static final String SUPERSEDE = """
-      DELETE FROM keel.dead_letter WHERE task_id = ? AND position BETWEEN ? AND ? AND (fence IS NULL OR fence < ?)""";
+      DELETE FROM keel.dead_letter
+      WHERE pipeline = ? AND partition = ? AND run_id = ? AND task_id = ? AND position BETWEEN ? AND ?
+        AND (fence IS NULL OR fence < ?)""";
   public static final int BATCH = 500;
   /** Raw records are cut at this length; the position tells where the whole one is. */
   public static final int MAX_RAW_CHARS = 10_000;
@@ -143,10 +145,14 @@ public final class DeadLetterStore {
     public void supersede(long from, long to) {
       db.inTransaction("voiding earlier attempts' dead letters of " + task.pipeline() + "/" + task.partition(), c -> {
         try (PreparedStatement ps = c.prepareStatement(SUPERSEDE)) {
-          ps.setLong(1, task.id());
-          ps.setLong(2, from);
-          ps.setLong(3, to);
-          ps.setLong(4, task.fence());
+          // pipeline, partition and run: the lookup index (every publish asks).
+          ps.setString(1, task.pipeline());
+          ps.setString(2, task.partition());
+          ps.setLong(3, task.runId());
+          ps.setLong(4, task.id());
+          ps.setLong(5, from);
+          ps.setLong(6, to);
+          ps.setLong(7, task.fence());
           ps.executeUpdate();
         }
         return null;
