@@ -6,6 +6,7 @@ import dev.keel.connectors.source.Sources;
 import dev.keel.record.OnlyPositions;
 import dev.keel.runtime.Sink;
 import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.SinkSpec;
 import dev.keel.store.DeadLetterStore;
 import dev.keel.store.TaskRow;
 import java.io.PrintWriter;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Spec;
  * source is read again and only the rejected positions pass, through the current pipeline and the
  * normal staged, fenced publish. One replay per source run and partition: replaying the same
  * dead letters again publishes nothing more. Records rejected for repeating a key are not replayed
- * (the first record with that key was published; that is the unique rule, not an error).
+ * (the first record with that key was published; that is the unique rule, not an error). In
+ * {@code replace} mode the replayed records are appended to the partition, never swapped for it: the
+ * partition holds the rows its run published, which a replay of a few records must not delete.
  */
 @Command(name = "replay", description = "Re-run the rejected records of a partition (newest run with rejects) after a fix.")
 final class ReplayCommand implements Callable<Integer> {
@@ -47,6 +50,20 @@ final class ReplayCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec cmd;
 
+  /**
+   * The pipeline a replay publishes with: a replace-mode sink appends (a replay publishes only the
+   * rejected records; replace would delete the rows the run published and leave just those).
+   */
+  static PipelineSpec forReplay(PipelineSpec spec) {
+    if (!(spec.sink() instanceof SinkSpec.Postgres pg) || pg.mode() != SinkSpec.Mode.REPLACE) {
+      return spec;
+    }
+    SinkSpec.Postgres append = new SinkSpec.Postgres(pg.url(), pg.user(), pg.password(), pg.schema(), pg.table(), pg.key(),
+        SinkSpec.Mode.APPEND, pg.partitionColumn(), pg.commit(), pg.chunkRows());
+    return new PipelineSpec(spec.name(), spec.file(), spec.schedule(), spec.partitions(), spec.source(), spec.columns(),
+        spec.transforms(), spec.validate(), append, spec.retry(), spec.text(), spec.hash());
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = cmd.commandLine().getOut();
@@ -57,7 +74,7 @@ final class ReplayCommand implements Callable<Integer> {
         err.println(Enqueue.unknown(name, pipelines));
         return ExitCodes.BAD_INPUT;
       }
-      PipelineSpec spec = v.get().spec();
+      PipelineSpec spec = forReplay(v.get().spec());
       String unknown = spec.unknownPartition(List.of(partition));
       if (unknown != null) {
         err.println("keel: " + unknown);

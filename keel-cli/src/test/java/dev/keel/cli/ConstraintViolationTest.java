@@ -205,6 +205,89 @@ class ConstraintViolationTest {
     assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS);
   }
 
+  @Test
+  void in_replace_mode_replaying_the_rejected_rows_once_the_parent_exists_keeps_the_published_ones() throws IOException {
+    childrenTable("primary key");
+    children(id -> "n" + id);
+    Path file = file(pipeline("replace", ""));
+    assertThat(Cli.runPipeline(file).exit()).isZero();
+    assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS - 3);
+    TestDatabase.exec("insert into parents values (42)");
+
+    Cli replay = Cli.run("replay", "children", "--partition", "all", "--db", TestDatabase.url());
+
+    assertThat(replay.exit()).as(replay.toString()).isZero();
+    assertThat(replay.out()).contains("replaying 3 rejected records of run 1");
+    // The replay adds the 3 rows; it must not swap the partition's 997 published rows for them.
+    assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS);
+  }
+
+  @Test
+  void a_retry_after_an_in_doubt_commit_counts_the_rows_that_commit_rejected_at_publish() throws IOException {
+    childrenTable("");
+    children(id -> "n" + id);
+    PipelineSpec spec = new SpecReader().read(file(pipeline("append", "").replace("key: [id], ", "")));
+    try (MetadataStore store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
+        Sink sink = SinkFactory.create(spec, store.db())) {
+      sink.prepare();
+      long runId = new LocalRun(store).create(spec, List.of("all"));
+      TaskExecutor executor = new TaskExecutor(store, "node-a");
+      assertThat(executor.execute(claim(store, runId), spec, sink, TaskControl.NONE).state()).isEqualTo("succeeded");
+      // The commit landed but the node died before recording it: the reaper gives the task to a new claim.
+      TestDatabase.exec("update keel.task set state = 'queued', owner = null where run_id = " + runId);
+
+      TaskExecutor.Outcome retry = executor.execute(claim(store, runId), spec, sink, TaskControl.NONE);
+
+      assertThat(retry.result().alreadyPublished()).isTrue();
+      assertThat(retry.result().published()).isEqualTo(ROWS - 3);
+      assertThat(retry.result().rejected()).isEqualTo(3);
+    }
+    assertThat(TestDatabase.rows("select rows_read, rows_rejected, rows_published from keel.task"))
+        .containsExactly(ROWS + "|3|" + (ROWS - 3));
+  }
+
+  @Test
+  void rows_an_attempt_rejected_before_it_lost_its_connection_are_not_dead_letters_once_a_retry_publishes_them()
+      throws IOException {
+    childrenTable("");
+    children(id -> "n" + id);
+    // Attempt 1 loses its connection mid-search, after it found the orphans 100 and 500: the second
+    // time row 950 is inserted (the first is the insert of all rows, before the search).
+    TestDatabase.exec("create sequence cut_once", """
+        create function cut() returns trigger language plpgsql as $$
+        begin
+          if new.id = 950 and nextval('cut_once') = 2 then
+            perform pg_terminate_backend(pg_backend_pid());
+          end if;
+          return new;
+        end $$""", "create trigger cut before insert on children for each row execute function cut()");
+    PipelineSpec spec = new SpecReader().read(file(pipeline("append", "").replace("key: [id], ", "")));
+    try (MetadataStore store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
+        Sink sink = SinkFactory.create(spec, store.db())) {
+      sink.prepare();
+      long runId = new LocalRun(store).create(spec, List.of("all"));
+      TaskExecutor executor = new TaskExecutor(store, "node-a");
+      TaskExecutor.Outcome first = executor.execute(claim(store, runId), spec, sink, TaskControl.NONE);
+      assertThat(first.state()).as(first.error()).isIn("queued", "waiting");
+      assertThat(TestDatabase.count("select count(*) from children")).isZero();
+      // Meanwhile the parent is loaded; the retry publishes every row.
+      TestDatabase.exec("insert into parents values (42)", "update keel.task set due_at = now() where run_id = " + runId);
+
+      TaskExecutor.Outcome retry = executor.execute(claim(store, runId), spec, sink, TaskControl.NONE);
+
+      assertThat(retry.state()).as(retry.error()).isEqualTo("succeeded");
+      assertThat(retry.result().rejected()).isZero();
+    }
+    assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS);
+    // Replaying what the run is said to have rejected must not append rows that were published.
+    Cli replay = Cli.run("replay", "children", "--partition", "all", "--db", TestDatabase.url());
+    assertThat(replay.exit()).as(replay.toString()).isZero();
+    assertThat(TestDatabase.count("select count(*) from children")).isEqualTo(ROWS);
+    assertThat(TestDatabase.count("select count(distinct id) from children")).isEqualTo(ROWS);
+    Cli deadLetters = Cli.run("deadletters", "children", "--db", TestDatabase.url());
+    assertThat(deadLetters.out()).doesNotContain("constraint children_parent_fkey");
+  }
+
   private static ClaimedTask claim(MetadataStore store, long runId) {
     List<ClaimedTask> claimed = store.tasks().claim("node-a", runId, 1, Duration.ofSeconds(30));
     assertThat(claimed).hasSize(1);

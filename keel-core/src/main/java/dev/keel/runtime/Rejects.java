@@ -12,4 +12,13 @@ public interface Rejects {
    * publish) again, so their rejects must not be lost with the attempt that made them.
    */
   default void flush() {}
+
+  /**
+   * Called by the sink before a publish (or chunk) commits that writes the target, with the lowest
+   * and highest source position it staged: what earlier attempts at the partition rejected at those
+   * positions is void, since none of their publishes of them committed and this attempt rejected
+   * there what it rejects itself. Not called when the publish finds the partition published already
+   * (an in-doubt commit of an earlier attempt): that attempt's rejects stand.
+   */
+  default void supersede(long fromPosition, long toPosition) {}
 }

@@ -45,7 +45,8 @@ public interface SinkSession extends AutoCloseable {
 
   /**
    * {@code rejected} at publish (repeated keys, rows breaking a constraint of the target);
-   * {@code alreadyPublished} when the load id was found.
+   * {@code alreadyPublished} when the load id was found, and then {@code published} and {@code
+   * rejected} are what that earlier publish recorded.
    */
   record PublishResult(long published, long rejected, boolean alreadyPublished) {}
 }

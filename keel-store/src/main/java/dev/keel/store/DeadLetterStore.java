@@ -4,11 +4,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
-/** Rejected records of every attempt, with position and reason, written in batches. */
+/**
+ * Rejected records of every attempt, with position and reason, written in batches; those of earlier
+ * claims at positions a later claim publishes are deleted then ({@link Writer#supersede}).
+ */
 public final class DeadLetterStore {
   private static final String INSERT = """
-      INSERT INTO keel.dead_letter (pipeline, run_id, task_id, partition, attempt, position, raw, reason)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)""";
+      INSERT INTO keel.dead_letter (pipeline, run_id, task_id, partition, attempt, position, raw, reason, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+  /** See {@link Writer#supersede}. */
+  private static final String SUPERSEDE = """
+      DELETE FROM keel.dead_letter
+      WHERE pipeline = ? AND partition = ? AND run_id = ? AND task_id = ? AND position BETWEEN ? AND ?
+        AND (fence IS NULL OR fence < ?)""";
   public static final int BATCH = 500;
   /** Raw records are cut at this length; the position tells where the whole one is. */
   public static final int MAX_RAW_CHARS = 10_000;
@@ -25,14 +33,15 @@ public final class DeadLetterStore {
   /**
    * Each rejected position once, as its newest attempt saw it: attempts that re-read the same
    * records reject them again, and a resumed chunked attempt reads only what follows its checkpoint,
-   * so the records behind it are known from the earlier attempts only.
+   * so the records behind it are known from the earlier attempts only. Newest by claim (fence):
+   * an attempt number repeats when a claim was given back.
    */
   private static final String LAST_ATTEMPTS = """
       SELECT run_id, partition, attempt, position, reason, raw FROM (
         SELECT DISTINCT ON (d.task_id, d.position) d.run_id, d.partition, d.attempt, d.position, d.reason, d.raw
         FROM keel.dead_letter d
         WHERE d.pipeline = ? AND (?::text IS NULL OR d.partition = ?) AND d.run_id = ?
-        ORDER BY d.task_id, d.position, d.attempt DESC) latest
+        ORDER BY d.task_id, d.position, d.fence DESC NULLS LAST, d.attempt DESC) latest
       ORDER BY partition, position LIMIT ?""";
 
   /** The newest run of the pipeline (and partition) that rejected records, if any. */
@@ -117,11 +126,37 @@ public final class DeadLetterStore {
           ps.setLong(6, (Long) pending[i][0]);
           ps.setString(7, (String) pending[i][1]);
           ps.setString(8, (String) pending[i][2]);
+          ps.setLong(9, task.fence());
           ps.addBatch();
         }
         ps.executeBatch();
       }
       return null;
+    }
+
+    /**
+     * Deletes what earlier claims of this task rejected at source positions {@code from} to {@code
+     * to} (inclusive): this claim is publishing those positions (its publish found no load of the
+     * partition, so no earlier publish of them committed) and has rejected what it rejects there
+     * itself. Without it, a row an earlier attempt set aside at a publish that never committed (a
+     * constraint of the target refused it then; the retry published it) would stay a dead letter,
+     * and a replay would publish it a second time.
+     */
+    public void supersede(long from, long to) {
+      db.inTransaction("voiding earlier attempts' dead letters of " + task.pipeline() + "/" + task.partition(), c -> {
+        try (PreparedStatement ps = c.prepareStatement(SUPERSEDE)) {
+          // pipeline, partition and run: the lookup index (every publish asks).
+          ps.setString(1, task.pipeline());
+          ps.setString(2, task.partition());
+          ps.setLong(3, task.runId());
+          ps.setLong(4, task.id());
+          ps.setLong(5, from);
+          ps.setLong(6, to);
+          ps.setLong(7, task.fence());
+          ps.executeUpdate();
+        }
+        return null;
+      });
     }
 
     @Override

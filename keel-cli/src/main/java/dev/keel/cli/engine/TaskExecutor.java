@@ -130,6 +130,11 @@ public final class TaskExecutor {
           public void flush() {
             calls.run("writing dead letters", deadLetters::flush);
           }
+
+          @Override
+          public void supersede(long fromPosition, long toPosition) {
+            calls.run("voiding earlier attempts' dead letters", () -> deadLetters.supersede(fromPosition, toPosition));
+          }
         };
         PartitionResult r = runner.run(ref, sink, rejects, control, checkpoint -> {
           calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(), checkpoint.read()));

@@ -48,6 +48,9 @@ final class PostgresSinkSession implements SinkSession {
   private final RepeatedKeys repeatedKeys;
   private CopyIn copy;
   private long staged;
+  /** The lowest and highest source position staged since the last commit. */
+  private long firstStaged;
+  private long lastStaged;
   /** Rows published by earlier chunks of this run's partition (from the checkpoint), for the load row. */
   private long priorPublished;
   private boolean done;
@@ -78,12 +81,16 @@ final class PostgresSinkSession implements SinkSession {
     }
     copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
     staged = 0;
+    firstStaged = Long.MAX_VALUE;
+    lastStaged = Long.MIN_VALUE;
   }
 
   @Override
   public void stage(long position, Object[] values) {
     buffer.row(position, values);
     staged++;
+    firstStaged = Math.min(firstStaged, position);
+    lastStaged = Math.max(lastStaged, position);
     if (buffer.length() >= FLUSH_BYTES) {
       flush();
     }
@@ -108,12 +115,15 @@ final class PostgresSinkSession implements SinkSession {
       copy = null;
       long t1 = System.nanoTime();
       checkFence();
-      Long previous = previousLoad();
+      long[] previous = previousLoad();
       if (previous != null) {
         conn.rollback();
         done = true;
-        log.info("{}: already published by an earlier attempt ({} rows, load {}); not publishing again", task, previous, task.loadId());
-        return new PublishResult(previous, 0, true);
+        log.info("{}: already published by an earlier attempt ({} rows, {} rejected at publish, load {}); not publishing again", task,
+            previous[0], previous[1], task.loadId());
+        // The rows that publish rejected count as this partition's rejects (their dead letters are
+        // the earlier attempt's, made durable before its commit).
+        return new PublishResult(previous[0], previous[1], true);
       }
       long t2 = System.nanoTime();
       long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
@@ -121,10 +131,11 @@ final class PostgresSinkSession implements SinkSession {
       long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
       long t4 = System.nanoTime();
       long published = staged - rejected;
-      recordLoad(priorPublished + published);
+      recordLoad(priorPublished + published, rejected);
       // The records rejected here are durable before the rows they left out: after a commit whose
       // acknowledgement is lost, the retry finds the load id and rejects nothing at publish again.
       rejects.flush();
+      supersede(rejects);
       conn.commit();
       done = true;
       if (log.isDebugEnabled()) {
@@ -192,6 +203,7 @@ final class PostgresSinkSession implements SinkSession {
       }
       // As the runner does with the chunk's other rejects: a resumed attempt starts after this chunk.
       rejects.flush();
+      supersede(rejects);
       conn.commit();
       priorPublished = at.published() + published;
       beginStage();
@@ -217,12 +229,24 @@ final class PostgresSinkSession implements SinkSession {
     }
   }
 
-  private Long previousLoad() throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT rows FROM keel_sink.load WHERE load_id = ?")) {
+  /** The rows published and rejected at publish by the load of this run's partition, or null. */
+  private long[] previousLoad() throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT rows, rows_rejected FROM keel_sink.load WHERE load_id = ?")) {
       ps.setString(1, task.loadId());
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : null;
+        return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
       }
+    }
+  }
+
+  /**
+   * This publish writes the target: what earlier attempts rejected at the positions it staged is
+   * void (a row a constraint refused at a publish of theirs that never committed may be published
+   * now). Its own rejects are durable already.
+   */
+  private void supersede(Rejects rejects) {
+    if (staged > 0) {
+      rejects.supersede(firstStaged, lastStaged);
     }
   }
 
@@ -236,13 +260,14 @@ final class PostgresSinkSession implements SinkSession {
     return new ViolatorBisection(conn, statement, target, columns, task, rejects, duplicates, stillWithinLimit).publish();
   }
 
-  private void recordLoad(long rows) throws SQLException {
+  private void recordLoad(long rows, long rejected) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(
-        "INSERT INTO keel_sink.load (load_id, target, fence, rows) VALUES (?, ?, ?, ?)")) {
+        "INSERT INTO keel_sink.load (load_id, target, fence, rows, rows_rejected) VALUES (?, ?, ?, ?, ?)")) {
       ps.setString(1, task.loadId());
       ps.setString(2, target.name());
       ps.setLong(3, task.fence());
       ps.setLong(4, rows);
+      ps.setLong(5, rejected);
       ps.executeUpdate();
     }
   }

@@ -59,16 +59,26 @@ final class PublishStatement {
 
   /** The insert of every staged row. */
   String insertAll() {
-    return insert("");
+    return insertAll(StageTable.NAME);
+  }
+
+  /** The insert of every row of {@code table} (the stage, or a table of its rows set aside). */
+  String insertAll(String table) {
+    return insert(table, "");
   }
 
   /** The insert of the staged rows at positions from the first parameter (inclusive) to the second (exclusive). */
   String insertRange() {
-    return insert(" WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION + " < ?");
+    return insertRange(StageTable.NAME);
   }
 
-  private String insert(String where) {
-    String select = "SELECT " + columnList + " FROM " + StageTable.NAME + where;
+  /** The same, from {@code table}. */
+  String insertRange(String table) {
+    return insert(table, " WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION + " < ?");
+  }
+
+  private String insert(String table, String where) {
+    String select = "SELECT " + columnList + " FROM " + table + where;
     return switch (spec.mode()) {
       case UPSERT -> "INSERT INTO " + target.qualified + " AS t (" + columnList + ") " + select
           + " ON CONFLICT (" + TargetTable.quoted(spec.key()) + ") " + upsertAction();

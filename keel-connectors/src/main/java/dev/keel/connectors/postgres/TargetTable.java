@@ -45,6 +45,22 @@ final class TargetTable {
       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ? AND c.relname = ? AND con.condeferred AND NOT (con.contype = 'f' AND con.confrelid = con.conrelid)""";
 
+  /**
+   * The table's foreign keys to itself that are checked when each statement ends: name, the
+   * referencing columns and the referenced ones, in key order.
+   */
+  private static final String SELF_REFERENCES = """
+      SELECT con.conname::text,
+        array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i),
+        array(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i)
+      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ? AND c.relname = ? AND con.contype = 'f' AND con.confrelid = con.conrelid AND NOT con.condeferred""";
+
+  /** A foreign key of the table to itself: {@code columns} reference {@code referenced}. */
+  record SelfReference(String name, List<String> columns, List<String> referenced) {}
+
   private final SinkSpec.Postgres spec;
   private final List<Column> columns;
   final String qualified;
@@ -82,6 +98,29 @@ final class TargetTable {
         return rs.getString(1);
       }
     }
+  }
+
+  /**
+   * The table's foreign keys to itself checked at the end of each statement (not deferred) whose
+   * columns the pipeline declares: a staged row may reference a row later in the same batch.
+   */
+  List<SelfReference> selfReferences(Connection c) throws SQLException {
+    Set<String> declared = columns.stream().map(Column::name).collect(Collectors.toSet());
+    List<SelfReference> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(SELF_REFERENCES)) {
+      ps.setString(1, spec.schema());
+      ps.setString(2, spec.table());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          List<String> from = List.of((String[]) rs.getArray(2).getArray());
+          List<String> to = List.of((String[]) rs.getArray(3).getArray());
+          if (declared.containsAll(from) && declared.containsAll(to)) {
+            out.add(new SelfReference(rs.getString(1), from, to));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private void create(Connection c) throws SQLException {

@@ -4,6 +4,7 @@ import dev.keel.runtime.RejectedLimitException;
 import dev.keel.runtime.Rejects;
 import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
+import dev.keel.spec.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +13,7 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.List;
 import java.util.function.LongPredicate;
+import java.util.stream.Collectors;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
@@ -36,8 +38,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two rows of the batch that conflict with each other (an exclusion constraint, a unique index):
  * the one at the lower position is published and the later one rejected, as by the unique rule.
- * A row referencing a later row of the same batch could be rejected when the two land in different
- * halves; that is why the target's foreign keys to itself stay deferred when they are (TargetTable).
+ * A row may reference a later row of the same batch through a foreign key of the table to itself
+ * (the insert of all rows checks it when the statement ends, so it passes there): when the two land
+ * in different halves, the row fails alone. Such a row, whose parent is among the rows not inserted
+ * yet, is set aside (keel_pending) instead of rejected, and once the search has inserted the rest,
+ * the rows set aside are inserted together, searched the same way, again until a round inserts or
+ * rejects none of them; what is left then is rejected. A row is so rejected only when its parent is
+ * not published (it is missing, or was rejected itself). Those foreign keys stay deferred when they
+ * are (TargetTable), which needs none of this.
  *
  * <p>After each violator the rejected-record limit is asked again; over it, the search stops and
  * {@link RejectedLimitException} rolls the whole publish back.
@@ -49,20 +57,27 @@ import org.slf4j.LoggerFactory;
 final class ViolatorBisection {
   private static final Logger log = LoggerFactory.getLogger(ViolatorBisection.class);
   private static final int MAX_REASON_CHARS = 2_000;
-  private static final String SPLIT = "SELECT " + StageTable.POSITION + " FROM " + StageTable.NAME + " WHERE "
-      + StageTable.POSITION + " >= ? ORDER BY " + StageTable.POSITION + " OFFSET ? LIMIT 1";
+  /** Rows that failed alone only for want of a parent among the rows not inserted yet (see the class comment). */
+  static final String PENDING = "keel_pending";
+  private static final String POS = StageTable.POSITION;
+  private static final String RANGE = " WHERE " + POS + " >= ? AND " + POS + " < ?";
 
   private final Connection conn;
   private final PublishStatement statement;
   private final TargetTable target;
   private final TaskRef task;
-  private final String deleteOne;
+  private final String rowText;
   private final Rejects rejects;
   private final LongPredicate stillWithinLimit;
   private final long rejectedBefore;
   private PreparedStatement range;
   private PreparedStatement split;
   private PreparedStatement delete;
+  /** The table searched now: the stage, or (rounds after it) the rows set aside. */
+  private String table = StageTable.NAME;
+  private List<TargetTable.SelfReference> selfReferences;
+  /** Rows in {@link #PENDING}; -1 before it is created. */
+  private long pending = -1;
   private long violators;
   private int inserts;
 
@@ -80,8 +95,7 @@ final class ViolatorBisection {
     this.rejects = rejects;
     this.rejectedBefore = rejectedBefore;
     this.stillWithinLimit = stillWithinLimit;
-    this.deleteOne = "DELETE FROM " + StageTable.NAME + " s WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION
-        + " < ? RETURNING " + StageTable.POSITION + ", " + StageTable.rowText(columns);
+    this.rowText = StageTable.rowText(columns);
   }
 
   /** Inserts every staged row but the violators, which it rejects; returns how many it rejected. */
@@ -102,13 +116,8 @@ final class ViolatorBisection {
     }
     long started = System.nanoTime();
     long rows = indexStage();
-    try (PreparedStatement r = conn.prepareStatement(statement.insertRange()); PreparedStatement s = conn.prepareStatement(SPLIT);
-        PreparedStatement d = conn.prepareStatement(deleteOne)) {
-      range = r;
-      split = s;
-      delete = d;
-      settle(Long.MIN_VALUE, Long.MAX_VALUE, rows, failure);
-    }
+    search(StageTable.NAME, rows, failure);
+    insertPending();
     long ms = (System.nanoTime() - started) / 1_000_000;
     if (violators == 0) {
       log.warn("{}: inserting all {} rows into {} broke a constraint ({}), but no row does alone; published them in parts"
@@ -137,6 +146,71 @@ final class ViolatorBisection {
     }
   }
 
+  /** Searches the {@code count} rows of {@code t}, whose insert failed with {@code failure}. */
+  private void search(String t, long count, SQLException failure) throws SQLException {
+    table = t;
+    try (PreparedStatement r = conn.prepareStatement(statement.insertRange(t));
+        PreparedStatement s = conn.prepareStatement("SELECT " + POS + " FROM " + t + " WHERE " + POS + " >= ? ORDER BY " + POS
+            + " OFFSET ? LIMIT 1");
+        PreparedStatement d = conn.prepareStatement("DELETE FROM " + t + " s" + RANGE + " RETURNING " + POS + ", " + rowText)) {
+      range = r;
+      split = s;
+      delete = d;
+      settle(Long.MIN_VALUE, Long.MAX_VALUE, count, failure);
+    }
+  }
+
+  /**
+   * Rounds over the rows set aside: all of them in one insert (a foreign key is checked when it
+   * ends, so rows referencing each other pass together), else searched as the stage was, until a
+   * round inserts or rejects none; those left are then rejected.
+   */
+  private void insertPending() throws SQLException {
+    while (pending > 0) {
+      long before = pending;
+      Savepoint sp = conn.setSavepoint();
+      SQLException failure;
+      try (Statement st = conn.createStatement()) {
+        inserts++;
+        st.executeUpdate(statement.insertAll(PENDING));
+        conn.releaseSavepoint(sp);
+        st.executeUpdate("DELETE FROM " + PENDING);
+        pending = 0;
+        return;
+      } catch (SQLException e) {
+        if (!isViolation(e)) {
+          throw e;
+        }
+        undo(sp);
+        failure = e;
+      }
+      search(PENDING, before, failure);
+      pending = count(PENDING);
+      if (pending == before) {
+        rejectPending();
+        return;
+      }
+    }
+  }
+
+  /** The rows still set aside after a round that changed nothing: rejected, each with its last failure. */
+  private void rejectPending() throws SQLException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("WITH d AS (DELETE FROM " + PENDING + " s RETURNING "
+        + POS + ", " + rowText + ", _keel_reason) SELECT * FROM d ORDER BY 1")) {
+      while (rs.next()) {
+        pending--;
+        rejected(rs.getLong(1), rs.getString(2), rs.getString(3));
+      }
+    }
+  }
+
+  private long count(String t) throws SQLException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /** The {@code count} rows at positions [from, to) failed together with {@code failure}: find the violators among them. */
   private void settle(long from, long to, long count, SQLException failure) throws SQLException {
     if (count == 1) {
@@ -158,6 +232,13 @@ final class ViolatorBisection {
       range.setLong(2, to);
       range.executeUpdate();
       conn.releaseSavepoint(sp);
+      if (table.equals(PENDING)) {
+        try (PreparedStatement done = conn.prepareStatement("DELETE FROM " + PENDING + RANGE)) {
+          done.setLong(1, from);
+          done.setLong(2, to);
+          done.executeUpdate();
+        }
+      }
     } catch (SQLException e) {
       if (!isViolation(e)) {
         throw e;
@@ -184,18 +265,99 @@ final class ViolatorBisection {
   }
 
   private void reject(long from, long to, SQLException failure) throws SQLException {
+    if (parentNotInsertedYet(from, to, failure)) {
+      setAside(from, to, failure);
+      return;
+    }
     delete.setLong(1, from);
     delete.setLong(2, to);
+    long position;
+    String raw;
     try (ResultSet rs = delete.executeQuery()) {
       if (!rs.next()) {
         throw new IllegalStateException(task + ": no staged row at positions [" + from + ", " + to + ") (a bug)");
       }
-      rejects.reject(rs.getLong(1), rs.getString(2), reason(failure, target.name()));
-      violators++;
+      position = rs.getLong(1);
+      raw = rs.getString(2);
       if (rs.next()) {
         throw new IllegalStateException(task + ": more than one staged row at positions [" + from + ", " + to + ") (a bug)");
       }
     }
+    rejected(position, raw, reason(failure, target.name()));
+  }
+
+  /**
+   * Whether the one row at [from, to) of the table searched failed a foreign key of the target to
+   * itself whose parent is among the rows not inserted yet: later in the stage, or set aside.
+   */
+  private boolean parentNotInsertedYet(long from, long to, SQLException failure) throws SQLException {
+    ServerErrorMessage m = failure instanceof PSQLException p ? p.getServerErrorMessage() : null;
+    if (!"23503".equals(failure.getSQLState()) || m == null || m.getConstraint() == null) {
+      return false;
+    }
+    if (selfReferences == null) {
+      selfReferences = target.selfReferences(conn);
+    }
+    TargetTable.SelfReference ref = selfReferences.stream().filter(r -> r.name().equals(m.getConstraint())).findFirst().orElse(null);
+    if (ref == null) {
+      return false;
+    }
+    String child = "(" + ref.columns().stream().map(c -> "c." + Identifiers.quote(c)).collect(Collectors.joining(", ")) + ")";
+    String parent = "(" + ref.referenced().stream().map(c -> "p." + Identifiers.quote(c)).collect(Collectors.joining(", ")) + ")";
+    String later = table.equals(StageTable.NAME)
+        ? "EXISTS (SELECT 1 FROM " + StageTable.NAME + " p WHERE p." + POS + " >= ? AND " + parent + " = " + child + ")"
+        : "false";
+    String setAside = pending < 0 ? "false"
+        : "EXISTS (SELECT 1 FROM " + PENDING + " p WHERE p." + POS + " <> c." + POS + " AND " + parent + " = " + child + ")";
+    try (PreparedStatement ps = conn.prepareStatement("SELECT " + later + " OR " + setAside + " FROM " + table + " c" + RANGE.replace(
+        POS, "c." + POS))) {
+      int i = 1;
+      if (table.equals(StageTable.NAME)) {
+        ps.setLong(i++, to);
+      }
+      ps.setLong(i++, from);
+      ps.setLong(i, to);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Sets the one row at [from, to) aside, to insert once the rest is in; it counts as rejected only if it fails then. */
+  private void setAside(long from, long to, SQLException failure) throws SQLException {
+    String reason = reason(failure, target.name());
+    if (table.equals(PENDING)) {
+      try (PreparedStatement ps = conn.prepareStatement("UPDATE " + PENDING + " SET _keel_reason = ?" + RANGE)) {
+        ps.setString(1, reason);
+        ps.setLong(2, from);
+        ps.setLong(3, to);
+        ps.executeUpdate();
+      }
+      return;
+    }
+    if (pending < 0) {
+      try (Statement st = conn.createStatement()) {
+        st.execute("CREATE TEMP TABLE " + PENDING + " (LIKE " + StageTable.NAME + ", _keel_reason text) ON COMMIT DROP");
+        st.execute("CREATE INDEX ON " + PENDING + " (" + POS + ")");
+      }
+      pending = 0;
+    }
+    try (PreparedStatement ps = conn.prepareStatement("WITH d AS (DELETE FROM " + StageTable.NAME + RANGE + " RETURNING *) INSERT INTO "
+        + PENDING + " SELECT d.*, ? FROM d")) {
+      ps.setLong(1, from);
+      ps.setLong(2, to);
+      ps.setString(3, reason);
+      if (ps.executeUpdate() != 1) {
+        throw new IllegalStateException(task + ": not one staged row at positions [" + from + ", " + to + ") (a bug)");
+      }
+    }
+    pending++;
+  }
+
+  /** A row rejected: its dead letter, and the limit asked again. */
+  private void rejected(long position, String raw, String reason) {
+    rejects.reject(position, raw, reason);
+    violators++;
     long rejected = rejectedBefore + violators;
     if (!stillWithinLimit.test(rejected)) {
       // The first number is the count the runner adds to the partition's rejects.

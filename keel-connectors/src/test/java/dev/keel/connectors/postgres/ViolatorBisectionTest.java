@@ -154,6 +154,80 @@ class ViolatorBisectionTest {
     assertThat(count("select count(*) from items")).isEqualTo(99);
   }
 
+  @Test
+  void a_row_whose_parent_comes_later_in_the_batch_is_published_when_another_row_breaks_a_check() throws SQLException {
+    // A foreign key of the table to itself, NOT DEFERRABLE (the default): the insert of all rows
+    // checks it at the end of the statement, so a row may reference one later in the batch.
+    exec("CREATE TABLE items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'), parent bigint REFERENCES items)");
+    List<Column> columns = List.of(COLUMNS.get(0), COLUMNS.get(1), new Column("parent", ColumnType.parse("bigint")));
+    exec(StageTable.create(columns), "INSERT INTO keel_stage SELECT g + 1, g, CASE WHEN g = 95 THEN 'forbidden' ELSE 'n' || g END,"
+        + " CASE WHEN g = 10 THEN 90 END FROM generate_series(1, 100) g");
+    SinkSpec.Postgres spec = spec(SinkSpec.Mode.APPEND);
+    TargetTable target = new TargetTable(spec, columns);
+    target.createOrCheck(conn);
+    PublishStatement statement = new PublishStatement(spec, columns, target);
+    statement.beforeInsert(conn, "all");
+
+    long violators = new ViolatorBisection(conn, statement, target, columns, TASK, rejects, 0, r -> true).publish();
+
+    assertThat(rejected).singleElement().asString().startsWith("96|95,forbidden,|constraint items_name_check");
+    assertThat(violators).isEqualTo(1);
+    assertThat(count("select parent from items where id = 10")).isEqualTo(90);
+    conn.commit();
+    assertThat(count("select count(*) from items")).isEqualTo(99);
+  }
+
+  @Test
+  void a_chain_of_rows_whose_root_breaks_a_check_is_rejected_whole_and_the_rest_published() throws SQLException {
+    exec("CREATE TABLE items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'), parent bigint REFERENCES items)");
+    List<Column> columns = List.of(COLUMNS.get(0), COLUMNS.get(1), new Column("parent", ColumnType.parse("bigint")));
+    // 5 -> 50 -> 80 (forbidden); 20 -> 60 (fine).
+    exec(StageTable.create(columns), "INSERT INTO keel_stage SELECT g + 1, g, CASE WHEN g = 80 THEN 'forbidden' ELSE 'n' || g END,"
+        + " CASE g WHEN 5 THEN 50 WHEN 50 THEN 80 WHEN 20 THEN 60 END FROM generate_series(1, 100) g");
+    SinkSpec.Postgres spec = spec(SinkSpec.Mode.APPEND);
+    TargetTable target = new TargetTable(spec, columns);
+    target.createOrCheck(conn);
+    PublishStatement statement = new PublishStatement(spec, columns, target);
+    statement.beforeInsert(conn, "all");
+
+    long violators = new ViolatorBisection(conn, statement, target, columns, TASK, rejects, 0, r -> true).publish();
+
+    assertThat(violators).isEqualTo(3);
+    // The root first (found by the search), then its descendants (set aside, rejected once it was).
+    assertThat(rejected).extracting(r -> r.substring(0, r.indexOf('|'))).containsExactly("81", "51", "6");
+    assertThat(rejected.get(0)).contains("constraint items_name_check");
+    assertThat(rejected.get(1)).contains("constraint items_parent_fkey").contains("Key (parent)=(80) is not present");
+    assertThat(rejected.get(2)).contains("constraint items_parent_fkey").contains("Key (parent)=(50) is not present");
+    assertThat(count("select parent from items where id = 20")).isEqualTo(60);
+    conn.commit();
+    assertThat(count("select count(*) from items")).isEqualTo(97);
+  }
+
+  @Test
+  void two_rows_referencing_each_other_that_the_search_splits_are_upserted_together_and_an_orphan_counts_at_once()
+      throws SQLException {
+    exec("CREATE TABLE items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'), parent bigint REFERENCES items)");
+    List<Column> columns = List.of(COLUMNS.get(0), COLUMNS.get(1), new Column("parent", ColumnType.parse("bigint")));
+    // 30 <-> 70 (a cycle across the halves), 40 -> 999 (missing), 90 forbidden.
+    exec(StageTable.create(columns), "INSERT INTO keel_stage SELECT g + 1, g, CASE WHEN g = 90 THEN 'forbidden' ELSE 'n' || g END,"
+        + " CASE g WHEN 30 THEN 70 WHEN 70 THEN 30 WHEN 40 THEN 999 END FROM generate_series(1, 100) g");
+    SinkSpec.Postgres spec = spec(SinkSpec.Mode.UPSERT);
+    TargetTable target = new TargetTable(spec, columns);
+    target.createOrCheck(conn);
+    PublishStatement statement = new PublishStatement(spec, columns, target);
+    statement.beforeInsert(conn, "all");
+    List<Long> asked = new ArrayList<>();
+
+    long violators = new ViolatorBisection(conn, statement, target, columns, TASK, rejects, 0, r -> asked.add(r)).publish();
+
+    assertThat(violators).isEqualTo(2);
+    assertThat(rejected).extracting(r -> r.substring(0, r.indexOf('|'))).containsExactly("41", "91");
+    assertThat(asked).containsExactly(1L, 2L);
+    assertThat(count("select count(*) from items where parent is not null")).isEqualTo(2);
+    conn.commit();
+    assertThat(count("select count(*) from items")).isEqualTo(98);
+  }
+
   private ViolatorBisection bisection(SinkSpec.Mode mode, long limit) throws SQLException {
     SinkSpec.Postgres spec = spec(mode);
     TargetTable target = new TargetTable(spec, COLUMNS);
