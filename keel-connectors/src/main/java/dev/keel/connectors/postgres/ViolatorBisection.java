@@ -371,9 +371,18 @@ final class ViolatorBisection {
     conn.releaseSavepoint(sp);
   }
 
-  /** Class 23, integrity constraint violation: a row the target refuses, not a broken publish. */
+  /**
+   * Class 23, integrity constraint violation, naming the constraint or column it is about: a row the
+   * target refuses, not a broken publish. A class-23 error that names neither (a trigger raising
+   * {@code ERRCODE '23514'} for every row, say) is not pinned on rows: searching would dead-letter
+   * the whole partition and call it a success; the publish fails instead, with PostgreSQL's message.
+   */
   static boolean isViolation(SQLException e) {
-    return e.getSQLState() != null && e.getSQLState().startsWith("23");
+    if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+      return false;
+    }
+    ServerErrorMessage m = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+    return m != null && (m.getConstraint() != null || m.getColumn() != null);
   }
 
   /** The dead letter's reason: the constraint (or the column of a NOT NULL), the table and PostgreSQL's words. */

@@ -121,6 +121,21 @@ class ViolatorBisectionTest {
   }
 
   @Test
+  void a_class_23_error_that_names_no_constraint_fails_the_publish_instead_of_rejecting_rows() throws SQLException {
+    exec("CREATE TABLE items (id bigint PRIMARY KEY, name text)",
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " RAISE EXCEPTION 'writes are frozen' USING ERRCODE = '23514'; END $$",
+        "CREATE TRIGGER frozen BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION refuse()");
+    stage(1_000, id -> "n" + id);
+    ViolatorBisection bisection = bisection(SinkSpec.Mode.UPSERT, Long.MAX_VALUE);
+
+    assertThatThrownBy(bisection::publish).isInstanceOf(SQLException.class).hasMessageContaining("writes are frozen");
+
+    assertThat(rejected).isEmpty();
+    assertThat(bisection.inserts()).isEqualTo(1);
+  }
+
+  @Test
   void when_every_row_breaks_a_constraint_the_search_stops_one_past_the_limit() throws SQLException {
     stage(100_000, id -> "forbidden");
     ViolatorBisection bisection = bisection(SinkSpec.Mode.APPEND, 3);
