@@ -42,28 +42,14 @@ public final class Tasks {
   private static final String CLAIM_OF_RUN = "WITH " + CLAIM_CTES.formatted("AND q.run_id = ?") + "\nSELECT " + CLAIMED_COLUMNS
       + " FROM claimed";
   /**
-   * The task and its attempt row in one statement; returns 1 while the claim's fence is current, else 0.
-   * Recording a success twice is harmless and returns 1 again: a retry after a commit whose answer
-   * was lost must not turn a published partition into a lost lease (a succeeded task is never
-   * claimed again, so its fence stays that of the claim that succeeded).
-   * The attempt row is found by its key from parameters, not by a join with {@code done}: a generic
-   * plan made while task_attempt was small joined by a sequential scan of the whole table.
-   */
-  private static final String SUCCEED = """
-      WITH done AS (
-        UPDATE keel.task SET state = 'succeeded', owner = NULL, lease_until = NULL, finished_at = now(),
-               rows_read = ?, rows_filtered = ?, rows_rejected = ?, rows_published = ?, error = NULL
-        WHERE id = ? AND fence = ? AND state IN ('running', 'succeeded')
-        RETURNING id, fence),
-      ended AS (
-        UPDATE keel.task_attempt SET finished_at = now(), outcome = 'succeeded', error = NULL
-        WHERE task_id = ? AND fence = ? AND EXISTS (SELECT 1 FROM done))
-      SELECT count(*) FROM done""";
-  /**
-   * Several successes in one statement (a node's group commit, {@link TaskCompletions}): each task
-   * is fenced on its own; returns the ids whose fence was current. The attempt rows are found by
-   * their keys through {@code = ANY} of the parameter arrays (fences are unique, so the pairs
-   * match exactly), not by a join with {@code done}, for the generic-plan reason above.
+   * Successes in one statement (a node's group commit, {@link TaskCompletions}): each task is fenced
+   * on its own; returns the ids whose fence was current. Recording a success twice is harmless and
+   * returns the id again: a retry after a commit whose answer was lost must not turn a published
+   * partition into a lost lease (a succeeded task is never claimed again, so its fence stays that of
+   * the claim that succeeded). The attempt rows are found by their keys through {@code = ANY} of the
+   * parameter arrays (fences are unique, so the pairs match exactly), not by a join with {@code
+   * done}: a generic plan made while task_attempt was small joined by a sequential scan of the
+   * whole table.
    */
   private static final String SUCCEED_ALL_CTES = """
       input AS (
@@ -131,32 +117,11 @@ public final class Tasks {
         ps.setInt(i, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new ClaimedTask(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5),
-                rs.getInt(6), rs.getInt(7), rs.getLong(8)));
+            out.add(claimedTask(rs));
           }
         }
       }
       return out;
-    });
-  }
-
-  public void succeed(ClaimedTask task, TaskCounts counts) {
-    db.withConnection("completing task " + task.id(), c -> {
-      try (PreparedStatement ps = c.prepareStatement(SUCCEED)) {
-        ps.setLong(1, counts.read());
-        ps.setLong(2, counts.filtered());
-        ps.setLong(3, counts.rejected());
-        ps.setLong(4, counts.published());
-        ps.setLong(5, task.id());
-        ps.setLong(6, task.fence());
-        ps.setLong(7, task.id());
-        ps.setLong(8, task.fence());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          expectOne(rs.getInt(1), task);
-        }
-      }
-      return null;
     });
   }
 
@@ -207,8 +172,7 @@ public final class Tasks {
               done.add(rs.getLong(1));
               continue;
             }
-            ClaimedTask t = new ClaimedTask(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5),
-                rs.getInt(6), rs.getInt(7), rs.getLong(8));
+            ClaimedTask t = claimedTask(rs);
             claimed.add(t);
             if ("running".equals(rs.getString(9))) {
               running.add(t.runId());
@@ -363,13 +327,9 @@ public final class Tasks {
     }
   }
 
-  private static void expectOne(int rows, ClaimedTask task) {
-    if (rows == 0) {
-      throw new LeaseLostException("task " + task.id() + " (" + task.pipeline() + "/" + task.partition()
-          + ") was taken over by another claim (fence " + task.fence() + " is stale)");
-    }
-    if (rows > 1) {
-      throw new IllegalStateException("task " + task.id() + ": " + rows + " rows updated by one fenced write");
-    }
+  /** A claim's row, in the order of {@link #CLAIMED_COLUMNS}. */
+  private static ClaimedTask claimedTask(ResultSet rs) throws SQLException {
+    return new ClaimedTask(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getInt(6),
+        rs.getInt(7), rs.getLong(8));
   }
 }
