@@ -100,19 +100,9 @@ final class ViolatorBisection {
 
   /** Inserts every staged row but the violators, which it rejects; returns how many it rejected. */
   long publish() throws SQLException {
-    Savepoint all = conn.setSavepoint();
-    SQLException failure;
-    try (Statement st = conn.createStatement()) {
-      inserts++;
-      st.executeUpdate(statement.insertAll());
-      conn.releaseSavepoint(all);
+    SQLException failure = insertAll(statement.insertAll());
+    if (failure == null) {
       return 0;
-    } catch (SQLException e) {
-      if (!isViolation(e)) {
-        throw e;
-      }
-      undo(all);
-      failure = e;
     }
     long started = System.nanoTime();
     long rows = indexStage();
@@ -129,6 +119,26 @@ final class ViolatorBisection {
     return violators;
   }
 
+  /**
+   * Runs one insert of every row under a savepoint: null when it went in, else the violation it
+   * failed with (rolled back to the savepoint). Any other error is thrown.
+   */
+  private SQLException insertAll(String sql) throws SQLException {
+    Savepoint sp = conn.setSavepoint();
+    try (Statement st = conn.createStatement()) {
+      inserts++;
+      st.executeUpdate(sql);
+      conn.releaseSavepoint(sp);
+      return null;
+    } catch (SQLException e) {
+      if (!isViolation(e)) {
+        throw e;
+      }
+      undo(sp);
+      return e;
+    }
+  }
+
   /** Inserts so far, the first (all rows) included. */
   int inserts() {
     return inserts;
@@ -139,11 +149,8 @@ final class ViolatorBisection {
     try (Statement st = conn.createStatement()) {
       st.execute("CREATE INDEX ON " + StageTable.NAME + " (" + StageTable.POSITION + ")");
       st.execute("ANALYZE " + StageTable.NAME);
-      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + StageTable.NAME)) {
-        rs.next();
-        return rs.getLong(1);
-      }
     }
+    return count(StageTable.NAME);
   }
 
   /** Searches the {@code count} rows of {@code t}, whose insert failed with {@code failure}. */
@@ -168,21 +175,13 @@ final class ViolatorBisection {
   private void insertPending() throws SQLException {
     while (pending > 0) {
       long before = pending;
-      Savepoint sp = conn.setSavepoint();
-      SQLException failure;
-      try (Statement st = conn.createStatement()) {
-        inserts++;
-        st.executeUpdate(statement.insertAll(PENDING));
-        conn.releaseSavepoint(sp);
-        st.executeUpdate("DELETE FROM " + PENDING);
+      SQLException failure = insertAll(statement.insertAll(PENDING));
+      if (failure == null) {
+        try (Statement st = conn.createStatement()) {
+          st.executeUpdate("DELETE FROM " + PENDING);
+        }
         pending = 0;
         return;
-      } catch (SQLException e) {
-        if (!isViolation(e)) {
-          throw e;
-        }
-        undo(sp);
-        failure = e;
       }
       search(PENDING, before, failure);
       pending = count(PENDING);
