@@ -10,6 +10,7 @@ import dev.keel.store.PipelineVersions;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
@@ -77,31 +78,23 @@ final class StoredPipelines implements AutoCloseable {
    * a race to create the same table is handled by the sink (the lock only spares the race).
    */
   private void prepareUnderLock(String pipeline, Sink sink) {
-    store.db().withConnection("preparing the sink of " + pipeline, c -> {
-      c.setAutoCommit(false);
-      try {
-        try (Statement st = c.createStatement()) {
-          st.execute("SET LOCAL lock_timeout = " + Math.max(1, lockWait.toMillis()));
-        }
-        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
-          lock.setString(1, "keel-prepare:" + pipeline);
-          lock.execute();
-        } catch (SQLException e) {
-          if (!"55P03".equals(e.getSQLState())) {
-            throw e;
-          }
-          c.rollback();
-          log.warn("pipeline {}: another node has held the sink preparation lock for {} ms (paused or stuck?); preparing"
-              + " without it", pipeline, lockWait.toMillis());
-        }
-        sink.prepare();
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
+    store.db().inTransaction("preparing the sink of " + pipeline, c -> {
+      try (Statement st = c.createStatement()) {
+        st.execute("SET LOCAL lock_timeout = " + Math.max(1, lockWait.toMillis()));
       }
+      Savepoint beforeLock = c.setSavepoint();
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+        lock.setString(1, "keel-prepare:" + pipeline);
+        lock.execute();
+      } catch (SQLException e) {
+        if (!"55P03".equals(e.getSQLState())) {
+          throw e;
+        }
+        c.rollback(beforeLock);
+        log.warn("pipeline {}: another node has held the sink preparation lock for {} ms (paused or stuck?); preparing"
+            + " without it", pipeline, lockWait.toMillis());
+      }
+      sink.prepare();
       return null;
     });
   }
