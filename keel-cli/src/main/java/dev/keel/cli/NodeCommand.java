@@ -1,10 +1,11 @@
 package dev.keel.cli;
 
-import dev.keel.cli.node.ClusterNode;
-import dev.keel.cli.node.NodeConfig;
+import dev.keel.engine.node.ClusterNode;
+import dev.keel.engine.node.NodeConfig;
 import dev.keel.server.KeelServer;
 import dev.keel.server.alerts.AlertDispatcher;
 import dev.keel.server.alerts.AlertRules;
+import dev.keel.spec.AlertChecks;
 import dev.keel.server.metrics.KeelMetrics;
 import dev.keel.spec.SecretResolver;
 import dev.keel.store.Database;
@@ -103,7 +104,7 @@ final class NodeCommand implements Callable<Integer> {
     NodeConfig config = NodeConfig.builder(id).pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
         .workers(workers).claimBatch(claimBatch).lease(lease).heartbeat(heartbeat).poll(poll).drainTimeout(drainTimeout)
         .catchUp(catchUp).httpPort(server == null ? null : server.port()).ignoreLeaseLoss(ignoreLeaseLoss)
-        .alertChecks(rules == null ? AlertRules.Checks.DEFAULT : rules.checks()).build();
+        .alertChecks(rules == null ? AlertChecks.DEFAULT : rules.checks()).build();
     String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
     Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");
     ClusterNode node = new ClusterNode(opened.store(), MetadataStore.attach(coordinationDb), config, new KeelMetrics(registry));

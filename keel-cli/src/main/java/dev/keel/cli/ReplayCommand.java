@@ -1,7 +1,7 @@
 package dev.keel.cli;
 
-import dev.keel.cli.engine.LocalRun;
-import dev.keel.cli.engine.SinkFactory;
+import dev.keel.engine.LocalRun;
+import dev.keel.engine.SinkFactory;
 import dev.keel.connectors.source.Sources;
 import dev.keel.record.OnlyPositions;
 import dev.keel.runtime.Sink;

@@ -1,7 +1,7 @@
 package dev.keel.cli;
 
-import dev.keel.cli.engine.LocalRun;
-import dev.keel.cli.engine.SinkFactory;
+import dev.keel.engine.LocalRun;
+import dev.keel.engine.SinkFactory;
 import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
 import dev.keel.server.KeelServer;
@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--sink-outage-wait", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "While the sink database is unreachable, its tasks wait (no attempt spent) and one tries again after this (default: 30s).")
-  java.time.Duration sinkOutageWait = dev.keel.cli.engine.SinkBreakers.DEFAULT_WAIT;
+  java.time.Duration sinkOutageWait = dev.keel.engine.SinkBreakers.DEFAULT_WAIT;
 
   @Option(names = "--serve", description = "After the run, keep serving HTTP (--http-port, default 8080) until stopped.")
   boolean serve;

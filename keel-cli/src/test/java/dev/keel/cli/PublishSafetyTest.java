@@ -2,9 +2,9 @@ package dev.keel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.cli.engine.LocalRun;
-import dev.keel.cli.engine.SinkFactory;
-import dev.keel.cli.engine.TaskExecutor;
+import dev.keel.engine.LocalRun;
+import dev.keel.engine.SinkFactory;
+import dev.keel.engine.TaskExecutor;
 import dev.keel.runtime.Sink;
 import dev.keel.runtime.TaskControl;
 import dev.keel.spec.PipelineSpec;

@@ -1,11 +1,13 @@
 package dev.keel.cli.node;
 
+import dev.keel.testkit.NodeLogs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Main;
-import dev.keel.cli.bench.LocalCluster;
-import dev.keel.cli.bench.NodeProcess;
+import dev.keel.testkit.LocalCluster;
+import dev.keel.testkit.NodeProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;

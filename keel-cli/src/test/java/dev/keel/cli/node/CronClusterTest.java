@@ -1,9 +1,11 @@
 package dev.keel.cli.node;
 
+import dev.keel.testkit.NodeLogs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.bench.LocalCluster;
+import dev.keel.testkit.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.keel.server.alerts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.keel.spec.AlertChecks;
 import dev.keel.spec.SecretResolver;
 import java.io.IOException;
 import java.net.URI;
@@ -43,15 +44,6 @@ import java.util.regex.Pattern;
 public final class AlertRules {
   public static final Set<String> KINDS = Set.of("task_failed", "run_failed", "node_lost", "run_late", "rejected_ratio");
 
-  /** The thresholds of the conditions nodes detect by looking (the others are queued by database triggers). */
-  public record Checks(Duration nodeLostAfter, Duration runLateAfter, double rejectedRatio) {
-    /** 15 s, as {@code keel status} and {@code keel_nodes_alive} count a node dead. */
-    public static final Duration DEFAULT_NODE_LOST_AFTER = Duration.ofSeconds(15);
-    public static final Duration DEFAULT_RUN_LATE_AFTER = Duration.ofHours(1);
-    public static final double DEFAULT_REJECTED_RATIO = 0.01;
-    public static final Checks DEFAULT = new Checks(DEFAULT_NODE_LOST_AFTER, DEFAULT_RUN_LATE_AFTER, DEFAULT_REJECTED_RATIO);
-  }
-
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h)");
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
 
@@ -59,19 +51,19 @@ public final class AlertRules {
 
   private final Map<String, Receiver> receivers;
   private final List<Rule> rules;
-  private final Checks checks;
+  private final AlertChecks checks;
 
-  private AlertRules(Map<String, Receiver> receivers, List<Rule> rules, Checks checks) {
+  private AlertRules(Map<String, Receiver> receivers, List<Rule> rules, AlertChecks checks) {
     this.receivers = receivers;
     this.rules = rules;
     this.checks = checks;
   }
 
   public static AlertRules none() {
-    return new AlertRules(Map.of(), List.of(), Checks.DEFAULT);
+    return new AlertRules(Map.of(), List.of(), AlertChecks.DEFAULT);
   }
 
-  public Checks checks() {
+  public AlertChecks checks() {
     return checks;
   }
 
@@ -112,16 +104,16 @@ public final class AlertRules {
     return new AlertRules(receivers, rules, checks(alerts.get("checks")));
   }
 
-  private static Checks checks(JsonNode node) {
+  private static AlertChecks checks(JsonNode node) {
     if (node == null) {
-      return Checks.DEFAULT;
+      return AlertChecks.DEFAULT;
     }
     only(node, "alerts.checks", Set.of("node_lost_after", "run_late_after", "rejected_ratio"));
     Duration lost = node.has("node_lost_after") ? duration(node.get("node_lost_after"), "alerts.checks.node_lost_after")
-        : Checks.DEFAULT_NODE_LOST_AFTER;
+        : AlertChecks.DEFAULT_NODE_LOST_AFTER;
     Duration late = node.has("run_late_after") ? duration(node.get("run_late_after"), "alerts.checks.run_late_after")
-        : Checks.DEFAULT_RUN_LATE_AFTER;
-    double ratio = Checks.DEFAULT_REJECTED_RATIO;
+        : AlertChecks.DEFAULT_RUN_LATE_AFTER;
+    double ratio = AlertChecks.DEFAULT_REJECTED_RATIO;
     if (node.has("rejected_ratio")) {
       Matcher m = PERCENT.matcher(node.get("rejected_ratio").asText().trim());
       if (!m.matches() || Double.parseDouble(m.group(1)) > 100) {
@@ -130,7 +122,7 @@ public final class AlertRules {
       }
       ratio = Double.parseDouble(m.group(1)) / 100;
     }
-    return new Checks(lost, late, ratio);
+    return new AlertChecks(lost, late, ratio);
   }
 
   private static Duration duration(JsonNode v, String where) {

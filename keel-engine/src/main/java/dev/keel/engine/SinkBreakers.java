@@ -1,0 +1,81 @@
+package dev.keel.engine;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One circuit breaker (Resilience4j) per sink database, shared by every task of this process that
+ * writes there. Only connection failures at the sink are recorded. It opens when at least half of
+ * the last {@link #WINDOW} attempts (and at least {@link #MIN_CALLS}) failed that way; while open,
+ * tasks for that sink are not run and not failed: they go back to the queue without spending an attempt, due after
+ * {@code wait}. After the wait one task is let through (half-open); its success closes the
+ * breaker, its connection failure opens it again. The outage is logged once, when it starts and
+ * when it ends, however many tasks wait meanwhile.
+ */
+public final class SinkBreakers {
+  private static final Logger log = LoggerFactory.getLogger(SinkBreakers.class);
+  public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+  static final int WINDOW = 5;
+  /**
+   * Failed attempts before the breaker may open: a blip that kills the pool's idle connections costs
+   * one or two attempts and heals on a fresh connection; three in a row is an outage.
+   */
+  static final int MIN_CALLS = 3;
+
+  private final Duration wait;
+  private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  /** When each sink's current outage began (first opening), until the breaker closes again. */
+  private final Map<String, Instant> outages = new ConcurrentHashMap<>();
+
+  public SinkBreakers(Duration wait) {
+    this.wait = wait;
+  }
+
+  public Duration waitDuration() {
+    return wait;
+  }
+
+  /** The breaker of the sink named {@code key} (a URL without credentials). */
+  CircuitBreaker of(String key) {
+    return breakers.computeIfAbsent(key, k -> {
+      CircuitBreaker cb = CircuitBreaker.of(k, CircuitBreakerConfig.custom()
+          .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+          .slidingWindowSize(WINDOW)
+          .minimumNumberOfCalls(MIN_CALLS)
+          .failureRateThreshold(50)
+          .permittedNumberOfCallsInHalfOpenState(1)
+          .waitDurationInOpenState(wait)
+          .automaticTransitionFromOpenToHalfOpenEnabled(false)
+          .build());
+      cb.getEventPublisher().onStateTransition(e -> {
+        switch (e.getStateTransition().getToState()) {
+          case OPEN -> {
+            if (outages.putIfAbsent(k, Instant.now()) == null) {
+              log.warn("sink {} is unreachable after repeated connection failures; its tasks wait (no attempt is spent)"
+                  + " and one tries again every {} s", k, wait.toSeconds());
+            }
+          }
+          case CLOSED -> {
+            Instant since = outages.remove(k);
+            if (since != null) {
+              log.info("sink {} is back after {} s; its tasks run again", k, Duration.between(since, Instant.now()).toSeconds());
+            }
+          }
+          default -> { }
+        }
+      });
+      return cb;
+    });
+  }
+
+  /** When the current outage of {@code key} began, or null when there is none. */
+  Instant outageSince(String key) {
+    return outages.get(key);
+  }
+}

@@ -1,0 +1,103 @@
+package dev.keel.engine.node;
+
+import dev.keel.spec.AlertChecks;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a node runs: its id, the pipeline folder, worker slots and the coordination timings. Built by
+ * {@link Builder}, which fixes impossible combinations (logging each fix), logs the effective
+ * values once, and returns an immutable value.
+ */
+public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBatch, Duration lease, Duration heartbeat,
+    Duration poll, Duration reapEvery, Duration scanEvery, Duration drainTimeout, int catchUp, Integer httpPort,
+    boolean ignoreLeaseLoss, AlertChecks alertChecks) {
+
+  public static final int DEFAULT_WORKERS = 4;
+  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_POLL = Duration.ofMillis(500);
+  public static final Duration DEFAULT_REAP_EVERY = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_SCAN_EVERY = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** After the whole cluster was down, at most this many missed ticks per pipeline are run. */
+  public static final int DEFAULT_CATCH_UP = 1;
+
+  public static Builder builder(String nodeId) {
+    return new Builder(nodeId);
+  }
+
+  public static final class Builder {
+    private static final Logger log = LoggerFactory.getLogger(NodeConfig.class);
+    private final String nodeId;
+    private Path pipelines;
+    private int workers = DEFAULT_WORKERS;
+    private int claimBatch = 0;
+    private Duration lease = DEFAULT_LEASE;
+    private Duration heartbeat = DEFAULT_HEARTBEAT;
+    private Duration poll = DEFAULT_POLL;
+    private Duration reapEvery = DEFAULT_REAP_EVERY;
+    private Duration scanEvery = DEFAULT_SCAN_EVERY;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private int catchUp = DEFAULT_CATCH_UP;
+    private Integer httpPort;
+    private boolean ignoreLeaseLoss;
+    private AlertChecks alertChecks = AlertChecks.DEFAULT;
+
+    private Builder(String nodeId) {
+      this.nodeId = nodeId;
+    }
+
+    public Builder pipelines(Path v) { pipelines = v; return this; }
+    public Builder workers(int v) { workers = v; return this; }
+    public Builder claimBatch(int v) { claimBatch = v; return this; }
+    public Builder lease(Duration v) { lease = v; return this; }
+    public Builder heartbeat(Duration v) { heartbeat = v; return this; }
+    public Builder poll(Duration v) { poll = v; return this; }
+    public Builder reapEvery(Duration v) { reapEvery = v; return this; }
+    public Builder scanEvery(Duration v) { scanEvery = v; return this; }
+    public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
+    public Builder catchUp(int v) { catchUp = v; return this; }
+    public Builder httpPort(Integer v) { httpPort = v; return this; }
+    /** Fault injection for tests: keep working after a lost lease, so only the sink fence stops it. */
+    public Builder ignoreLeaseLoss(boolean v) { ignoreLeaseLoss = v; return this; }
+    /** Thresholds of the node lost, run late and rejected ratio alerts. */
+    public Builder alertChecks(AlertChecks v) { alertChecks = v; return this; }
+
+    public NodeConfig build() {
+      List<String> fixes = new ArrayList<>();
+      if (workers < 1) {
+        fixes.add("workers " + workers + " -> 1");
+        workers = 1;
+      }
+      if (claimBatch < 1) {
+        claimBatch = workers;
+      }
+      if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+        fixes.add("lease " + lease + " -> PT1S");
+        lease = Duration.ofSeconds(1);
+      }
+      // Two renewals must fit in a lease, or one slow heartbeat loses every task.
+      if (heartbeat.multipliedBy(2).compareTo(lease) > 0) {
+        Duration fixed = lease.dividedBy(3);
+        fixes.add("heartbeat " + heartbeat + " -> " + fixed + " (at most a third of the lease " + lease + ")");
+        heartbeat = fixed;
+      }
+      if (catchUp < 0) {
+        fixes.add("catch-up " + catchUp + " -> 0");
+        catchUp = 0;
+      }
+      fixes.forEach(f -> log.warn("node {}: fixed setting {}", nodeId, f));
+      NodeConfig c = new NodeConfig(nodeId, pipelines, workers, claimBatch, lease, heartbeat, poll, reapEvery, scanEvery,
+          drainTimeout, catchUp, httpPort, ignoreLeaseLoss, alertChecks);
+      log.info("node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
+          nodeId, pipelines, workers, lease, heartbeat, poll, reapEvery, drainTimeout, catchUp,
+          ignoreLeaseLoss ? " (FAULT INJECTION: lease loss ignored)" : "");
+      return c;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.keel.engine.node;
+
+import dev.keel.store.MetadataStore;
+import dev.keel.store.ExpiredLeases;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tick: tasks whose lease ran out (by the database clock) go back to the queue after their
+ * backoff, or fail when that was their last attempt; their runs are refreshed. Every node reaps;
+ * SKIP LOCKED lets them do so at once without waiting on each other. The previous owner is fenced
+ * out by the next claim, which takes a newer token and records it at the sink. Each tick also
+ * refreshes open runs whose state fell behind their tasks (a refresh that never happened).
+ */
+final class Reaper implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Reaper.class);
+  static final int BATCH = 100;
+
+  private final MetadataStore store;
+  private final Runnable onReaped;
+
+  Reaper(MetadataStore store, Runnable onReaped) {
+    this.store = store;
+    this.onReaped = onReaped;
+  }
+
+  @Override
+  public void run() {
+    List<ExpiredLeases.Reaped> reaped;
+    do {
+      reaped = store.expiredLeases().reap(BATCH);
+      Set<Long> runs = new HashSet<>();
+      for (ExpiredLeases.Reaped r : reaped) {
+        runs.add(r.runId());
+        log.warn("{}/{} (run {}, task {}): the lease of node {} expired during attempt {}; task {}", r.pipeline(), r.partition(),
+            r.runId(), r.id(), r.previousOwner(), r.attempt(), r.state().equals("failed") ? "failed, no attempts left" : "requeued");
+      }
+      runs.forEach(store.runs()::refresh);
+      if (!reaped.isEmpty()) {
+        onReaped.run();
+      }
+    } while (reaped.size() == BATCH);
+    for (long run : store.runs().refreshStale()) {
+      log.info("run {}: its state was behind its tasks (a refresh was lost, e.g. a node died right after a task's"
+          + " commit); refreshed, now {}", run, store.runs().state(run));
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.keel.engine.node;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import dev.keel.spec.PipelineSpec;
+import dev.keel.store.MetadataStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the runs of cron-scheduled pipelines (UTC). Every node runs it; a run is unique on
+ * (pipeline, trigger 'schedule', logical time = the tick), so any number of nodes seeing one tick
+ * create one run. A pipeline's ticks resume after the newest scheduled run in the database; a
+ * pipeline never scheduled before starts at the first tick after it was seen. After the whole
+ * cluster was down, only the newest {@code catchUp} missed ticks are run (at least the latest);
+ * older ones are skipped with a log line. The clock is injected so tests can drive ticks.
+ */
+public final class Scheduler implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+  public static final String TRIGGER = "schedule";
+  static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+  private final MetadataStore store;
+  private final Supplier<Collection<PipelineCatalog.Current>> pipelines;
+  private final Clock clock;
+  private final int catchUp;
+  private final Map<String, Instant> lastTick = new HashMap<>();
+
+  Scheduler(MetadataStore store, Supplier<Collection<PipelineCatalog.Current>> pipelines, Clock clock, int catchUp) {
+    this.store = store;
+    this.pipelines = pipelines;
+    this.clock = clock;
+    this.catchUp = Math.max(1, catchUp);
+  }
+
+  @Override
+  public void run() {
+    tick(clock.instant());
+  }
+
+  /** Creates the runs due at {@code now}; returns the ids of the runs this call created. */
+  public synchronized List<Long> tick(Instant now) {
+    List<Long> created = new ArrayList<>();
+    for (PipelineCatalog.Current c : pipelines.get()) {
+      if (c.spec().schedule() != null) {
+        created.addAll(schedule(c, now));
+      }
+    }
+    return created;
+  }
+
+  private List<Long> schedule(PipelineCatalog.Current c, Instant now) {
+    PipelineSpec spec = c.spec();
+    Instant last = lastTick.get(spec.name());
+    if (last == null) {
+      last = store.runs().latest(spec.name(), TRIGGER).orElse(now);
+      lastTick.put(spec.name(), last);
+    }
+    ExecutionTime cron = ExecutionTime.forCron(CRON.parse(spec.schedule()));
+    List<Instant> due = dueTicks(cron, last, now);
+    List<Long> created = new ArrayList<>();
+    for (Instant tick : due) {
+      Optional<Long> run = store.runs().create(spec.name(), c.versionId(), TRIGGER, tick, spec.partitions().list(),
+          spec.retry());
+      run.ifPresent(id -> {
+        created.add(id);
+        log.info("pipeline {}: scheduled run {} for tick {} (version {}, {} partitions)", spec.name(), id, tick, c.versionId(),
+            spec.partitions().list().size());
+      });
+      lastTick.put(spec.name(), tick);
+    }
+    return created;
+  }
+
+  /** The newest ticks after {@code last} up to and including {@code now}, at most catchUp of them, oldest first. */
+  private List<Instant> dueTicks(ExecutionTime cron, Instant last, Instant now) {
+    // Unix cron has minutes, no seconds: 00:01:40 "matches" * * * * *, and its tick is 00:01:00.
+    ZonedDateTime t = now.truncatedTo(ChronoUnit.MINUTES).atZone(ZoneOffset.UTC);
+    ZonedDateTime after = last.atZone(ZoneOffset.UTC);
+    if (!cron.isMatch(t)) {
+      t = cron.lastExecution(t).orElse(null);
+    }
+    List<Instant> out = new ArrayList<>();
+    while (t != null && t.isAfter(after) && out.size() < catchUp) {
+      out.add(t.toInstant());
+      t = cron.lastExecution(t).orElse(null);
+    }
+    if (t != null && t.isAfter(after)) {
+      log.warn("missed ticks from {} to {} are skipped (catch-up is {} tick(s); use keel backfill to run them)", after.toInstant(),
+          t.toInstant(), catchUp);
+    }
+    Collections.reverse(out);
+    return out;
+  }
+}

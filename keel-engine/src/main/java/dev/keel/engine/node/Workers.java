@@ -1,0 +1,328 @@
+package dev.keel.engine.node;
+
+import dev.keel.engine.TaskExecutor;
+import dev.keel.runtime.Backoff;
+import dev.keel.runtime.Failures;
+import dev.keel.store.ClaimedTask;
+import dev.keel.store.LeaseLostException;
+import dev.keel.store.MetadataStore;
+import dev.keel.store.TaskCompletions;
+import dev.keel.store.TaskCounts;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker slots and the claims that fill them. A claim is one statement for as many due tasks as
+ * there are free slots (up to the claim batch), never more: a claimed task's lease runs from the
+ * claim. A worker that finishes a task claims the next one itself, at once, on its own thread; when
+ * a claim of the node is already in flight it leaves a note instead, and that claimer claims again
+ * for all slots freed meanwhile, so short tasks are claimed several per statement. The claim loop fills slots at start, after a
+ * poll interval with nothing due, and when woken (the reaper requeued tasks, a claim failed).
+ * Free slots are permits: concurrent claims cannot together take more tasks than there are slots.
+ * Draining stops all claims; tasks in hand finish or are released.
+ */
+final class Workers implements TaskCompletions.Refill {
+  private static final Logger log = LoggerFactory.getLogger(Workers.class);
+
+  /** Executes one claimed task with its stop control; the node's is {@link TaskExecutor}, a benchmark's a no-op. */
+  interface Work {
+    String execute(ClaimedTask task, HeldTasks.Held control);
+  }
+
+  private final MetadataStore store;
+  private final NodeConfig config;
+  private final HeldTasks held;
+  private final Work work;
+  private final ExecutorService pool;
+  private final Semaphore wake = new Semaphore(0);
+  private final Semaphore free;
+  private volatile boolean claiming = true;
+  private final AtomicBoolean claimWanted = new AtomicBoolean();
+  private final AtomicBoolean workerClaimRunning = new AtomicBoolean();
+  /**
+   * Claim statements of this node in flight (claimOnce, and completion statements that claim): a
+   * drain must not find the node idle while one may still return tasks.
+   */
+  private final AtomicInteger claimsInFlight = new AtomicInteger();
+  private Thread loop;
+
+  /** {@code completions}: the node's group commit of successes, which claims for these slots too. */
+  Workers(MetadataStore store, NodeConfig config, HeldTasks held, TaskCompletions completions, Work work) {
+    this.store = store;
+    this.config = config;
+    this.held = held;
+    this.work = work;
+    this.free = new Semaphore(config.workers());
+    this.pool = Executors.newFixedThreadPool(config.workers(), r -> {
+      Thread t = new Thread(r, "keel-worker");
+      t.setDaemon(true);
+      return t;
+    });
+    completions.refillWith(config.nodeId(), config.lease(), this);
+  }
+
+  void start() {
+    loop = new Thread(this::claimLoop, "keel-claim");
+    loop.setDaemon(true);
+    loop.start();
+  }
+
+  /** Claim now rather than at the next poll (a slot freed, or the reaper requeued tasks). */
+  void wake() {
+    wake.release();
+  }
+
+  private void claimLoop() {
+    long failures = 0;
+    while (claiming) {
+      boolean more = false;
+      try {
+        more = claimOnce();
+        failures = 0;
+      } catch (RuntimeException e) {
+        if (failures++ == 0) {
+          log.warn("claiming tasks failed (will retry every {} ms): {}", config.poll().toMillis(), e.getMessage());
+        }
+      }
+      if (!more) {
+        try {
+          wake.tryAcquire(config.poll().toMillis(), TimeUnit.MILLISECONDS);
+          wake.drainPermits();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Returns true when every slot it took was filled and more tasks may be due. May run on any thread. */
+  boolean claimOnce() {
+    // Counted before claiming is read: stopClaiming then awaitIdle either stops this claim or waits for it.
+    claimsInFlight.incrementAndGet();
+    try {
+      return claimOnceCounted();
+    } finally {
+      claimsInFlight.decrementAndGet();
+    }
+  }
+
+  private boolean claimOnceCounted() {
+    if (!claiming) {
+      return false;
+    }
+    int want = 0;
+    while (want < config.claimBatch() && free.tryAcquire()) {
+      want++;
+    }
+    if (want == 0) {
+      return false;
+    }
+    long sent = System.nanoTime();
+    List<ClaimedTask> claimed;
+    try {
+      claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
+    } catch (RuntimeException e) {
+      free.release(want);
+      throw e;
+    }
+    free.release(want - claimed.size());
+    dispatch(claimed, sent);
+    return claimed.size() == want && free.availablePermits() > 0;
+  }
+
+  private void execute(HeldTasks.Held h) {
+    ClaimedTask task = h.task;
+    try {
+      String state = work.execute(task, h);
+      if (state.equals("stopped") && h.draining()) {
+        boolean released = store.tasks().release(task);
+        log.info("{}/{} (task {}): released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
+            task.id(), released ? "" : " (it had been taken over already)");
+      }
+    } catch (RuntimeException e) {
+      failOutsideRunner(task, e);
+    } finally {
+      held.remove(task);
+      if (!h.slotPassedOn) {
+        free.release();
+      }
+    }
+    claimNext();
+  }
+
+  /**
+   * Right after a task: claim on this worker thread, unless a claim of this node is already in
+   * flight; then that claimer claims again when it returns, for every slot freed meanwhile (one
+   * statement for several tasks: the claims batch when tasks are short). On failure leave it to the
+   * claim loop.
+   */
+  private void claimNext() {
+    claimWanted.set(true);
+    while (claimWanted.get() && workerClaimRunning.compareAndSet(false, true)) {
+      try {
+        claimWanted.set(false);
+        if (claimOnce()) {
+          claimWanted.set(true);
+        }
+      } catch (RuntimeException e) {
+        log.debug("claiming after a task failed ({}); the claim loop retries", e.getMessage());
+        wake();
+        return;
+      } finally {
+        workerClaimRunning.set(false);
+      }
+    }
+  }
+
+  /**
+   * Complete-and-claim: the statement recording the successes of {@code finishing} claims for their
+   * slots (they end with it) and for the slots free now.
+   */
+  @Override
+  public int reserve(List<ClaimedTask> finishing) {
+    claimsInFlight.incrementAndGet();
+    if (!claiming) {
+      claimsInFlight.decrementAndGet();
+      return 0;
+    }
+    int want = 0;
+    for (ClaimedTask t : finishing) {
+      HeldTasks.Held h = held.get(t);
+      if (h != null && want < config.claimBatch()) {
+        h.slotPassedOn = true;
+        want++;
+      }
+    }
+    while (want < config.claimBatch() && free.tryAcquire()) {
+      want++;
+    }
+    if (want == 0) {
+      claimsInFlight.decrementAndGet();
+    }
+    return want;
+  }
+
+  @Override
+  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+    if (reserved == 0) {
+      return;
+    }
+    try {
+      settle(reserved, finishing, claimed, sentNanos, failed);
+    } finally {
+      claimsInFlight.decrementAndGet();
+    }
+  }
+
+  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+    if (failed) {
+      // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
+      int passed = 0;
+      for (ClaimedTask t : finishing) {
+        HeldTasks.Held h = held.get(t);
+        if (h != null && h.slotPassedOn) {
+          h.slotPassedOn = false;
+          passed++;
+        }
+      }
+      free.release(reserved - passed);
+      return;
+    }
+    free.release(reserved - claimed.size());
+    dispatch(claimed, sentNanos);
+  }
+
+  /**
+   * Runs what a claim returned, each task on its slot. A claim that returns after the drain began
+   * (it was sent before) is given back at once, not run: the drain promised no new work. A task the
+   * pool refuses (shut down, or no thread could be made) is given back too, never left held: the
+   * heartbeat would renew its lease for as long as the node lives, and nobody would run it.
+   */
+  private void dispatch(List<ClaimedTask> claimed, long sentNanos) {
+    for (ClaimedTask task : claimed) {
+      if (!claiming) {
+        free.release();
+        giveBack(task, "claimed as the node began draining");
+        continue;
+      }
+      HeldTasks.Held h = held.add(task, sentNanos);
+      log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
+          task.attempt(), task.fence());
+      try {
+        pool.execute(() -> execute(h));
+      } catch (RuntimeException | Error e) {
+        held.remove(task);
+        free.release();
+        giveBack(task, "the worker pool refused it (" + e + ")");
+      }
+    }
+  }
+
+  /** Back to the queue without spending an attempt; if that fails, the reaper requeues it when its lease runs out. */
+  private void giveBack(ClaimedTask task, String why) {
+    try {
+      boolean released = store.tasks().release(task);
+      log.info("{}/{} (task {}): {}; released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
+          task.id(), why, released ? "" : " (it had been taken over already)");
+    } catch (RuntimeException e) {
+      log.warn("{}/{} (task {}): {}; releasing it failed ({}); the reaper will requeue it when its lease runs out", task.pipeline(),
+          task.partition(), task.id(), why, e.getMessage());
+    }
+  }
+
+  /** The task could not even start (its version did not load, the sink could not be prepared). */
+  private void failOutsideRunner(ClaimedTask task, RuntimeException e) {
+    boolean retry = Failures.isTransient(e);
+    Duration backoff = retry ? Backoff.delay(task.attempt(), Duration.ofSeconds(1), Duration.ofMinutes(1), ThreadLocalRandom.current())
+        : Duration.ZERO;
+    log.error("{}/{} (task {}): could not start: {}", task.pipeline(), task.partition(), task.id(), e.getMessage());
+    try {
+      store.tasks().fail(task, e.getMessage(), retry, backoff, new TaskCounts(0, 0, 0, 0));
+      store.runs().refresh(task.runId());
+    } catch (LeaseLostException lost) {
+      log.warn("{}", lost.getMessage());
+    } catch (RuntimeException again) {
+      log.warn("recording the failure of task {} failed too ({}); the reaper will requeue it when its lease runs out",
+          task.id(), again.getMessage());
+    }
+  }
+
+  /** Stops claiming; tasks in hand go on. */
+  void stopClaiming() {
+    claiming = false;
+    wake();
+  }
+
+  /**
+   * Waits up to {@code timeout} for the tasks in hand to end, and for claims in flight to return
+   * (what they claimed after {@link #stopClaiming} is given back); returns how many tasks are still
+   * running plus the claims still in flight.
+   */
+  int awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (busy() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    return busy();
+  }
+
+  private int busy() {
+    // The claims first: a claim adds its tasks to held before it stops counting.
+    int claims = claimsInFlight.get();
+    return claims + held.size();
+  }
+
+  void shutdown() {
+    pool.shutdownNow();
+  }
+}
