@@ -8,6 +8,7 @@ import dev.keel.server.alerts.AlertRules;
 import dev.keel.spec.AlertChecks;
 import dev.keel.server.metrics.KeelMetrics;
 import dev.keel.spec.SecretResolver;
+import dev.keel.spec.SpecException;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -90,8 +91,8 @@ final class NodeCommand implements Callable<Integer> {
     AlertRules rules;
     try {
       rules = alerts == null ? null : AlertRules.read(alerts, SecretResolver.system());
-    } catch (IllegalArgumentException e) {
-      cmd.commandLine().getErr().println("keel node: --alerts " + alerts + ": " + e.getMessage());
+    } catch (SpecException e) {
+      cmd.commandLine().getErr().println("keel node: --alerts " + alerts + ":\n" + e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
     String id = nodeId != null ? nodeId : ClusterNodeIds.defaultId();

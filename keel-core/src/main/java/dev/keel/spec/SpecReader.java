@@ -14,8 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 
@@ -24,7 +22,6 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * and column) before failing, so {@code keel validate} can report them all at once.
  */
 public final class SpecReader {
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
   private static final Set<String> TOP =
       Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry");
   /** PostgreSQL allows 1,600 columns in a table; keel's staging table adds one (_keel_pos). */
@@ -41,13 +38,17 @@ public final class SpecReader {
   }
 
   public PipelineSpec read(Path file) {
-    String text;
+    return parse(readText(file), file);
+  }
+
+  /** The file as UTF-8 text, at most 1 MiB; a SpecException naming the file otherwise. */
+  static String readText(Path file) {
     try {
       byte[] bytes = Files.readAllBytes(file);
       if (bytes.length > YamlTree.MAX_CODE_POINTS) {
         throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1, "the file is larger than 1 MiB; is it really a pipeline?")));
       }
-      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1,
           "the file is not valid UTF-8 (perhaps windows-1252 or ISO-8859-1); save it as UTF-8")));
@@ -55,7 +56,6 @@ public final class SpecReader {
       throw new SpecException(List.of(new SpecProblem(file.toString(), 0, 0,
           "cannot read the pipeline file (" + e.getClass().getSimpleName() + "); check the path")));
     }
-    return parse(text, file);
   }
 
   public PipelineSpec parse(String text, Path file) {
@@ -101,21 +101,13 @@ public final class SpecReader {
     if (s == null) {
       return null;
     }
-    Matcher m = DURATION.matcher(s.trim());
-    if (!m.matches()) {
-      yaml.error(node, what + " must be a duration such as 500ms, 2s, 5m or 1h, not '" + s + "'");
+    try {
+      return Durations.parse(s);
+    } catch (IllegalArgumentException e) {
+      yaml.error(node, what + " must be a duration such as " + Durations.EXAMPLES + ", not '" + s + "'");
       return null;
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
   }
-
 
   /**
    * Whether {@code name} is not a declared column. With no columns (missing or all refused, already

@@ -220,4 +220,16 @@ class AlertsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertRules.read(file, SecretResolver.system()))
         .hasMessageContaining("alerts.rules[0].send: no receiver named 'nobody'");
   }
+
+  @Test
+  void alert_file_problems_are_all_reported_with_line_and_column() throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "alerts:\n  receivers:\n    chat: { slak: { webhook: x } }\n  checks:\n"
+        + "    node_lost_after: soon\n    rejected_ratio: 200%\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertRules.read(file, SecretResolver.system()))
+        .isInstanceOf(dev.keel.spec.SpecException.class)
+        .hasMessageContaining(file + ":3:13: unknown key 'slak' in alerts.receivers.chat; did you mean 'slack'?")
+        .hasMessageContaining(file + ":5:22: alerts.checks.node_lost_after must be a duration such as 500ms, 2s, 5m or 1h, not 'soon'")
+        .hasMessageContaining(file + ":6:21: alerts.checks.rejected_ratio: '200%' is not a percentage");
+  }
 }

@@ -1,18 +1,16 @@
 package dev.keel.server.alerts;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.keel.spec.AlertChecks;
+import dev.keel.spec.ConfigFile;
+import dev.keel.spec.ConfigSection;
+import dev.keel.spec.Secret;
 import dev.keel.spec.SecretResolver;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +42,6 @@ import java.util.regex.Pattern;
 public final class AlertRules {
   public static final Set<String> KINDS = Set.of("task_failed", "run_failed", "node_lost", "run_late", "rejected_ratio");
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h)");
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
 
   private record Rule(Set<String> kinds, Set<String> pipelines, List<String> send) {}
@@ -67,75 +64,64 @@ public final class AlertRules {
     return checks;
   }
 
+  /**
+   * Reads the alert file with the same safe YAML reader as pipelines; a SpecException lists every
+   * problem with its line and column.
+   */
   public static AlertRules read(Path file, SecretResolver secrets) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
-    } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot be read as YAML: " + e.getMessage());
-    }
-    JsonNode alerts = only(root, file + "", Set.of("alerts")).get("alerts");
-    only(alerts, "alerts", Set.of("receivers", "rules", "checks"));
+    ConfigFile config = ConfigFile.read(file, secrets);
+    ConfigSection alerts = config.root("alerts");
+    alerts.onlyKeys(Set.of("receivers", "rules", "checks"));
     Map<String, Receiver> receivers = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = alerts.path("receivers").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      receivers.put(e.getKey(), receiver(e.getKey(), e.getValue(), secrets));
-    }
+    Map<String, ConfigSection> named = alerts.sections("receivers");
+    named.forEach((name, section) -> {
+      Receiver r = receiver(name, section);
+      if (r != null) {
+        receivers.put(name, r);
+      }
+    });
     List<Rule> rules = new ArrayList<>();
-    int i = 0;
-    for (JsonNode r : alerts.path("rules")) {
-      String where = "alerts.rules[" + i++ + "]";
-      only(r, where, Set.of("on", "pipelines", "send"));
-      Set<String> kinds = Set.copyOf(strings(r.get("on"), where + ".on"));
+    for (ConfigSection r : alerts.list("rules")) {
+      r.onlyKeys(Set.of("on", "pipelines", "send"));
+      Set<String> kinds = new LinkedHashSet<>(r.names("on"));
       for (String k : kinds) {
         if (!KINDS.contains(k)) {
-          throw new IllegalArgumentException(where + ".on: '" + k + "' is not one of " + KINDS);
+          r.error("on", r.where() + ".on: '" + k + "' is not one of " + KINDS);
         }
       }
-      List<String> send = strings(r.get("send"), where + ".send");
-      for (String s : send) {
-        if (!receivers.containsKey(s)) {
-          throw new IllegalArgumentException(where + ".send: no receiver named '" + s + "' (have " + receivers.keySet() + ")");
+      List<String> send = r.names("send");
+      for (String name : send) {
+        if (!named.containsKey(name)) {
+          r.error("send", r.where() + ".send: no receiver named '" + name + "' (have " + receivers.keySet() + ")");
         }
       }
-      Set<String> pipelines = r.has("pipelines") ? Set.copyOf(strings(r.get("pipelines"), where + ".pipelines")) : Set.of();
-      rules.add(new Rule(kinds, pipelines, send));
+      Set<String> pipelines = r.has("pipelines") ? Set.copyOf(r.names("pipelines")) : Set.of();
+      rules.add(new Rule(Set.copyOf(kinds), pipelines, send));
     }
-    return new AlertRules(receivers, rules, checks(alerts.get("checks")));
+    AlertChecks checks = checks(alerts.section("checks"));
+    config.check();
+    return new AlertRules(receivers, rules, checks);
   }
 
-  private static AlertChecks checks(JsonNode node) {
-    if (node == null) {
+  private static AlertChecks checks(ConfigSection section) {
+    if (section == null) {
       return AlertChecks.DEFAULT;
     }
-    only(node, "alerts.checks", Set.of("node_lost_after", "run_late_after", "rejected_ratio"));
-    Duration lost = node.has("node_lost_after") ? duration(node.get("node_lost_after"), "alerts.checks.node_lost_after")
-        : AlertChecks.DEFAULT_NODE_LOST_AFTER;
-    Duration late = node.has("run_late_after") ? duration(node.get("run_late_after"), "alerts.checks.run_late_after")
-        : AlertChecks.DEFAULT_RUN_LATE_AFTER;
+    section.onlyKeys(Set.of("node_lost_after", "run_late_after", "rejected_ratio"));
+    Duration lost = section.duration("node_lost_after", AlertChecks.DEFAULT_NODE_LOST_AFTER);
+    Duration late = section.duration("run_late_after", AlertChecks.DEFAULT_RUN_LATE_AFTER);
     double ratio = AlertChecks.DEFAULT_REJECTED_RATIO;
-    if (node.has("rejected_ratio")) {
-      Matcher m = PERCENT.matcher(node.get("rejected_ratio").asText().trim());
+    String written = section.string("rejected_ratio");
+    if (written != null) {
+      Matcher m = PERCENT.matcher(written.trim());
       if (!m.matches() || Double.parseDouble(m.group(1)) > 100) {
-        throw new IllegalArgumentException("alerts.checks.rejected_ratio: '" + node.get("rejected_ratio").asText()
+        section.error("rejected_ratio", section.where() + ".rejected_ratio: '" + written
             + "' is not a percentage from 0% to 100%; write e.g. 1% or 0.5%");
+      } else {
+        ratio = Double.parseDouble(m.group(1)) / 100;
       }
-      ratio = Double.parseDouble(m.group(1)) / 100;
     }
     return new AlertChecks(lost, late, ratio);
-  }
-
-  private static Duration duration(JsonNode v, String where) {
-    Matcher m = DURATION.matcher(v.asText().trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(where + ": '" + v.asText() + "' is not a duration; write e.g. 30s, 10m or 2h");
-    }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
   }
 
   /** The receivers an alert goes to, each once, in file order. */
@@ -155,41 +141,47 @@ public final class AlertRules {
     return out;
   }
 
-  private static Receiver receiver(String name, JsonNode node, SecretResolver secrets) {
-    String where = "alerts.receivers." + name;
-    only(node, where, Set.of("pagerduty", "opsgenie", "slack", "webhook"));
-    if (node.size() != 1) {
-      throw new IllegalArgumentException(where + ": give exactly one of pagerduty, opsgenie, slack, webhook");
+  private static Receiver receiver(String name, ConfigSection node) {
+    if (node == null) {
+      return null;
     }
-    String type = node.fieldNames().next();
-    JsonNode o = node.get(type);
+    String where = node.where();
+    node.onlyKeys(Set.of("pagerduty", "opsgenie", "slack", "webhook"));
+    if (node.keys().size() != 1) {
+      node.error(where + ": give exactly one of pagerduty, opsgenie, slack, webhook");
+      return null;
+    }
+    String type = node.keys().iterator().next();
+    ConfigSection o = node.section(type);
     return switch (type) {
       case "pagerduty" -> {
-        only(o, where + ".pagerduty", Set.of("routing_key", "url"));
-        yield new Receiver.PagerDuty(name, url(o, "url", Receiver.PagerDuty.DEFAULT_URL, secrets, where),
-            secret(o, "routing_key", secrets, where));
+        o.onlyKeys(Set.of("routing_key", "url"));
+        yield new Receiver.PagerDuty(name, url(o, "url", Receiver.PagerDuty.DEFAULT_URL), secret(o, "routing_key"));
       }
       case "opsgenie" -> {
-        only(o, where + ".opsgenie", Set.of("api_key", "url"));
-        yield new Receiver.Opsgenie(name, url(o, "url", Receiver.Opsgenie.DEFAULT_URL, secrets, where),
-            secret(o, "api_key", secrets, where));
+        o.onlyKeys(Set.of("api_key", "url"));
+        yield new Receiver.Opsgenie(name, url(o, "url", Receiver.Opsgenie.DEFAULT_URL), secret(o, "api_key"));
       }
       case "slack" -> {
-        only(o, where + ".slack", Set.of("webhook"));
-        yield new Receiver.Slack(name, url(o, "webhook", null, secrets, where));
+        o.onlyKeys(Set.of("webhook"));
+        yield new Receiver.Slack(name, url(o, "webhook", null));
       }
-      default -> {
-        only(o, where + ".webhook", Set.of("url"));
-        yield new Receiver.Webhook(name, url(o, "url", null, secrets, where));
+      case "webhook" -> {
+        o.onlyKeys(Set.of("url"));
+        yield new Receiver.Webhook(name, url(o, "url", null));
       }
+      default -> null; // reported by onlyKeys
     };
   }
 
-  private static URI url(JsonNode o, String key, URI fallback, SecretResolver secrets, String where) {
+  private static URI url(ConfigSection o, String key, URI fallback) {
     if (!o.has(key) && fallback != null) {
       return fallback;
     }
-    String value = secret(o, key, secrets, where);
+    String value = secret(o, key);
+    if (value == null) {
+      return fallback;
+    }
     try {
       URI uri = URI.create(value);
       if (uri.getScheme() == null || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
@@ -197,40 +189,19 @@ public final class AlertRules {
       }
       return uri;
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + "." + key + " is not an http(s) URL");
+      o.error(key, o.where() + "." + key + " is not an http(s) URL");
+      return fallback;
     }
   }
 
-  private static String secret(JsonNode o, String key, SecretResolver secrets, String where) {
-    JsonNode v = o.get(key);
-    if (v == null || !v.isTextual() || v.asText().isBlank()) {
-      throw new IllegalArgumentException(where + "." + key + " is required");
+  /** The value with its references resolved; never put in a message (it is a key or a webhook URL). */
+  private static String secret(ConfigSection o, String key) {
+    String written = o.string(key);
+    if (written == null || written.isBlank()) {
+      o.error(key, o.where() + "." + key + " is required");
+      return null;
     }
-    return secrets.resolve(v.asText()).reveal();
-  }
-
-  private static List<String> strings(JsonNode n, String where) {
-    List<String> out = new ArrayList<>();
-    if (n != null && n.isTextual()) {
-      out.add(n.asText());
-    } else if (n != null && n.isArray()) {
-      n.forEach(x -> out.add(x.asText()));
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException(where + " needs at least one name");
-    }
-    return out;
-  }
-
-  private static JsonNode only(JsonNode node, String where, Set<String> keys) {
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException(where + " must be a mapping with " + keys);
-    }
-    node.fieldNames().forEachRemaining(k -> {
-      if (!keys.contains(k)) {
-        throw new IllegalArgumentException(where + ": unknown key '" + k + "' (expected " + keys + ")");
-      }
-    });
-    return node;
+    Secret secret = o.secret(key);
+    return secret == null ? null : secret.reveal();
   }
 }
