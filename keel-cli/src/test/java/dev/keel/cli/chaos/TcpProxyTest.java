@@ -1,5 +1,7 @@
 package dev.keel.cli.chaos;
 
+import dev.keel.testkit.TcpProxy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

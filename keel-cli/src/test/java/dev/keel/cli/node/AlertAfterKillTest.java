@@ -1,6 +1,6 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,8 +22,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An alert is written with the state change that caused it, so it outlives the node: node A fails
@@ -31,22 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
  * node B, started later, delivers the alert, exactly once.
  */
 class AlertAfterKillTest {
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
   HttpServer receiver;
   final List<JsonNode> received = new CopyOnWriteArrayList<>();
 
   @AfterEach
-  void stop(TestInfo test) throws Exception {
+  void stopReceiver() {
     if (receiver != null) {
       receiver.stop(0);
     }
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
   }
 
   @Test
@@ -55,7 +48,7 @@ class AlertAfterKillTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort(); // nothing listens here until the receiver starts: deliveries are refused
     }
-    Path dir = work.resolve("pipelines");
+    Path dir = fixture.work().resolve("pipelines");
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("broken.yaml"), """
         name: broken
@@ -64,7 +57,7 @@ class AlertAfterKillTest {
         sink: { postgres: { key: [id] } }
         retry: { attempts: 1 }
         """);
-    Path alerts = work.resolve("alerts.yaml");
+    Path alerts = fixture.work().resolve("alerts.yaml");
     Files.writeString(alerts, """
         alerts:
           receivers:
@@ -73,7 +66,7 @@ class AlertAfterKillTest {
             - on: [task_failed]
               send: [pd]
         """.formatted(port));
-    cluster = LocalCluster.start(work.resolve("logs"), false);
+    cluster = fixture.start();
     NodeProcess a = cluster.node("node-a", "--pipelines", dir.toString(), "--alerts", alerts.toString(), "--poll", "200ms");
 
     StringWriter out = new StringWriter();

@@ -1,6 +1,6 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -20,11 +20,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code kill -9} of the node holding a chunked ({@code commit: chunk}) 1,000,000-row partition after
@@ -38,18 +36,8 @@ class ChunkedKillTest {
   static final int ROWS = 1_000_000;
   static final int CHUNK_ROWS = 50_000;
 
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
-
-  @AfterEach
-  void stop(TestInfo test) throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
-  }
 
   /** Every 100,000th record (from the 12,345th) has an amount that is not a number: 10 rejected rows. */
   static boolean bad(int i) {
@@ -86,7 +74,7 @@ class ChunkedKillTest {
   void killed_node_mid_chunked_partition_is_resumed_after_its_last_checkpoint_and_the_target_equals_a_clean_run()
       throws Exception {
     long began = System.nanoTime();
-    Path dir = work.resolve("pipelines");
+    Path dir = fixture.work().resolve("pipelines");
     Files.createDirectories(dir.resolve("data"));
     Files.writeString(dir.resolve(PIPELINE + ".yaml"), """
         name: %s
@@ -116,7 +104,7 @@ class ChunkedKillTest {
       badRows += bad(i) ? 1 : 0;
     }
 
-    cluster = LocalCluster.start(work.resolve("logs"), false);
+    cluster = fixture.start();
     String[] args = {"--pipelines", dir.toString(), "--workers", "1", "--lease", "3s", "--heartbeat", "1s", "--poll", "200ms"};
     NodeProcess a = cluster.node("node-a", args);
     NodeProcess b = cluster.node("node-b", args);
@@ -203,7 +191,7 @@ class ChunkedKillTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", work.resolve("pipelines").toString());
+        "--pipelines", fixture.work().resolve("pipelines").toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }

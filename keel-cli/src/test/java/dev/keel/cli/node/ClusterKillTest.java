@@ -1,7 +1,7 @@
 package dev.keel.cli.node;
 
 import dev.keel.testkit.Pipelines;
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,10 +14,9 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real {@code keel node} processes on one PostgreSQL: nodes are killed with SIGKILL in the middle
@@ -26,18 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterKillTest {
   static final String PIPELINE = "kill_load";
 
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
-
-  @AfterEach
-  void stop(org.junit.jupiter.api.TestInfo test) throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
-  }
 
   @Test
   void killed_nodes_tasks_are_rerun_by_survivors_and_every_row_lands_once() throws Exception {
@@ -51,9 +40,9 @@ class ClusterKillTest {
   }
 
   void killTwoOfThree(int partitions, int rowsEach) throws Exception {
-    Path dir = work.resolve("pipelines");
+    Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(partitions), rowsEach);
-    cluster = LocalCluster.start(work.resolve("logs"), false);
+    cluster = fixture.start();
     String[] args = {"--pipelines", dir.toString(), "--workers", "2", "--lease", "3s", "--heartbeat", "1s", "--poll", "200ms"};
     NodeProcess a = cluster.node("node-a", args);
     NodeProcess b = cluster.node("node-b", args);
@@ -99,7 +88,7 @@ class ClusterKillTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", work.resolve("pipelines").toString());
+        "--pipelines", fixture.work().resolve("pipelines").toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }

@@ -1,6 +1,6 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,31 +10,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Three real node processes started at once on a minute schedule: one run per tick, however many nodes see it. */
 @Tag("slow")
 class CronClusterTest {
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
-
-  @AfterEach
-  void stop(TestInfo test) throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
-  }
 
   @Test
   void three_nodes_started_at_once_on_a_minute_schedule_make_exactly_one_run_per_tick() throws Exception {
-    Path dir = work.resolve("pipelines");
+    Path dir = fixture.work().resolve("pipelines");
     Files.createDirectories(dir.resolve("data"));
     Files.writeString(dir.resolve("data/all.csv"), "id\n1\n2\n");
     Files.writeString(dir.resolve("every_minute.yaml"), """
@@ -47,7 +35,7 @@ class CronClusterTest {
         sink:
           postgres: { table: every_minute, key: [id], mode: upsert }
         """);
-    cluster = LocalCluster.start(work.resolve("logs"), false);
+    cluster = fixture.start();
     for (String id : List.of("node-a", "node-b", "node-c")) {
       cluster.node(id, "--pipelines", dir.toString(), "--lease", "3s", "--heartbeat", "1s");
     }

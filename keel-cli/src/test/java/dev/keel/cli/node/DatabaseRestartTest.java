@@ -1,7 +1,7 @@
 package dev.keel.cli.node;
 
 import dev.keel.testkit.Pipelines;
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,10 +14,8 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The metadata PostgreSQL stops and starts again (same data, same port) under a running node: the
@@ -27,24 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
 class DatabaseRestartTest {
   static final String PIPELINE = "restarted";
 
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
-
-  @AfterEach
-  void stop(TestInfo test) throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
-  }
 
   @Test
   void node_carries_on_after_the_metadata_database_restarts() throws Exception {
-    Path dir = work.resolve("pipelines");
+    Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(2), 100);
-    cluster = LocalCluster.startRestartable(work.resolve("logs"), work.resolve("pgdata"));
+    cluster = fixture.startRestartable();
     NodeProcess node = cluster.node("node-a", "--pipelines", dir.toString(), "--workers", "2", "--lease", "3s", "--heartbeat",
         "1s", "--poll", "200ms");
     long before = trigger(dir);

@@ -1,7 +1,7 @@
 package dev.keel.cli.node;
 
 import dev.keel.testkit.Pipelines;
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -19,10 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real {@code keel node} process with {@code --http-port} serves the whole HTTP side (metrics,
@@ -31,24 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeMonitoringTest {
   static final String PIPELINE = "watched";
 
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
-
-  @AfterEach
-  void stop(TestInfo test) throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
-  }
 
   @Test
   void node_serves_metrics_health_and_api_and_its_metrics_count_the_tasks_it_ran() throws Exception {
-    Path dir = work.resolve("pipelines");
+    Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(3), 40);
-    cluster = LocalCluster.start(work.resolve("logs"), false);
+    cluster = fixture.start();
     NodeProcess node = cluster.node("node-a", "--pipelines", dir.toString(), "--workers", "2", "--poll", "200ms",
         "--http-port", "0", "--http-host", "127.0.0.1", "--open-reads");
     // The node registers the port it actually serves on (0 picked a free one).

@@ -1,6 +1,6 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.NodeLogs;
+import dev.keel.testkit.ClusterFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node paused with SIGSTOP past its lease, then resumed with SIGCONT, while another node took its
@@ -29,18 +27,8 @@ class ZombieTest {
   static final String PIPELINE = "slow_load";
   static final int ROWS = 1000;
 
-  @TempDir
-  Path work;
-
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
   LocalCluster cluster;
-
-  @AfterEach
-  void stop(TestInfo test) throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-    NodeLogs.keep(work.resolve("logs"), test);
-  }
 
   @Test
   void paused_node_past_its_lease_stops_itself_after_it_resumes_and_publishes_nothing() throws Exception {
@@ -59,8 +47,8 @@ class ZombieTest {
 
   /** Returns the resumed zombie; asserts that only the other node's attempt was published. */
   NodeProcess pauseAndResume(boolean zombieIgnoresLeaseLoss) throws Exception {
-    cluster = LocalCluster.start(work.resolve("logs"), false);
-    Path dir = work.resolve("pipelines");
+    cluster = fixture.start();
+    Path dir = fixture.work().resolve("pipelines");
     Files.createDirectories(dir);
     // Each partition sleeps 4 s in the source database before its rows come: long enough to pause it mid-work.
     Files.writeString(dir.resolve(PIPELINE + ".yaml"), """
@@ -125,7 +113,7 @@ class ZombieTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", work.resolve("pipelines").toString());
+        "--pipelines", fixture.work().resolve("pipelines").toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }

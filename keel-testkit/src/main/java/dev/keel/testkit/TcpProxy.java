@@ -1,4 +1,4 @@
-package dev.keel.cli.chaos;
+package dev.keel.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
