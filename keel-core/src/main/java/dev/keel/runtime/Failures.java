@@ -24,8 +24,8 @@ import java.util.Map;
  * <p>Permanent, failing the task at once: everything else, notably bad SQL (42601, MySQL 1064),
  * an undefined table or column (42P01, 42703, MySQL 1146, 1054), permission denied (42501),
  * authentication (28P01, 28000, MySQL 1045), a missing database (3D000, MySQL 1049), data errors
- * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, and a fence
- * refusal.
+ * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, an empty
+ * source refused in replace mode, and a fence refusal.
  */
 public final class Failures {
   /** The verdict and the reason a person reads. */
@@ -72,6 +72,9 @@ public final class Failures {
       }
       if (t instanceof FenceRefusedException) {
         return new Verdict(false, "fence refused (a newer claim owns the partition)");
+      }
+      if (t instanceof EmptySourceException) {
+        return new Verdict(false, "empty source refused (replace would delete the partition's rows)");
       }
       if (t instanceof SQLException sql) {
         Verdict v = classifySql(sql);
