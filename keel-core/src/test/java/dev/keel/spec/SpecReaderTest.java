@@ -702,7 +702,7 @@ class SpecReaderTest {
     } catch (SpecException e) {
       assertThat(e.problems()).singleElement()
           .satisfies(p -> assertThat(p.file()).isEqualTo(missing.toString()))
-          .satisfies(p -> assertThat(p.message()).contains("cannot read the pipeline file"));
+          .satisfies(p -> assertThat(p.message()).contains("the pipeline file cannot be read"));
     }
   }
 
