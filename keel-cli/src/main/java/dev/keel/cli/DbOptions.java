@@ -2,6 +2,7 @@ package dev.keel.cli;
 
 import dev.keel.store.Database;
 import dev.keel.store.EmbeddedPostgresServer;
+import dev.keel.store.JdbcUrls;
 import dev.keel.store.MetadataStore;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -40,6 +41,12 @@ public final class DbOptions {
 
   public Opened open(int poolSize) {
     String url = url();
+    if (url != null) {
+      String problem = JdbcUrls.problem(url);
+      if (problem != null) {
+        throw new BadInputException((db != null ? "--db: " : "KEEL_DB: ") + problem);
+      }
+    }
     EmbeddedPostgresServer embedded = null;
     if (url == null) {
       embedded = EmbeddedPostgresServer.start(home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT);

@@ -32,6 +32,10 @@ public final class Main {
         cmd.getErr().println(spec.getMessage());
         return ExitCodes.BAD_INPUT;
       }
+      if (e instanceof BadInputException bad) {
+        cmd.getErr().println("keel: " + bad.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
       String message = e instanceof KeelException ? e.getMessage() : e.toString();
       cmd.getErr().println("keel: " + JdbcUrls.redact(message));
       return ExitCodes.FAILED;

@@ -47,7 +47,7 @@ final class NodeCommand implements Callable<Integer> {
       description = "Deliver the alert outbox to the receivers of this alerts file (any node may send; each alert goes out once).")
   Path alerts;
 
-  @Option(names = "--workers", paramLabel = "N", description = "Tasks executed at once (default ${DEFAULT-VALUE}).")
+  @Option(names = "--workers", paramLabel = "N", converter = WorkerCount.class, description = "Tasks executed at once (default ${DEFAULT-VALUE}).")
   int workers = NodeConfig.DEFAULT_WORKERS;
 
   @Option(names = "--claim-batch", paramLabel = "N", description = "Most tasks taken in one claim (default: --workers).")
@@ -142,6 +142,8 @@ final class NodeCommand implements Callable<Integer> {
     while (true) {
       try {
         return db.open(pool);
+      } catch (BadInputException e) {
+        throw e; // a malformed URL does not heal by waiting
       } catch (RuntimeException e) {
         if (db.url() == null) {
           throw e;

@@ -29,7 +29,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--partition", paramLabel = "P", description = "Run only this partition (repeatable). Default: all.")
   List<String> partitions = new ArrayList<>();
 
-  @Option(names = "--workers", paramLabel = "N", description = "Partitions run in parallel (default: number of CPUs).")
+  @Option(names = "--workers", paramLabel = "N", converter = WorkerCount.class, description = "Partitions run in parallel (default: number of CPUs).")
   int workers = Runtime.getRuntime().availableProcessors();
 
   @Mixin

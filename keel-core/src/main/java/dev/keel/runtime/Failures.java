@@ -14,18 +14,19 @@ import java.util.Map;
 /**
  * The one table that says which failures a retry can heal.
  *
- * <p>Transient: lost or refused connections (SQLSTATE class 08), serialization failures (40001),
+ * <p>Transient: lost or refused connections (SQLSTATE class 08, except 08004), serialization failures (40001),
  * deadlocks (40P01), insufficient resources such as disk full or too many connections (class 53),
  * operator intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock
  * timeouts (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections
  * (1040), server gone away or lost (2006, 2013), cannot connect (2002, 2003); socket timeouts,
  * resets and refused connections.
  *
- * <p>Permanent, failing the task at once: everything else, notably bad SQL (42601, MySQL 1064),
+ * <p>Permanent, failing the task at once: everything else, notably a connection the server rejected
+ * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064),
  * an undefined table or column (42P01, 42703, MySQL 1146, 1054), permission denied (42501),
  * authentication (28P01, 28000, MySQL 1045), a missing database (3D000, MySQL 1049), data errors
- * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, and a fence
- * refusal.
+ * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, an empty
+ * source refused in replace mode, and a fence refusal.
  */
 public final class Failures {
   /** The verdict and the reason a person reads. */
@@ -51,6 +52,9 @@ public final class Failures {
       2006, "server has gone away",
       2013, "lost connection during query");
   private static final Map<String, String> PERMANENT_STATES = Map.of(
+      // Class 08, but the server answered and said no (PgJDBC: no password given when the server asks
+      // for one, or pg_hba.conf rejects the host or user); asking again gets the same answer.
+      "08004", "the server rejected the connection (no password given, or pg_hba.conf refuses this host or user)",
       "28P01", "authentication failed (check user and password)",
       "28000", "authentication failed (check user and password)",
       "3D000", "the database does not exist",
@@ -72,6 +76,9 @@ public final class Failures {
       }
       if (t instanceof FenceRefusedException) {
         return new Verdict(false, "fence refused (a newer claim owns the partition)");
+      }
+      if (t instanceof EmptySourceException) {
+        return new Verdict(false, "empty source refused (replace would delete the partition's rows)");
       }
       if (t instanceof SQLException sql) {
         Verdict v = classifySql(sql);
@@ -133,7 +140,7 @@ public final class Failures {
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
-        if (state.startsWith("08")) {
+        if (state.startsWith("08") && !state.equals("08004")) {
           return "connection";
         }
         return switch (state) {

@@ -106,6 +106,10 @@ public final class PartitionRunner {
           throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
         }
         stopIfAsked(control, task);
+        if (n.read == 0) {
+          step = "checking an empty source";
+          session.checkEmptySource();
+        }
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
         step = "publishing";

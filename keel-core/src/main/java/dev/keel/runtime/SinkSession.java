@@ -21,6 +21,14 @@ public interface SinkSession extends AutoCloseable {
   PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit);
 
   /**
+   * Called before {@link #publish} when the source yielded no record at all (zero read, not zero
+   * kept: records filtered or rejected were read). A sink whose publish would then delete rows
+   * (replace) throws {@link EmptySourceException} saying how many, unless the pipeline allows an
+   * empty source, so that an emptied or truncated file never wipes a target by accident.
+   */
+  default void checkEmptySource() {}
+
+  /**
    * The checkpoint that an earlier attempt at this run's partition committed with its last chunk,
    * or null (nothing published yet, or the sink does not commit in chunks).
    */

@@ -56,6 +56,14 @@ final class ConnectionSpecs {
         boolean header = !o.containsKey("header") || Boolean.TRUE.equals(yaml.bool(o.get("header").getValueNode(), where + ".header"));
         char delimiter = character(o, "delimiter", ',', where);
         char quote = character(o, "quote", '"', where);
+        if (quote == delimiter && o.containsKey("quote")) {
+          yaml.error(o.get("quote").getValueNode(), where + ".quote is the same character as the delimiter ('"
+              + (quote == '\t' ? "\\t" : String.valueOf(quote)) + "'); fields could not be told apart; choose another quote"
+              + " or delimiter");
+        } else if (quote == delimiter) {
+          yaml.error(o.get("delimiter").getValueNode(), where + ".delimiter '" + delimiter + "' is the quote character;"
+              + " choose another delimiter, or set quote: to another character");
+        }
         String nullString = o.containsKey("null") ? yaml.string(o.get("null").getValueNode(), where + ".null") : null;
         return new SourceSpec.Csv(path, header, delimiter, quote, charset(o, where), nullString, zone(o, where), maxRecordBytes(o, where));
       }
@@ -99,7 +107,7 @@ final class ConnectionSpecs {
     }
     String where = "sink.postgres";
     yaml.onlyKeys(o, where, Set.of("url", "user", "password", "schema", "table", "key", "mode", "partition_column",
-        "commit", "chunk_rows"));
+        "commit", "chunk_rows", "allow_empty"));
     Secret url = secret(o, "url", where, false, null);
     Secret user = secret(o, "user", where, false, null);
     Secret password = secret(o, "password", where, false, null);
@@ -165,7 +173,17 @@ final class ConnectionSpecs {
       yaml.error(pn, where + ": commit: chunk cannot be used with mode replace (a partition swapped chunk by chunk would"
           + " be half old, half new while it runs); use upsert or append");
     }
-    return new SinkSpec.Postgres(url, user, password, schema, table, List.copyOf(key), mode, partitionColumn, commit, chunkRows);
+    boolean allowEmpty = false;
+    if (o.containsKey("allow_empty")) {
+      NodeTuple ae = o.get("allow_empty");
+      allowEmpty = Boolean.TRUE.equals(yaml.bool(ae.getValueNode(), where + ".allow_empty"));
+      if (mode != SinkSpec.Mode.REPLACE) {
+        yaml.error(ae.getKeyNode(), where + ".allow_empty only applies with mode: replace (the only mode in which an"
+            + " empty source deletes rows)");
+      }
+    }
+    return new SinkSpec.Postgres(url, user, password, schema, table, List.copyOf(key), mode, partitionColumn, commit, chunkRows,
+        allowEmpty);
   }
 
   private String requiredString(Map<String, NodeTuple> o, String key, String where, Node parent) {

@@ -1,8 +1,6 @@
 package dev.keel.spec;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -58,8 +56,10 @@ public final class SecretResolver {
 
   private static String fromFile(String path) {
     try {
-      return Files.readString(Path.of(path), StandardCharsets.UTF_8).strip();
-    } catch (IOException | RuntimeException e) {
+      return new String(SmallFiles.read(Path.of(path)), StandardCharsets.UTF_8).strip();
+    } catch (SmallFiles.Unreadable e) {
+      throw new IllegalArgumentException("secret file " + path + " " + e.getMessage());
+    } catch (RuntimeException e) {
       throw new IllegalArgumentException("secret file " + path + " cannot be read (" + e.getClass().getSimpleName()
           + "); check that it exists and is readable by keel");
     }

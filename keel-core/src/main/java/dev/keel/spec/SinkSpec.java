@@ -30,7 +30,9 @@ public sealed interface SinkSpec {
 
   /**
    * A PostgreSQL table. {@code url} null means the metadata database (embedded, or --db). Rows are
-   * staged with COPY and published in one transaction together with the fence check.
+   * staged with COPY and published in one transaction together with the fence check. {@code
+   * allowEmpty} (replace only): a source that yields no records may empty the partition; without it
+   * such a publish is refused.
    */
   record Postgres(
       Secret url,
@@ -42,6 +44,7 @@ public sealed interface SinkSpec {
       Mode mode,
       String partitionColumn,
       Commit commit,
-      long chunkRows)
+      long chunkRows,
+      boolean allowEmpty)
       implements SinkSpec {}
 }

@@ -1,11 +1,9 @@
 package dev.keel.spec;
 
 import dev.keel.expr.ExpressionCompiler;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -44,17 +42,13 @@ public final class SpecReader {
   /** The file as UTF-8 text, at most 1 MiB; a SpecException naming the file otherwise. */
   static String readText(Path file) {
     try {
-      byte[] bytes = Files.readAllBytes(file);
-      if (bytes.length > YamlTree.MAX_CODE_POINTS) {
-        throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1, "the file is larger than 1 MiB; is it really a pipeline?")));
-      }
+      byte[] bytes = SmallFiles.read(file);
       return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1,
           "the file is not valid UTF-8 (perhaps windows-1252 or ISO-8859-1); save it as UTF-8")));
-    } catch (IOException e) {
-      throw new SpecException(List.of(new SpecProblem(file.toString(), 0, 0,
-          "cannot read the pipeline file (" + e.getClass().getSimpleName() + "); check the path")));
+    } catch (SmallFiles.Unreadable e) {
+      throw new SpecException(List.of(new SpecProblem(file.toString(), 0, 0, "the pipeline file " + e.getMessage())));
     }
   }
 

@@ -50,6 +50,21 @@ class FailuresTest {
   }
 
   @Test
+  void a_connection_the_server_rejected_for_want_of_a_password_is_permanent_not_a_lost_connection() {
+    SQLException noPassword = new SQLException(
+        "The server requested SCRAM-based authentication, but no password was provided.", "08004");
+
+    assertThat(Failures.classify(noPassword).retry()).isFalse();
+    assertThat(Failures.classify(noPassword).kind()).contains("rejected the connection");
+    assertThat(Failures.cause(noPassword)).isEqualTo("permanent");
+  }
+
+  @Test
+  void an_empty_source_refused_in_replace_mode_is_never_retried() {
+    assertThat(Failures.isTransient(new EmptySourceException("would delete 2 rows"))).isFalse();
+  }
+
+  @Test
   void rejected_limits_and_fence_refusals_are_never_retried() {
     assertThat(Failures.isTransient(new RejectedLimitException("too many"))).isFalse();
     assertThat(Failures.isTransient(new RuntimeException(new FenceRefusedException("stale")))).isFalse();

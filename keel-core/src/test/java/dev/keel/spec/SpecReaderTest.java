@@ -123,7 +123,7 @@ class SpecReaderTest {
             List.of(new ValidateSpec.Check("positive", "amount > 0")), new ValidateSpec.MaxRejected(0, 1.0)));
     assertThat(spec.sink())
         .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "orders", List.of("id"), SinkSpec.Mode.UPSERT, null,
-            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS));
+            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS, false));
     assertThat(spec.retry()).isEqualTo(new RetrySpec(5, Duration.ofSeconds(2), Duration.ofMinutes(5)));
     assertThat(spec.text()).isEqualTo(FULL);
     assertThat(spec.hash()).hasSize(64).isEqualTo(SpecReader.sha256(FULL));
@@ -163,7 +163,7 @@ class SpecReaderTest {
 
     assertThat(spec.sink())
         .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "facts", List.of(), SinkSpec.Mode.APPEND, null,
-            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS));
+            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS, false));
   }
 
   @Test
@@ -702,7 +702,7 @@ class SpecReaderTest {
     } catch (SpecException e) {
       assertThat(e.problems()).singleElement()
           .satisfies(p -> assertThat(p.file()).isEqualTo(missing.toString()))
-          .satisfies(p -> assertThat(p.message()).contains("cannot read the pipeline file"));
+          .satisfies(p -> assertThat(p.message()).contains("the pipeline file cannot be read"));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.keel.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -39,7 +40,11 @@ public final class Database implements AutoCloseable {
     config.setInitializationFailTimeout(1);
     config.setAutoCommit(true);
     this.description = JdbcUrls.redact(url);
-    this.dataSource = new HikariDataSource(config);
+    try {
+      this.dataSource = new HikariDataSource(config);
+    } catch (HikariPool.PoolInitializationException e) {
+      throw ConnectFailure.of(url, e);
+    }
   }
 
   public DataSource dataSource() {

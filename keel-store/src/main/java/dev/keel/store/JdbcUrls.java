@@ -14,6 +14,28 @@ public final class JdbcUrls {
 
   private JdbcUrls() {}
 
+  /** The form a metadata database URL takes, for messages. */
+  public static final String EXPECTED_FORM = "jdbc:postgresql://host:port/db (several hosts for failover:"
+      + " jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=primary)";
+
+  /**
+   * Why {@code url} is not a PostgreSQL JDBC URL that PgJDBC can use, or null when it is. Checked
+   * before connecting, so a typo is bad input (exit 2) rather than "Failed to get driver instance".
+   */
+  public static String problem(String url) {
+    if (url == null || url.isBlank()) {
+      return "the URL is empty; expected " + EXPECTED_FORM;
+    }
+    if (!url.startsWith("jdbc:postgresql:")) {
+      return "'" + redact(url) + "' is not a PostgreSQL JDBC URL; expected " + EXPECTED_FORM;
+    }
+    if (org.postgresql.Driver.parseURL(url, null) == null) {
+      return "'" + redact(url) + "' is malformed (check the host, the port number and the database name); expected "
+          + EXPECTED_FORM;
+    }
+    return null;
+  }
+
   /** Adds keel's timeouts to a PostgreSQL URL for each one not already given. */
   public static String withTimeouts(String url) {
     if (!url.startsWith("jdbc:postgresql:")) {

@@ -12,6 +12,12 @@ public class StoreException extends KeelException {
     this.sqlState = cause.getSQLState();
   }
 
+  /** A message of its own, keeping the cause (and its SQLSTATE, if it has one) for classification. */
+  public StoreException(String message, Throwable cause) {
+    super(message, cause);
+    this.sqlState = cause instanceof SQLException sql ? sql.getSQLState() : null;
+  }
+
   public StoreException(String message) {
     super(message);
     this.sqlState = null;

@@ -1,6 +1,7 @@
 package dev.keel.connectors.postgres;
 
 import dev.keel.KeelException;
+import dev.keel.runtime.EmptySourceException;
 import dev.keel.runtime.FenceRefusedException;
 import dev.keel.runtime.Rejects;
 import dev.keel.runtime.SinkSession;
@@ -110,9 +111,7 @@ final class PostgresSinkSession implements SinkSession {
     try {
       long t0 = System.nanoTime();
       conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
-      flush();
-      copy.endCopy();
-      copy = null;
+      endCopy();
       long t1 = System.nanoTime();
       checkFence();
       long[] previous = previousLoad();
@@ -146,6 +145,39 @@ final class PostgresSinkSession implements SinkSession {
       return new PublishResult(published, rejected, false);
     } catch (SQLException e) {
       throw failure("publishing to " + target.name(), e);
+    }
+  }
+
+  /** Sends the rows still buffered and ends the COPY, so the connection can run statements again. */
+  private void endCopy() throws SQLException {
+    if (copy != null) {
+      flush();
+      copy.endCopy();
+      copy = null;
+    }
+  }
+
+  /**
+   * Replace with nothing read would delete the partition: refused unless {@code allow_empty}. A
+   * partition that holds no rows yet loses nothing, so that is allowed. The count is taken in this
+   * transaction; the session is closed after the refusal, which rolls it back.
+   */
+  @Override
+  public void checkEmptySource() {
+    if (spec.mode() != SinkSpec.Mode.REPLACE || spec.allowEmpty()) {
+      return;
+    }
+    long rows;
+    try {
+      endCopy();
+      rows = statement.replacedRows(conn, task.partition());
+    } catch (SQLException e) {
+      throw failure("counting the rows of partition " + task.partition() + " in " + target.name(), e);
+    }
+    if (rows > 0) {
+      throw new EmptySourceException(task + ": the source yielded no records, and mode replace would delete the "
+          + rows + " rows of partition " + task.partition() + " in " + target.name() + "; refused, the target is untouched."
+          + " If the source is meant to be empty, set sink.postgres.allow_empty: true");
     }
   }
 

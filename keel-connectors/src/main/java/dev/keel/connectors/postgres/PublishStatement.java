@@ -5,6 +5,7 @@ import dev.keel.spec.Identifiers;
 import dev.keel.spec.SinkSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -36,17 +37,9 @@ final class PublishStatement {
    */
   void beforeInsert(Connection conn, String partition) throws SQLException {
     if (spec.mode() == SinkSpec.Mode.REPLACE) {
-      if (spec.partitionColumn() == null) {
-        try (Statement st = conn.createStatement()) {
-          st.executeUpdate("DELETE FROM " + target.qualified);
-        }
-      } else {
-        String type = columns.stream().filter(c -> c.name().equals(spec.partitionColumn())).findFirst().orElseThrow().type().sql();
-        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + target.qualified + " WHERE "
-            + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")")) {
-          ps.setString(1, partition);
-          ps.executeUpdate();
-        }
+      try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + target.qualified + partitionRows())) {
+        bindPartition(ps, partition);
+        ps.executeUpdate();
       }
     }
     String deferred = target.deferredConstraints(conn);
@@ -54,6 +47,32 @@ final class PublishStatement {
       try (Statement st = conn.createStatement()) {
         st.execute("SET CONSTRAINTS " + deferred + " IMMEDIATE");
       }
+    }
+  }
+
+  /** How many rows of the partition a replace would delete (the whole table for a single partition). */
+  long replacedRows(Connection conn, String partition) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM " + target.qualified + partitionRows())) {
+      bindPartition(ps, partition);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** The WHERE clause of the rows a replace swaps: {@code partition_column = ?}, or none (every row). */
+  private String partitionRows() {
+    if (spec.partitionColumn() == null) {
+      return "";
+    }
+    String type = columns.stream().filter(c -> c.name().equals(spec.partitionColumn())).findFirst().orElseThrow().type().sql();
+    return " WHERE " + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")";
+  }
+
+  private void bindPartition(PreparedStatement ps, String partition) throws SQLException {
+    if (spec.partitionColumn() != null) {
+      ps.setString(1, partition);
     }
   }
 

@@ -165,8 +165,10 @@ final class CsvSource implements RecordSource {
   private void readHeader() {
     CSVRecord header = nextRaw();
     if (header == null) {
-      fieldOf = new int[0];
-      return; // an empty file: no records, whatever the columns
+      // Not "no records": a file emptied by a failed export or a truncating redirect (: > f.csv) looks
+      // like this, and read as no records it would let mode replace wipe the partition.
+      throw new KeelException(name + ": the file is empty, but header: true says its first line names the columns;"
+          + " a file with no records still has its header line. Check how the file was produced, or set header: false");
     }
     List<String> names = new ArrayList<>();
     for (String n : header) {
@@ -222,6 +224,9 @@ final class CsvSource implements RecordSource {
       throw new KeelException(name + " line " + line + ": record exceeds the " + TextFiles.formatCap(cap)
           + " cap (max_record_bytes); an unterminated quote can cause this");
     } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof CorruptGzip gz) {
+        throw new KeelException(name + " line " + line + ": " + gz.getMessage());
+      }
       throw new KeelException(name + " line " + line + ": " + e.getCause().getMessage()
           + "; a field containing quotes must be quoted, with each inner quote doubled (\"\")", e);
     } catch (IllegalStateException e) {

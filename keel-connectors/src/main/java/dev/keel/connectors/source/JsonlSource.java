@@ -79,7 +79,11 @@ final class JsonlSource implements RecordSource {
   public SourceRecord next() throws IOException {
     BoundedLineReader.Line line;
     do {
-      line = lines.next();
+      try {
+        line = lines.next();
+      } catch (CorruptGzip e) {
+        throw new KeelException(describe() + " line " + (lastLine + 1) + ": " + e.getMessage());
+      }
       if (line == null) {
         return null;
       }

@@ -2,6 +2,7 @@ package dev.keel.connectors.source;
 
 import dev.keel.KeelException;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -28,11 +29,15 @@ final class TextFiles {
 
   static Reader open(Path file, Charset charset) {
     Charset cs = charset == null ? StandardCharsets.UTF_8 : charset;
+    if (Files.isDirectory(file)) {
+      throw new KeelException(file + ": is a directory; a source path names one file (use ${partition} in it for one"
+          + " file per partition)");
+    }
     InputStream in = null;
     try {
       in = new BufferedInputStream(Files.newInputStream(file), BUFFER);
       if (file.getFileName().toString().endsWith(".gz")) {
-        in = new GZIPInputStream(in, BUFFER);
+        in = new CorruptGzip.Guard(new GZIPInputStream(in, BUFFER));
       }
       CharsetDecoder decoder =
           cs.newDecoder()
@@ -41,6 +46,10 @@ final class TextFiles {
       return new InputStreamReader(in, decoder);
     } catch (NoSuchFileException e) {
       throw new KeelException(file + ": file not found");
+    } catch (EOFException e) {
+      closeQuietly(in);
+      // No cause attached: an EOFException in the chain would classify as a lost connection.
+      throw new KeelException(file + ": " + CorruptGzip.TRUNCATED + " (it ends inside the gzip header)");
     } catch (ZipException e) {
       closeQuietly(in);
       throw new KeelException(file + ": not a gzip file (" + e.getMessage() + "); remove the .gz suffix or compress it");

@@ -86,7 +86,7 @@ class PostgresSinkSessionTest {
 
   private static PostgresSink sink(SinkSpec.Commit commit) {
     SinkSpec.Postgres spec = new SinkSpec.Postgres(null, null, null, "public", "items", List.of("id"), SinkSpec.Mode.UPSERT, null,
-        commit, 100);
+        commit, 100, false);
     PostgresSink sink = new PostgresSink(pg.getPostgresDatabase(), spec, COLUMNS, false, null);
     sink.prepare();
     sink.fence("all", 1);

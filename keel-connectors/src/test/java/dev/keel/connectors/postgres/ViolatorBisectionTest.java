@@ -254,7 +254,7 @@ class ViolatorBisectionTest {
   }
 
   private static SinkSpec.Postgres spec(SinkSpec.Mode mode) {
-    return new SinkSpec.Postgres(null, null, null, "public", "items", List.of("id"), mode, null, SinkSpec.Commit.PARTITION, 0);
+    return new SinkSpec.Postgres(null, null, null, "public", "items", List.of("id"), mode, null, SinkSpec.Commit.PARTITION, 0, false);
   }
 
   /** Rows 1..n at positions 2..n+1 (a CSV file's lines), named by {@code name}. */

@@ -64,9 +64,56 @@ class CsvSourceTest {
   // 9. Empty file; header only; no final newline
 
   @Test
-  void an_empty_file_has_no_records() throws IOException {
-    assertThat(read("", true, ORDER)).isEmpty();
+  void an_empty_file_without_a_header_has_no_records() throws IOException {
     assertThat(read("", false, ORDER)).isEmpty();
+  }
+
+  @Test
+  void an_empty_file_where_a_header_is_declared_is_malformed_and_named() {
+    assertThatThrownBy(() -> read("", true, ORDER))
+        .isInstanceOf(KeelException.class)
+        .hasMessageContaining("orders.csv")
+        .hasMessageContaining("the file is empty, but header: true");
+  }
+
+  @Test
+  void a_truncated_gzip_file_is_a_permanent_failure_naming_the_file_and_the_line_reached() throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (Writer w = new java.io.OutputStreamWriter(new GZIPOutputStream(bytes), StandardCharsets.UTF_8)) {
+      w.write("id,customer,amount\n");
+      for (int i = 1; i <= 20_000; i++) {
+        w.write(i + ",customer number " + i + "," + i + ".25\n");
+      }
+    }
+    byte[] all = bytes.toByteArray();
+    write("orders.csv.gz", java.util.Arrays.copyOf(all, all.length / 2));
+
+    assertThatThrownBy(() -> readAll(open(spec("orders.csv.gz", true), ORDER)))
+        .isInstanceOf(KeelException.class)
+        .hasMessageContaining("orders.csv.gz line ")
+        .hasMessageContaining("truncated")
+        .hasMessageNotContaining("quote")
+        .satisfies(e -> assertThat(dev.keel.runtime.Failures.isTransient(e)).isFalse());
+  }
+
+  @Test
+  void an_empty_gzip_file_is_a_permanent_failure_naming_the_file() throws IOException {
+    write("orders.csv.gz", new byte[0]);
+
+    assertThatThrownBy(() -> readAll(open(spec("orders.csv.gz", true), ORDER)))
+        .isInstanceOf(KeelException.class)
+        .hasMessageContaining("orders.csv.gz")
+        .satisfies(e -> assertThat(dev.keel.runtime.Failures.isTransient(e)).isFalse());
+  }
+
+  @Test
+  void a_directory_given_as_the_source_file_is_reported_as_a_directory() throws IOException {
+    Files.createDirectory(dir.resolve("orders.csv"));
+
+    assertThatThrownBy(() -> readAll(open(spec("orders.csv", true), ORDER)))
+        .isInstanceOf(KeelException.class)
+        .hasMessageContaining("orders.csv: is a directory")
+        .hasMessageNotContaining("quote");
   }
 
   @Test
