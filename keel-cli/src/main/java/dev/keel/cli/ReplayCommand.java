@@ -1,8 +1,8 @@
 package dev.keel.cli;
 
+import dev.keel.connector.Connectors;
 import dev.keel.engine.LocalRun;
 import dev.keel.engine.SinkFactory;
-import dev.keel.connectors.source.Sources;
 import dev.keel.record.OnlyPositions;
 import dev.keel.runtime.Sink;
 import dev.keel.spec.PipelineSpec;
@@ -55,11 +55,10 @@ final class ReplayCommand implements Callable<Integer> {
    * rejected records; replace would delete the rows the run published and leave just those).
    */
   static PipelineSpec forReplay(PipelineSpec spec) {
-    if (!(spec.sink() instanceof SinkSpec.Postgres pg) || pg.mode() != SinkSpec.Mode.REPLACE) {
+    if (spec.sink().mode() != SinkSpec.Mode.REPLACE) {
       return spec;
     }
-    SinkSpec.Postgres append = new SinkSpec.Postgres(pg.url(), pg.user(), pg.password(), pg.schema(), pg.table(), pg.key(),
-        SinkSpec.Mode.APPEND, pg.partitionColumn(), pg.commit(), pg.chunkRows(), false);
+    SinkSpec append = spec.sink().withMode(SinkSpec.Mode.APPEND);
     return new PipelineSpec(spec.name(), spec.file(), spec.schedule(), spec.partitions(), spec.source(), spec.columns(),
         spec.transforms(), spec.validate(), append, spec.retry(), spec.text(), spec.hash());
   }
@@ -102,7 +101,7 @@ final class ReplayCommand implements Callable<Integer> {
         out.printf("replaying %d rejected record%s of run %d, partition %s, as run %d%n", positions.length,
             positions.length == 1 ? "" : "s", source.getAsLong(), partition, replay.get());
         local.execute(replay.get(), spec, sink, 1,
-            (s, columns, p, baseDir, resume) -> new OnlyPositions(Sources.open(s, columns, p, baseDir, resume), positions));
+            (s, columns, p, baseDir, resume) -> new OnlyPositions(Connectors.installed().open(s, columns, p, baseDir, resume), positions));
       }
       List<TaskRow> rows = opened.store().tasks().ofRun(replay.get());
       RunSummary.print(out, spec, replay.get(), rows);

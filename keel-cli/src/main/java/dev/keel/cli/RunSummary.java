@@ -11,8 +11,8 @@ final class RunSummary {
   private RunSummary() {}
 
   static void print(PrintWriter out, PipelineSpec spec, long runId, List<TaskRow> rows) {
-    SinkSpec.Postgres sink = (SinkSpec.Postgres) spec.sink();
-    out.printf("run %d of %s into %s.%s (%s)%n", runId, spec.name(), sink.schema(), sink.table(), sink.mode().name().toLowerCase(java.util.Locale.ROOT));
+    SinkSpec sink = spec.sink();
+    out.printf("run %d of %s into %s (%s)%n", runId, spec.name(), sink.target(), sink.mode().name().toLowerCase(java.util.Locale.ROOT));
     out.printf("%-16s %-10s %8s %10s %10s %10s %10s %9s%n", "partition", "state", "attempts", "read", "filtered", "rejected", "published", "time");
     long rejected = 0;
     for (TaskRow r : rows) {

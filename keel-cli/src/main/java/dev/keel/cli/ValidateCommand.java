@@ -20,10 +20,10 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PipelineSpec spec = new SpecReader().read(file);
-    SinkSpec.Postgres sink = (SinkSpec.Postgres) spec.sink();
-    cmd.commandLine().getOut().printf("%s: ok — pipeline %s, %d columns, %d partitions, %s into %s.%s%n", file, spec.name(),
+    SinkSpec sink = spec.sink();
+    cmd.commandLine().getOut().printf("%s: ok — pipeline %s, %d columns, %d partitions, %s into %s%n", file, spec.name(),
         spec.columns().size(), spec.partitions().list().size(), sink.mode().name().toLowerCase(java.util.Locale.ROOT),
-        sink.schema(), sink.table());
+        sink.target());
     return ExitCodes.OK;
   }
 }

@@ -147,8 +147,7 @@ public final class PartitionRunner {
   }
 
   private long chunkRows() {
-    return spec.sink() instanceof dev.keel.spec.SinkSpec.Postgres pg && pg.commit() == dev.keel.spec.SinkSpec.Commit.CHUNK
-        ? pg.chunkRows() : 0;
+    return spec.sink().commit() == dev.keel.spec.SinkSpec.Commit.CHUNK ? spec.sink().chunkRows() : 0;
   }
 
   /** Running totals of one partition, across resumed attempts. */

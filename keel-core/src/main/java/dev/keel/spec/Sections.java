@@ -3,6 +3,7 @@ package dev.keel.spec;
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.parser.CronParser;
+import dev.keel.connector.SinkCapabilities;
 import dev.keel.expr.ExpressionCompiler;
 import dev.keel.expr.ExpressionException;
 import java.time.Duration;
@@ -100,10 +101,6 @@ final class Sections {
     if (map.isEmpty()) {
       yaml.error(n, "columns must declare at least one column");
     }
-    if (map.size() > SpecReader.MAX_COLUMNS) {
-      yaml.error(n, map.size() + " columns is too many: at most " + SpecReader.MAX_COLUMNS + " (PostgreSQL allows 1600 per table"
-          + " and keel's staging table adds one); split the pipeline or the table");
-    }
     List<Column> columns = new ArrayList<>();
     for (Map.Entry<String, NodeTuple> e : map.entrySet()) {
       String problem = Identifiers.problem(e.getKey());
@@ -126,6 +123,16 @@ final class Sections {
       }
     }
     return List.copyOf(columns);
+  }
+
+  /** Reports more columns than the sink can take, at the columns section. */
+  void columnLimit(SinkCapabilities sink) {
+    Node n = optional("columns");
+    int count = n instanceof org.yaml.snakeyaml.nodes.MappingNode m ? m.getValue().size() : 0;
+    if (count > sink.maxColumns()) {
+      yaml.error(n, count + " columns is too many: at most " + sink.maxColumns() + " (" + sink.maxColumnsWhy()
+          + "); split the pipeline or the table");
+    }
   }
 
   List<TransformSpec> transforms(ExpressionCompiler compiler, List<Column> columns) {

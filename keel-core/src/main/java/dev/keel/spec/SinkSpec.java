@@ -1,9 +1,11 @@
 package dev.keel.spec;
 
-import java.util.List;
-
-/** Where a pipeline publishes. */
-public sealed interface SinkSpec {
+/**
+ * Where a pipeline publishes: the parsed section of one sink kind ({@code sink.postgres}), made by
+ * that kind's {@link dev.keel.connector.SinkProvider}. Immutable; its {@code toString} shows secrets
+ * only as their references.
+ */
+public interface SinkSpec {
 
   enum Mode {
     /** INSERT … ON CONFLICT (key) DO UPDATE: re-publishing is idempotent. */
@@ -28,23 +30,25 @@ public sealed interface SinkSpec {
 
   long DEFAULT_CHUNK_ROWS = 100_000;
 
+  /** The YAML key of its kind, which names the provider that reads it and creates the sink. */
+  String kind();
+
+  Mode mode();
+
+  Commit commit();
+
+  /** Rows per published chunk under {@link Commit#CHUNK}. */
+  long chunkRows();
+
+  /** The target as a person names it, e.g. {@code public.orders}. */
+  String target();
+
   /**
-   * A PostgreSQL table. {@code url} null means the metadata database (embedded, or --db). Rows are
-   * staged with COPY and published in one transaction together with the fence check. {@code
-   * allowEmpty} (replace only): a source that yields no records may empty the partition; without it
-   * such a publish is refused.
+   * The address the sink connects to, which tells apart sinks that fail together (one circuit breaker
+   * per endpoint); null for the metadata database. It may hold credentials: redact it before showing.
    */
-  record Postgres(
-      Secret url,
-      Secret user,
-      Secret password,
-      String schema,
-      String table,
-      List<String> key,
-      Mode mode,
-      String partitionColumn,
-      Commit commit,
-      long chunkRows,
-      boolean allowEmpty)
-      implements SinkSpec {}
+  String endpoint();
+
+  /** This sink publishing in another mode ({@code keel replay} appends what a replace run rejected). */
+  SinkSpec withMode(Mode mode);
 }

@@ -1,37 +1,14 @@
 package dev.keel.spec;
 
-import java.nio.charset.Charset;
-import java.time.ZoneId;
-
-/** Where a pipeline reads from. Paths may contain {@code ${partition}}. */
-public sealed interface SourceSpec {
-
+/**
+ * Where a pipeline reads from: the parsed section of one source kind ({@code source.csv}, …),
+ * made by that kind's {@link dev.keel.connector.SourceProvider}. Immutable; its {@code toString}
+ * shows secrets only as their references.
+ */
+public interface SourceSpec {
   /** Default cap on one record (a line, or a CSV record with its quoted newlines). */
   long DEFAULT_MAX_RECORD_BYTES = 8L * 1024 * 1024;
 
-  /**
-   * RFC 4180 CSV. {@code path} resolves against the pipeline file's folder; a {@code .gz} suffix
-   * means gzip. An unquoted empty field is NULL; a quoted empty field ("") is the empty string for
-   * text columns and NULL for others; {@code nullString}, when set, also reads as NULL.
-   */
-  record Csv(
-      String path,
-      boolean header,
-      char delimiter,
-      char quote,
-      Charset encoding,
-      String nullString,
-      ZoneId timezone,
-      long maxRecordBytes)
-      implements SourceSpec {}
-
-  /** One JSON object per line; keys are column names. */
-  record Jsonl(String path, Charset encoding, ZoneId timezone, long maxRecordBytes) implements SourceSpec {}
-
-  /**
-   * A query on any JDBC database (PostgreSQL, MariaDB/MySQL); {@code :partition} is bound as a
-   * parameter; results are streamed with {@code fetchSize}.
-   */
-  record Jdbc(Secret url, Secret user, Secret password, String query, int fetchSize, ZoneId timezone)
-      implements SourceSpec {}
+  /** The YAML key of its kind, which names the provider that reads and opens it. */
+  String kind();
 }

@@ -1,5 +1,7 @@
 package dev.keel.spec;
 
+import dev.keel.connector.Connectors;
+import dev.keel.connector.PipelineContext;
 import dev.keel.expr.ExpressionCompiler;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -22,13 +24,17 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 public final class SpecReader {
   private static final Set<String> TOP =
       Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry");
-  /** PostgreSQL allows 1,600 columns in a table; keel's staging table adds one (_keel_pos). */
-  static final int MAX_COLUMNS = 1599;
-
   private final SecretResolver secrets;
+  private final Connectors connectors;
 
+  /** A reader for the connector kinds installed on the class path. */
   public SpecReader(SecretResolver secrets) {
+    this(secrets, Connectors.installed());
+  }
+
+  public SpecReader(SecretResolver secrets, Connectors connectors) {
     this.secrets = secrets;
+    this.connectors = connectors;
   }
 
   public SpecReader() {
@@ -69,11 +75,16 @@ public final class SpecReader {
     String schedule = b.schedule();
     Partitions partitions = b.partitions();
     List<Column> columns = b.columns();
-    SourceSpec source = new ConnectionSpecs(yaml, secrets).source(b.required("source"));
+    PipelineContext context = new PipelineContext(name, columns, partitions);
+    ConnectorSections connectorSections = new ConnectorSections(yaml, secrets, connectors);
+    SourceSpec source = connectorSections.source(b.required("source"), context);
     ExpressionCompiler compiler = columns.isEmpty() ? null : new ExpressionCompiler(columns);
     List<TransformSpec> transforms = b.transforms(compiler, columns);
     ValidateSpec validate = b.validate(compiler, columns);
-    SinkSpec sink = new ConnectionSpecs(yaml, secrets).sink(b.required("sink"), name, columns, partitions);
+    SinkSpec sink = connectorSections.sink(b.required("sink"), context);
+    if (sink != null) {
+      b.columnLimit(connectors.sink(sink.kind()).capabilities());
+    }
     RetrySpec retry = b.retry();
     if (!yaml.problems().isEmpty()) {
       throw new SpecException(yaml.problems());

@@ -1,6 +1,6 @@
 package dev.keel.engine;
 
-import dev.keel.connectors.source.Sources;
+import dev.keel.connector.Connectors;
 import dev.keel.runtime.Backoff;
 import dev.keel.runtime.Failures;
 import dev.keel.runtime.FenceRefusedException;
@@ -20,7 +20,6 @@ import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
-import dev.keel.spec.SinkSpec;
 import dev.keel.store.JdbcUrls;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
@@ -72,7 +71,7 @@ public final class TaskExecutor {
 
   /** With the group commit of this node's successes (which may claim its next tasks too). */
   public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, TaskCompletions completions) {
-    this(store, node, events, breakers, Sources::open, completions);
+    this(store, node, events, breakers, Connectors.installed()::open, completions);
   }
 
   private TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, SourceOpener sources,
@@ -256,7 +255,8 @@ public final class TaskExecutor {
 
   /** The sink's database as named in logs and notes: its URL without credentials, or the metadata database. */
   static String sinkKey(PipelineSpec spec) {
-    return spec.sink() instanceof SinkSpec.Postgres pg && pg.url() != null ? JdbcUrls.redact(pg.url().reveal()) : "metadata database";
+    String endpoint = spec.sink().endpoint();
+    return endpoint != null ? JdbcUrls.redact(endpoint) : "metadata database";
   }
 
   /**

@@ -24,7 +24,7 @@ public final class PostgresSink implements Sink {
       ON CONFLICT (target, partition) DO UPDATE SET token = greatest(fence.token, excluded.token)""";
 
   private final DataSource dataSource;
-  private final SinkSpec.Postgres spec;
+  private final PostgresSinkSpec spec;
   private final List<Column> columns;
   private final boolean unique;
   private final TargetTable target;
@@ -34,7 +34,7 @@ public final class PostgresSink implements Sink {
    * @param owned closed with the sink (a pool opened for this sink), or null when shared
    * @param unique reject later duplicates of the key even when the mode is not upsert
    */
-  public PostgresSink(DataSource dataSource, SinkSpec.Postgres spec, List<Column> columns, boolean unique, AutoCloseable owned) {
+  public PostgresSink(DataSource dataSource, PostgresSinkSpec spec, List<Column> columns, boolean unique, AutoCloseable owned) {
     this.dataSource = dataSource;
     this.spec = spec;
     this.columns = columns;

@@ -38,7 +38,7 @@ final class PostgresSinkSession implements SinkSession {
    */
   static final java.time.Duration PUBLISH_SOCKET_TIMEOUT = java.time.Duration.ofHours(1);
 
-  private final SinkSpec.Postgres spec;
+  private final PostgresSinkSpec spec;
   private final List<Column> columns;
   private final TargetTable target;
   private final TaskRef task;
@@ -57,7 +57,7 @@ final class PostgresSinkSession implements SinkSession {
   private boolean done;
   private final long begun = System.nanoTime();
 
-  PostgresSinkSession(DataSource ds, SinkSpec.Postgres spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
+  PostgresSinkSession(DataSource ds, PostgresSinkSpec spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;

@@ -18,12 +18,12 @@ import java.util.stream.Collectors;
  * publish can be split ({@link ViolatorBisection}).
  */
 final class PublishStatement {
-  private final SinkSpec.Postgres spec;
+  private final PostgresSinkSpec spec;
   private final List<Column> columns;
   private final TargetTable target;
   private final String columnList;
 
-  PublishStatement(SinkSpec.Postgres spec, List<Column> columns, TargetTable target) {
+  PublishStatement(PostgresSinkSpec spec, List<Column> columns, TargetTable target) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;

@@ -21,12 +21,12 @@ import java.util.stream.Collectors;
  * the later one): always look, so the rule is the same whatever the target holds.
  */
 final class RepeatedKeys {
-  private final SinkSpec.Postgres spec;
+  private final PostgresSinkSpec spec;
   private final List<Column> columns;
   private final boolean applies;
 
   /** @param unique the pipeline's unique rule, which applies in every mode (upsert: always) */
-  RepeatedKeys(SinkSpec.Postgres spec, List<Column> columns, boolean unique) {
+  RepeatedKeys(PostgresSinkSpec spec, List<Column> columns, boolean unique) {
     this.spec = spec;
     this.columns = columns;
     this.applies = (unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty();

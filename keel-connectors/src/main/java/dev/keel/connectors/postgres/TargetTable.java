@@ -61,11 +61,11 @@ final class TargetTable {
   /** A foreign key of the table to itself: {@code columns} reference {@code referenced}. */
   record SelfReference(String name, List<String> columns, List<String> referenced) {}
 
-  private final SinkSpec.Postgres spec;
+  private final PostgresSinkSpec spec;
   private final List<Column> columns;
   final String qualified;
 
-  TargetTable(SinkSpec.Postgres spec, List<Column> columns) {
+  TargetTable(PostgresSinkSpec spec, List<Column> columns) {
     this.spec = spec;
     this.columns = columns;
     this.qualified = Identifiers.quote(spec.schema()) + "." + Identifiers.quote(spec.table());

@@ -54,7 +54,7 @@ final class CsvSource implements RecordSource {
   private int[] fieldOf;
   private int expectedFields;
 
-  CsvSource(Path file, SourceSpec.Csv spec, List<Column> columns) {
+  CsvSource(Path file, CsvSpec spec, List<Column> columns) {
     this(file, spec, columns, null);
   }
 
@@ -62,7 +62,7 @@ final class CsvSource implements RecordSource {
    * @param resume a {@link #position()} of an earlier reading of this file, or null: reading
    *     resumes after that record without parsing the ones before it (the text is skipped)
    */
-  CsvSource(Path file, SourceSpec.Csv spec, List<Column> columns, String resume) {
+  CsvSource(Path file, CsvSpec spec, List<Column> columns, String resume) {
     this.file = file;
     this.name = file.toString();
     this.columns = List.copyOf(columns);

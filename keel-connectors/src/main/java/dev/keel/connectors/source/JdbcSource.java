@@ -63,7 +63,7 @@ final class JdbcSource implements RecordSource {
   private final int resultColumns;
   private long number;
 
-  JdbcSource(SourceSpec.Jdbc spec, List<Column> columns, String partition) {
+  JdbcSource(JdbcSpec spec, List<Column> columns, String partition) {
     this(spec, columns, partition, null);
   }
 
@@ -72,7 +72,7 @@ final class JdbcSource implements RecordSource {
    *     its first N rows are skipped without being converted (the query must order its rows the
    *     same way each time, e.g. ORDER BY the key, for a resumed reading to be exact)
    */
-  JdbcSource(SourceSpec.Jdbc spec, List<Column> columns, String partition, String resume) {
+  JdbcSource(JdbcSpec spec, List<Column> columns, String partition, String resume) {
     this.url = spec.url().reveal();
     this.password = reveal(spec.password());
     this.described = JdbcUrls.describe(url);

@@ -48,12 +48,12 @@ final class JsonlSource implements RecordSource {
   private final long skipThrough;
   private long lastLine;
 
-  JsonlSource(Path file, SourceSpec.Jsonl spec, List<Column> columns) {
+  JsonlSource(Path file, JsonlSpec spec, List<Column> columns) {
     this(file, spec, columns, null);
   }
 
   /** @param resume a {@link #position()} of an earlier reading ("line:N"): lines up to N are skipped, not parsed */
-  JsonlSource(Path file, SourceSpec.Jsonl spec, List<Column> columns, String resume) {
+  JsonlSource(Path file, JsonlSpec spec, List<Column> columns, String resume) {
     this.skipThrough = resume == null ? 0 : linePosition(resume);
     this.file = file;
     this.columns = List.copyOf(columns);

@@ -1,13 +1,17 @@
 package dev.keel.connectors.source;
 
 import dev.keel.KeelException;
+import dev.keel.connector.Connectors;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.SourceSpec;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Opens the {@link RecordSource} a pipeline's {@code source:} describes, for one partition. */
+/**
+ * Opens the {@link RecordSource} a pipeline's {@code source:} describes, for one partition, through
+ * the provider of its kind; and resolves the paths of file sources.
+ */
 public final class Sources {
   /** PostgreSQL's limit on the columns of a table. */
   public static final int MAX_COLUMNS = 1600;
@@ -34,16 +38,7 @@ public final class Sources {
       throw new KeelException(columns.size() + " columns are declared; PostgreSQL allows at most "
           + MAX_COLUMNS + " in a table");
     }
-    if (spec instanceof SourceSpec.Csv csv) {
-      return new CsvSource(resolve(csv.path(), partition, baseDir), csv, columns, resume);
-    }
-    if (spec instanceof SourceSpec.Jsonl jsonl) {
-      return new JsonlSource(resolve(jsonl.path(), partition, baseDir), jsonl, columns, resume);
-    }
-    if (spec instanceof SourceSpec.Jdbc jdbc) {
-      return new JdbcSource(jdbc, columns, partition, resume);
-    }
-    throw new KeelException("unsupported source " + spec.getClass().getSimpleName());
+    return Connectors.installed().source(spec.kind()).open(spec, columns, partition, baseDir, resume);
   }
 
   static Path resolve(String path, String partition, Path baseDir) {

@@ -85,7 +85,7 @@ class PostgresSinkSessionTest {
   }
 
   private static PostgresSink sink(SinkSpec.Commit commit) {
-    SinkSpec.Postgres spec = new SinkSpec.Postgres(null, null, null, "public", "items", List.of("id"), SinkSpec.Mode.UPSERT, null,
+    PostgresSinkSpec spec = new PostgresSinkSpec(null, null, null, "public", "items", List.of("id"), SinkSpec.Mode.UPSERT, null,
         commit, 100, false);
     PostgresSink sink = new PostgresSink(pg.getPostgresDatabase(), spec, COLUMNS, false, null);
     sink.prepare();

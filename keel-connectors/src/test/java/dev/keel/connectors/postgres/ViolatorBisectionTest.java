@@ -154,7 +154,7 @@ class ViolatorBisectionTest {
     List<Column> columns = List.of(COLUMNS.get(0), COLUMNS.get(1), new Column("parent", ColumnType.parse("bigint")));
     exec(StageTable.create(columns),
         "INSERT INTO keel_stage SELECT g + 1, g, 'n' || g, CASE WHEN g = 33 THEN 99 ELSE g % 10 + 1 END FROM generate_series(1, 100) g");
-    SinkSpec.Postgres spec = spec(SinkSpec.Mode.UPSERT);
+    PostgresSinkSpec spec = spec(SinkSpec.Mode.UPSERT);
     TargetTable target = new TargetTable(spec, columns);
     target.createOrCheck(conn);
     PublishStatement statement = new PublishStatement(spec, columns, target);
@@ -177,7 +177,7 @@ class ViolatorBisectionTest {
     List<Column> columns = List.of(COLUMNS.get(0), COLUMNS.get(1), new Column("parent", ColumnType.parse("bigint")));
     exec(StageTable.create(columns), "INSERT INTO keel_stage SELECT g + 1, g, CASE WHEN g = 95 THEN 'forbidden' ELSE 'n' || g END,"
         + " CASE WHEN g = 10 THEN 90 END FROM generate_series(1, 100) g");
-    SinkSpec.Postgres spec = spec(SinkSpec.Mode.APPEND);
+    PostgresSinkSpec spec = spec(SinkSpec.Mode.APPEND);
     TargetTable target = new TargetTable(spec, columns);
     target.createOrCheck(conn);
     PublishStatement statement = new PublishStatement(spec, columns, target);
@@ -199,7 +199,7 @@ class ViolatorBisectionTest {
     // 5 -> 50 -> 80 (forbidden); 20 -> 60 (fine).
     exec(StageTable.create(columns), "INSERT INTO keel_stage SELECT g + 1, g, CASE WHEN g = 80 THEN 'forbidden' ELSE 'n' || g END,"
         + " CASE g WHEN 5 THEN 50 WHEN 50 THEN 80 WHEN 20 THEN 60 END FROM generate_series(1, 100) g");
-    SinkSpec.Postgres spec = spec(SinkSpec.Mode.APPEND);
+    PostgresSinkSpec spec = spec(SinkSpec.Mode.APPEND);
     TargetTable target = new TargetTable(spec, columns);
     target.createOrCheck(conn);
     PublishStatement statement = new PublishStatement(spec, columns, target);
@@ -226,7 +226,7 @@ class ViolatorBisectionTest {
     // 30 <-> 70 (a cycle across the halves), 40 -> 999 (missing), 90 forbidden.
     exec(StageTable.create(columns), "INSERT INTO keel_stage SELECT g + 1, g, CASE WHEN g = 90 THEN 'forbidden' ELSE 'n' || g END,"
         + " CASE g WHEN 30 THEN 70 WHEN 70 THEN 30 WHEN 40 THEN 999 END FROM generate_series(1, 100) g");
-    SinkSpec.Postgres spec = spec(SinkSpec.Mode.UPSERT);
+    PostgresSinkSpec spec = spec(SinkSpec.Mode.UPSERT);
     TargetTable target = new TargetTable(spec, columns);
     target.createOrCheck(conn);
     PublishStatement statement = new PublishStatement(spec, columns, target);
@@ -244,7 +244,7 @@ class ViolatorBisectionTest {
   }
 
   private ViolatorBisection bisection(SinkSpec.Mode mode, long limit) throws SQLException {
-    SinkSpec.Postgres spec = spec(mode);
+    PostgresSinkSpec spec = spec(mode);
     TargetTable target = new TargetTable(spec, COLUMNS);
     exec("CREATE TABLE IF NOT EXISTS items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'))");
     target.createOrCheck(conn);
@@ -253,8 +253,8 @@ class ViolatorBisectionTest {
     return new ViolatorBisection(conn, statement, target, COLUMNS, TASK, rejects, 0, r -> r <= limit);
   }
 
-  private static SinkSpec.Postgres spec(SinkSpec.Mode mode) {
-    return new SinkSpec.Postgres(null, null, null, "public", "items", List.of("id"), mode, null, SinkSpec.Commit.PARTITION, 0, false);
+  private static PostgresSinkSpec spec(SinkSpec.Mode mode) {
+    return new PostgresSinkSpec(null, null, null, "public", "items", List.of("id"), mode, null, SinkSpec.Commit.PARTITION, 0, false);
   }
 
   /** Rows 1..n at positions 2..n+1 (a CSV file's lines), named by {@code name}. */

@@ -44,15 +44,15 @@ class CsvSourceTest {
     return file;
   }
 
-  private static SourceSpec.Csv spec(String path, boolean header) {
+  private static CsvSpec spec(String path, boolean header) {
     return spec(path, header, StandardCharsets.UTF_8, null, SourceSpec.DEFAULT_MAX_RECORD_BYTES);
   }
 
-  private static SourceSpec.Csv spec(String path, boolean header, Charset encoding, String nullString, long cap) {
-    return new SourceSpec.Csv(path, header, ',', '"', encoding, nullString, ZoneOffset.UTC, cap);
+  private static CsvSpec spec(String path, boolean header, Charset encoding, String nullString, long cap) {
+    return new CsvSpec(path, header, ',', '"', encoding, nullString, ZoneOffset.UTC, cap);
   }
 
-  private RecordSource open(SourceSpec.Csv spec, List<Column> columns) {
+  private RecordSource open(CsvSpec spec, List<Column> columns) {
     return Sources.open(spec, columns, "all", dir);
   }
 
@@ -271,7 +271,7 @@ class CsvSourceTest {
   @Test
   void the_declared_encoding_decodes_windows_1252() throws IOException {
     write("orders.csv", "1,caf\u00e9 \u20ac,1\n".getBytes(Charset.forName("windows-1252")));
-    SourceSpec.Csv spec = spec("orders.csv", false, Charset.forName("windows-1252"), null, SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+    CsvSpec spec = spec("orders.csv", false, Charset.forName("windows-1252"), null, SourceSpec.DEFAULT_MAX_RECORD_BYTES);
     assertThat(values(readAll(open(spec, ORDER)).get(0)).get(1)).isEqualTo("caf\u00e9 \u20ac");
   }
 
@@ -344,7 +344,7 @@ class CsvSourceTest {
   void dates_are_strict_and_timestamps_without_offset_use_the_source_zone() throws IOException {
     List<Column> cols = columns("d date, ts timestamptz");
     write("t.csv", "2026-13-01,2026-01-01 00:00:00\n2026-02-28,2026-03-29 02:30:00\n01/02/03,2026-07-01 12:00\n2024-02-29,2026-07-01 12:00\n");
-    SourceSpec.Csv spec = new SourceSpec.Csv("t.csv", false, ',', '"', StandardCharsets.UTF_8, null,
+    CsvSpec spec = new CsvSpec("t.csv", false, ',', '"', StandardCharsets.UTF_8, null,
         ZoneId.of("Europe/Paris"), SourceSpec.DEFAULT_MAX_RECORD_BYTES);
     List<SourceRecord> records = readAll(open(spec, cols));
     assertThat(records.get(0).error()).startsWith("column d:");
@@ -367,7 +367,7 @@ class CsvSourceTest {
   void the_configured_null_string_reads_as_null() throws IOException {
     List<Column> cols = columns("id bigint, a text, b text, n bigint");
     write("orders.csv", "1,\\N,,\\N\n");
-    SourceSpec.Csv spec = spec("orders.csv", false, StandardCharsets.UTF_8, "\\N", SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+    CsvSpec spec = spec("orders.csv", false, StandardCharsets.UTF_8, "\\N", SourceSpec.DEFAULT_MAX_RECORD_BYTES);
     assertThat(values(readAll(open(spec, cols)).get(0))).containsExactly(1L, null, null, null);
   }
 

@@ -95,16 +95,16 @@ class JdbcSourceTest {
     }
   }
 
-  private static SourceSpec.Jdbc spec(String query) {
+  private static JdbcSpec spec(String query) {
     return spec(url, query, "Europe/Paris");
   }
 
-  private static SourceSpec.Jdbc spec(String jdbcUrl, String query, String zone) {
-    return new SourceSpec.Jdbc(Secret.plain(jdbcUrl), Secret.plain("reader"), Secret.plain(PASSWORD), query, 100,
+  private static JdbcSpec spec(String jdbcUrl, String query, String zone) {
+    return new JdbcSpec(Secret.plain(jdbcUrl), Secret.plain("reader"), Secret.plain(PASSWORD), query, 100,
         ZoneId.of(zone));
   }
 
-  private static RecordSource open(SourceSpec.Jdbc spec, List<Column> columns, String partition) {
+  private static RecordSource open(JdbcSpec spec, List<Column> columns, String partition) {
     return Sources.open(spec, columns, partition, null);
   }
 
@@ -185,7 +185,7 @@ class JdbcSourceTest {
   @Test
   void the_right_password_connects_and_describe_shows_no_credentials() throws IOException {
     String withCredentials = "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres?user=reader&password=" + PASSWORD;
-    SourceSpec.Jdbc spec = new SourceSpec.Jdbc(Secret.plain(withCredentials), null, null, "SELECT 1 AS id", 10,
+    JdbcSpec spec = new JdbcSpec(Secret.plain(withCredentials), null, null, "SELECT 1 AS id", 10,
         ZoneOffset.UTC);
     try (RecordSource source = open(spec, columns("id bigint"), "all")) {
       assertThat(values(source.next())).containsExactly(1L);
@@ -195,7 +195,7 @@ class JdbcSourceTest {
 
   @Test
   void a_wrong_password_is_an_error_that_never_shows_the_password() {
-    SourceSpec.Jdbc spec = new SourceSpec.Jdbc(Secret.plain(url), Secret.plain("reader"), Secret.plain(WRONG),
+    JdbcSpec spec = new JdbcSpec(Secret.plain(url), Secret.plain("reader"), Secret.plain(WRONG),
         "SELECT 1 AS id", 10, ZoneOffset.UTC);
     Throwable failure = catchThrowable(() -> open(spec, columns("id bigint"), "all"));
     assertThat(failure).isInstanceOf(KeelException.class)
@@ -207,7 +207,7 @@ class JdbcSourceTest {
   @Test
   void a_wrong_password_in_the_url_is_not_shown_either() {
     String secretUrl = "jdbc:postgresql://reader:" + WRONG + "@localhost:" + pg.getPort() + "/postgres?password=" + WRONG;
-    SourceSpec.Jdbc spec = new SourceSpec.Jdbc(Secret.plain(secretUrl), Secret.plain("reader"), null,
+    JdbcSpec spec = new JdbcSpec(Secret.plain(secretUrl), Secret.plain("reader"), null,
         "SELECT 1 AS id", 10, ZoneOffset.UTC);
     Throwable failure = catchThrowable(() -> open(spec, columns("id bigint"), "all"));
     assertThat(failure).isInstanceOf(KeelException.class);
@@ -216,7 +216,7 @@ class JdbcSourceTest {
 
   @Test
   void a_refused_connection_names_the_database_without_credentials() {
-    SourceSpec.Jdbc spec = spec("jdbc:postgresql://localhost:1/shop?password=" + PASSWORD + "&connectTimeout=2",
+    JdbcSpec spec = spec("jdbc:postgresql://localhost:1/shop?password=" + PASSWORD + "&connectTimeout=2",
         "SELECT 1 AS id", "UTC");
     Throwable failure = catchThrowable(() -> open(spec, columns("id bigint"), "all"));
     assertThat(failure).isInstanceOf(KeelException.class)

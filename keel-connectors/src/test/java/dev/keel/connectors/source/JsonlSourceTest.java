@@ -32,7 +32,7 @@ class JsonlSourceTest {
 
   private List<SourceRecord> read(String content, List<Column> columns, long cap) throws IOException {
     Files.writeString(dir.resolve("in.jsonl"), content);
-    SourceSpec.Jsonl spec = new SourceSpec.Jsonl("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, cap);
+    JsonlSpec spec = new JsonlSpec("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, cap);
     return readAll(Sources.open(spec, columns, "all", dir));
   }
 
@@ -129,7 +129,7 @@ class JsonlSourceTest {
   void invalid_utf8_in_a_string_rejects_that_line_only() throws IOException {
     byte[] bad = "{\"id\": 1, \"name\": \"caf\u00e9\"}\n{\"id\": 2}\n".getBytes(java.nio.charset.Charset.forName("windows-1252"));
     Files.write(dir.resolve("in.jsonl"), bad);
-    SourceSpec.Jsonl spec = new SourceSpec.Jsonl("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, 1024);
+    JsonlSpec spec = new JsonlSpec("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, 1024);
     List<SourceRecord> records = readAll(Sources.open(spec, COLS, "all", dir));
     assertThat(records.get(0).error()).contains("column name:", "encoding:");
     assertThat(values(records.get(1)).get(0)).isEqualTo(2L);
@@ -147,7 +147,7 @@ class JsonlSourceTest {
       }
       w.write("\"}\n{\"id\": 3}\n");
     }
-    SourceSpec.Jsonl spec = new SourceSpec.Jsonl("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, 4096);
+    JsonlSpec spec = new JsonlSpec("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, 4096);
     List<SourceRecord> records = readAll(Sources.open(spec, COLS, "all", dir));
     assertThat(records).hasSize(3);
     assertThat(records.get(1).position()).isEqualTo(2);

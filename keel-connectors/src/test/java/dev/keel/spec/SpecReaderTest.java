@@ -3,6 +3,11 @@ package dev.keel.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.keel.connectors.postgres.PostgresSinkProvider;
+import dev.keel.connectors.postgres.PostgresSinkSpec;
+import dev.keel.connectors.source.CsvSpec;
+import dev.keel.connectors.source.JdbcSpec;
+import dev.keel.connectors.source.JsonlSpec;
 import dev.keel.spec.ColumnType.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +110,7 @@ class SpecReaderTest {
     assertThat(spec.schedule()).isEqualTo("0 2 * * *");
     assertThat(spec.partitions().list()).containsExactly("eu", "us", "apac");
     assertThat(spec.source())
-        .isEqualTo(new SourceSpec.Csv("data/orders-${partition}.csv", true, ',', '"',
+        .isEqualTo(new CsvSpec("data/orders-${partition}.csv", true, ',', '"',
             java.nio.charset.StandardCharsets.UTF_8, null, ZoneOffset.UTC, SourceSpec.DEFAULT_MAX_RECORD_BYTES));
     assertThat(spec.columns())
         .containsExactly(
@@ -122,7 +127,7 @@ class SpecReaderTest {
         .isEqualTo(new ValidateSpec(List.of("id", "customer"), true,
             List.of(new ValidateSpec.Check("positive", "amount > 0")), new ValidateSpec.MaxRejected(0, 1.0)));
     assertThat(spec.sink())
-        .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "orders", List.of("id"), SinkSpec.Mode.UPSERT, null,
+        .isEqualTo(new PostgresSinkSpec(null, null, null, "public", "orders", List.of("id"), SinkSpec.Mode.UPSERT, null,
             SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS, false));
     assertThat(spec.retry()).isEqualTo(new RetrySpec(5, Duration.ofSeconds(2), Duration.ofMinutes(5)));
     assertThat(spec.text()).isEqualTo(FULL);
@@ -151,7 +156,7 @@ class SpecReaderTest {
     assertThat(spec.transforms()).isEmpty();
     assertThat(spec.validate()).isEqualTo(ValidateSpec.NONE);
     assertThat(spec.retry()).isEqualTo(RetrySpec.DEFAULT);
-    SinkSpec.Postgres sink = (SinkSpec.Postgres) spec.sink();
+    PostgresSinkSpec sink = (PostgresSinkSpec) spec.sink();
     assertThat(sink.table()).isEqualTo("orders");
     assertThat(sink.schema()).isEqualTo("public");
     assertThat(sink.mode()).isEqualTo(SinkSpec.Mode.UPSERT);
@@ -162,7 +167,7 @@ class SpecReaderTest {
     PipelineSpec spec = parse(MINIMAL.replace("postgres: { key: [id] }", "postgres: { table: facts }"));
 
     assertThat(spec.sink())
-        .isEqualTo(new SinkSpec.Postgres(null, null, null, "public", "facts", List.of(), SinkSpec.Mode.APPEND, null,
+        .isEqualTo(new PostgresSinkSpec(null, null, null, "public", "facts", List.of(), SinkSpec.Mode.APPEND, null,
             SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS, false));
   }
 
@@ -520,8 +525,8 @@ class SpecReaderTest {
     String text = JDBC.replace("/run/secrets/dw", secretFile.toString());
 
     PipelineSpec spec = parse(text);
-    SinkSpec.Postgres sink = (SinkSpec.Postgres) spec.sink();
-    SourceSpec.Jdbc source = (SourceSpec.Jdbc) spec.source();
+    PostgresSinkSpec sink = (PostgresSinkSpec) spec.sink();
+    JdbcSpec source = (JdbcSpec) spec.source();
 
     assertThat(sink.password().reveal()).isEqualTo("file-secret-42");
     assertThat(source.password().reveal()).isEqualTo("env-secret-17");
@@ -682,13 +687,13 @@ class SpecReaderTest {
   @Test
   void more_columns_than_postgresql_allows_are_refused() {
     StringBuilder columns = new StringBuilder("columns:\n");
-    for (int i = 0; i < SpecReader.MAX_COLUMNS + 1; i++) {
+    for (int i = 0; i < PostgresSinkProvider.MAX_COLUMNS + 1; i++) {
       columns.append("  c").append(i).append(": text\n");
     }
     String text = MINIMAL.replace("columns:\n", columns.toString()).replace("key: [id]", "key: [c0]")
         .replace("  id: bigint\n", "").replace("  amount: numeric(12,2)\n", "");
 
-    assertThat(SpecReader.MAX_COLUMNS).isEqualTo(1599);
+    assertThat(PostgresSinkProvider.MAX_COLUMNS).isEqualTo(1599);
     assertProblem(onlyProblem(text), 5, 3, "1600 columns is too many: at most 1599");
     assertThat(parse(text.replace("  c1599: text\n", "")).columns()).hasSize(1599);
   }

@@ -1,0 +1,47 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.spec.Secret;
+import dev.keel.spec.SinkSpec;
+import java.util.List;
+
+/**
+ * A PostgreSQL table. {@code url} null means the metadata database (embedded, or --db). Rows are
+ * staged with COPY and published in one transaction together with the fence check.
+ *
+ * @param allowEmpty a replace whose source yields no record may empty the partition (refused otherwise)
+ */
+public record PostgresSinkSpec(
+    Secret url,
+    Secret user,
+    Secret password,
+    String schema,
+    String table,
+    List<String> key,
+    Mode mode,
+    String partitionColumn,
+    Commit commit,
+    long chunkRows,
+    boolean allowEmpty)
+    implements SinkSpec {
+  public static final String KIND = "postgres";
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public String target() {
+    return schema + "." + table;
+  }
+
+  @Override
+  public String endpoint() {
+    return url == null ? null : url.reveal();
+  }
+
+  @Override
+  public PostgresSinkSpec withMode(Mode other) {
+    return new PostgresSinkSpec(url, user, password, schema, table, key, other, partitionColumn, commit, chunkRows, allowEmpty);
+  }
+}
