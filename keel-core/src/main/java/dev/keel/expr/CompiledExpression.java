@@ -3,6 +3,7 @@ package dev.keel.expr;
 import dev.cel.common.CelErrorCode;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import java.math.BigDecimal;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,24 +28,28 @@ final class CompiledExpression implements Expression {
   private final ColumnVariables variables;
   private final int[] referencedColumns;
   private final ResultConverter converter; // null for a predicate
+  private final NumericFlow numericFlow;
 
   CompiledExpression(
       String source,
       CelRuntime.Program program,
       ColumnVariables variables,
       int[] referencedColumns,
-      ResultConverter converter) {
+      ResultConverter converter,
+      NumericFlow numericFlow) {
     this.source = source;
     this.program = program;
     this.variables = variables;
     this.referencedColumns = referencedColumns;
     this.converter = converter;
+    this.numericFlow = numericFlow;
   }
 
   @Override
   public Object evaluate(Object[] row) {
     Object result;
     try {
+      numericFlow.checkInputs(row);
       result = program.eval(variables.resolverFor(row));
     } catch (CelEvaluationException e) {
       if (e.getErrorCode() == CelErrorCode.OVERLOAD_NOT_FOUND && readsNull(row)) {
@@ -60,7 +65,8 @@ final class CompiledExpression implements Expression {
       return Boolean.TRUE.equals(result);
     }
     try {
-      return converter.convert(result);
+      BigDecimal exact = converter.keepsDecimals() ? numericFlow.exactResult(result, row) : null;
+      return converter.convert(exact != null ? exact : result);
     } catch (ExpressionException e) {
       throw new ExpressionException("expression '" + source + "' failed: " + e.getMessage(), 0, e);
     }
