@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 final class CompiledExpression implements Expression {
   private static final Pattern CEL_EVAL_ERROR = Pattern.compile("evaluation error at <input>:(\\d+): (.*)", Pattern.DOTALL);
 
+  private static final int MAX_MESSAGE = 500;
+
   private final String source;
   private final CelRuntime.Program program;
   private final ColumnVariables variables;
@@ -86,9 +88,14 @@ final class CompiledExpression implements Expression {
     if (m.matches()) {
       int column = Integer.parseInt(m.group(1)) + 1;
       return new ExpressionException(
-          "expression '" + source + "' failed at column " + column + ": " + m.group(2), column, e);
+          "expression '" + source + "' failed at column " + column + ": " + capped(m.group(2)), column, e);
     }
-    return new ExpressionException("expression '" + source + "' failed: " + e.getMessage(), 0, e);
+    return new ExpressionException("expression '" + source + "' failed: " + capped(e.getMessage()), 0, e);
+  }
+
+  /** CEL prints a failed function's arguments, which can be whole field values: keep the start. */
+  private static String capped(String message) {
+    return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE) + "… (" + message.length() + " characters)";
   }
 
   @Override

@@ -83,8 +83,10 @@ public final class ExpressionCompiler {
     this.runtime =
         CelRuntimeFactory.plannerRuntimeBuilder()
             .setOptions(options)
-            .addLibraries(CelExtensions.strings())
+            .setStandardFunctions(BoundedStrings.standardFunctions())
+            .addLibraries(BoundedStrings.runtimeExtension())
             .addFunctionBindings(KeelFunctions.bindings())
+            .addFunctionBindings(BoundedStrings.bindings())
             .build();
     this.errors = new CompileErrors(variables);
   }
