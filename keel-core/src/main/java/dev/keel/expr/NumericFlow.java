@@ -39,10 +39,14 @@ final class NumericFlow {
   private final TreeSet<Integer> otherCandidates = new TreeSet<>();
   private final List<Double> literals = new ArrayList<>();
   private final boolean passThrough;
+  private final int[] computedColumns; // the sets above as arrays, for the per-record loops
+  private final int[] candidateColumns;
 
   private NumericFlow(ColumnVariables variables, CelExpr root) {
     this.variables = variables;
     this.passThrough = visit(root, true);
+    this.computedColumns = computed.stream().mapToInt(Integer::intValue).toArray();
+    this.candidateColumns = candidates.stream().mapToInt(Integer::intValue).toArray();
   }
 
   static NumericFlow of(CelAbstractSyntaxTree ast, ColumnVariables variables) {
@@ -122,8 +126,9 @@ final class NumericFlow {
    * a comparison or sum of two such values could be silently wrong.
    */
   void checkInputs(Object[] row) {
-    for (int index : computed) {
-      if (index < row.length && row[index] instanceof BigDecimal value) {
+    for (int index : computedColumns) {
+      // precision() counts trailing zeros, so it is an upper bound that spares the strip mostly.
+      if (index < row.length && row[index] instanceof BigDecimal value && value.precision() > EXACT_DIGITS) {
         int digits = significantDigits(value);
         if (digits > EXACT_DIGITS) {
           throw new ExpressionException(
@@ -147,7 +152,7 @@ final class NumericFlow {
       return null;
     }
     BigDecimal found = null;
-    for (int index : candidates) {
+    for (int index : candidateColumns) {
       if (index < row.length && row[index] instanceof BigDecimal value && value.doubleValue() == d) {
         if (found != null && found.compareTo(value) != 0) {
           throw new ExpressionException(
