@@ -50,7 +50,10 @@ import java.util.TreeSet;
  * s.substring()}, {@code s.indexOf()}, {@code s.charAt()}, {@code s.join()}, ...); and keel's
  * {@code upper(s)}, {@code lower(s)}, {@code trim(s)}, {@code length(s)} (in characters) and
  * {@code coalesce(a, b)} for string, int, double, bool and timestamp. Comprehension macros
- * ({@code map}, {@code filter}, {@code exists}) are not enabled: a record has no lists.
+ * ({@code map}, {@code filter}, {@code exists}) are not enabled: a record has no lists. A string
+ * result is at most {@value BoundedStrings#MAX_CHARS} characters, checked before {@code +}, {@code
+ * replace} or {@code join} builds it; {@code strings.quote()} is not available (see {@link
+ * BoundedStrings}).
  *
  * <p>Expressions are at most {@value #MAX_LENGTH} characters.
  */
