@@ -106,7 +106,7 @@ final class Sections {
     }
     List<Column> columns = new ArrayList<>();
     for (Map.Entry<String, NodeTuple> e : map.entrySet()) {
-      String problem = Identifiers.problem(e.getKey());
+      String problem = Identifiers.columnProblem(e.getKey());
       if (problem != null) {
         yaml.error(e.getValue().getKeyNode(), "column " + problem);
         continue;
