@@ -22,8 +22,10 @@ public final class PartitionRunner {
 
   private final PipelineSpec spec;
   private final SourceOpener sources;
-  /** What the attempt was doing, for a failure message a person can act on (read by the thread that ran it). */
-  private String step = "starting";
+  /** What the attempt was doing, for a failure message a person can act on (read by other threads too, see cancel). */
+  private volatile String step = "starting";
+  /** The source being read, for {@link #cancel()} from another thread. */
+  private volatile RecordSource reading;
 
   public PartitionRunner(PipelineSpec spec, SourceOpener sources) {
     this.spec = spec;
@@ -32,6 +34,18 @@ public final class PartitionRunner {
 
   public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control) {
     return run(task, sink, rejects, control, checkpoint -> { });
+  }
+
+  /**
+   * Makes a run blocked in its source (a query on a database that does not answer) fail soon: the
+   * source cancels its work and closes its connection. Called from another thread, e.g. when the
+   * attempt ran out of time; the run then fails with the source's error.
+   */
+  public void cancel() {
+    RecordSource source = reading;
+    if (source != null) {
+      source.cancel();
+    }
   }
 
   /** The step the last run was in (when it failed: the step that failed), e.g. "reading the source". */
@@ -62,6 +76,7 @@ public final class PartitionRunner {
       step = "opening the source";
       try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
           resume == null ? null : resume.position())) {
+        reading = source;
         SourceRecord rec;
         long inChunk = 0;
         String lastPosition = resume == null ? null : resume.position();
@@ -127,6 +142,8 @@ public final class PartitionRunner {
       throw e.getMessage().startsWith("partition") ? e : new RejectedLimitException(limitMessage(task, n.rejected + countOf(e), n.read, max));
     } catch (IOException e) {
       throw new UncheckedIOException(task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
+    } finally {
+      reading = null;
     }
   }
 
