@@ -146,8 +146,8 @@ class TimeoutsTest {
     assertThat(TestDatabase.rows("select attempt || ' ' || state from keel.task")).containsExactly("2 failed");
     List<String> errors = TestDatabase.rows("select error from keel.task_attempt order by attempt");
     assertThat(errors).hasSize(2).allSatisfy(e -> assertThat(e)
-        .contains("reading the source failed: attempt timeout (transient)")
-        .contains("attempt exceeded attempt_timeout 2s during reading the source"));
+        .contains("opening the source failed: attempt timeout (transient)")
+        .contains("attempt exceeded attempt_timeout 2s during opening the source"));
     assertThat(TestDatabase.rows("select state from keel.run")).containsExactly("failed");
     // Closing the socket alone would leave the backend sleeping out its 60 s; the cancel ends it.
     await().atMost(Duration.ofSeconds(10)).until(() -> TestDatabase.count(

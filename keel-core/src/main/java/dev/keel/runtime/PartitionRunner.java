@@ -77,11 +77,12 @@ public final class PartitionRunner {
       try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
           resume == null ? null : resume.position())) {
         reading = source;
-        SourceRecord rec;
         long inChunk = 0;
         String lastPosition = resume == null ? null : resume.position();
+        // Still opening: a JDBC source runs its query at the first record (so that it can be cancelled).
+        SourceRecord rec = source.next();
         step = "reading the source";
-        while ((rec = source.next()) != null) {
+        for (; rec != null; rec = source.next()) {
           n.read++;
           if ((n.read & (CONTROL_EVERY - 1)) == 0) {
             stopIfAsked(control, task);
