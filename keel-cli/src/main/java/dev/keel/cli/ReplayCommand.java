@@ -61,7 +61,7 @@ final class ReplayCommand implements Callable<Integer> {
     SinkSpec.Postgres append = new SinkSpec.Postgres(pg.url(), pg.user(), pg.password(), pg.schema(), pg.table(), pg.key(),
         SinkSpec.Mode.APPEND, pg.partitionColumn(), pg.commit(), pg.chunkRows(), false);
     return new PipelineSpec(spec.name(), spec.file(), spec.schedule(), spec.partitions(), spec.source(), spec.columns(),
-        spec.transforms(), spec.validate(), append, spec.retry(), spec.text(), spec.hash());
+        spec.transforms(), spec.validate(), append, spec.retry(), spec.attemptTimeout(), spec.text(), spec.hash());
   }
 
   @Override

@@ -73,13 +73,14 @@ final class ConnectionSpecs {
         return new SourceSpec.Jsonl(path, charset(o, where), zone(o, where), maxRecordBytes(o, where));
       }
       default -> {
-        yaml.onlyKeys(o, where, Set.of("url", "user", "password", "query", "fetch_size", "timezone"));
+        yaml.onlyKeys(o, where, Set.of("url", "user", "password", "query", "fetch_size", "timezone", "timeout"));
         Secret url = secret(o, "url", where, true, e.getValue().getValueNode());
         Secret user = secret(o, "user", where, false, null);
         Secret password = secret(o, "password", where, false, null);
         String query = requiredString(o, "query", where, e.getValue().getValueNode());
         Long fetch = o.containsKey("fetch_size") ? yaml.integer(o.get("fetch_size").getValueNode(), where + ".fetch_size", 1, 1_000_000) : Long.valueOf(10_000);
-        return new SourceSpec.Jdbc(url, user, password, query, fetch == null ? 10_000 : fetch.intValue(), zone(o, where));
+        return new SourceSpec.Jdbc(url, user, password, query, fetch == null ? 10_000 : fetch.intValue(), zone(o, where),
+            timeout(o, where));
       }
     }
   }
@@ -286,6 +287,19 @@ final class ConnectionSpecs {
       yaml.error(n, where + ".timezone: unknown time zone '" + s + "' (for example UTC or Europe/Paris)");
       return ZoneOffset.UTC;
     }
+  }
+
+  /** {@code timeout:} of a JDBC source: at least a second (the drivers count in seconds). */
+  private java.time.Duration timeout(Map<String, NodeTuple> o, String where) {
+    if (!o.containsKey("timeout")) {
+      return SourceSpec.Jdbc.DEFAULT_TIMEOUT;
+    }
+    Node n = o.get("timeout").getValueNode();
+    java.time.Duration d = SpecReader.duration(yaml, n, where + ".timeout");
+    if (d != null && d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      yaml.error(n, where + ".timeout must be at least 1s");
+    }
+    return d == null ? SourceSpec.Jdbc.DEFAULT_TIMEOUT : d;
   }
 
   private long maxRecordBytes(Map<String, NodeTuple> o, String where) {

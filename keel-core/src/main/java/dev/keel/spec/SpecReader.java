@@ -24,7 +24,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 public final class SpecReader {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
   private static final Set<String> TOP =
-      Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry");
+      Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry",
+          "attempt_timeout");
   /** PostgreSQL allows 1,600 columns in a table; keel's staging table adds one (_keel_pos). */
   static final int MAX_COLUMNS = 1599;
 
@@ -75,10 +76,12 @@ public final class SpecReader {
     ValidateSpec validate = b.validate(compiler, columns);
     SinkSpec sink = new ConnectionSpecs(yaml, secrets).sink(b.required("sink"), name, columns, partitions);
     RetrySpec retry = b.retry();
+    Duration attemptTimeout = b.attemptTimeout();
     if (!yaml.problems().isEmpty()) {
       throw new SpecException(yaml.problems());
     }
-    return new PipelineSpec(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, text, sha256(text));
+    return new PipelineSpec(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, attemptTimeout, text,
+        sha256(text));
   }
 
   static String sha256(String text) {
