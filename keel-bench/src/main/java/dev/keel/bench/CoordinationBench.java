@@ -21,7 +21,7 @@ import java.util.concurrent.Future;
  * Coordination throughput on one durable PostgreSQL, in one run: no-op tasks claimed and completed
  * per second by keel's own claim loop and fenced completion (1 node, then 3 nodes, each with
  * {@code slots} workers), against a raw {@code FOR UPDATE SKIP LOCKED} claim-and-complete loop with
- * as many threads. Usage: {@code java -cp keel.jar dev.keel.cli.bench.CoordinationBench TASKS SLOTS}.
+ * as many threads. Usage: {@code bench script: dev.keel.bench.CoordinationBench TASKS SLOTS}.
  */
 public final class CoordinationBench {
   private CoordinationBench() {}

@@ -17,7 +17,7 @@ import java.util.List;
  * Failover time: with three real nodes on a durable PostgreSQL, kill -9 the node running a
  * long task, and measure, by the database clock, the time from the kill to the task's next claim
  * by another node; repeat, starting a replacement node after each kill. Prints each figure, p50
- * and max. Usage: {@code java -cp keel.jar dev.keel.cli.bench.FailoverBench LEASE HEARTBEAT KILLS}.
+ * and max. Usage: {@code bench script: dev.keel.bench.FailoverBench LEASE HEARTBEAT KILLS}.
  */
 public final class FailoverBench {
   private FailoverBench() {}

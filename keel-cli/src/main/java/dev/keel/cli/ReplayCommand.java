@@ -60,7 +60,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
     SinkSpec append = spec.sink().withMode(SinkSpec.Mode.APPEND);
     return new PipelineSpec(spec.name(), spec.file(), spec.schedule(), spec.partitions(), spec.source(), spec.columns(),
-        spec.transforms(), spec.validate(), append, spec.retry(), spec.text(), spec.hash());
+        spec.transforms(), spec.validate(), append, spec.retry(), spec.attemptTimeout(), spec.text(), spec.hash());
   }
 
   @Override

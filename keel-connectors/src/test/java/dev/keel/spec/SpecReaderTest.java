@@ -456,17 +456,23 @@ class SpecReaderTest {
   void bad_column_names_are_each_refused_with_the_reason() {
     String longName = "a".repeat(64);
     List<SpecProblem> problems = problems(MINIMAL.replace("columns:\n",
-        "columns:\n  select: text\n  Amount: text\n  montant_\u00e9: text\n  " + longName
+        "columns:\n  in: text\n  Amount: text\n  montant_\u00e9: text\n  " + longName
             + ": text\n  'x\"; DROP TABLE y;--': text\n  _keel_pos: bigint\n"));
 
     assertThat(problems).hasSize(6);
-    assertProblem(problems.get(0), 5, 3, "column 'select' is a reserved SQL word; choose another name");
+    assertProblem(problems.get(0), 5, 3, "column 'in' is a reserved word of the expression language; choose another name");
     assertProblem(problems.get(1), 6, 3, "'Amount' has upper-case letters", "write 'amount'");
     assertProblem(problems.get(2), 7, 3, "'montant_\u00e9' is not a valid identifier: only ASCII letters");
     assertProblem(problems.get(3), 8, 3, "is longer than 63 bytes (PostgreSQL would truncate it)");
     assertProblem(problems.get(4), 9, 3, "'x\"; DROP TABLE y;--' is not a valid identifier",
         "use lower-case letters, digits and underscores");
     assertProblem(problems.get(5), 10, 3, "column names starting with _keel are reserved for keel");
+  }
+
+  @Test
+  void columns_named_by_reserved_sql_words_are_accepted_since_they_are_always_quoted() {
+    PipelineSpec spec = parse(MINIMAL.replace("columns:\n", "columns:\n  order: text\n  user: text\n  select: text\n"));
+    assertThat(spec.columns()).extracting(Column::name).startsWith("order", "user", "select");
   }
 
   @Test

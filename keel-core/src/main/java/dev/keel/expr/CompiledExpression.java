@@ -3,6 +3,7 @@ package dev.keel.expr;
 import dev.cel.common.CelErrorCode;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import java.math.BigDecimal;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,29 +23,35 @@ import java.util.regex.Pattern;
 final class CompiledExpression implements Expression {
   private static final Pattern CEL_EVAL_ERROR = Pattern.compile("evaluation error at <input>:(\\d+): (.*)", Pattern.DOTALL);
 
+  private static final int MAX_MESSAGE = 500;
+
   private final String source;
   private final CelRuntime.Program program;
   private final ColumnVariables variables;
   private final int[] referencedColumns;
   private final ResultConverter converter; // null for a predicate
+  private final NumericFlow numericFlow;
 
   CompiledExpression(
       String source,
       CelRuntime.Program program,
       ColumnVariables variables,
       int[] referencedColumns,
-      ResultConverter converter) {
+      ResultConverter converter,
+      NumericFlow numericFlow) {
     this.source = source;
     this.program = program;
     this.variables = variables;
     this.referencedColumns = referencedColumns;
     this.converter = converter;
+    this.numericFlow = numericFlow;
   }
 
   @Override
   public Object evaluate(Object[] row) {
     Object result;
     try {
+      numericFlow.checkInputs(row);
       result = program.eval(variables.resolverFor(row));
     } catch (CelEvaluationException e) {
       if (e.getErrorCode() == CelErrorCode.OVERLOAD_NOT_FOUND && readsNull(row)) {
@@ -60,7 +67,8 @@ final class CompiledExpression implements Expression {
       return Boolean.TRUE.equals(result);
     }
     try {
-      return converter.convert(result);
+      BigDecimal exact = converter.keepsDecimals() ? numericFlow.exactResult(result, row) : null;
+      return converter.convert(exact != null ? exact : result);
     } catch (ExpressionException e) {
       throw new ExpressionException("expression '" + source + "' failed: " + e.getMessage(), 0, e);
     }
@@ -80,9 +88,14 @@ final class CompiledExpression implements Expression {
     if (m.matches()) {
       int column = Integer.parseInt(m.group(1)) + 1;
       return new ExpressionException(
-          "expression '" + source + "' failed at column " + column + ": " + m.group(2), column, e);
+          "expression '" + source + "' failed at column " + column + ": " + capped(m.group(2)), column, e);
     }
-    return new ExpressionException("expression '" + source + "' failed: " + e.getMessage(), 0, e);
+    return new ExpressionException("expression '" + source + "' failed: " + capped(e.getMessage()), 0, e);
+  }
+
+  /** CEL prints a failed function's arguments, which can be whole field values: keep the start. */
+  private static String capped(String message) {
+    return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE) + "… (" + message.length() + " characters)";
   }
 
   @Override

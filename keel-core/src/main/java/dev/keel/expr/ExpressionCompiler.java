@@ -28,8 +28,9 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>smallint, integer, bigint: {@code int}
- *   <li>numeric, real, double precision: {@code double} (a numeric is read as a double, so digits
- *       beyond about 15 significant ones are not exact)
+ *   <li>numeric, real, double precision: {@code double}. A numeric is computed with as a double,
+ *       exact to 15 significant digits; keel keeps it exact or rejects the record, never rounds
+ *       (see {@link NumericFlow} and {@link ResultConverter})
  *   <li>boolean: {@code bool}; text, varchar: {@code string}
  *   <li>date, timestamp, timestamptz: {@code timestamp}, in UTC (a date is its midnight, a
  *       timestamp without zone is read as UTC); compare with {@code timestamp('2024-01-01T00:00:00Z')}
@@ -49,7 +50,10 @@ import java.util.TreeSet;
  * s.substring()}, {@code s.indexOf()}, {@code s.charAt()}, {@code s.join()}, ...); and keel's
  * {@code upper(s)}, {@code lower(s)}, {@code trim(s)}, {@code length(s)} (in characters) and
  * {@code coalesce(a, b)} for string, int, double, bool and timestamp. Comprehension macros
- * ({@code map}, {@code filter}, {@code exists}) are not enabled: a record has no lists.
+ * ({@code map}, {@code filter}, {@code exists}) are not enabled: a record has no lists. A string
+ * result is at most {@value BoundedStrings#MAX_CHARS} characters, checked before {@code +}, {@code
+ * replace} or {@code join} builds it; {@code strings.quote()} is not available (see {@link
+ * BoundedStrings}).
  *
  * <p>Expressions are at most {@value #MAX_LENGTH} characters.
  */
@@ -82,8 +86,10 @@ public final class ExpressionCompiler {
     this.runtime =
         CelRuntimeFactory.plannerRuntimeBuilder()
             .setOptions(options)
-            .addLibraries(CelExtensions.strings())
+            .setStandardFunctions(BoundedStrings.standardFunctions())
+            .addLibraries(BoundedStrings.runtimeExtension())
             .addFunctionBindings(KeelFunctions.bindings())
+            .addFunctionBindings(BoundedStrings.bindings())
             .build();
     this.errors = new CompileErrors(variables);
   }
@@ -97,7 +103,8 @@ public final class ExpressionCompiler {
       throw new ExpressionException(
           "expression '" + source + "' must be true/false, got " + CelTypeNames.display(type), 1);
     }
-    return new CompiledExpression(source, program(source, ast), variables, referencedColumns(ast), null);
+    return new CompiledExpression(
+        source, program(source, ast), variables, referencedColumns(ast), null, NumericFlow.of(ast, variables));
   }
 
   /** An expression whose result is stored in a column of type {@code target}, for {@code set}. */
@@ -109,7 +116,8 @@ public final class ExpressionCompiler {
     } catch (ExpressionException e) {
       throw new ExpressionException("expression '" + source + "': " + e.getMessage(), e.column(), e);
     }
-    return new CompiledExpression(source, program(source, ast), variables, referencedColumns(ast), converter);
+    return new CompiledExpression(
+        source, program(source, ast), variables, referencedColumns(ast), converter, NumericFlow.of(ast, variables));
   }
 
   private CelAbstractSyntaxTree check(String source) {

@@ -4,6 +4,7 @@ import dev.cel.common.types.CelKind;
 import dev.cel.common.types.CelType;
 import dev.keel.spec.ColumnType;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -14,14 +15,26 @@ import java.util.Set;
  * Converts a value expression's CEL result into the Java type of its target column (see {@link
  * ColumnType}). Which CEL result types a column accepts is checked once, at compile time; ranges
  * (smallint, integer, numeric precision, varchar length) are checked per record and a value that
- * does not fit is refused, never truncated. Numeric values are rounded half-up to the column's
- * scale, as PostgreSQL does.
+ * does not fit is refused, never truncated.
+ *
+ * <p>Numeric results are never rounded. An exact value (an int, or a numeric column passed through,
+ * see {@link NumericFlow}) is stored when the column's scale holds it. A computed double is read as
+ * the decimal it stands for: double carries {@value NumericFlow#EXACT_DIGITS} significant digits, so
+ * {@code 10.00 * 1.1 = 11.000000000000002} stands for 11, its last digits being the noise of binary
+ * arithmetic. A result that needs all those digits ({@code 1.0 / 3.0}) or more decimal places than
+ * the column's scale ({@code 1.0 / 3.0} into numeric(30,2)) is refused, and so is one of magnitude
+ * 2^53 or more, where double no longer counts in units.
  */
 final class ResultConverter {
   private static final long SMALLINT_MIN = Short.MIN_VALUE;
   private static final long SMALLINT_MAX = Short.MAX_VALUE;
   private static final long INTEGER_MIN = Integer.MIN_VALUE;
   private static final long INTEGER_MAX = Integer.MAX_VALUE;
+
+  /** 2^53: from here on, not every integer is a double. */
+  private static final double DOUBLE_EXACT_INTEGERS = 0x1p53;
+
+  private static final MathContext DOUBLE_DIGITS = new MathContext(NumericFlow.EXACT_DIGITS, RoundingMode.HALF_EVEN);
 
   private final ColumnType target;
 
@@ -64,6 +77,11 @@ final class ResultConverter {
     };
   }
 
+  /** Whether the column stores a BigDecimal, which {@link #convert} then accepts as it is. */
+  boolean keepsDecimals() {
+    return target.kind() == ColumnType.Kind.NUMERIC;
+  }
+
   /** The Java value for the column; null stays null. Throws ExpressionException when it does not fit. */
   Object convert(Object value) {
     if (value == null || value instanceof dev.cel.common.values.NullValue) {
@@ -73,7 +91,7 @@ final class ResultConverter {
       case SMALLINT -> inRange(asLong(value), SMALLINT_MIN, SMALLINT_MAX);
       case INTEGER -> inRange(asLong(value), INTEGER_MIN, INTEGER_MAX);
       case BIGINT -> asLong(value);
-      case NUMERIC -> toNumeric(asDecimal(value));
+      case NUMERIC -> toNumeric(value instanceof BigDecimal exact ? exact : asDecimal(value));
       case REAL -> toReal(finite(asDouble(value)));
       case DOUBLE -> asDouble(value);
       case BOOLEAN -> as(value, Boolean.class);
@@ -96,7 +114,10 @@ final class ResultConverter {
     if (target.precision() == 0) {
       return decimal;
     }
-    BigDecimal scaled = decimal.setScale(target.scale(), RoundingMode.HALF_UP);
+    if (decimal.stripTrailingZeros().scale() > target.scale()) {
+      throw notExact(decimal);
+    }
+    BigDecimal scaled = decimal.setScale(target.scale(), RoundingMode.UNNECESSARY);
     if (scaled.precision() > target.precision()) {
       int integerDigits = target.precision() - target.scale();
       throw doesNotFit(decimal, "at most " + integerDigits + " digits before the decimal point");
@@ -130,7 +151,27 @@ final class ResultConverter {
     if (value instanceof Long l) {
       return BigDecimal.valueOf(l);
     }
-    return BigDecimal.valueOf(finite(as(value, Double.class)));
+    double d = finite(as(value, Double.class));
+    if (Math.abs(d) >= DOUBLE_EXACT_INTEGERS) {
+      throw doesNotFit(
+          BigDecimal.valueOf(d).toPlainString(),
+          "a computed number of magnitude 2^53 or more is not exact in double arithmetic");
+    }
+    BigDecimal shortest = BigDecimal.valueOf(d).stripTrailingZeros();
+    if (NumericFlow.significantDigits(shortest) <= NumericFlow.EXACT_DIGITS) {
+      return shortest.scale() < 0 ? shortest.setScale(0) : shortest;
+    }
+    BigDecimal meant = shortest.round(DOUBLE_DIGITS).stripTrailingZeros();
+    if (target.precision() > 0 && meant.scale() > target.scale()) {
+      throw notExact(shortest);
+    }
+    if (NumericFlow.significantDigits(meant) >= NumericFlow.EXACT_DIGITS) {
+      throw doesNotFit(
+          shortest.toPlainString(),
+          "it needs more than the " + NumericFlow.EXACT_DIGITS + " significant digits that double arithmetic"
+              + " computes exactly, and keel does not round");
+    }
+    return meant.scale() < 0 ? meant.setScale(0) : meant;
   }
 
   private long asLong(Object value) {
@@ -152,6 +193,13 @@ final class ResultConverter {
           0);
     }
     return javaType.cast(value);
+  }
+
+  private ExpressionException notExact(BigDecimal value) {
+    return new ExpressionException(
+        "result " + value.toPlainString() + " does not fit " + target + " exactly: it has more than "
+            + target.scale() + " decimal places, and keel does not round (declare a larger scale)",
+        0);
   }
 
   private ExpressionException doesNotFit(Object value, String rule) {

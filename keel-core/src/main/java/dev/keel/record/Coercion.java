@@ -26,13 +26,18 @@ import java.util.regex.Pattern;
  *       The value is returned with scale {@code s}. Plain {@code numeric} takes any decimal.
  *   <li><b>real, double precision</b>: a decimal with optional exponent, or NaN, Infinity,
  *       -Infinity (also {@code inf}, case-insensitive). Hex floats and Java suffixes ({@code 1d})
- *       are rejected; so is a finite value too large for the kind.
+ *       are rejected; so is a finite value too large for the kind (it would become infinity) and a
+ *       non-zero value too small for it (it would become 0: {@code 1e-46} for real, {@code 1e-400}
+ *       for double precision). Values that become subnormal are kept, as PostgreSQL does.
  *   <li><b>boolean</b>: true/false, t/f, yes/no, y/n, on/off, 1/0, case-insensitive, trimmed.
  *   <li><b>date</b>: ISO {@code yyyy-mm-dd} only, strictly (month 13 and 29 February of a
  *       non-leap year are rejected). Slashed or dotted dates such as {@code 01/02/03} are
- *       rejected as ambiguous.
+ *       rejected as ambiguous. Years 0001 to 9999 (all date and time kinds): PostgreSQL has no
+ *       year 0 and writes years before 1 AD with {@code BC}, so ISO years 0 and below (and signed
+ *       years above 9999) are rejected rather than refused later at COPY.
  *   <li><b>timestamp</b>: ISO local date-time, {@code T} or a space between date and time,
- *       optional seconds and fraction (to nanoseconds). An offset is rejected: the column has no
+ *       optional seconds and fraction (to nanoseconds; digits past the sixth must be zeros, since
+ *       PostgreSQL keeps microseconds and would round {@code .9999995} up to the next second). An offset is rejected: the column has no
  *       time zone, so dropping one would change the instant silently.
  *   <li><b>timestamptz</b>: ISO date-time with an offset ({@code +01:00}, {@code +0100}, {@code
  *       +01}) or {@code Z}; without an offset the local time is read in the source's time zone
@@ -40,8 +45,10 @@ import java.util.regex.Pattern;
  *       daylight-saving gap) or exists twice (an overlap) is rejected: write it with an offset.
  *       The result is normalised to UTC.
  *   <li><b>text</b>: any string, untrimmed, except one containing U+0000 (PostgreSQL text cannot
- *       store it) or U+FFFD (the replacement character a decoder leaves for bytes that are not
- *       valid in the declared encoding: set {@code encoding:} on the source). <b>varchar(n)</b>:
+ *       store it) or a lone UTF-16 surrogate: a JSON escape of half a surrogate pair (D800 alone) that is no
+ *       character, or the mark a file source leaves for bytes that are not valid in the declared
+ *       encoding ({@link #MALFORMED}: set {@code encoding:} on the source). U+FFFD is an ordinary
+ *       character. <b>varchar(n)</b>:
  *       the same, and at most {@code n} characters (code points).
  * </ul>
  */
@@ -50,6 +57,13 @@ public final class Coercion {
   private static final Pattern INTEGRAL = Pattern.compile("[+-]?\\d+");
   private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
   private static final int SHOWN = 60;
+
+  /**
+   * What a file source decodes a malformed byte sequence to: a lone low surrogate, which no valid
+   * input in any charset decodes to, so it cannot be mistaken for data (U+FFFD can: it is a valid
+   * character). {@link #fromText} rejects the text holding it.
+   */
+  public static final char MALFORMED = '\uDFFF';
 
   private Coercion() {}
 
@@ -63,8 +77,8 @@ public final class Coercion {
       case INTEGER -> integral(text, type, Integer.MIN_VALUE, Integer.MAX_VALUE);
       case BIGINT -> integral(text, type, Long.MIN_VALUE, Long.MAX_VALUE);
       case NUMERIC -> numeric(text, type);
-      case REAL -> real(text, type, Float.MAX_VALUE);
-      case DOUBLE -> real(text, type, Double.MAX_VALUE);
+      case REAL -> real(text, type, true);
+      case DOUBLE -> real(text, type, false);
       case BOOLEAN -> bool(text);
       case TEXT -> text(text);
       case VARCHAR -> varchar(text, type);
@@ -127,7 +141,7 @@ public final class Coercion {
     return s.equals("nan") || s.equals("infinity") || s.equals("inf");
   }
 
-  private static Double real(String text, ColumnType type, double max) {
+  private static Double real(String text, ColumnType type, boolean single) {
     String t = text.strip();
     String lower = t.toLowerCase(Locale.ROOT);
     switch (lower) {
@@ -144,10 +158,32 @@ public final class Coercion {
       throw fail(show(text) + " is not " + article(type) + " " + type.sql());
     }
     double v = Double.parseDouble(t);
-    if (Math.abs(v) > max) {
-      throw fail(show(text) + " is out of range for " + type.sql());
+    // What PostgreSQL's float4in/float8in refuse: a finite value that rounds to infinity, or a
+    // non-zero one that rounds to zero (subnormals are fine). The kind's own rounding decides, so
+    // real is judged by parseFloat, not by the double.
+    double rounded = single ? Float.parseFloat(t) : v;
+    if (Double.isInfinite(rounded)) {
+      throw fail(show(text) + " is out of range for " + type.sql() + " (too large)");
+    }
+    if (rounded == 0 && nonZeroMantissa(t)) {
+      throw fail(show(text) + " is out of range for " + type.sql()
+          + " (too small: it is not zero but would be stored as 0)");
     }
     return v;
+  }
+
+  /** Whether the digits before the exponent of a {@link #DECIMAL} hold anything but zeros. */
+  private static boolean nonZeroMantissa(String t) {
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c == 'e' || c == 'E') {
+        return false;
+      }
+      if (c >= '1' && c <= '9') {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Boolean bool(String text) {
@@ -165,11 +201,21 @@ public final class Coercion {
       throw fail("text contains a NUL character (U+0000) at character " + (nul + 1)
           + ", which PostgreSQL cannot store");
     }
-    int bad = text.indexOf('\uFFFD');
-    if (bad >= 0) {
-      throw fail("text contains U+FFFD at character " + (bad + 1)
-          + ": the input is not valid in its declared encoding; set encoding: on the source"
-          + " (for example encoding: windows-1252)");
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!Character.isSurrogate(c)) {
+        continue;
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+        continue;
+      }
+      if (c == MALFORMED) {
+        throw fail("text holds bytes that are not valid in the source's encoding at character " + (i + 1)
+            + "; set encoding: on the source (for example encoding: windows-1252)");
+      }
+      throw fail("text holds a lone UTF-16 surrogate (\\u" + String.format("%04x", (int) c) + ") at character " + (i + 1)
+          + ", which is not a character");
     }
     return text;
   }

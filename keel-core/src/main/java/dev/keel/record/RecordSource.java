@@ -21,6 +21,14 @@ public interface RecordSource extends Closeable {
     return null;
   }
 
+  /**
+   * Makes a {@link #next()} blocked on a remote peer return or throw soon, e.g. when the attempt ran
+   * out of time. Called from another thread, at most while the source is open; it must not wait for
+   * the reading thread. After it the source is closed, not resumable. Sources that only wait on
+   * local files need nothing here.
+   */
+  default void cancel() {}
+
   /** Where this source reads from, for messages (a path, or a URL with no credentials). */
   String describe();
 }

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 final class TemporalCoercion {
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
   private static final Pattern OTHER_DATE = Pattern.compile("\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{1,4}");
+  static final int MIN_YEAR = 1;
+  static final int MAX_YEAR = 9999;
   private static final Pattern COMPACT_OFFSET = Pattern.compile("([+-]\\d{2})(\\d{2})$");
   private static final DateTimeFormatter DATE_TIME =
       new DateTimeFormatterBuilder()
@@ -48,11 +50,36 @@ final class TemporalCoercion {
       }
       throw Coercion.fail(Coercion.show(text) + " is not a date; use yyyy-mm-dd");
     }
+    LocalDate d;
     try {
-      return LocalDate.parse(t, DateTimeFormatter.ISO_LOCAL_DATE);
+      d = LocalDate.parse(t, DateTimeFormatter.ISO_LOCAL_DATE);
     } catch (DateTimeParseException e) {
       throw Coercion.fail(Coercion.show(text) + " is not a valid date (yyyy-mm-dd)");
     }
+    checkYear(text, d.getYear());
+    return d;
+  }
+
+  /** Years PostgreSQL takes in keel's ISO form: it has no year 0 and writes earlier years with BC. */
+  private static void checkYear(String text, int year) {
+    if (year < MIN_YEAR || year > MAX_YEAR) {
+      throw Coercion.fail(Coercion.show(text) + " is outside the years " + MIN_YEAR + " to " + MAX_YEAR + " keel accepts"
+          + (year <= 0 ? " (ISO year " + year + " is " + (1 - year) + " BC, which PostgreSQL does not read in this form)" : ""));
+    }
+  }
+
+  /** PostgreSQL keeps microseconds and rounds finer digits: refuse them unless they are zeros. */
+  private static void checkMicros(String text, int nanos) {
+    if (nanos % 1000 != 0) {
+      throw Coercion.fail(Coercion.show(text) + " has a fraction of a second finer than microseconds, which PostgreSQL"
+          + " would round (possibly to the next second); write at most 6 decimal places");
+    }
+  }
+
+  private static LocalDateTime checked(String text, LocalDateTime local) {
+    checkYear(text, local.getYear());
+    checkMicros(text, local.getNano());
+    return local;
   }
 
   static LocalDateTime timestamp(String text) {
@@ -61,7 +88,7 @@ final class TemporalCoercion {
       throw Coercion.fail(Coercion.show(text) + " has a time zone offset but the column is a timestamp without time zone;"
           + " declare it timestamptz or drop the offset");
     }
-    return LocalDateTime.from(parsed);
+    return checked(text, LocalDateTime.from(parsed));
   }
 
   static OffsetDateTime timestamptz(String text, ZoneId zone) {
@@ -89,6 +116,14 @@ final class TemporalCoercion {
   }
 
   static OffsetDateTime atZone(String text, LocalDateTime local, ZoneOffset offset, ZoneId zone) {
+    checkMicros(text, local.getNano());
+    OffsetDateTime utc = inUtc(text, local, offset, zone);
+    // The year as written to PostgreSQL (in UTC): 0001-01-01T00:30+01:00 is year 0 there.
+    checkYear(text, utc.getYear());
+    return utc;
+  }
+
+  private static OffsetDateTime inUtc(String text, LocalDateTime local, ZoneOffset offset, ZoneId zone) {
     if (offset != null) {
       return OffsetDateTime.of(local, offset).withOffsetSameInstant(ZoneOffset.UTC);
     }

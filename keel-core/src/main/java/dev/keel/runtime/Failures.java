@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The one table that says which failures a retry can heal.
  *
- * <p>Transient: lost or refused connections (SQLSTATE class 08, except 08004), serialization failures (40001),
+ * <p>Transient: an attempt that ran past its {@code attempt_timeout}; lost or refused connections
+ * (SQLSTATE class 08, except 08004), serialization failures (40001),
  * deadlocks (40P01), insufficient resources such as disk full or too many connections (class 53),
  * operator intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock
  * timeouts (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections
@@ -26,7 +27,8 @@ import java.util.Map;
  * an undefined table or column (42P01, 42703, MySQL 1146, 1054), permission denied (42501),
  * authentication (28P01, 28000, MySQL 1045), a missing database (3D000, MySQL 1049), data errors
  * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, an empty
- * source refused in replace mode, and a fence refusal.
+ * source refused in replace mode, and a fence refusal; an {@link Error} in a worker (out of memory, a
+ * stack overflow): the same input would fail the same way.
  */
 public final class Failures {
   /** The verdict and the reason a person reads. */
@@ -71,8 +73,14 @@ public final class Failures {
 
   public static Verdict classify(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AttemptTimeoutException) {
+        return new Verdict(true, "attempt timeout");
+      }
       if (t instanceof RejectedLimitException) {
         return new Verdict(false, "rejected-record limit exceeded");
+      }
+      if (t instanceof Error) {
+        return new Verdict(false, "internal error (" + t.getClass().getSimpleName() + ")");
       }
       if (t instanceof FenceRefusedException) {
         return new Verdict(false, "fence refused (a newer claim owns the partition)");
@@ -132,6 +140,9 @@ public final class Failures {
    */
   public static String cause(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AttemptTimeoutException) {
+        return "timeout";
+      }
       if (t instanceof RejectedLimitException) {
         return "rejected_limit";
       }

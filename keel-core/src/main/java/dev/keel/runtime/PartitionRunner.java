@@ -22,8 +22,10 @@ public final class PartitionRunner {
 
   private final PipelineSpec spec;
   private final SourceOpener sources;
-  /** What the attempt was doing, for a failure message a person can act on (read by the thread that ran it). */
-  private String step = "starting";
+  /** What the attempt was doing, for a failure message a person can act on (read by other threads too, see cancel). */
+  private volatile String step = "starting";
+  /** The source being read, for {@link #cancel()} from another thread. */
+  private volatile RecordSource reading;
 
   public PartitionRunner(PipelineSpec spec, SourceOpener sources) {
     this.spec = spec;
@@ -32,6 +34,18 @@ public final class PartitionRunner {
 
   public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control) {
     return run(task, sink, rejects, control, checkpoint -> { });
+  }
+
+  /**
+   * Makes a run blocked in its source (a query on a database that does not answer) fail soon: the
+   * source cancels its work and closes its connection. Called from another thread, e.g. when the
+   * attempt ran out of time; the run then fails with the source's error.
+   */
+  public void cancel() {
+    RecordSource source = reading;
+    if (source != null) {
+      source.cancel();
+    }
   }
 
   /** The step the last run was in (when it failed: the step that failed), e.g. "reading the source". */
@@ -62,11 +76,13 @@ public final class PartitionRunner {
       step = "opening the source";
       try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
           resume == null ? null : resume.position())) {
-        SourceRecord rec;
+        reading = source;
         long inChunk = 0;
         String lastPosition = resume == null ? null : resume.position();
+        // Still opening: a JDBC source runs its query at the first record (so that it can be cancelled).
+        SourceRecord rec = source.next();
         step = "reading the source";
-        while ((rec = source.next()) != null) {
+        for (; rec != null; rec = source.next()) {
           n.read++;
           if ((n.read & (CONTROL_EVERY - 1)) == 0) {
             stopIfAsked(control, task);
@@ -127,6 +143,8 @@ public final class PartitionRunner {
       throw e.getMessage().startsWith("partition") ? e : new RejectedLimitException(limitMessage(task, n.rejected + countOf(e), n.read, max));
     } catch (IOException e) {
       throw new UncheckedIOException(task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
+    } finally {
+      reading = null;
     }
   }
 

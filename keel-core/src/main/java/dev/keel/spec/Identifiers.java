@@ -7,8 +7,11 @@ import java.util.regex.Pattern;
 
 /**
  * SQL identifiers from pipeline files. Only lower-case ASCII names are accepted, at most 63 bytes
- * (PostgreSQL silently truncates longer ones, so two long names could collide), and never a
- * reserved word. They are still always double-quoted in SQL.
+ * (PostgreSQL silently truncates longer ones, so two long names could collide). They are always
+ * double-quoted in SQL, so a column may be a reserved SQL word ({@code order}, {@code user}): an
+ * existing table may have one. Pipeline, table and schema names may not (they also name keel's own
+ * objects and appear in commands and logs unquoted), and neither may a column whose name is a word
+ * of the expression language (it could not be referred to in a transform).
  */
 public final class Identifiers {
   public static final int MAX_BYTES = 63;
@@ -26,10 +29,31 @@ public final class Identifiers {
       "system_user", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using",
       "variadic", "when", "where", "window", "with");
 
+  /** Words CEL keeps for itself: a variable so named cannot be referred to in an expression. */
+  private static final Set<String> EXPRESSION_WORDS = Set.of(
+      "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
+      "import", "let", "loop", "package", "namespace", "return", "var", "void", "while");
+
   private Identifiers() {}
 
-  /** Null when valid, else why not (for a spec problem). */
+  /** Null when {@code name} may be a column, else why not: reserved SQL words are allowed (always quoted). */
+  public static String columnProblem(String name) {
+    String problem = syntaxProblem(name);
+    if (problem == null && EXPRESSION_WORDS.contains(name)) {
+      return "'" + name + "' is a reserved word of the expression language; choose another name";
+    }
+    return problem;
+  }
+
+  /** Null when valid as a pipeline, table or schema name, else why not (for a spec problem). */
   public static String problem(String name) {
+    if (name != null && RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+      return "'" + name + "' is a reserved SQL word; choose another name";
+    }
+    return syntaxProblem(name);
+  }
+
+  private static String syntaxProblem(String name) {
     if (name == null || name.isEmpty()) {
       return "an identifier must not be empty";
     }
@@ -39,9 +63,6 @@ public final class Identifiers {
     }
     if (!SIMPLE.matcher(name).matches()) {
       String lower = name.toLowerCase(Locale.ROOT);
-      if (RESERVED.contains(lower)) {
-        return "'" + name + "' is a reserved SQL word; choose another name";
-      }
       if (SIMPLE.matcher(lower).matches()) {
         return "'" + name + "' has upper-case letters, which PostgreSQL folds to lower case; write '" + lower + "'";
       }
@@ -50,15 +71,15 @@ public final class Identifiers {
           : "use lower-case letters, digits and underscores, starting with a letter or underscore";
       return "'" + abbreviate(name) + "' is not a valid identifier: " + why;
     }
-    if (RESERVED.contains(name)) {
-      return "'" + name + "' is a reserved SQL word; choose another name";
-    }
     return null;
   }
 
-  /** Double-quotes an identifier that has passed {@link #problem}; re-checks to be safe. */
+  /**
+   * Double-quotes an identifier that has passed {@link #problem} or {@link #columnProblem}; re-checks
+   * its spelling to be safe (a reserved word is fine once quoted).
+   */
   public static String quote(String name) {
-    String problem = problem(name);
+    String problem = syntaxProblem(name);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }

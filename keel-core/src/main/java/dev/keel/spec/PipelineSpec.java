@@ -1,6 +1,7 @@
 package dev.keel.spec;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,8 +20,17 @@ public record PipelineSpec(
     ValidateSpec validate,
     SinkSpec sink,
     RetrySpec retry,
+    Duration attemptTimeout,
     String text,
     String hash) {
+  /** How long one attempt at a partition may run before it is stopped (transient, retried). */
+  public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofHours(6);
+
+  public PipelineSpec(String name, Path file, String schedule, Partitions partitions, SourceSpec source, List<Column> columns,
+      List<TransformSpec> transforms, ValidateSpec validate, SinkSpec sink, RetrySpec retry, String text, String hash) {
+    this(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, DEFAULT_ATTEMPT_TIMEOUT, text,
+        hash);
+  }
 
   public Optional<Column> column(String name) {
     return columns.stream().filter(c -> c.name().equals(name)).findFirst();
@@ -43,7 +53,7 @@ public record PipelineSpec(
   public String toString() {
     return "PipelineSpec[name=" + name + ", file=" + file + ", schedule=" + schedule + ", partitions=" + partitions
         + ", source=" + source + ", columns=" + columns + ", transforms=" + transforms + ", validate=" + validate
-        + ", sink=" + sink + ", retry=" + retry + ", hash=" + hash + "]";
+        + ", sink=" + sink + ", retry=" + retry + ", attemptTimeout=" + attemptTimeout + ", hash=" + hash + "]";
   }
 
   /**

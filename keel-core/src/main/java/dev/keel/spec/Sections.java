@@ -103,7 +103,7 @@ final class Sections {
     }
     List<Column> columns = new ArrayList<>();
     for (Map.Entry<String, NodeTuple> e : map.entrySet()) {
-      String problem = Identifiers.problem(e.getKey());
+      String problem = Identifiers.columnProblem(e.getKey());
       if (problem != null) {
         yaml.error(e.getValue().getKeyNode(), "column " + problem);
         continue;
@@ -268,6 +268,19 @@ final class Sections {
       }
     }
     return new RetrySpec(attempts.intValue(), backoff, max, jitter);
+  }
+
+  /** {@code attempt_timeout:}: how long one attempt may run; at least a second. */
+  Duration attemptTimeout() {
+    Node n = optional("attempt_timeout");
+    if (n == null) {
+      return PipelineSpec.DEFAULT_ATTEMPT_TIMEOUT;
+    }
+    Duration d = SpecReader.duration(yaml, n, "attempt_timeout");
+    if (d != null && d.compareTo(Duration.ofSeconds(1)) < 0) {
+      yaml.error(n, "attempt_timeout must be at least 1s");
+    }
+    return d == null ? PipelineSpec.DEFAULT_ATTEMPT_TIMEOUT : d;
   }
 
   private void check(Node expr, Runnable compile) {

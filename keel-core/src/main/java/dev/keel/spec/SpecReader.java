@@ -23,7 +23,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  */
 public final class SpecReader {
   private static final Set<String> TOP =
-      Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry");
+      Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry",
+          "attempt_timeout");
   private final SecretResolver secrets;
   private final Connectors connectors;
 
@@ -86,10 +87,12 @@ public final class SpecReader {
       b.columnLimit(connectors.sink(sink.kind()).capabilities());
     }
     RetrySpec retry = b.retry();
+    Duration attemptTimeout = b.attemptTimeout();
     if (!yaml.problems().isEmpty()) {
       throw new SpecException(yaml.problems());
     }
-    return new PipelineSpec(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, text, sha256(text));
+    return new PipelineSpec(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, attemptTimeout, text,
+        sha256(text));
   }
 
   static String sha256(String text) {

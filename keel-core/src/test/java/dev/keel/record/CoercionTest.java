@@ -110,6 +110,27 @@ class CoercionTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"1e-46", "-1e-46", "0.0000000000000000000000000000000000000000000001"})
+  void real_rejects_a_non_zero_value_that_would_become_zero(String text) {
+    assertThatThrownBy(() -> coerce(text, "real")).hasMessageContaining("out of range for real (too small");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1e-400", "-2e-324", "1e-2147483648"})
+  void double_rejects_a_non_zero_value_that_would_become_zero(String text) {
+    assertThatThrownBy(() -> coerce(text, "double precision")).hasMessageContaining("(too small");
+  }
+
+  @Test
+  void zeros_and_subnormals_are_kept() {
+    assertThat(coerce("0e-999", "real")).isEqualTo(0.0);
+    assertThat(coerce("-0.000", "double")).isEqualTo(-0.0);
+    assertThat(coerce("1e-45", "real")).isEqualTo(1e-45);
+    assertThat(coerce("4.9e-324", "double")).isEqualTo(Double.MIN_VALUE);
+    assertThat(coerce("3.4028235e38", "real")).isEqualTo(3.4028235e38);
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"true", "TRUE", "t", "Yes", "y", "1", "on", " On "})
   void booleans_spelled_as_true(String text) {
     assertThat(coerce(text, "boolean")).isEqualTo(true);
@@ -196,8 +217,55 @@ class CoercionTest {
   }
 
   @Test
-  void text_with_a_replacement_character_asks_for_an_encoding() {
-    assertThatThrownBy(() -> coerce("caf\uFFFD", "text")).hasMessageContaining("encoding:");
+  void a_valid_replacement_character_is_ordinary_text() {
+    assertThat(coerce("caf\uFFFD", "text")).isEqualTo("caf\uFFFD");
+    assertThat(coerce("\uFFFD", "varchar(1)")).isEqualTo("\uFFFD");
+  }
+
+  @Test
+  void text_with_the_mark_of_malformed_bytes_asks_for_an_encoding() {
+    assertThatThrownBy(() -> coerce("caf" + Coercion.MALFORMED, "text"))
+        .hasMessageContaining("not valid in the source's encoding at character 4").hasMessageContaining("encoding:");
+  }
+
+  @Test
+  void a_lone_surrogate_is_rejected_and_a_pair_is_kept() {
+    assertThatThrownBy(() -> coerce("a\uD800", "text")).hasMessageContaining("lone UTF-16 surrogate (\\ud800) at character 2");
+    assertThatThrownBy(() -> coerce("\uDC00b", "varchar(5)")).hasMessageContaining("lone UTF-16 surrogate");
+    assertThat(coerce("\uD83D\uDE00", "text")).isEqualTo("\uD83D\uDE00");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0000-01-01", "0000-12-31"})
+  void a_date_in_year_zero_is_rejected(String text) {
+    assertThatThrownBy(() -> coerce(text, "date")).hasMessageContaining("outside the years 1 to 9999")
+        .hasMessageContaining("1 BC");
+    assertThat(coerce("0001-01-01", "date")).isEqualTo(LocalDate.of(1, 1, 1));
+    assertThat(coerce("9999-12-31", "date")).isEqualTo(LocalDate.of(9999, 12, 31));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-0001-01-01T00:00:00", "0000-01-01T00:00:00", "+10000-01-01T00:00:00"})
+  void a_timestamp_outside_years_1_to_9999_is_rejected(String text) {
+    assertThatThrownBy(() -> coerce(text, "timestamp")).hasMessageContaining("outside the years 1 to 9999");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-4713-11-24T00:00:00Z", "0000-06-01 00:00:00Z", "0001-01-01T00:30:00+01:00",
+      "+10000-01-01T00:00:00Z"})
+  void a_timestamptz_outside_years_1_to_9999_in_utc_is_rejected(String text) {
+    assertThatThrownBy(() -> coerce(text, "timestamptz")).hasMessageContaining("outside the years 1 to 9999");
+  }
+
+  @Test
+  void sub_microsecond_digits_are_rejected_unless_zero() {
+    assertThatThrownBy(() -> coerce("2026-01-02T23:59:59.9999995Z", "timestamptz"))
+        .hasMessageContaining("finer than microseconds");
+    assertThatThrownBy(() -> coerce("2026-01-02 23:59:59.9999995", "timestamp")).hasMessageContaining("finer than microseconds");
+    assertThatThrownBy(() -> coerce("2026-01-02 23:59:59.1234561+02:00", "timestamptz"))
+        .hasMessageContaining("finer than microseconds");
+    assertThat(coerce("2026-01-02T23:59:59.999999000Z", "timestamptz"))
+        .isEqualTo(OffsetDateTime.of(2026, 1, 2, 23, 59, 59, 999_999_000, ZoneOffset.UTC));
   }
 
   @Test

@@ -31,6 +31,20 @@ class FailuresTest {
   }
 
   @Test
+  void an_attempt_timeout_is_transient_even_when_its_cause_is_not() {
+    AttemptTimeoutException e = new AttemptTimeoutException("attempt exceeded attempt_timeout 2s during reading the source",
+        new SQLException("cancelled", "XX000"));
+    assertThat(Failures.classify(e)).isEqualTo(new Failures.Verdict(true, "attempt timeout"));
+    assertThat(Failures.cause(e)).isEqualTo("timeout");
+  }
+
+  @Test
+  void an_error_in_a_worker_is_permanent() {
+    RuntimeException wrapped = new RuntimeException("a worker failed", new OutOfMemoryError("Requested array size exceeds VM limit"));
+    assertThat(Failures.classify(wrapped)).isEqualTo(new Failures.Verdict(false, "internal error (OutOfMemoryError)"));
+  }
+
+  @Test
   void a_wrapped_cause_is_found() {
     RuntimeException wrapped = new RuntimeException("publishing failed", new SQLException("lost", "08006"));
     assertThat(Failures.classify(wrapped)).isEqualTo(new Failures.Verdict(true, "connection lost or refused"));

@@ -23,6 +23,16 @@ class IdentifiersTest {
   }
 
   @Test
+  void a_column_may_be_a_reserved_sql_word_but_not_a_word_of_the_expression_language() {
+    assertThat(Identifiers.columnProblem("order")).isNull();
+    assertThat(Identifiers.columnProblem("user")).isNull();
+    assertThat(Identifiers.columnProblem("select")).isNull();
+    assertThat(Identifiers.quote("order")).isEqualTo("\"order\"");
+    assertThat(Identifiers.columnProblem("in")).contains("reserved word of the expression language");
+    assertThat(Identifiers.columnProblem("ORDER")).contains("write 'order'");
+  }
+
+  @Test
   void a_mixed_case_name_is_refused_with_the_lower_case_spelling_to_write() {
     assertThat(Identifiers.problem("Amount"))
         .isEqualTo("'Amount' has upper-case letters, which PostgreSQL folds to lower case; write 'amount'");

@@ -120,7 +120,13 @@ public final class LocalRun {
         continue;
       }
       for (ClaimedTask task : claimed) {
-        executor.execute(task, spec, sink, TaskControl.NONE);
+        try {
+          executor.execute(task, spec, sink, TaskControl.NONE);
+        } catch (RuntimeException | Error e) {
+          // The executor records every failure of the work itself; this is one of the executor (e.g.
+          // out of memory while recording). Fail the task rather than leave it running and the run open.
+          executor.failUnexpectedly(task, e);
+        }
       }
     }
     return null;

@@ -1,5 +1,6 @@
 package dev.keel.engine;
 
+import dev.keel.KeelException;
 import dev.keel.connector.Connectors;
 import dev.keel.runtime.Backoff;
 import dev.keel.runtime.Failures;
@@ -114,10 +115,6 @@ public final class TaskExecutor {
     }
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
       try {
-        // Not retried in process: while the sink is down, its breaker decides (a retry would wait out
-        // the pool's connection timeout once per try).
-        sink.fence(task.partition(), task.fence());
-        step[0] = null;
         Rejects rejects = new Rejects() {
           @Override
           public void reject(long position, String raw, String reason) {
@@ -135,9 +132,27 @@ public final class TaskExecutor {
             calls.run("voiding earlier attempts' dead letters", () -> deadLetters.supersede(fromPosition, toPosition));
           }
         };
-        PartitionResult r = runner.run(ref, sink, rejects, control, checkpoint -> {
-          calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(), checkpoint.read()));
-        });
+        PartitionResult r;
+        // The attempt's time limit covers fencing and running, not recording the outcome.
+        try (AttemptDeadline deadline = AttemptDeadline.start(spec.attemptTimeout(), runner,
+            () -> step[0] == null ? runner.step() : step[0])) {
+          TaskControl limited = () -> {
+            String why = deadline.stopReason();
+            return why != null ? why : control.stopReason();
+          };
+          try {
+            // Not retried in process: while the sink is down, its breaker decides (a retry would wait
+            // out the pool's connection timeout once per try).
+            sink.fence(task.partition(), task.fence());
+            step[0] = null;
+            r = runner.run(ref, sink, rejects, limited, checkpoint -> {
+              calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(),
+                  checkpoint.read()));
+            });
+          } catch (RuntimeException e) {
+            throw deadline.translate(e);
+          }
+        }
         breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         settled[0] = true;
         step[0] = "recording the success in the metadata database";
@@ -172,7 +187,11 @@ public final class TaskExecutor {
         log.warn("{}: {}", ref, lost.getMessage());
         events.leaseLost(ref);
         return new Outcome(task, "lost", null, lost.getMessage());
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error caught) {
+        // An Error (out of memory, a stack overflow) fails the task like any other failure: a worker
+        // that let it escape would leave the task held and the run open.
+        RuntimeException e = caught instanceof RuntimeException re ? re
+            : new KeelException("a worker failed: " + caught, caught);
         calls.run("writing dead letters", deadLetters::flush);
         String failedStep = step[0] == null ? runner.step() : step[0];
         if (SINK_STEPS.contains(failedStep) && Failures.cause(e).equals("connection")) {
@@ -231,6 +250,26 @@ public final class TaskExecutor {
       log.debug("{}: failure detail", ref, e);
     }
     return new Outcome(task, state, null, message);
+  }
+
+  /**
+   * Records a failure that escaped {@link #execute} (not retried: it is not the work's), and
+   * refreshes the run, so that neither stays open. Returns the outcome; never throws for a
+   * recording that fails too (the lease then runs out and the reaper requeues the task).
+   */
+  public Outcome failUnexpectedly(ClaimedTask task, Throwable e) {
+    String message = "pipeline " + task.pipeline() + ", partition " + task.partition() + ", attempt " + task.attempt()
+        + ": a worker failed: " + e;
+    log.error("{}", message, e);
+    try {
+      String state = store.tasks().fail(task, message, false, Duration.ZERO, new TaskCounts(0, 0, 0, 0));
+      completions.refresh(task.runId());
+      return new Outcome(task, state, null, message);
+    } catch (RuntimeException again) {
+      log.warn("recording the failure of task {} failed too ({}); the reaper will requeue it when its lease runs out", task.id(),
+          again.getMessage());
+      return new Outcome(task, "lost", null, message);
+    }
   }
 
   /** Back to the queue, due after the breaker's wait, with the attempt given back and a note for keel status. */

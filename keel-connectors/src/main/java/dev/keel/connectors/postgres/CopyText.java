@@ -27,6 +27,13 @@ final class CopyText {
     len = 0;
   }
 
+  /** Bytes already in COPY text, such as a line of {@link StagedLines}. */
+  void raw(byte[] b, int from, int to) {
+    ensure(to - from);
+    System.arraycopy(b, from, buf, len, to - from);
+    len += to - from;
+  }
+
   void row(long position, Object[] values) {
     ascii(Long.toString(position));
     for (Object v : values) {

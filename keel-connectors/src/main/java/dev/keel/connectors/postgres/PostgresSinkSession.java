@@ -24,10 +24,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt: a transaction holding a temporary staging table (dropped on commit or rollback),
  * filled by COPY, then published. Until {@link #publish} commits, nothing is visible in the target.
+ * A row whose value PostgreSQL refuses at COPY (a data exception coercion did not foresee) is set
+ * aside and dead-lettered with its source position; the stage is rebuilt without it ({@link
+ * #restage}).
  */
 final class PostgresSinkSession implements SinkSession {
   private static final Logger log = LoggerFactory.getLogger(PostgresSinkSession.class);
   private static final int FLUSH_BYTES = 1 << 16;
+  /** Each refused row costs a rebuild of the stage; past this many, the partition fails. */
+  static final int MAX_REFUSED = 1000;
   /**
    * The socket read timeout while publishing. The pool's 60 s (JdbcUrls) notices a dead database
    * quickly, but the duplicate-key check and the merge are single statements that legitimately
@@ -45,6 +50,10 @@ final class PostgresSinkSession implements SinkSession {
   private final DataSource dataSource;
   private Connection conn;
   private final CopyText buffer = new CopyText();
+  /** The COPY text of the stage, kept to rebuild it without a row PostgreSQL refuses. */
+  private final StagedLines sent = new StagedLines();
+  /** Rows PostgreSQL refused at COPY since the last commit, dead-lettered at publish. */
+  private final List<Refused> refused = new java.util.ArrayList<>();
   private final PublishStatement statement;
   private final RepeatedKeys repeatedKeys;
   private CopyIn copy;
@@ -81,6 +90,7 @@ final class PostgresSinkSession implements SinkSession {
       st.execute(StageTable.create(columns));
     }
     copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+    sent.reset();
     staged = 0;
     firstStaged = Long.MAX_VALUE;
     lastStaged = Long.MIN_VALUE;
@@ -99,19 +109,122 @@ final class PostgresSinkSession implements SinkSession {
 
   private void flush() {
     try {
-      copy.writeToCopy(buffer.bytes(), 0, buffer.length());
-      buffer.reset();
+      send();
     } catch (SQLException e) {
-      throw failure("staging rows with COPY", e);
+      try {
+        restage(e);
+      } catch (SQLException again) {
+        throw failure("staging rows with COPY", again);
+      }
     }
   }
+
+  private void send() throws SQLException {
+    if (buffer.length() == 0) {
+      return;
+    }
+    sent.append(buffer.bytes(), buffer.length());
+    copy.writeToCopy(buffer.bytes(), 0, buffer.length());
+    buffer.reset();
+  }
+
+  /**
+   * Sends what is buffered and ends the COPY, setting aside each row PostgreSQL refuses, so the
+   * connection can run statements again; once (the empty-source check may have ended it already).
+   */
+  private void endStage() throws SQLException {
+    while (copy != null) {
+      try {
+        send();
+        copy.endCopy();
+        copy = null;
+        return;
+      } catch (SQLException e) {
+        restage(e);
+      }
+    }
+  }
+
+  /**
+   * After the COPY failed with {@code e}: when PostgreSQL refused one row's value (class 22, the
+   * staging line named in its context) and the stage is kept, that row is set aside (dead-lettered
+   * at publish, with its source position) and the stage is rebuilt in a new transaction from the
+   * other rows, again until a rebuild goes through. Rows already committed by earlier chunks are
+   * not touched: the rollback only ends this chunk's transaction, which holds nothing but the stage.
+   * Otherwise {@code e} is the failure.
+   */
+  private void restage(SQLException e) throws SQLException {
+    SQLException error = e;
+    while (true) {
+      long line = RefusedRow.stagingLine(error);
+      if (line <= 0 || !sent.kept()) {
+        throw failure("staging rows with COPY" + (line > 0 ? " (staging line " + line + "; the stage is over "
+            + StagedLines.CAP / (1024 * 1024) + " MiB, too big to set the row aside: use commit: chunk)" : ""), error);
+      }
+      buffer.reset();
+      StagedLines.Line[] lines = sent.take();
+      if (line > lines.length) {
+        throw failure("staging rows with COPY (staging line " + line + " was not sent)", error);
+      }
+      StagedLines.Line bad = lines[(int) line - 1];
+      refused.add(new Refused(bad.position(), bad.values(), RefusedRow.reason(error)));
+      if (refused.size() > MAX_REFUSED) {
+        throw failure("staging rows with COPY: PostgreSQL refused more than " + MAX_REFUSED + " rows", error);
+      }
+      log.debug("{}: COPY refused the row at position {}; restaging without it", task, bad.position());
+      if (copy != null && copy.isActive()) {
+        copy.cancelCopy();
+      }
+      conn.rollback();
+      beginStage();
+      for (Refused r : refused) {
+        // Still this publish's positions: supersede covers them (an earlier attempt's verdict is void).
+        firstStaged = Math.min(firstStaged, r.position());
+        lastStaged = Math.max(lastStaged, r.position());
+      }
+      try {
+        for (StagedLines.Line l : lines) {
+          if (l != bad) {
+            buffer.raw(l.data(), l.from(), l.to());
+            staged++;
+            firstStaged = Math.min(firstStaged, l.position());
+            lastStaged = Math.max(lastStaged, l.position());
+            if (buffer.length() >= FLUSH_BYTES) {
+              send();
+            }
+          }
+        }
+        return;
+      } catch (SQLException next) {
+        error = next;
+      }
+    }
+  }
+
+  /**
+   * Dead-letters the rows PostgreSQL refused at COPY; returns how many. They are not in the stage,
+   * so they add to the publish's rejects but not to its staged rows.
+   */
+  private long rejectRefused(Rejects rejects, LongPredicate stillWithinLimit) {
+    for (Refused r : refused) {
+      rejects.reject(r.position(), r.raw(), r.reason());
+    }
+    long n = refused.size();
+    refused.clear();
+    if (n > 0 && !stillWithinLimit.test(n)) {
+      throw new dev.keel.runtime.RejectedLimitException(n + " records of " + task + " were refused by PostgreSQL at COPY");
+    }
+    return n;
+  }
+
+  private record Refused(long position, String raw, String reason) {}
 
   @Override
   public PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit) {
     try {
       long t0 = System.nanoTime();
       conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
-      endCopy();
+      endStage();
       long t1 = System.nanoTime();
       checkFence();
       long[] previous = previousLoad();
@@ -125,11 +238,14 @@ final class PostgresSinkSession implements SinkSession {
         return new PublishResult(previous[0], previous[1], true);
       }
       long t2 = System.nanoTime();
-      long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
+      long atCopy = rejectRefused(rejects, stillWithinLimit);
+      LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
+      long duplicates = repeatedKeys.reject(conn, task, rejects, within);
       long t3 = System.nanoTime();
-      long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
+      long atInsert = duplicates + write(rejects, duplicates, within);
       long t4 = System.nanoTime();
-      long published = staged - rejected;
+      long published = staged - atInsert;
+      long rejected = atCopy + atInsert;
       recordLoad(priorPublished + published, rejected);
       // The records rejected here are durable before the rows they left out: after a commit whose
       // acknowledgement is lost, the retry finds the load id and rejects nothing at publish again.
@@ -148,15 +264,6 @@ final class PostgresSinkSession implements SinkSession {
     }
   }
 
-  /** Sends the rows still buffered and ends the COPY, so the connection can run statements again. */
-  private void endCopy() throws SQLException {
-    if (copy != null) {
-      flush();
-      copy.endCopy();
-      copy = null;
-    }
-  }
-
   /**
    * Replace with nothing read would delete the partition: refused unless {@code allow_empty}. A
    * partition that holds no rows yet loses nothing, so that is allowed. The count is taken in this
@@ -169,7 +276,7 @@ final class PostgresSinkSession implements SinkSession {
     }
     long rows;
     try {
-      endCopy();
+      endStage();
       rows = statement.replacedRows(conn, task.partition());
     } catch (SQLException e) {
       throw failure("counting the rows of partition " + task.partition() + " in " + target.name(), e);
@@ -208,13 +315,14 @@ final class PostgresSinkSession implements SinkSession {
   public PublishResult publishChunk(Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
     try {
       conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
-      flush();
-      copy.endCopy();
-      copy = null;
+      endStage();
       checkFence();
-      long duplicates = repeatedKeys.reject(conn, task, rejects, stillWithinLimit);
-      long rejected = duplicates + write(rejects, duplicates, stillWithinLimit);
-      long published = staged - rejected;
+      long atCopy = rejectRefused(rejects, stillWithinLimit);
+      LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
+      long duplicates = repeatedKeys.reject(conn, task, rejects, within);
+      long atInsert = duplicates + write(rejects, duplicates, within);
+      long published = staged - atInsert;
+      long rejected = atCopy + atInsert;
       try (PreparedStatement ps = conn.prepareStatement("""
           INSERT INTO keel_sink.checkpoint (load_id, target, position, chunks, rows_read, rows_filtered, rows_rejected,
                                             rows_published, fence)

@@ -8,6 +8,7 @@ import dev.keel.spec.ConfigSection;
 import dev.keel.spec.Secret;
 import dev.keel.spec.SourceSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
@@ -23,13 +24,18 @@ public final class JdbcProvider implements SourceProvider {
 
   @Override
   public SourceSpec parse(ConfigSection s, PipelineContext pipeline) {
-    s.onlyKeys(Set.of("url", "user", "password", "query", "fetch_size", "timezone"));
+    s.onlyKeys(Set.of("url", "user", "password", "query", "fetch_size", "timezone", "timeout"));
     Secret url = s.credential("url", true);
     Secret user = s.credential("user", false);
     Secret password = s.credential("password", false);
     String query = s.requiredString("query");
     int fetch = (int) s.integer("fetch_size", DEFAULT_FETCH_SIZE, 1, 1_000_000);
-    return new JdbcSpec(url, user, password, query, fetch, s.zone("timezone", ZoneOffset.UTC));
+    Duration timeout = s.duration("timeout", JdbcSpec.DEFAULT_TIMEOUT);
+    if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
+      s.error("timeout", s.where() + ".timeout must be at least 1s"); // the drivers count in seconds
+      timeout = JdbcSpec.DEFAULT_TIMEOUT;
+    }
+    return new JdbcSpec(url, user, password, query, fetch, s.zone("timezone", ZoneOffset.UTC), timeout);
   }
 
   @Override

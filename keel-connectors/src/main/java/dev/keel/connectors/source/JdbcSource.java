@@ -53,14 +53,18 @@ final class JdbcSource implements RecordSource {
   private final String url;
   private final String password;
   private final String described;
+  private final JdbcSpec spec;
   private final List<Column> columns;
   private final ZoneId zone;
+  private final String resume;
   private final Connection connection;
   private final PreparedStatement statement;
-  private final ResultSet rows;
-  private final int[] indexOf;
-  private final int[] sqlTypeOf;
-  private final int resultColumns;
+  /** Set by {@link #cancel()}: a failure after it is the cancel's doing, not the server's. */
+  private volatile boolean cancelled;
+  private ResultSet rows;
+  private int[] indexOf;
+  private int[] sqlTypeOf;
+  private int resultColumns;
   private long number;
 
   JdbcSource(JdbcSpec spec, List<Column> columns, String partition) {
@@ -68,6 +72,9 @@ final class JdbcSource implements RecordSource {
   }
 
   /**
+   * Connects and prepares the query; the query runs at the first {@link #next()}, so that {@link
+   * #cancel()} can reach a query that blocks.
+   *
    * @param resume a {@link #position()} of an earlier reading ("row:N"): the query runs again and
    *     its first N rows are skipped without being converted (the query must order its rows the
    *     same way each time, e.g. ORDER BY the key, for a resumed reading to be exact)
@@ -76,8 +83,10 @@ final class JdbcSource implements RecordSource {
     this.url = spec.url().reveal();
     this.password = reveal(spec.password());
     this.described = JdbcUrls.describe(url);
+    this.spec = spec;
     this.columns = List.copyOf(columns);
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
+    this.resume = resume;
     Properties props = new Properties();
     String user = reveal(spec.user());
     if (user != null) {
@@ -86,10 +95,11 @@ final class JdbcSource implements RecordSource {
     if (password != null) {
       props.setProperty("password", password);
     }
+    JdbcTimeouts.apply(url, spec, props);
     try {
       connection = DriverManager.getConnection(url, props);
     } catch (SQLException e) {
-      throw fail("cannot connect to " + described, e);
+      throw fail("cannot connect to " + described, e, JdbcTimeouts.loginLimit(url, spec));
     }
     try {
       connection.setAutoCommit(false);
@@ -99,6 +109,18 @@ final class JdbcSource implements RecordSource {
       for (int p = 1; p <= query.parameters(); p++) {
         statement.setString(p, partition);
       }
+    } catch (SQLException e) {
+      closeQuietly();
+      throw fail("query on " + described + " failed", e, JdbcTimeouts.answerLimit(url, spec));
+    } catch (RuntimeException e) {
+      closeQuietly();
+      throw e;
+    }
+  }
+
+  /** Runs the query, matches its columns and skips to the resume position. */
+  private void start() {
+    try {
       rows = statement.executeQuery();
       ResultSetMetaData meta = rows.getMetaData();
       resultColumns = meta.getColumnCount();
@@ -121,7 +143,7 @@ final class JdbcSource implements RecordSource {
       }
     } catch (SQLException e) {
       closeQuietly();
-      throw fail("query on " + described + " failed", e);
+      throw fail("query on " + described + " failed", e, JdbcTimeouts.answerLimit(url, spec));
     } catch (RuntimeException e) {
       closeQuietly();
       throw e;
@@ -161,6 +183,9 @@ final class JdbcSource implements RecordSource {
 
   @Override
   public SourceRecord next() {
+    if (rows == null) {
+      start();
+    }
     try {
       if (!rows.next()) {
         return null;
@@ -177,7 +202,7 @@ final class JdbcSource implements RecordSource {
       }
       return SourceRecord.row(number, values);
     } catch (SQLException e) {
-      throw fail("reading row " + (number + 1) + " from " + described + " failed", e);
+      throw fail("reading row " + (number + 1) + " from " + described + " failed", e, JdbcTimeouts.answerLimit(url, spec));
     }
   }
 
@@ -257,12 +282,27 @@ final class JdbcSource implements RecordSource {
    * the runtime can tell transient from permanent), and no driver exception chained, since its
    * message could carry the URL as given.
    */
-  private KeelException fail(String what, SQLException e) {
+  private KeelException fail(String what, SQLException e, String limit) {
     String message = JdbcUrls.redact(e.getMessage(), url, password);
+    if (cancelled) {
+      message += " (the query was cancelled and the connection closed by keel)";
+    } else if (timedOut(e)) {
+      message += " (no answer from " + JdbcUrls.server(url) + " within " + limit + ")";
+    }
     SQLException safe = new SQLException(message, e.getSQLState(), e.getErrorCode());
     safe.setStackTrace(e.getStackTrace());
     String state = e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]";
     return new KeelException(what + ": " + message + state, safe);
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException
+          || (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("timed out"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String reveal(Secret secret) {
@@ -277,6 +317,28 @@ final class JdbcSource implements RecordSource {
   @Override
   public void close() {
     closeQuietly();
+  }
+
+  /**
+   * Cancels the running query on the server (a cancel request on a new connection, bounded by
+   * cancelSignalTimeout), then aborts the connection: its socket is closed, so a read blocked on a
+   * server that no longer answers fails at once. In that order because PgJDBC refuses to send a
+   * cancel for a connection already closed, and a closed socket alone leaves the backend running
+   * its query.
+   */
+  @Override
+  public void cancel() {
+    cancelled = true;
+    try {
+      statement.cancel();
+    } catch (SQLException | RuntimeException ignored) {
+      // the server may be the dead peer; the abort below still frees the reader
+    }
+    try {
+      connection.abort(Runnable::run);
+    } catch (SQLException | RuntimeException ignored) {
+      // already closed
+    }
   }
 
   private void closeQuietly() {

@@ -28,6 +28,20 @@ final class JdbcUrls {
     return safe.substring(0, q) + kept;
   }
 
+  /** The host and port (or hosts and ports) a URL names, without credentials, e.g. "127.0.0.1:5432". */
+  static String server(String url) {
+    String safe = USER_INFO.matcher(url).replaceAll("//");
+    int start = safe.indexOf("//");
+    if (start < 0) {
+      return describe(url);
+    }
+    int end = start + 2;
+    while (end < safe.length() && "/?#;".indexOf(safe.charAt(end)) < 0) {
+      end++;
+    }
+    return safe.substring(start + 2, end);
+  }
+
   /**
    * {@code text} with every secret replaced by {@code ***}: a driver's message may echo the URL it
    * was given, and the URL may carry the password.

@@ -1,6 +1,9 @@
 package dev.keel.connectors.source;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * JSON Lines: one JSON object per line, keys are column names (exact case); a missing key or JSON
@@ -27,17 +31,37 @@ import java.util.List;
  * declared type decides); an empty string is the empty string for text columns and NULL for
  * others, as in CSV. A line that is not one JSON object (not JSON, a trailing comma, an array, a
  * duplicate key, trailing garbage), a nested object or array where a column is declared, or a line
- * longer than {@code maxRecordBytes} is a rejected record; reading goes on with the next line.
+ * longer than {@code maxRecordBytes} is a rejected record; reading goes on with the next line. So
+ * is a line over the parser's limits: a number of more than {@value #MAX_NUMBER_LENGTH} characters,
+ * nesting deeper than {@value #MAX_NESTING_DEPTH}, or a number BigDecimal cannot hold
+ * ({@code 1e-2147483648}).
  */
 final class JsonlSource implements RecordSource {
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
+  /** Digits a JSON number may have (Jackson's default): a longer one is a rejected record. */
+  static final int MAX_NUMBER_LENGTH = 1000;
+  /** Arrays and objects nested deeper than this in a line make it a rejected record (Jackson's default). */
+  static final int MAX_NESTING_DEPTH = 1000;
+
+  private final ObjectMapper json;
+
+  /** Also bounds strings by the line cap (a string cannot be longer than its line anyway). */
+  private static ObjectMapper mapper(long cap) {
+    StreamReadConstraints limits = StreamReadConstraints.builder()
+        .maxNumberLength(MAX_NUMBER_LENGTH)
+        .maxNestingDepth(MAX_NESTING_DEPTH)
+        .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(cap, StreamReadConstraints.DEFAULT_MAX_STRING_LEN)))
+        .build();
+    return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
           .build();
+  }
+
+  /** Jackson's pointer to its own setting, which means nothing to a pipeline's author. */
+  private static final Pattern LIMIT_HINT = Pattern.compile(", from `[^`]*`\\)");
 
   private final Path file;
   private final List<Column> columns;
@@ -59,6 +83,7 @@ final class JsonlSource implements RecordSource {
     this.columns = List.copyOf(columns);
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
     this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    this.json = mapper(cap);
     this.lines = new BoundedLineReader(TextFiles.open(file, spec.encoding()), cap);
   }
 
@@ -100,10 +125,15 @@ final class JsonlSource implements RecordSource {
     String raw = RawText.bound(text);
     JsonNode root;
     try {
-      root = JSON.readTree(text);
+      root = json.readTree(text);
+    } catch (StreamConstraintsException e) {
+      return SourceRecord.rejected(number, raw, "JSON over keel's limits: " + LIMIT_HINT.matcher(e.getOriginalMessage()).replaceAll(")"));
     } catch (JsonProcessingException e) {
-      return SourceRecord.rejected(number, raw, "not valid JSON at column "
-          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+      return SourceRecord.rejected(number, raw, "not valid JSON" + (e.getLocation() == null ? "" : " at column "
+          + e.getLocation().getColumnNr()) + ": " + e.getOriginalMessage());
+    } catch (NumberFormatException | ArithmeticException e) {
+      // A number Jackson cannot hold as BigDecimal, such as 1e-2147483648 (scale out of range).
+      return SourceRecord.rejected(number, raw, "a JSON number is out of range: " + e.getMessage());
     }
     if (!root.isObject()) {
       return SourceRecord.rejected(number, raw, "expected a JSON object, found " + kind(root));

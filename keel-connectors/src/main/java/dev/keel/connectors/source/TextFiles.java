@@ -1,6 +1,7 @@
 package dev.keel.connectors.source;
 
 import dev.keel.KeelException;
+import dev.keel.record.Coercion;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,8 +20,9 @@ import java.util.zip.ZipException;
 
 /**
  * Opens a text file as a stream of characters. A {@code .gz} name means gzip. Bytes that are not
- * valid in the charset become U+FFFD rather than failing the file, so only the records holding them
- * are rejected (by {@link dev.keel.record.Coercion}, which refuses U+FFFD in text).
+ * valid in the charset (and only those: a well-formed U+FFFD is data) become {@link
+ * Coercion#MALFORMED}, a lone surrogate no valid input decodes to, rather than failing the file, so
+ * only the records holding them are rejected (by {@link Coercion}).
  */
 final class TextFiles {
   private static final int BUFFER = 64 * 1024;
@@ -42,7 +44,8 @@ final class TextFiles {
       CharsetDecoder decoder =
           cs.newDecoder()
               .onMalformedInput(CodingErrorAction.REPLACE)
-              .onUnmappableCharacter(CodingErrorAction.REPLACE);
+              .onUnmappableCharacter(CodingErrorAction.REPLACE)
+              .replaceWith(String.valueOf(Coercion.MALFORMED));
       return new InputStreamReader(in, decoder);
     } catch (NoSuchFileException e) {
       throw new KeelException(file + ": file not found");

@@ -269,6 +269,13 @@ class CsvSourceTest {
   }
 
   @Test
+  void a_well_formed_replacement_character_is_data_not_an_encoding_error() throws IOException {
+    write("orders.csv", "1,caf\uFFFD,1\n".getBytes(StandardCharsets.UTF_8));
+    List<SourceRecord> records = readAll(open(spec("orders.csv", false), ORDER));
+    assertThat(values(records.get(0))).containsExactly(1L, "caf\uFFFD", new BigDecimal("1.00"));
+  }
+
+  @Test
   void the_declared_encoding_decodes_windows_1252() throws IOException {
     write("orders.csv", "1,caf\u00e9 \u20ac,1\n".getBytes(Charset.forName("windows-1252")));
     CsvSpec spec = spec("orders.csv", false, Charset.forName("windows-1252"), null, SourceSpec.DEFAULT_MAX_RECORD_BYTES);

@@ -160,4 +160,51 @@ class JsonlSourceTest {
   void a_last_line_without_newline_is_read() throws IOException {
     assertThat(read("{\"id\": 1}\n{\"id\": 2}", COLS)).hasSize(2);
   }
+
+  @Test
+  void a_number_of_1001_digits_is_rejected_with_its_line_and_reading_goes_on() throws IOException {
+    List<SourceRecord> records = read("{\"id\": 1}\n{\"id\": 2, \"amount\": " + "9".repeat(1001) + "}\n{\"id\": 3}\n", COLS);
+    assertThat(records).hasSize(3);
+    assertThat(records.get(1).isRejected()).isTrue();
+    assertThat(records.get(1).position()).isEqualTo(2);
+    assertThat(records.get(1).error()).containsIgnoringCase("number").contains("1000");
+    assertThat(values(records.get(2)).get(0)).isEqualTo(3L);
+  }
+
+  @Test
+  void nesting_deeper_than_the_limit_is_rejected_with_its_line() throws IOException {
+    String deep = "[".repeat(1001) + "]".repeat(1001);
+    List<SourceRecord> records = read("{\"id\": 1, \"other\": " + deep + "}\n{\"id\": 2}\n", COLS);
+    assertThat(records).hasSize(2);
+    assertThat(records.get(0).isRejected()).isTrue();
+    assertThat(records.get(0).position()).isEqualTo(1);
+    assertThat(records.get(0).error()).contains("nest");
+    assertThat(values(records.get(1)).get(0)).isEqualTo(2L);
+  }
+
+  @Test
+  void an_exponent_out_of_range_is_rejected_with_its_line() throws IOException {
+    List<SourceRecord> cols = read("{\"id\": 1, \"amount\": 1e-2147483648}\n{\"id\": 2, \"d\": 1e-2147483648}\n{\"id\": 3}\n",
+        columns("id bigint, amount numeric(12,2), d double precision"));
+    assertThat(cols).hasSize(3);
+    assertThat(cols.get(0).isRejected()).isTrue();
+    assertThat(cols.get(0).error()).contains("out of range");
+    assertThat(cols.get(1).isRejected()).isTrue();
+    assertThat(cols.get(1).error()).contains("out of range");
+    assertThat(values(cols.get(2)).get(0)).isEqualTo(3L);
+  }
+
+  @Test
+  void a_lone_surrogate_escape_is_rejected_not_stored_as_a_question_mark() throws IOException {
+    List<SourceRecord> records = read("{\"id\": 1, \"name\": \"a\\ud800b\"}\n{\"id\": 2, \"name\": \"\\ud83d\\ude00\"}\n", COLS);
+    assertThat(records.get(0).isRejected()).isTrue();
+    assertThat(records.get(0).error()).startsWith("column name:").contains("lone UTF-16 surrogate");
+    assertThat(values(records.get(1)).get(1)).isEqualTo("\uD83D\uDE00");
+  }
+
+  @Test
+  void a_valid_replacement_character_is_data() throws IOException {
+    List<SourceRecord> records = read("{\"id\": 1, \"name\": \"\uFFFD\"}\n", COLS);
+    assertThat(values(records.get(0)).get(1)).isEqualTo("\uFFFD");
+  }
 }

@@ -149,7 +149,8 @@ final class Workers implements TaskCompletions.Refill {
         log.info("{}/{} (task {}): released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
             task.id(), released ? "" : " (it had been taken over already)");
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error escaping here would end the pool's thread with the task still held (and renewed).
       failOutsideRunner(task, e);
     } finally {
       held.remove(task);
@@ -280,14 +281,18 @@ final class Workers implements TaskCompletions.Refill {
     }
   }
 
-  /** The task could not even start (its version did not load, the sink could not be prepared). */
-  private void failOutsideRunner(ClaimedTask task, RuntimeException e) {
+  /**
+   * The task could not even start (its version did not load, the sink could not be prepared), or
+   * its worker failed outside the executor's own handling (an Error).
+   */
+  private void failOutsideRunner(ClaimedTask task, Throwable e) {
     boolean retry = Failures.isTransient(e);
     Duration backoff = retry ? Backoff.delay(task.attempt(), Duration.ofSeconds(1), Duration.ofMinutes(1), ThreadLocalRandom.current())
         : Duration.ZERO;
-    log.error("{}/{} (task {}): could not start: {}", task.pipeline(), task.partition(), task.id(), e.getMessage());
+    String message = e instanceof Error || e.getMessage() == null ? "a worker failed: " + e : e.getMessage();
+    log.error("{}/{} (task {}): could not start: {}", task.pipeline(), task.partition(), task.id(), message);
     try {
-      store.tasks().fail(task, e.getMessage(), retry, backoff, new TaskCounts(0, 0, 0, 0));
+      store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, 0, 0));
       store.runs().refresh(task.runId());
     } catch (LeaseLostException lost) {
       log.warn("{}", lost.getMessage());
