@@ -22,11 +22,14 @@ public final class Main {
     return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
   }
 
-  /** Runs one command with its output captured (tests, benchmarks). */
+  /**
+   * Runs one command with its output captured (tests, benchmarks). Everything the command prints
+   * passes through {@link RedactingWriter}: a resolved secret is masked whichever message carries it.
+   */
   public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
-    cli.setOut(out);
-    cli.setErr(err);
+    cli.setOut(RedactingWriter.around(out));
+    cli.setErr(RedactingWriter.around(err));
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof SpecException spec) {
         cmd.getErr().println(spec.getMessage());
