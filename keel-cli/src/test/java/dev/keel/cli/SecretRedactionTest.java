@@ -1,12 +1,18 @@
 package dev.keel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +54,10 @@ class SecretRedactionTest {
     secrets.put("K_SINK_URL", "jdbc:postgresql://127.0.0.1:1/wholeurl-Vb19?sslpassword=WholeUrlPw-Tn04");
     secrets.put("src-pw", "src \"file\" pw\\Gy35");
     secrets.put("sink-pw", "sink/file pw+Ju72");
+    secrets.put("K_PD_KEY", "PdRoutingKey-Ce83");
+    secrets.put("K_PD_URL", "http://127.0.0.1:1/pd-url-Hs50");
+    secrets.put("K_SLACK", "http://127.0.0.1:1/services/T0/SlackHook-Fa12");
+    secrets.put("og-key", "OpsgenieKey-Ud47");
   }
 
   @Test
@@ -124,8 +134,65 @@ class SecretRedactionTest {
     String tables = everyTable();
 
     assertThat(tables).contains("leak_source"); // the dump has the rows
+    assertNowhere(output.toString(), tables);
+  }
+
+  @Test
+  void a_node_running_a_leaking_pipeline_masks_secrets_in_its_logs_api_alerts_and_delivery_errors() throws Exception {
+    Path pipelines = Files.createDirectories(dir.resolve("pipelines"));
+    pipeline("leak_param", """
+        source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:1/x?sslpassword=${env:PW}", query: "select 1 as id" } }
+        sink: { postgres: { table: t1, key: [id], mode: upsert } }
+        columns: { id: bigint }
+        retry: { attempts: 2, backoff: 1ms }
+        """);
+    Files.move(dir.resolve("leak_param.yaml"), pipelines.resolve("leak_param.yaml"));
+    Path alerts = dir.resolve("alerts.yaml");
+    Files.writeString(alerts, """
+        alerts:
+          receivers:
+            pd: { pagerduty: { routing_key: "${env:K_PD_KEY}", url: "${env:K_PD_URL}" } }
+            og: { opsgenie: { api_key: "${file:%s}", url: "http://127.0.0.1:1/og" } }
+            chat: { slack: { webhook: "${env:K_SLACK}" } }
+          rules:
+            - on: [task_failed, run_failed]
+              send: [pd, og, chat]
+        """.formatted(file("og-key")));
+    Process node = keel("json", "node", "node", "--db", TestDatabase.url(), "--pipelines", pipelines.toString(),
+        "--alerts", alerts.toString(), "--node-id", "node-s", "--poll", "200ms", "--http-port", "0",
+        "--http-host", "127.0.0.1", "--open-reads");
+    try {
+      await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> TestDatabase.count(
+          "select count(*) from keel.node where id = 'node-s' and state = 'alive' and http_port > 0") == 1);
+      Process trigger = keel("text", "trigger", "trigger", "leak_param", "--db", TestDatabase.url(),
+          "--pipelines", pipelines.toString());
+      assertThat(trigger.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      assertThat(trigger.exitValue()).as(printed("trigger")).isZero();
+      output.append(printed("trigger"));
+      // The task failed, its alert was queued, and delivering it to each receiver failed (port 1).
+      await().atMost(Duration.ofSeconds(90)).until(() -> TestDatabase.count(
+          "select count(*) from keel.alert_outbox where kind = 'task_failed' and attempts > 0 and last_error is not null") == 1);
+      int port = Integer.parseInt(TestDatabase.value("select http_port from keel.node where id = 'node-s'"));
+      for (String path : List.of("/api/runs", "/api/tasks/" + TestDatabase.value("select min(id) from keel.task"),
+          "/api/pipelines", "/api/dead-letters", "/api/nodes")) {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+        output.append(r.body()).append('\n');
+      }
+      assertThat(output).contains("sslpassword=***");
+    } finally {
+      node.destroy();
+      assertThat(node.waitFor(2, TimeUnit.MINUTES)).as("the node drains on SIGTERM").isTrue();
+    }
+    output.append(printed("node"));
+    assertThat(output).as("the node logged the failure").contains("\"pipeline\":\"leak_param\"");
+
+    assertNowhere(output.toString(), everyTable());
+  }
+
+  private void assertNowhere(String printed, String tables) {
     for (Map.Entry<String, String> s : secrets.entrySet()) {
-      assertThat(output).as("output holds %s", s.getKey()).doesNotContain(s.getValue());
+      assertThat(printed).as("output holds %s", s.getKey()).doesNotContain(s.getValue());
       assertThat(tables).as("a table holds %s", s.getKey()).doesNotContain(s.getValue());
     }
   }
@@ -144,23 +211,31 @@ class SecretRedactionTest {
 
   /** {@code keel run FILE --db <test database>} in a child process, at DEBUG, logs in {@code format}. */
   private void run(String format, Path pipeline) throws Exception {
+    Process p = keel(format, pipeline.getFileName().toString(), "run", pipeline.toString(), "--db", TestDatabase.url());
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("keel run %s finished", pipeline).isTrue();
+    String printed = printed(pipeline.getFileName().toString());
+    assertThat(p.exitValue()).as(printed).isEqualTo(1);
+    output.append(printed);
+  }
+
+  /** A keel command in a child process with the secrets in its environment; stdout and stderr kept in files. */
+  private Process keel(String format, String name, String... args) throws IOException {
     Path home = Files.createDirectories(dir.resolve("home"));
-    Path out = dir.resolve(pipeline.getFileName() + ".out");
-    Path err = dir.resolve(pipeline.getFileName() + ".err");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "run", pipeline.toString(), "--db", TestDatabase.url())
-        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile());
     pb.environment().put("KEEL_HOME", home.toString());
     pb.environment().put("KEEL_LOG_FORMAT", format);
     pb.environment().put("KEEL_LOG_LEVEL", "DEBUG");
     pb.environment().remove("KEEL_DB");
     secrets.forEach((k, v) -> pb.environment().put(k, v));
-    Process p = pb.start();
-    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("keel run %s finished", pipeline).isTrue();
-    String printed = Files.readString(out) + Files.readString(err);
-    assertThat(p.exitValue()).as(printed).isEqualTo(1);
-    output.append(printed);
+    return pb.start();
+  }
+
+  private String printed(String name) throws IOException {
+    return Files.readString(dir.resolve(name + ".out")) + Files.readString(dir.resolve(name + ".err"));
   }
 
   /** Every row of every table of keel, keel_sink and public, each row as its text form. */
