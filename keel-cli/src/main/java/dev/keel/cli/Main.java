@@ -44,6 +44,9 @@ public final class Main {
       e.getCommandLine().usage(e.getCommandLine().getErr());
       return ExitCodes.BAD_INPUT;
     });
-    return cli.execute(args);
+    int exit = cli.execute(args);
+    cli.getOut().flush(); // RedactingWriter holds an unfinished line until a flush
+    cli.getErr().flush();
+    return exit;
   }
 }
