@@ -102,6 +102,8 @@ public final class DeadLetterStore {
 
     public void add(long position, String raw, String reason) {
       String cut = raw == null || raw.length() <= MAX_RAW_CHARS ? raw : raw.substring(0, MAX_RAW_CHARS) + "…";
+      // The reason may quote a driver's message, so resolved secrets are masked in it; raw is the
+      // record as read and is kept exact (keel replay publishes it again).
       pending[size++] = new Object[] {position, clean(cut), clean(Redactor.mask(reason))};
       if (size == BATCH) {
         flush();
