@@ -22,11 +22,14 @@ public final class Main {
     return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
   }
 
-  /** Runs one command with its output captured (tests, benchmarks). */
+  /**
+   * Runs one command with its output captured (tests, benchmarks). Everything the command prints
+   * passes through {@link RedactingWriter}: a resolved secret is masked whichever message carries it.
+   */
   public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
-    cli.setOut(out);
-    cli.setErr(err);
+    cli.setOut(RedactingWriter.around(out));
+    cli.setErr(RedactingWriter.around(err));
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof SpecException spec) {
         cmd.getErr().println(spec.getMessage());
@@ -45,6 +48,9 @@ public final class Main {
       e.getCommandLine().usage(e.getCommandLine().getErr());
       return ExitCodes.BAD_INPUT;
     });
-    return cli.execute(args);
+    int exit = cli.execute(args);
+    cli.getOut().flush(); // RedactingWriter holds an unfinished line until a flush
+    cli.getErr().flush();
+    return exit;
   }
 }

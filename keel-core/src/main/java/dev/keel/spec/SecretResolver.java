@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * Resolves {@code ${env:NAME}} and {@code ${file:/path}} references. The resolved value is wrapped
  * in a {@link Secret}, whose text form is the reference as written, so it never reaches a log, an
- * error message or the metadata database.
+ * error message or the metadata database. Every value it resolves is also registered with {@link
+ * Redactor}, which masks it out of any text that does reach one (a driver echoing a URL parameter).
  */
 public final class SecretResolver {
   private static final Pattern REF = Pattern.compile("\\$\\{(env|file):([^}]*)}");
@@ -31,6 +32,7 @@ public final class SecretResolver {
     while (m.find()) {
       any = true;
       String value = m.group(1).equals("env") ? fromEnv(m.group(2)) : fromFile(m.group(2));
+      Redactor.register(value);
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);

@@ -109,7 +109,7 @@ public final class KeelServer implements AutoCloseable {
     ReadApi read = new ReadApi(config.store.db());
     Actions actions = new Actions(config.store);
     Auth auth = new Auth(new Tokens(config.store.db()), config.openReads);
-    ObjectMapper mapper = new ObjectMapper();
+    ObjectMapper mapper = RedactedJson.mapper();
     app = Javalin.create(c -> {
       c.startup.showJavalinBanner = false;
       c.http.maxRequestSize = config.maxRequestBytes;

@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.spec.Redactor;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
@@ -94,8 +95,8 @@ public final class AlertOutbox {
         ps.setString(2, trigger ? "trigger" : "resolve");
         ps.setString(3, kind);
         ps.setString(4, pipeline);
-        ps.setString(5, summary);
-        ps.setString(6, detailsJson);
+        ps.setString(5, Redactor.mask(summary));
+        ps.setString(6, Redactor.mask(detailsJson));
         ps.executeQuery().close();
       }
       return null;

@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.spec.Redactor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -101,7 +102,9 @@ public final class DeadLetterStore {
 
     public void add(long position, String raw, String reason) {
       String cut = raw == null || raw.length() <= MAX_RAW_CHARS ? raw : raw.substring(0, MAX_RAW_CHARS) + "…";
-      pending[size++] = new Object[] {position, clean(cut), clean(reason)};
+      // The reason may quote a driver's message, so resolved secrets are masked in it; raw is the
+      // record as read and is kept exact (keel replay publishes it again).
+      pending[size++] = new Object[] {position, clean(cut), clean(Redactor.mask(reason))};
       if (size == BATCH) {
         flush();
       }

@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.spec.Redactor;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ public final class PipelineProblems {
             node = excluded.node, seen_at = now()""")) {
         ps.setString(1, sourceFile);
         ps.setString(2, pipeline);
-        ps.setString(3, problem);
+        ps.setString(3, Redactor.mask(problem));
         ps.setString(4, node);
         return ps.executeUpdate();
       }

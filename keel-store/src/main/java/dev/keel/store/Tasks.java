@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.spec.Redactor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -198,7 +199,7 @@ public final class Tasks {
         ps.setLong(4, counts.read());
         ps.setLong(5, counts.filtered());
         ps.setLong(6, counts.rejected());
-        ps.setString(7, error);
+        ps.setString(7, Redactor.mask(error));
         ps.setLong(8, task.id());
         ps.setLong(9, task.fence());
         try (ResultSet rs = ps.executeQuery()) {
@@ -255,7 +256,7 @@ public final class Tasks {
     return db.inTransaction("putting task " + task.id() + " back to wait", c -> {
       try (PreparedStatement ps = c.prepareStatement(WAIT)) {
         ps.setLong(1, wait.toMillis());
-        ps.setString(2, note);
+        ps.setString(2, Redactor.mask(note));
         ps.setLong(3, task.id());
         ps.setLong(4, task.fence());
         if (ps.executeUpdate() == 0) {
@@ -320,7 +321,7 @@ public final class Tasks {
   private static void endAttempt(Connection c, ClaimedTask task, String outcome, String error) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(END_ATTEMPT)) {
       ps.setString(1, outcome);
-      ps.setString(2, error);
+      ps.setString(2, Redactor.mask(error));
       ps.setLong(3, task.id());
       ps.setLong(4, task.fence());
       ps.executeUpdate();

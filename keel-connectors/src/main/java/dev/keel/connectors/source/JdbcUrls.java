@@ -2,16 +2,20 @@ package dev.keel.connectors.source;
 
 import java.util.regex.Pattern;
 
-/** JDBC URLs made safe to show: no user info, no user/password parameters. */
+/**
+ * JDBC URLs made safe to show: no user info, no user/password/sslpassword parameters. A value the
+ * URL got from a reference is masked anyway ({@code Redactor}); this covers a whole URL referenced
+ * as one value, whose parameters are not registered one by one.
+ */
 final class JdbcUrls {
   private static final Pattern USER_INFO = Pattern.compile("//[^/?#@]*@");
-  private static final String CREDENTIAL = "(?i)(password|user|username|pwd|passwd)=.*";
+  private static final String CREDENTIAL = "(?i)(password|user|username|pwd|passwd|sslpassword)=.*";
   private static final Pattern SEMICOLON_CREDENTIALS =
-      Pattern.compile("(?i);(password|user|username|pwd|passwd)=[^;]*");
+      Pattern.compile("(?i);(password|user|username|pwd|passwd|sslpassword)=[^;]*");
 
   private JdbcUrls() {}
 
-  /** The URL with {@code user:password@} and {@code user=}/{@code password=} parameters removed. */
+  /** The URL with {@code user:password@} and {@code user=}/{@code password=}/{@code sslpassword=} parameters removed. */
   static String describe(String url) {
     String safe = USER_INFO.matcher(url).replaceAll("//");
     safe = SEMICOLON_CREDENTIALS.matcher(safe).replaceAll("");

@@ -13,6 +13,8 @@ class JdbcUrlsTest {
     assertThat(JdbcUrls.describe("jdbc:mariadb://db/shop?ssl=true&Password=hunter2"))
         .isEqualTo("jdbc:mariadb://db/shop?ssl=true");
     assertThat(JdbcUrls.describe("jdbc:postgresql://db/shop?password=hunter2")).isEqualTo("jdbc:postgresql://db/shop");
+    assertThat(JdbcUrls.describe("jdbc:postgresql://db/shop?sslpassword=keypass&sslmode=verify-full"))
+        .isEqualTo("jdbc:postgresql://db/shop?sslmode=verify-full");
     assertThat(JdbcUrls.describe("jdbc:sqlserver://db;user=bob;password=hunter2;encrypt=true"))
         .isEqualTo("jdbc:sqlserver://db;encrypt=true");
   }

@@ -3,6 +3,7 @@ package dev.keel.server.alerts;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.runtime.Backoff;
+import dev.keel.spec.Redactor;
 import dev.keel.store.Database;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -142,7 +143,7 @@ public final class AlertDispatcher implements AutoCloseable {
       Duration wait = Backoff.delay(attempts, RETRY_BASE, RETRY_MAX, ThreadLocalRandom.current());
       try (PreparedStatement ps = c.prepareStatement(RETRY_LATER)) {
         ps.setLong(1, wait.toMillis());
-        ps.setString(2, error);
+        ps.setString(2, Redactor.mask(error));
         ps.setArray(3, doneArray);
         ps.setArray(4, c.createArrayOf("bigint", ids));
         ps.executeUpdate();
