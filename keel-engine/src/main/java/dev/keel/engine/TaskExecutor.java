@@ -21,7 +21,7 @@ import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
-import dev.keel.store.JdbcUrls;
+import dev.keel.spec.JdbcUrls;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
