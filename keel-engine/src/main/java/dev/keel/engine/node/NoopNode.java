@@ -1,5 +1,6 @@
 package dev.keel.engine.node;
 
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
@@ -24,7 +25,7 @@ public final class NoopNode implements AutoCloseable {
       if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
         completions.refresh(task.runId());
       }
-      return "succeeded";
+      return TaskOutcome.SUCCEEDED;
     });
   }
 

@@ -3,6 +3,7 @@ package dev.keel.engine.node;
 import dev.keel.engine.TaskExecutor;
 import dev.keel.runtime.Backoff;
 import dev.keel.runtime.Failures;
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
@@ -35,7 +36,7 @@ final class Workers implements TaskCompletions.Refill {
 
   /** Executes one claimed task with its stop control; the node's is {@link TaskExecutor}, a benchmark's a no-op. */
   interface Work {
-    String execute(ClaimedTask task, HeldTasks.Held control);
+    TaskOutcome execute(ClaimedTask task, HeldTasks.Held control);
   }
 
   private final MetadataStore store;
@@ -143,8 +144,8 @@ final class Workers implements TaskCompletions.Refill {
   private void execute(HeldTasks.Held h) {
     ClaimedTask task = h.task;
     try {
-      String state = work.execute(task, h);
-      if (state.equals("stopped") && h.draining()) {
+      TaskOutcome outcome = work.execute(task, h);
+      if (outcome == TaskOutcome.STOPPED && h.draining()) {
         boolean released = store.tasks().release(task);
         log.info("{}/{} (task {}): released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
             task.id(), released ? "" : " (it had been taken over already)");

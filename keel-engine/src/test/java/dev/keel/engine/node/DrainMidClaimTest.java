@@ -3,6 +3,7 @@ package dev.keel.engine.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
@@ -74,7 +75,7 @@ class DrainMidClaimTest {
       if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
         completions.refresh(task.runId());
       }
-      return "succeeded";
+      return TaskOutcome.SUCCEEDED;
     });
     workers.start();
     assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();
@@ -110,7 +111,7 @@ class DrainMidClaimTest {
         firstRunning.countDown();
         awaitLatch(finishFirst);
       }
-      return "succeeded"; // records nothing: this test is about the claim after the task
+      return TaskOutcome.SUCCEEDED; // records nothing: this test is about the claim after the task
     });
     workers.start();
     assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();
