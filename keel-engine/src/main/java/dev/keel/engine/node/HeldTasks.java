@@ -26,8 +26,6 @@ final class HeldTasks {
     private volatile long leaseDeadlineNanos;
     private volatile String stopReason;
     private volatile boolean draining;
-    /** Its slot went to a task claimed by the statement that recorded its success: do not free it. */
-    volatile boolean slotPassedOn;
 
     Held(ClaimedTask task, long leaseDeadlineNanos, boolean ignoreLeaseLoss) {
       this.task = task;

@@ -10,6 +10,7 @@ import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,7 +18,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * a claim of the node is already in flight it leaves a note instead, and that claimer claims again
  * for all slots freed meanwhile, so short tasks are claimed several per statement. The claim loop fills slots at start, after a
  * poll interval with nothing due, and when woken (the reaper requeued tasks, a claim failed).
- * Free slots are permits: concurrent claims cannot together take more tasks than there are slots.
- * Draining stops all claims; tasks in hand finish or are released.
+ * Free slots are permits ({@link Slots}): concurrent claims cannot together take more tasks than
+ * there are slots. Draining stops all claims; tasks in hand finish or are released.
  */
 final class Workers implements TaskCompletions.Refill {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
@@ -45,15 +45,11 @@ final class Workers implements TaskCompletions.Refill {
   private final Work work;
   private final ExecutorService pool;
   private final Semaphore wake = new Semaphore(0);
-  private final Semaphore free;
-  private volatile boolean claiming = true;
+  private final Slots slots;
+  /** A worker that finished a task wants a claim (see {@link #claimNext}). */
   private final AtomicBoolean claimWanted = new AtomicBoolean();
+  /** A worker is claiming after its task; the others leave it a note in {@link #claimWanted}. */
   private final AtomicBoolean workerClaimRunning = new AtomicBoolean();
-  /**
-   * Claim statements of this node in flight (claimOnce, and completion statements that claim): a
-   * drain must not find the node idle while one may still return tasks.
-   */
-  private final AtomicInteger claimsInFlight = new AtomicInteger();
   private Thread loop;
 
   /** {@code completions}: the node's group commit of successes, which claims for these slots too. */
@@ -62,7 +58,7 @@ final class Workers implements TaskCompletions.Refill {
     this.config = config;
     this.held = held;
     this.work = work;
-    this.free = new Semaphore(config.workers());
+    this.slots = new Slots(config.workers());
     this.pool = Executors.newFixedThreadPool(config.workers(), r -> {
       Thread t = new Thread(r, "keel-worker");
       t.setDaemon(true);
@@ -84,7 +80,7 @@ final class Workers implements TaskCompletions.Refill {
 
   private void claimLoop() {
     long failures = 0;
-    while (claiming) {
+    while (slots.claiming()) {
       boolean more = false;
       try {
         more = claimOnce();
@@ -109,22 +105,18 @@ final class Workers implements TaskCompletions.Refill {
   /** Returns true when every slot it took was filled and more tasks may be due. May run on any thread. */
   boolean claimOnce() {
     // Counted before claiming is read: stopClaiming then awaitIdle either stops this claim or waits for it.
-    claimsInFlight.incrementAndGet();
+    if (!slots.beginClaim()) {
+      return false;
+    }
     try {
       return claimOnceCounted();
     } finally {
-      claimsInFlight.decrementAndGet();
+      slots.endClaim();
     }
   }
 
   private boolean claimOnceCounted() {
-    if (!claiming) {
-      return false;
-    }
-    int want = 0;
-    while (want < config.claimBatch() && free.tryAcquire()) {
-      want++;
-    }
+    int want = slots.take(config.claimBatch());
     if (want == 0) {
       return false;
     }
@@ -133,12 +125,12 @@ final class Workers implements TaskCompletions.Refill {
     try {
       claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
     } catch (RuntimeException e) {
-      free.release(want);
+      slots.release(want);
       throw e;
     }
-    free.release(want - claimed.size());
+    slots.release(want - claimed.size());
     dispatch(claimed, sent);
-    return claimed.size() == want && free.availablePermits() > 0;
+    return claimed.size() == want && slots.anyFree();
   }
 
   private void execute(HeldTasks.Held h) {
@@ -155,9 +147,7 @@ final class Workers implements TaskCompletions.Refill {
       failOutsideRunner(task, e);
     } finally {
       held.remove(task);
-      if (!h.slotPassedOn) {
-        free.release();
-      }
+      slots.ended(task);
     }
     claimNext();
   }
@@ -192,24 +182,19 @@ final class Workers implements TaskCompletions.Refill {
    */
   @Override
   public int reserve(List<ClaimedTask> finishing) {
-    claimsInFlight.incrementAndGet();
-    if (!claiming) {
-      claimsInFlight.decrementAndGet();
+    if (!slots.beginClaim()) {
       return 0;
     }
-    int want = 0;
+    List<ClaimedTask> ours = new ArrayList<>(finishing.size());
     for (ClaimedTask t : finishing) {
-      HeldTasks.Held h = held.get(t);
-      if (h != null && want < config.claimBatch()) {
-        h.slotPassedOn = true;
-        want++;
+      if (held.get(t) != null) {
+        ours.add(t);
       }
     }
-    while (want < config.claimBatch() && free.tryAcquire()) {
-      want++;
-    }
+    int want = slots.handOver(ours, config.claimBatch());
+    want += slots.take(config.claimBatch() - want);
     if (want == 0) {
-      claimsInFlight.decrementAndGet();
+      slots.endClaim();
     }
     return want;
   }
@@ -222,25 +207,18 @@ final class Workers implements TaskCompletions.Refill {
     try {
       settle(reserved, finishing, claimed, sentNanos, failed);
     } finally {
-      claimsInFlight.decrementAndGet();
+      slots.endClaim();
     }
   }
 
   private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
     if (failed) {
       // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
-      int passed = 0;
-      for (ClaimedTask t : finishing) {
-        HeldTasks.Held h = held.get(t);
-        if (h != null && h.slotPassedOn) {
-          h.slotPassedOn = false;
-          passed++;
-        }
-      }
-      free.release(reserved - passed);
+      int passed = slots.takeBack(finishing);
+      slots.release(reserved - passed);
       return;
     }
-    free.release(reserved - claimed.size());
+    slots.release(reserved - claimed.size());
     dispatch(claimed, sentNanos);
   }
 
@@ -252,8 +230,8 @@ final class Workers implements TaskCompletions.Refill {
    */
   private void dispatch(List<ClaimedTask> claimed, long sentNanos) {
     for (ClaimedTask task : claimed) {
-      if (!claiming) {
-        free.release();
+      if (!slots.claiming()) {
+        slots.release(1);
         giveBack(task, "claimed as the node began draining");
         continue;
       }
@@ -264,7 +242,7 @@ final class Workers implements TaskCompletions.Refill {
         pool.execute(() -> execute(h));
       } catch (RuntimeException | Error e) {
         held.remove(task);
-        free.release();
+        slots.release(1);
         giveBack(task, "the worker pool refused it (" + e + ")");
       }
     }
@@ -305,7 +283,7 @@ final class Workers implements TaskCompletions.Refill {
 
   /** Stops claiming; tasks in hand go on. */
   void stopClaiming() {
-    claiming = false;
+    slots.stop();
     wake();
   }
 
@@ -324,7 +302,7 @@ final class Workers implements TaskCompletions.Refill {
 
   private int busy() {
     // The claims first: a claim adds its tasks to held before it stops counting.
-    int claims = claimsInFlight.get();
+    int claims = slots.claimsInFlight();
     return claims + held.size();
   }
 
