@@ -43,8 +43,8 @@ public final class ClusterNode {
     this.store = store;
     this.coordination = coordination;
     this.config = config;
-    this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss());
-    this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease());
+    this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss(), config.clock());
+    this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease(), config.clock());
     this.pipelines = new StoredPipelines(store);
     TaskCompletions completions = new TaskCompletions(store);
     TaskExecutor executor = TaskExecutor.builder(store, config.nodeId()).events(events)

@@ -10,6 +10,7 @@ import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -64,7 +65,7 @@ final class Workers implements TaskCompletions.Refill {
       t.setDaemon(true);
       return t;
     });
-    completions.refillWith(config.nodeId(), config.lease(), this);
+    completions.refillWith(config.nodeId(), config.lease(), config.clock(), this);
   }
 
   void start() {
@@ -120,7 +121,7 @@ final class Workers implements TaskCompletions.Refill {
     if (want == 0) {
       return false;
     }
-    long sent = System.nanoTime();
+    Instant sent = config.clock().instant();
     List<ClaimedTask> claimed;
     try {
       claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
@@ -200,18 +201,18 @@ final class Workers implements TaskCompletions.Refill {
   }
 
   @Override
-  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed) {
     if (reserved == 0) {
       return;
     }
     try {
-      settle(reserved, finishing, claimed, sentNanos, failed);
+      settle(reserved, finishing, claimed, sent, failed);
     } finally {
       slots.endClaim();
     }
   }
 
-  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed) {
     if (failed) {
       // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
       int passed = slots.takeBack(finishing);
@@ -219,7 +220,7 @@ final class Workers implements TaskCompletions.Refill {
       return;
     }
     slots.release(reserved - claimed.size());
-    dispatch(claimed, sentNanos);
+    dispatch(claimed, sent);
   }
 
   /**
@@ -228,14 +229,14 @@ final class Workers implements TaskCompletions.Refill {
    * pool refuses (shut down, or no thread could be made) is given back too, never left held: the
    * heartbeat would renew its lease for as long as the node lives, and nobody would run it.
    */
-  private void dispatch(List<ClaimedTask> claimed, long sentNanos) {
+  private void dispatch(List<ClaimedTask> claimed, Instant sent) {
     for (ClaimedTask task : claimed) {
       if (!slots.claiming()) {
         slots.release(1);
         giveBack(task, "claimed as the node began draining");
         continue;
       }
-      HeldTasks.Held h = held.add(task, sentNanos);
+      HeldTasks.Held h = held.add(task, sent);
       log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
           task.attempt(), task.fence());
       try {
@@ -293,8 +294,8 @@ final class Workers implements TaskCompletions.Refill {
    * running plus the claims still in flight.
    */
   int awaitIdle(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (busy() > 0 && System.nanoTime() < deadline) {
+    Instant deadline = config.clock().instant().plus(timeout);
+    while (busy() > 0 && config.clock().instant().isBefore(deadline)) {
       Thread.sleep(50);
     }
     return busy();

@@ -61,7 +61,7 @@ class DrainMidClaimTest {
   void a_drain_that_starts_while_a_completion_statement_claims_gives_its_claims_back_instead_of_running_them() throws Exception {
     store.runs().create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3).orElseThrow();
     NodeConfig config = NodeConfig.builder("node-a").workers(1).poll(Duration.ofHours(1)).build();
-    HeldTasks held = new HeldTasks(config.lease(), false);
+    HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     TaskCompletions completions = new TaskCompletions(store);
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch finishFirst = new CountDownLatch(1);
@@ -101,7 +101,7 @@ class DrainMidClaimTest {
   void a_drain_does_not_find_the_node_idle_while_a_claim_after_a_task_is_in_flight() throws Exception {
     store.runs().create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3).orElseThrow();
     NodeConfig config = NodeConfig.builder("node-a").workers(1).poll(Duration.ofHours(1)).build();
-    HeldTasks held = new HeldTasks(config.lease(), false);
+    HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch finishFirst = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
