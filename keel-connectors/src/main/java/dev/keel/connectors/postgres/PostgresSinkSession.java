@@ -212,7 +212,7 @@ final class PostgresSinkSession implements SinkSession {
     long n = refused.size();
     refused.clear();
     if (n > 0 && !stillWithinLimit.test(n)) {
-      throw new dev.keel.runtime.RejectedLimitException(n + " records of " + task + " were refused by PostgreSQL at COPY");
+      throw new dev.keel.runtime.RejectedLimitException(n, n + " records of " + task + " were refused by PostgreSQL at COPY");
     }
     return n;
   }
