@@ -1,5 +1,7 @@
 package dev.keel.store;
 
+import dev.keel.runtime.TaskOutcome;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -115,8 +117,8 @@ class TasksTest {
   void a_transient_failure_with_attempts_left_is_queued_again_and_a_permanent_one_fails_the_task() {
     db.run("t", 3, "x", "y");
     List<ClaimedTask> held = tasks().claim("node-a", null, 2, LEASE);
-    assertThat(tasks().fail(held.get(0), "connection reset", true, Duration.ZERO, new TaskCounts(4, 0, 0, 0))).isEqualTo("queued");
-    assertThat(tasks().fail(held.get(1), "bad column", false, Duration.ZERO, new TaskCounts(4, 0, 0, 0))).isEqualTo("failed");
+    assertThat(tasks().fail(held.get(0), "connection reset", true, Duration.ZERO, new TaskCounts(4, 0, 0, 0))).isEqualTo(TaskOutcome.RETRY);
+    assertThat(tasks().fail(held.get(1), "bad column", false, Duration.ZERO, new TaskCounts(4, 0, 0, 0))).isEqualTo(TaskOutcome.FAILED);
     assertThat(TestDatabase.rows("select partition, state, owner, finished_at is null, error from keel.task order by partition"))
         .containsExactly("x|queued|null|t|connection reset", "y|failed|null|f|bad column");
     assertThat(TestDatabase.rows("select outcome from keel.task_attempt order by task_id")).containsExactly("retry", "failed");
