@@ -276,9 +276,10 @@ public final class TaskExecutor {
   private Outcome waitForSink(ClaimedTask task, String sinkKey, CallRetry calls, RuntimeException cause) {
     Instant since = breakers.outageSince(sinkKey);
     String why = cause == null ? "" : " (" + Failures.classify(cause).kind() + ": " + firstLine(cause.getMessage()) + ")";
+    Duration due = breakers.untilProbe(sinkKey);
     String note = "waiting for sink " + sinkKey + " since " + (since == null ? Instant.now() : since) + why
-        + "; no attempt spent, next try in " + breakers.waitDuration().toSeconds() + " s";
-    boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, breakers.waitDuration()));
+        + "; no attempt spent, next try in " + due.toMillis() / 1000.0 + " s";
+    boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, due));
     calls.run("refreshing the run", () -> completions.refresh(task.runId()));
     log.debug("{}/{} (task {}): {}", task.pipeline(), task.partition(), task.id(), note);
     return new Outcome(task, queued ? "waiting" : "lost", null, note);
