@@ -45,6 +45,8 @@ public final class TaskExecutor {
 
   /** Where a failure counts against the sink's circuit breaker (when it is a connection failure). */
   private static final String FENCING = "fencing the partition at the sink";
+  /** Failure causes that say the sink's database went away (lost or refused connections, its shutdown or restart). */
+  private static final Set<String> SINK_AWAY = Set.of("connection", "shutdown");
   private static final Set<String> SINK_STEPS = Set.of(FENCING, "starting to stage into the sink", "reading the checkpoint",
       "staging rows", "publishing a chunk", "publishing");
 
@@ -100,6 +102,7 @@ public final class TaskExecutor {
     MDC.put("node", node);
     long[] rejectedSoFar = {0};
     long started = System.nanoTime();
+    Instant attemptBegan = Instant.now().minusSeconds(1); // the server's clock may be a little behind ours
     PartitionRunner runner = new PartitionRunner(spec, sources);
     String[] step = {FENCING};
     boolean[] settled = {false};
@@ -194,10 +197,14 @@ public final class TaskExecutor {
             : new KeelException("a worker failed: " + caught, caught);
         calls.run("writing dead letters", deadLetters::flush);
         String failedStep = step[0] == null ? runner.step() : step[0];
-        if (SINK_STEPS.contains(failedStep) && Failures.cause(e).equals("connection")) {
+        if (SINK_STEPS.contains(failedStep) && SINK_AWAY.contains(Failures.cause(e))) {
           breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
-          if (breaker.getState() == CircuitBreaker.State.OPEN) {
-            // The sink is down, not this task broken: wait for it without spending the attempt.
+          // The sink is down (its breaker opened), or went away during this attempt (it cannot be
+          // reached now, or its server restarted since the attempt began): an outage, not this task
+          // broken; wait for it without spending the attempt. A connection that broke while the
+          // server stayed up is a blip and spends the attempt, so a task that breaks its own
+          // connection every time still runs out of attempts.
+          if (breaker.getState() == CircuitBreaker.State.OPEN || sink.wentAwaySince(attemptBegan)) {
             return waitForSink(task, sinkKey, calls, e);
           }
         } else if (!settled[0]) {

@@ -58,7 +58,7 @@ public final class Nodes {
   public Set<Long> heartbeat(String id, String state, Collection<Long> fences, Duration lease) {
     return db.inTransaction("heartbeat of node " + id, c -> {
       SharedOutage.Gap gap = SharedOutage.observe(c, SharedOutage.thresholdFor(lease));
-      if (gap != null) {
+      if (gap != null && gap.leasesMoved() > 0) {
         log.warn("the database was away for {} s for every node (no heartbeat or reaper tick reached it); the {} running"
             + " leases were moved on by that time, so no live node loses its tasks to the outage", gap.length().toMillis() / 1000.0,
             gap.leasesMoved());
