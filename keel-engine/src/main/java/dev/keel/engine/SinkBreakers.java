@@ -3,6 +3,7 @@ package dev.keel.engine;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -35,6 +36,8 @@ public final class SinkBreakers {
 
   private final Duration wait;
   private final IntervalFunction probes;
+  /** Dates outages (logs, notes); the breakers' own timing is Resilience4j's. */
+  private final Clock clock;
   private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   /** When each sink's current outage began (first opening), until the breaker closes again. */
   private final Map<String, Instant> outages = new ConcurrentHashMap<>();
@@ -42,9 +45,19 @@ public final class SinkBreakers {
   private final Map<String, Integer> openings = new ConcurrentHashMap<>();
 
   public SinkBreakers(Duration wait) {
+    this(wait, Clock.systemUTC());
+  }
+
+  public SinkBreakers(Duration wait, Clock clock) {
     this.wait = wait;
+    this.clock = clock;
     Duration first = FIRST_PROBE.compareTo(wait) < 0 ? FIRST_PROBE : wait;
     this.probes = IntervalFunction.ofExponentialBackoff(first, 2.0, wait);
+  }
+
+  /** Now, by this breakers' clock. */
+  Instant now() {
+    return clock.instant();
   }
 
   public Duration waitDuration() {
@@ -67,7 +80,7 @@ public final class SinkBreakers {
         switch (e.getStateTransition().getToState()) {
           case OPEN -> {
             openings.merge(k, 1, Integer::sum);
-            if (outages.putIfAbsent(k, Instant.now()) == null) {
+            if (outages.putIfAbsent(k, clock.instant()) == null) {
               log.warn("sink {} is unreachable after repeated connection failures; its tasks wait (no attempt is spent)"
                   + " and one tries again after {} s, then twice as long each time, up to {} s", k,
                   FIRST_PROBE.toMillis() / 1000.0, wait.toSeconds());
@@ -77,7 +90,7 @@ public final class SinkBreakers {
             openings.remove(k);
             Instant since = outages.remove(k);
             if (since != null) {
-              log.info("sink {} is back after {} s; its tasks run again", k, Duration.between(since, Instant.now()).toSeconds());
+              log.info("sink {} is back after {} s; its tasks run again", k, Duration.between(since, clock.instant()).toSeconds());
             }
           }
           default -> { }

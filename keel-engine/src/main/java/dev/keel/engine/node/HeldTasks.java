@@ -2,7 +2,9 @@ package dev.keel.engine.node;
 
 import dev.keel.runtime.TaskControl;
 import dev.keel.store.ClaimedTask;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,17 +32,17 @@ final class HeldTasks {
   static final class Held implements TaskControl {
     final ClaimedTask task;
     private final boolean ignoreLeaseLoss;
-    private volatile long leaseDeadlineNanos;
+    private final Clock clock;
+    private volatile Instant leaseDeadline;
     private volatile String stopReason;
     private volatile boolean draining;
-    /** Its slot went to a task claimed by the statement that recorded its success: do not free it. */
-    volatile boolean slotPassedOn;
 
     private final DatabaseContact contact;
 
-    Held(ClaimedTask task, long leaseDeadlineNanos, boolean ignoreLeaseLoss, DatabaseContact contact) {
+    Held(ClaimedTask task, Instant leaseDeadline, boolean ignoreLeaseLoss, Clock clock, DatabaseContact contact) {
       this.task = task;
-      this.leaseDeadlineNanos = leaseDeadlineNanos;
+      this.leaseDeadline = leaseDeadline;
+      this.clock = clock;
       this.ignoreLeaseLoss = ignoreLeaseLoss;
       this.contact = contact;
     }
@@ -50,8 +52,8 @@ final class HeldTasks {
       if (draining || ignoreLeaseLoss) {
         return draining ? stopReason : null;
       }
-      long now = System.nanoTime();
-      if (stopReason == null && now - leaseDeadlineNanos > 0 && !contact.awaitingDatabase(now)) {
+      Instant now = clock.instant();
+      if (stopReason == null && now.isAfter(leaseDeadline) && !contact.awaitingDatabase(now)) {
         stopReason = "its lease ran out without a renewal (the node was paused or the database did not answer)";
       }
       return stopReason;
@@ -69,13 +71,13 @@ final class HeldTasks {
    * paused since.
    */
   static final class DatabaseContact {
-    private final long recentNanos;
+    private final Duration recent;
     private volatile boolean inFlight;
     private volatile boolean failing;
-    private volatile long lastFailureNanos;
+    private volatile Instant lastFailure = Instant.MIN;
 
     DatabaseContact(Duration lease) {
-      this.recentNanos = lease.toNanos() / 2;
+      this.recent = lease.dividedBy(2);
     }
 
     void sending() {
@@ -87,25 +89,28 @@ final class HeldTasks {
       failing = false;
     }
 
-    void didNotAnswer(long nowNanos) {
-      lastFailureNanos = nowNanos;
+    void didNotAnswer(Instant now) {
+      lastFailure = now;
       failing = true;
       inFlight = false;
     }
 
-    boolean awaitingDatabase(long nowNanos) {
-      return inFlight || (failing && nowNanos - lastFailureNanos < recentNanos);
+    boolean awaitingDatabase(Instant now) {
+      return inFlight || (failing && now.isBefore(lastFailure.plus(recent)));
     }
   }
 
   private final ConcurrentHashMap<Long, Held> byFence = new ConcurrentHashMap<>();
   private final Duration lease;
   private final boolean ignoreLeaseLoss;
+  private final Clock clock;
   private final DatabaseContact contact;
 
-  HeldTasks(Duration lease, boolean ignoreLeaseLoss) {
+  /** {@code clock}: the node's own, by which a lease runs out here (see {@link NodeConfig#clock()}). */
+  HeldTasks(Duration lease, boolean ignoreLeaseLoss, Clock clock) {
     this.lease = lease;
     this.ignoreLeaseLoss = ignoreLeaseLoss;
+    this.clock = clock;
     this.contact = new DatabaseContact(lease);
   }
 
@@ -116,12 +121,12 @@ final class HeldTasks {
 
   /** The heartbeat got no answer from the database. */
   void databaseDidNotAnswer() {
-    contact.didNotAnswer(System.nanoTime());
+    contact.didNotAnswer(clock.instant());
   }
 
-  /** Registers a claim; {@code claimStartNanos} is when the claim was sent (its lease began no earlier). */
-  Held add(ClaimedTask task, long claimStartNanos) {
-    Held h = new Held(task, claimStartNanos + lease.toNanos(), ignoreLeaseLoss, contact);
+  /** Registers a claim; {@code claimStart} is when the claim was sent, by the node's clock (its lease began no earlier). */
+  Held add(ClaimedTask task, Instant claimStart) {
+    Held h = new Held(task, claimStart.plus(lease), ignoreLeaseLoss, clock, contact);
     byFence.put(task.fence(), h);
     return h;
   }
@@ -147,17 +152,17 @@ final class HeldTasks {
   }
 
   /**
-   * The outcome of a heartbeat sent at {@code sentNanos} for {@code sent}: the fences in {@code
-   * renewed} hold until sentNanos + lease; the others were lost and must stop.
+   * The outcome of a heartbeat sent at {@code sentAt} for {@code sent}: the fences in {@code
+   * renewed} hold until sentAt + lease; the others were lost and must stop.
    */
-  void renewed(Collection<Long> sent, Set<Long> renewed, long sentNanos) {
+  void renewed(Collection<Long> sent, Set<Long> renewed, Instant sentAt) {
     for (Long fence : sent) {
       Held h = byFence.get(fence);
       if (h == null) {
         continue;
       }
       if (renewed.contains(fence)) {
-        h.leaseDeadlineNanos = sentNanos + lease.toNanos();
+        h.leaseDeadline = sentAt.plus(lease);
       } else if (h.stopReason == null) {
         h.stopReason = "its lease was lost (expired and reaped, or another node claimed it)";
         // DEBUG: a task that completed while the heartbeat was in flight is "not renewed" too; the
