@@ -17,6 +17,17 @@ public interface Sink extends AutoCloseable {
   /** Starts staging one attempt. */
   SinkSession begin(TaskRef task);
 
+  /**
+   * Whether the sink went away since {@code since} rather than one connection breaking: asked after
+   * an attempt lost its connection to the sink. True when the sink cannot be reached now, or its
+   * server started after {@code since} (it crashed, restarted or failed over); the attempt was then
+   * the victim of an outage and is not counted against the task. False when the sink has answered
+   * all along (a blip on one connection), or when the sink cannot tell.
+   */
+  default boolean wentAwaySince(java.time.Instant since) {
+    return false;
+  }
+
   @Override
   void close();
 }

@@ -27,6 +27,8 @@ import dev.keel.spec.JdbcUrls;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -50,6 +52,9 @@ public final class TaskExecutor {
       return outcome.text();
     }
   }
+
+  /** Failure causes that say the sink's database went away (lost or refused connections, its shutdown or restart). */
+  private static final Set<FailureCause> SINK_AWAY = EnumSet.of(FailureCause.CONNECTION, FailureCause.SHUTDOWN);
 
   private final MetadataStore store;
   private final String node;
@@ -125,6 +130,7 @@ public final class TaskExecutor {
     MDC.put("attempt", Integer.toString(task.attempt()));
     MDC.put("node", node);
     long started = System.nanoTime();
+    Instant attemptBegan = Instant.now().minusSeconds(1); // the server's clock may be a little behind ours
     PartitionRunner runner = new PartitionRunner(spec, sources);
     CallRetry calls = new CallRetry(ref, spec.retry());
     String sinkKey = sinkKey(spec);
@@ -200,10 +206,14 @@ public final class TaskExecutor {
             : new KeelException("a worker failed: " + caught, caught);
         calls.run("writing dead letters", deadLetters::flush);
         Step failedStep = attempt.step();
-        if (failedStep.sinkSide() && Failures.causeOf(e) == FailureCause.CONNECTION) {
+        if (failedStep.sinkSide() && SINK_AWAY.contains(Failures.causeOf(e))) {
           breaker.onError(attempt.elapsedNanos(), TimeUnit.NANOSECONDS, e);
-          if (breaker.getState() == CircuitBreaker.State.OPEN) {
-            // The sink is down, not this task broken: wait for it without spending the attempt.
+          // The sink is down (its breaker opened), or went away during this attempt (it cannot be
+          // reached now, or its server restarted since the attempt began): an outage, not this task
+          // broken; wait for it without spending the attempt. A connection that broke while the
+          // server stayed up is a blip and spends the attempt, so a task that breaks its own
+          // connection every time still runs out of attempts.
+          if (breaker.getState() == CircuitBreaker.State.OPEN || sink.wentAwaySince(attemptBegan)) {
             return waitForSink(task, sinkKey, calls, e);
           }
         } else if (!attempt.settled()) {
@@ -283,9 +293,10 @@ public final class TaskExecutor {
   private Outcome waitForSink(ClaimedTask task, String sinkKey, CallRetry calls, RuntimeException cause) {
     Instant since = breakers.outageSince(sinkKey);
     String why = cause == null ? "" : " (" + Failures.classify(cause).kind() + ": " + firstLine(cause.getMessage()) + ")";
+    Duration due = breakers.untilProbe(sinkKey);
     String note = "waiting for sink " + sinkKey + " since " + (since == null ? breakers.now() : since) + why
-        + "; no attempt spent, next try in " + breakers.waitDuration().toSeconds() + " s";
-    boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, breakers.waitDuration()));
+        + "; no attempt spent, next try in " + due.toMillis() / 1000.0 + " s";
+    boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, due));
     calls.run("refreshing the run", () -> completions.refresh(task.runId()));
     log.debug("{}/{} (task {}): {}", task.pipeline(), task.partition(), task.id(), note);
     return new Outcome(task, queued ? TaskOutcome.WAITING : TaskOutcome.LOST, null, note);

@@ -2,6 +2,7 @@ package dev.keel.store;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -48,9 +49,15 @@ public final class ExpiredLeases {
     this.db = db;
   }
 
-  /** Returns up to {@code limit} tasks with expired leases to the queue (or fails them); see REAP. */
-  public List<Reaped> reap(int limit) {
+  /**
+   * Returns up to {@code limit} tasks with expired leases to the queue (or fails them); see REAP.
+   * An outage longer than {@code outageThreshold} that every node shared is taken out of the leases
+   * first ({@link SharedOutage}): the first reaper tick after the database returns must not take
+   * the tasks of nodes that are alive but could not heartbeat either.
+   */
+  public List<Reaped> reap(int limit, Duration outageThreshold) {
     return db.inTransaction("reaping expired leases", c -> {
+      SharedOutage.observe(c, outageThreshold);
       List<Reaped> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(REAP)) {
         ps.setInt(1, limit);

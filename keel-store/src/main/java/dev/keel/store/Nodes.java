@@ -1,6 +1,8 @@
 package dev.keel.store;
 
 import java.sql.Array;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.util.Set;
 
 /** The {@code node} table: registration, the heartbeat that also renews task leases, deregistration. */
 public final class Nodes {
+  private static final Logger log = LoggerFactory.getLogger(Nodes.class);
   private static final String REGISTER = """
       INSERT INTO keel.node (id, host, pid, http_port, state) VALUES (?, ?, ?, ?, 'alive')
       ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, http_port = excluded.http_port,
@@ -47,9 +50,19 @@ public final class Nodes {
     });
   }
 
-  /** Heartbeats and renews the leases of the claims {@code fences}; returns the fences still held. */
+  /**
+   * Heartbeats and renews the leases of the claims {@code fences}; returns the fences still held.
+   * An outage every node shared is taken out of the leases first ({@link SharedOutage}), so a
+   * node whose database was away for a while renews its leases instead of learning them lost.
+   */
   public Set<Long> heartbeat(String id, String state, Collection<Long> fences, Duration lease) {
     return db.inTransaction("heartbeat of node " + id, c -> {
+      SharedOutage.Gap gap = SharedOutage.observe(c, SharedOutage.thresholdFor(lease));
+      if (gap != null && gap.leasesMoved() > 0) {
+        log.warn("the database was away for {} s for every node (no heartbeat or reaper tick reached it); the {} running"
+            + " leases were moved on by that time, so no live node loses its tasks to the outage", gap.length().toMillis() / 1000.0,
+            gap.leasesMoved());
+      }
       try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
         Array array = c.createArrayOf("bigint", fences.toArray());
         ps.setString(1, id);

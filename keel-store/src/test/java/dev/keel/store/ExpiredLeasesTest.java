@@ -10,6 +10,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The reaper's statement: expired leases back to the queue with their attempt counted, or failed on the last. */
 class ExpiredLeasesTest {
+  /** No node heartbeats in these tests: a day's threshold keeps the shared-outage rule (SharedOutageTest) out. */
+  static final java.time.Duration NO_SHARED_OUTAGE = java.time.Duration.ofDays(1);
+
   private static final Duration LEASE = Duration.ofSeconds(30);
 
   @RegisterExtension final FreshStore db = new FreshStore();
@@ -24,7 +27,7 @@ class ExpiredLeasesTest {
     ClaimedTask t = db.store().tasks().claim("node-a", null, 1, LEASE).get(0);
     expireAll();
 
-    List<ExpiredLeases.Reaped> reaped = db.store().expiredLeases().reap(10);
+    List<ExpiredLeases.Reaped> reaped = db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE);
 
     assertThat(reaped).containsExactly(new ExpiredLeases.Reaped(t.id(), t.runId(), "p", "x", "queued", 1, "node-a"));
     assertThat(TestDatabase.rows("select state, owner, lease_until, finished_at, error from keel.task"))
@@ -41,7 +44,7 @@ class ExpiredLeasesTest {
     db.run("t", 1, "x");
     db.store().tasks().claim("node-a", null, 1, LEASE);
     expireAll();
-    assertThat(db.store().expiredLeases().reap(10)).extracting(ExpiredLeases.Reaped::state).containsExactly("failed");
+    assertThat(db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE)).extracting(ExpiredLeases.Reaped::state).containsExactly("failed");
     assertThat(TestDatabase.rows("select state, finished_at is not null from keel.task")).containsExactly("failed|t");
   }
 
@@ -49,10 +52,10 @@ class ExpiredLeasesTest {
   void a_lease_not_yet_expired_is_left_alone_and_the_limit_is_kept() {
     db.run("t", 3, "x", "y", "z");
     db.store().tasks().claim("node-a", null, 3, LEASE);
-    assertThat(db.store().expiredLeases().reap(10)).isEmpty();
+    assertThat(db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE)).isEmpty();
     expireAll();
-    assertThat(db.store().expiredLeases().reap(2)).hasSize(2);
-    assertThat(db.store().expiredLeases().reap(2)).hasSize(1);
+    assertThat(db.store().expiredLeases().reap(2, NO_SHARED_OUTAGE)).hasSize(2);
+    assertThat(db.store().expiredLeases().reap(2, NO_SHARED_OUTAGE)).hasSize(1);
     assertThat(TestDatabase.rows("select distinct state from keel.task")).containsExactly("queued");
   }
 }

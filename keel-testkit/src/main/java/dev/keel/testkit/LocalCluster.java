@@ -20,6 +20,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path logDir;
   private final Path dataDir;
   private final List<NodeProcess> nodes = new ArrayList<>();
+  private int port;
 
   private LocalCluster(EmbeddedPostgres postgres, Path logDir, Path dataDir) {
     this.postgres = postgres;
@@ -36,12 +37,22 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Stops PostgreSQL (every connection breaks), waits {@code down}, and starts it again on the same data and port. */
   public void restartDatabase(java.time.Duration down) throws IOException, InterruptedException {
+    stopDatabase();
+    Thread.sleep(down.toMillis()); // the outage itself, not a wait for something to happen
+    startDatabase();
+  }
+
+  /** Stops PostgreSQL (fast shutdown: every connection breaks); {@link #startDatabase} brings it back. */
+  public void stopDatabase() throws IOException {
     if (dataDir == null) {
       throw new IllegalStateException("start the cluster with startRestartable to restart its database");
     }
-    int port = postgres.getPort();
+    port = postgres.getPort();
     postgres.close();
-    Thread.sleep(down.toMillis());
+  }
+
+  /** Starts PostgreSQL again on the data and port it had before {@link #stopDatabase}. */
+  public void startDatabase() throws IOException {
     postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "300").setDataDirectory(dataDir)
         .setCleanDataDirectory(false).setPort(port).start();
   }

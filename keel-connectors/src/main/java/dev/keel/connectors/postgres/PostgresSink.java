@@ -54,6 +54,20 @@ public final class PostgresSink implements Sink {
     }
   }
 
+  /** Asks the server when it started ({@code pg_postmaster_start_time()}); no answer means it is away. */
+  @Override
+  public boolean wentAwaySince(java.time.Instant since) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_postmaster_start_time() > ?")) {
+      ps.setObject(1, java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
   @Override
   public void fence(String partition, long fence) {
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(FENCE)) {

@@ -60,7 +60,7 @@ public final class ClusterNode {
     long pid = ProcessHandle.current().pid();
     coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
-    loops.every("reaper", config.reapEvery(), new Reaper(coordination, workers::wake));
+    loops.every("reaper", config.reapEvery(), new Reaper(coordination, config.lease(), workers::wake));
     loops.every("incidents", IncidentChecks.EVERY, new IncidentChecks(store, catalog == null ? List::of : catalog::current,
         config.alertChecks(), Clock.systemUTC()));
     if (catalog != null) {

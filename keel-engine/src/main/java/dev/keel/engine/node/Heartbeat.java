@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One tick: one statement that marks the node alive and renews the leases of every task it holds
- * (see {@link Nodes}). A task whose lease was not renewed stops at once; a failed heartbeat renews
- * nothing, so the tasks stop when their leases run out by the node's own clock.
+ * (see {@link Nodes}). A task whose lease was not renewed stops at once. A heartbeat the database
+ * does not answer renews nothing, but the tasks go on past their leases by the node's own clock
+ * until the database answers and says whether they are still this node's ({@link HeldTasks}).
  */
 final class Heartbeat implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
@@ -43,7 +44,14 @@ final class Heartbeat implements Runnable {
   public void run() {
     List<Long> fences = held.fences();
     Instant sent = clock.instant();
-    Set<Long> renewed = nodes.heartbeat(nodeId, state, fences, lease);
+    Set<Long> renewed;
+    held.heartbeatSending();
+    try {
+      renewed = nodes.heartbeat(nodeId, state, fences, lease);
+    } catch (RuntimeException e) {
+      held.databaseDidNotAnswer();
+      throw e; // the loop logs the first failure of a streak and its recovery
+    }
     held.renewed(fences, renewed, sent);
     lastOk = sent;
     log.debug("heartbeat: renewed {} of {} leases", renewed.size(), fences.size());

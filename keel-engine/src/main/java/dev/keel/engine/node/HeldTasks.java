@@ -16,8 +16,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The tasks this node is executing, keyed by fencing token, each with the reason its work must stop
  * (null while it may go on). A task must stop when the heartbeat did not get its lease renewed, or
- * when the lease, as last renewed, has run out by this node's monotonic clock (it was paused, or
- * the database has not answered): from then on another node may hold it.
+ * when the lease, as last renewed, has run out by this node's monotonic clock while the node could
+ * have heard otherwise (it was paused): from then on another node may hold it.
+ *
+ * <p>While the database does not answer the heartbeat, a task whose lease ran out by this clock
+ * goes on: the database judges leases, and it does not count an outage every node shared ({@link
+ * dev.keel.store.SharedOutage}), so the lease may well still be this node's. The first heartbeat
+ * that gets through says which leases are: the others stop then. If this node alone was cut off,
+ * another node may meanwhile run the task again; the sink's fence refuses whichever publish comes
+ * with the older claim, so the cost is work, never a second publish.
  */
 final class HeldTasks {
   private static final Logger log = LoggerFactory.getLogger(HeldTasks.class);
@@ -30,11 +37,14 @@ final class HeldTasks {
     private volatile String stopReason;
     private volatile boolean draining;
 
-    Held(ClaimedTask task, Instant leaseDeadline, boolean ignoreLeaseLoss, Clock clock) {
+    private final DatabaseContact contact;
+
+    Held(ClaimedTask task, Instant leaseDeadline, boolean ignoreLeaseLoss, Clock clock, DatabaseContact contact) {
       this.task = task;
       this.leaseDeadline = leaseDeadline;
       this.clock = clock;
       this.ignoreLeaseLoss = ignoreLeaseLoss;
+      this.contact = contact;
     }
 
     @Override
@@ -42,7 +52,8 @@ final class HeldTasks {
       if (draining || ignoreLeaseLoss) {
         return draining ? stopReason : null;
       }
-      if (stopReason == null && clock.instant().isAfter(leaseDeadline)) {
+      Instant now = clock.instant();
+      if (stopReason == null && now.isAfter(leaseDeadline) && !contact.awaitingDatabase(now)) {
         stopReason = "its lease ran out without a renewal (the node was paused or the database did not answer)";
       }
       return stopReason;
@@ -53,21 +64,69 @@ final class HeldTasks {
     }
   }
 
+  /**
+   * Whether this node's heartbeat is trying and the database is not answering: a heartbeat is in
+   * flight (a connection may take its timeout to fail), or the last one failed recently enough
+   * (within half a lease, where a live heartbeat comes at least twice) that this process was not
+   * paused since.
+   */
+  static final class DatabaseContact {
+    private final Duration recent;
+    private volatile boolean inFlight;
+    private volatile boolean failing;
+    private volatile Instant lastFailure = Instant.MIN;
+
+    DatabaseContact(Duration lease) {
+      this.recent = lease.dividedBy(2);
+    }
+
+    void sending() {
+      inFlight = true;
+    }
+
+    void answered() {
+      inFlight = false;
+      failing = false;
+    }
+
+    void didNotAnswer(Instant now) {
+      lastFailure = now;
+      failing = true;
+      inFlight = false;
+    }
+
+    boolean awaitingDatabase(Instant now) {
+      return inFlight || (failing && now.isBefore(lastFailure.plus(recent)));
+    }
+  }
+
   private final ConcurrentHashMap<Long, Held> byFence = new ConcurrentHashMap<>();
   private final Duration lease;
   private final boolean ignoreLeaseLoss;
   private final Clock clock;
+  private final DatabaseContact contact;
 
   /** {@code clock}: the node's own, by which a lease runs out here (see {@link NodeConfig#clock()}). */
   HeldTasks(Duration lease, boolean ignoreLeaseLoss, Clock clock) {
     this.lease = lease;
     this.ignoreLeaseLoss = ignoreLeaseLoss;
     this.clock = clock;
+    this.contact = new DatabaseContact(lease);
+  }
+
+  /** A heartbeat is on its way to the database (see {@link DatabaseContact}). */
+  void heartbeatSending() {
+    contact.sending();
+  }
+
+  /** The heartbeat got no answer from the database. */
+  void databaseDidNotAnswer() {
+    contact.didNotAnswer(clock.instant());
   }
 
   /** Registers a claim; {@code claimStart} is when the claim was sent, by the node's clock (its lease began no earlier). */
   Held add(ClaimedTask task, Instant claimStart) {
-    Held h = new Held(task, claimStart.plus(lease), ignoreLeaseLoss, clock);
+    Held h = new Held(task, claimStart.plus(lease), ignoreLeaseLoss, clock, contact);
     byFence.put(task.fence(), h);
     return h;
   }
@@ -113,6 +172,8 @@ final class HeldTasks {
                 : "stopping its work, it will not be published");
       }
     }
+    // Only now: a task checked between the answer and its new deadline would see neither and stop.
+    contact.answered();
   }
 
   /** Drain: every task still running stops at its next check and is released. */

@@ -1,6 +1,8 @@
 package dev.keel.engine.node;
 
 import dev.keel.store.MetadataStore;
+import dev.keel.store.SharedOutage;
+import java.time.Duration;
 import dev.keel.store.ExpiredLeases;
 import java.util.HashSet;
 import java.util.List;
@@ -20,10 +22,13 @@ final class Reaper implements Runnable {
   static final int BATCH = 100;
 
   private final MetadataStore store;
+  private final Duration outageThreshold;
   private final Runnable onReaped;
 
-  Reaper(MetadataStore store, Runnable onReaped) {
+  /** @param lease this node's lease, from which the shared-outage threshold follows ({@link SharedOutage}) */
+  Reaper(MetadataStore store, Duration lease, Runnable onReaped) {
     this.store = store;
+    this.outageThreshold = SharedOutage.thresholdFor(lease);
     this.onReaped = onReaped;
   }
 
@@ -31,7 +36,7 @@ final class Reaper implements Runnable {
   public void run() {
     List<ExpiredLeases.Reaped> reaped;
     do {
-      reaped = store.expiredLeases().reap(BATCH);
+      reaped = store.expiredLeases().reap(BATCH, outageThreshold);
       Set<Long> runs = new HashSet<>();
       for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());

@@ -44,7 +44,7 @@ class StaleRunTest {
         "update keel.task set state = 'succeeded', finished_at = now() where run_id = " + open + " and partition = 'x'");
     store.tasks().claim("node-a", started, 1, Duration.ofSeconds(30));
 
-    new Reaper(store, () -> {}).run();
+    new Reaper(store, java.time.Duration.ofSeconds(10), () -> {}).run();
 
     assertThat(store.runs().state(done)).isEqualTo("succeeded");
     assertThat(store.runs().state(failed)).isEqualTo("failed");
