@@ -21,6 +21,7 @@ import java.util.stream.Stream;
  * lock is released.
  */
 final class ServerUsers {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServerUsers.class);
   static final String SERVICE = "service";
   private static final AtomicLong SEQUENCE = new AtomicLong();
 
@@ -72,6 +73,8 @@ final class ServerUsers {
       }
       Long pid = alivePid(f, name);
       if (pid == null) {
+        log.warn("keel process {} ended without leaving the embedded PostgreSQL (killed?); it is no longer counted as a user",
+            name.substring(0, Math.max(0, name.indexOf('-'))));
         Files.deleteIfExists(f);
       } else {
         pids.add(pid);

@@ -181,7 +181,7 @@ final class SharedServer {
     PostmasterPid pm = PostmasterPid.read(data)
         .orElseThrow(() -> new KeelException("PostgreSQL started on " + data + " but wrote no postmaster.pid; see " + home.resolve("postgres.log")));
     ServerRecord.of(pm, MAJOR_VERSION).write(home);
-    log.info("embedded PostgreSQL started on {} (pid {}, port {})", data, pm.pid(), pm.port());
+    log.debug("embedded PostgreSQL started on {} (pid {}, port {})", data, pm.pid(), pm.port());
     return pm;
   }
 
@@ -202,7 +202,7 @@ final class SharedServer {
     }
     Optional<ProcessHandle> p = pm.flatMap(PostmasterPid::process);
     if (p.isPresent()) {
-      log.info("stopping the embedded PostgreSQL (pid {}): {}", pm.get().pid(), why);
+      log.debug("stopping the embedded PostgreSQL (pid {}): {}", pm.get().pid(), why);
       signal("INT", p.get().pid()); // SIGINT: fast shutdown
       if (!waitExit(p.get(), STOP_WAIT)) {
         log.warn("PostgreSQL (pid {}) did not stop within {} s; killing it (the next start recovers from the WAL)", p.get().pid(), STOP_WAIT.toSeconds());

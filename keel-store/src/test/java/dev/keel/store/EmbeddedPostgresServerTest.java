@@ -78,6 +78,17 @@ class EmbeddedPostgresServerTest {
   }
 
   @Test
+  void a_data_folder_of_another_user_is_refused_before_anything_starts() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a folder away");
+    java.nio.file.Path data = java.nio.file.Files.createDirectories(home.resolve("pgdata"));
+    java.nio.file.Files.setOwner(data, data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+    assertThatThrownBy(() -> EmbeddedPostgresServer.start(home, Duration.ofSeconds(5)))
+        .isInstanceOf(EmbeddedServerRefused.class)
+        .hasMessageContaining("belongs to user nobody, not to root");
+    assertThat(data.resolve("postmaster.pid")).doesNotExist();
+  }
+
+  @Test
   void invalid_home_is_reported_with_what_to_do() {
     assertThatThrownBy(() -> EmbeddedPostgresServer.start(Path.of("/proc/keel-cannot-write"), Duration.ofSeconds(1)))
         .isInstanceOf(KeelException.class)
