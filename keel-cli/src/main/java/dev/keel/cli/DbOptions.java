@@ -2,6 +2,7 @@ package dev.keel.cli;
 
 import dev.keel.store.Database;
 import dev.keel.store.EmbeddedPostgresServer;
+import dev.keel.store.EmbeddedServerRefused;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.PostgresUrls;
 import java.nio.file.Path;
@@ -39,6 +40,20 @@ public final class DbOptions {
     return Path.of(home == null || home.isBlank() ? ".keel" : home).toAbsolutePath().normalize();
   }
 
+  /** The shared embedded PostgreSQL of {@link #home()}; a server keel must not use is bad input (exit 2). */
+  static EmbeddedPostgresServer startEmbedded() {
+    try {
+      return EmbeddedPostgresServer.start(home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT);
+    } catch (EmbeddedServerRefused e) {
+      throw new BadInputException(e.getMessage());
+    }
+  }
+
+  /** Whether this command uses the embedded PostgreSQL (no --db, no KEEL_DB). */
+  public boolean embedded() {
+    return url() == null;
+  }
+
   public Opened open(int poolSize) {
     String url = url();
     if (url != null) {
@@ -49,7 +64,7 @@ public final class DbOptions {
     }
     EmbeddedPostgresServer embedded = null;
     if (url == null) {
-      embedded = EmbeddedPostgresServer.start(home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT);
+      embedded = startEmbedded();
       url = embedded.jdbcUrl();
     }
     try {

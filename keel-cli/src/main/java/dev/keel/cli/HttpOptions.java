@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --http-port}, {@code --http-host} and {@code --open-reads}, shared by the commands that serve HTTP. */
 public final class HttpOptions {
-  @Option(names = "--http-port", paramLabel = "N", description = "Serve /metrics, /health and the REST API on this port (0: any free port).")
+  @Option(names = "--http-port", paramLabel = "N", description = "Serve /metrics, /health and the REST API on this port (0: any free port). keel node on the embedded default serves on 8080 without it.")
   Integer port;
 
   @Option(names = "--http-host", paramLabel = "HOST", description = "Address to listen on (default 0.0.0.0).")

@@ -100,8 +100,9 @@ final class NodeCommand implements Callable<Integer> {
     PrometheusMeterRegistry registry = KeelMetrics.prometheus();
     AtomicReference<ClusterNode> started = new AtomicReference<>();
     // Serve before the node registers, so the node row carries the real port (--http-port 0 picks one).
-    KeelServer server = !http.enabled() ? null : http.builder(opened.store(), registry, KeelServer.DEFAULT_PORT)
-        .notReady(() -> started.get() == null ? "node " + id + " is starting" : started.get().notReadyReason()).build().start();
+    // On the embedded default a node is the one-command local deployment: it serves HTTP without being asked.
+    KeelServer server = !http.enabled() && !db.embedded() ? null
+        : serve(opened, registry, () -> started.get() == null ? "node " + id + " is starting" : started.get().notReadyReason());
     NodeConfig config = NodeConfig.builder(id).pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
         .workers(workers).claimBatch(claimBatch).lease(lease).heartbeat(heartbeat).poll(poll).drainTimeout(drainTimeout)
         .catchUp(catchUp).httpPort(server == null ? null : server.port()).ignoreLeaseLoss(ignoreLeaseLoss)
@@ -135,6 +136,31 @@ final class NodeCommand implements Callable<Integer> {
     }, "keel-drain"));
     Thread.currentThread().join();
     return ExitCodes.OK;
+  }
+
+  /**
+   * Starts the HTTP server. A port given with --http-port must be free; the embedded default's
+   * port ({@link KeelServer#DEFAULT_PORT}) falls back to any free one when taken (a second node on
+   * one machine), and the URL printed says which.
+   */
+  private KeelServer serve(DbOptions.Opened opened, PrometheusMeterRegistry registry, java.util.function.Supplier<String> notReady) {
+    KeelServer server;
+    try {
+      server = http.builder(opened.store(), registry, KeelServer.DEFAULT_PORT).notReady(notReady).build().start();
+    } catch (RuntimeException e) {
+      if (http.enabled() || !(e instanceof io.javalin.util.JavalinBindException || e.getCause() instanceof java.net.BindException)) {
+        throw e;
+      }
+      log.warn("port {} is in use; serving HTTP on a free port instead (choose one with --http-port N)", KeelServer.DEFAULT_PORT);
+      server = http.builder(opened.store(), registry, 0).notReady(notReady).build().start();
+    }
+    String host = http.host.equals("0.0.0.0") ? "localhost" : http.host;
+    var out = cmd.commandLine().getOut();
+    out.printf("keel node: serving http://%s:%d/ (REST API under /api, /metrics, /health); Ctrl-C drains and stops%n", host, server.port());
+    out.printf("keel node: the API needs a token: keel token create --role viewer, then curl -H 'Authorization: Bearer TOKEN' http://%s:%d/api/runs%n",
+        host, server.port());
+    out.flush();
+    return server;
   }
 
   private DbOptions.Opened openWithRetry(int pool) throws InterruptedException {

@@ -1,145 +1,96 @@
 package dev.keel.store;
 
 import dev.keel.KeelException;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded PostgreSQL under {@code KEEL_HOME}: real PostgreSQL binaries from Maven, a data
- * folder that survives restarts, and durable settings (zonky's defaults turn fsync and synchronous
- * commit off, which could lose acknowledged commits in a crash; keel turns them back on).
+ * One keel process's use of the embedded PostgreSQL under {@code KEEL_HOME}: real PostgreSQL
+ * binaries from Maven, a data folder that survives restarts, and durable settings (zonky's defaults
+ * turn fsync and synchronous commit off, which could lose acknowledged commits in a crash; keel
+ * turns them back on).
  *
- * <p>Only one keel process may use a KEEL_HOME at a time: an exclusive file lock on {@code
- * KEEL_HOME/keel.lock} is taken first; a second process waits for it up to a limit, then refuses
- * with a message naming the holder. A PostgreSQL left running by a process that was killed (its
- * lock is gone with it) is stopped before the new one starts.
+ * <p>Every keel process on a KEEL_HOME shares one server. {@link #start} adopts the server already
+ * running on the folder's data (after checking it is that folder's server, in keel's major version)
+ * or starts it, and registers this process in {@code users/}; {@link #close} unregisters it, and
+ * the last user out stops the server unless {@code keel db start} holds it. Both decide under the
+ * KEEL_HOME lock, so they never race. A user killed by SIGKILL cannot unregister: its file is
+ * pruned when its pid is found dead, and the server it left running is adopted by the next process.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
-  public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(30);
+  /** How long a process waits for another to finish starting or stopping the server. */
+  public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(120);
 
   private final Path home;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
-  private final EmbeddedPostgres postgres;
+  private final int port;
+  private final long pid;
+  private final String user;
+  private final Duration lockWait;
 
-  private EmbeddedPostgresServer(Path home, FileChannel lockChannel, FileLock lock, EmbeddedPostgres postgres) {
+  private EmbeddedPostgresServer(Path home, PostmasterPid pm, String user, Duration lockWait) {
     this.home = home;
-    this.lockChannel = lockChannel;
-    this.lock = lock;
-    this.postgres = postgres;
+    this.port = pm.port();
+    this.pid = pm.pid();
+    this.user = user;
+    this.lockWait = lockWait;
   }
 
+  /**
+   * Adopts or starts the server of {@code home} and counts this process as one of its users.
+   *
+   * @throws EmbeddedServerRefused when the folder's server is not one keel may use (bad input)
+   */
   public static EmbeddedPostgresServer start(Path home, Duration lockWait) {
     try {
       Files.createDirectories(home);
-      Path lockFile = home.resolve("keel.lock");
-      FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      FileLock lock = acquire(channel, lockFile, lockWait);
-      channel.truncate(0);
-      channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-      Path data = home.resolve("pgdata");
-      stopOrphan(data);
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
-          .setDataDirectory(data)
-          .setCleanDataDirectory(false)
-          .setServerConfig("fsync", "on")
-          .setServerConfig("synchronous_commit", "on")
-          .setServerConfig("full_page_writes", "on")
-          .setServerConfig("max_connections", "100")
-          .setPGStartupWait(Duration.ofSeconds(60))
-          .start();
-      log.debug("embedded PostgreSQL started in {} on port {}", data, pg.getPort());
-      return new EmbeddedPostgresServer(home, channel, lock, pg);
+      try (HomeLock lock = HomeLock.acquire(home, lockWait)) {
+        PostmasterPid pm = new SharedServer(home).ensureRunning();
+        return new EmbeddedPostgresServer(home, pm, new ServerUsers(home).register(), lockWait);
+      }
     } catch (IOException e) {
       throw new KeelException("cannot start the embedded PostgreSQL under " + home + ": " + e.getMessage()
           + "; check that the folder is writable, or pass --db URL to use another PostgreSQL", e);
     }
   }
 
-  private static FileLock acquire(FileChannel channel, Path lockFile, Duration wait) throws IOException {
-    Instant deadline = Instant.now().plus(wait);
-    boolean told = false;
-    while (true) {
-      FileLock lock = channel.tryLock();
-      if (lock != null) {
-        return lock;
-      }
-      String holder = Files.readString(lockFile, StandardCharsets.UTF_8).strip();
-      if (Instant.now().isAfter(deadline)) {
-        throw new KeelException("KEEL_HOME " + lockFile.getParent() + " is in use by another keel process (pid "
-            + holder + "); wait for it to finish, or set KEEL_HOME to another folder");
-      }
-      if (!told) {
-        log.warn("KEEL_HOME {} is in use by another keel process (pid {}); waiting up to {}s", lockFile.getParent(), holder, wait.toSeconds());
-        told = true;
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new KeelException("interrupted while waiting for KEEL_HOME " + lockFile.getParent());
-      }
-    }
-  }
-
-  /** Stops a postmaster left by a killed keel process; we hold the lock, so nobody else uses it. */
-  private static void stopOrphan(Path data) throws IOException {
-    Path pidFile = data.resolve("postmaster.pid");
-    if (!Files.exists(pidFile)) {
-      return;
-    }
-    List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-    if (lines.isEmpty()) {
-      return;
-    }
-    long pid = Long.parseLong(lines.get(0).trim());
-    ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false)).ifPresent(p -> {
-      log.warn("stopping PostgreSQL (pid {}) left running by a keel process that did not shut down", pid);
-      p.destroy();
-      try {
-        p.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception e) {
-        p.destroyForcibly();
-      }
-    });
-  }
-
   public String jdbcUrl() {
-    return postgres.getJdbcUrl("postgres", "postgres");
+    return SharedServer.jdbcUrl(port);
   }
 
   public int port() {
-    return postgres.getPort();
+    return port;
+  }
+
+  /** The postmaster's pid. */
+  public long pid() {
+    return pid;
   }
 
   public Path home() {
     return home;
   }
 
+  /** This process stops using the server; the last user out stops it (unless {@code keel db start} holds it). */
   @Override
   public void close() {
-    try {
-      postgres.close();
-    } catch (IOException e) {
-      log.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
-    } finally {
+    try (HomeLock lock = HomeLock.acquire(home, lockWait)) {
+      ServerUsers users = new ServerUsers(home);
+      users.remove(user);
+      if (users.live().isEmpty() && !users.serviceHeld()) {
+        new SharedServer(home).stop("the last keel process using it has finished");
+      }
+    } catch (IOException | RuntimeException e) {
+      // The server keeps running; the next keel process on this KEEL_HOME prunes our entry and decides.
+      log.warn("could not leave the embedded PostgreSQL of {} cleanly: {}", home, e.getMessage());
       try {
-        lock.release();
-        lockChannel.close();
-      } catch (IOException e) {
-        log.debug("releasing {} failed", home, e);
+        new ServerUsers(home).remove(user);
+      } catch (IOException ignored) {
+        // pruned later, by pid
       }
     }
   }
