@@ -3,10 +3,13 @@ package dev.keel.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.server.api.Actions;
 import dev.keel.server.api.ApiException;
+import dev.keel.server.api.AlertReads;
 import dev.keel.server.api.Auth;
+import dev.keel.server.api.PipelineReads;
 import dev.keel.server.api.ReadApi;
 import dev.keel.server.api.Tokens;
 import dev.keel.server.metrics.StoreGauges;
+import dev.keel.server.ui.WebUi;
 import dev.keel.store.JdbcUrls;
 import dev.keel.store.MetadataStore;
 import io.javalin.Javalin;
@@ -58,6 +61,7 @@ public final class KeelServer implements AutoCloseable {
     private String host = "0.0.0.0";
     private int port = DEFAULT_PORT;
     private boolean openReads;
+    private boolean secure;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private java.util.function.Supplier<String> notReady = () -> null;
 
@@ -86,6 +90,12 @@ public final class KeelServer implements AutoCloseable {
       return this;
     }
 
+    /** Served over TLS: the session cookie is marked Secure. */
+    public Builder secure(boolean secure) {
+      this.secure = secure;
+      return this;
+    }
+
     public Builder maxRequestBytes(long bytes) {
       this.maxRequestBytes = bytes;
       return this;
@@ -109,6 +119,9 @@ public final class KeelServer implements AutoCloseable {
     ReadApi read = new ReadApi(config.store.db());
     Actions actions = new Actions(config.store);
     Auth auth = new Auth(new Tokens(config.store.db()), config.openReads);
+    PipelineReads pipelines = new PipelineReads(config.store.db());
+    AlertReads alerts = new AlertReads(config.store.db());
+    WebUi ui = new WebUi(auth, config.secure);
     ObjectMapper mapper = RedactedJson.mapper();
     app = Javalin.create(c -> {
       c.startup.showJavalinBanner = false;
@@ -124,6 +137,7 @@ public final class KeelServer implements AutoCloseable {
         ctx.status(r.ready() ? 200 : 503).json(r.body());
       });
       route(c, "get", "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+      ui.register(c); // "/" and "/ui/*": the web UI, not part of the API document
       c.routes.before("/api/*", auth::check);
       route(c, "get", "/api/pipelines", read::pipelines);
       route(c, "get", "/api/runs", read::runs);
@@ -132,6 +146,9 @@ public final class KeelServer implements AutoCloseable {
       route(c, "get", "/api/nodes", read::nodes);
       route(c, "get", "/api/dead-letters", read::deadLetters);
       route(c, "get", "/api/checkpoints", read::checkpoints);
+      route(c, "get", "/api/pipelines/{name}/grid", pipelines::grid);
+      route(c, "get", "/api/pipelines/{name}/versions/{id}", pipelines::version);
+      route(c, "get", "/api/alerts", alerts::alerts);
       route(c, "post", "/api/pipelines/{name}/trigger", actions::trigger);
       route(c, "post", "/api/pipelines/{name}/backfill", actions::backfill);
       route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
