@@ -87,7 +87,7 @@ async function drawLive(r, id) {
   const node = await r.page.live({ params: r.params, query: r.query, ui });
   if (id !== visit) return;
   const y = window.scrollY;
-  $('live').replaceChildren(...[node].flat().filter(Boolean));
+  $('live').replaceChildren(...[node].flat(Infinity).filter(Boolean));
   window.scrollTo(0, y); // a redraw never moves the reader
 }
 
@@ -109,7 +109,7 @@ async function show(clearFlash) {
   try {
     const fixed = r.page.fixed ? await r.page.fixed({ params: r.params, query: r.query, ui }) : null;
     if (id !== visit) return;
-    $('static').replaceChildren(...[fixed].flat().filter(Boolean));
+    $('static').replaceChildren(...[fixed].flat(Infinity).filter(Boolean));
     await drawLive(r, id);
   } catch (err) {
     report(err);

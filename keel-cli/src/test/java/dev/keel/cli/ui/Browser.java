@@ -74,14 +74,26 @@ final class Browser implements AutoCloseable {
   }
 
   WebElement waitFor(By by) {
-    return new WebDriverWait(driver, WAIT).until(d -> {
+    return explained(by.toString(), () -> new WebDriverWait(driver, WAIT).until(d -> {
       List<WebElement> found = d.findElements(by);
       return found.isEmpty() ? null : found.get(0);
-    });
+    }));
   }
 
   void waitForText(By by, String text) {
-    new WebDriverWait(driver, WAIT).until(d -> d.findElements(by).stream().anyMatch(e -> e.getText().contains(text)));
+    explained(by + " with " + text,
+        () -> new WebDriverWait(driver, WAIT).until(d -> d.findElements(by).stream().anyMatch(e -> e.getText().contains(text))));
+  }
+
+  /** A wait that fails with what the page showed and logged, and a screenshot under target/screenshots. */
+  private <T> T explained(String what, java.util.function.Supplier<T> wait) {
+    try {
+      return wait.get();
+    } catch (org.openqa.selenium.TimeoutException e) {
+      screenshot("failed-" + System.currentTimeMillis());
+      throw new AssertionError("waited " + WAIT.toSeconds() + " s for " + what + " at " + driver.getCurrentUrl() + "; the page shows:\n"
+          + driver.findElement(By.tagName("body")).getText() + "\nbrowser log: " + driver.manage().logs().get(LogType.BROWSER).getAll(), e);
+    }
   }
 
   void signIn(String token) {
@@ -123,7 +135,7 @@ final class Browser implements AutoCloseable {
       Path target = Path.of("target", "screenshots");
       Files.createDirectories(target);
       Files.write(target.resolve(name + ".png"), png);
-      if ("docs".equals(System.getProperty("keel.screenshots"))) {
+      if ("docs".equals(System.getProperty("keel.screenshots")) && !name.startsWith("failed-")) {
         Path docs = Path.of("..", "docs", "ui");
         Files.createDirectories(docs);
         Files.write(docs.resolve(name + ".png"), png);
