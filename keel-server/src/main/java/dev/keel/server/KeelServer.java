@@ -20,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,7 @@ public final class KeelServer implements AutoCloseable {
     private int port = DEFAULT_PORT;
     private boolean openReads;
     private boolean secure;
+    private Tls tls;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private java.util.function.Supplier<String> notReady = () -> null;
 
@@ -90,9 +92,10 @@ public final class KeelServer implements AutoCloseable {
       return this;
     }
 
-    /** Served over TLS: the session cookie is marked Secure. */
-    public Builder secure(boolean secure) {
-      this.secure = secure;
+    /** Serve HTTPS only, with this PEM certificate chain and PKCS#8 key; the session cookie is then marked Secure. */
+    public Builder tls(Path certificate, Path key) {
+      this.tls = certificate == null ? null : new Tls(certificate, key);
+      this.secure = tls != null;
       return this;
     }
 
@@ -123,7 +126,11 @@ public final class KeelServer implements AutoCloseable {
     AlertReads alerts = new AlertReads(config.store.db());
     WebUi ui = new WebUi(auth, config.secure);
     ObjectMapper mapper = RedactedJson.mapper();
+    java.security.KeyStore keys = config.tls == null ? null : config.tls.keyStore();
     app = Javalin.create(c -> {
+      if (keys != null) {
+        c.jetty.addConnector((server, http) -> config.tls.connector(server, http, keys, config.host, config.port));
+      }
       c.startup.showJavalinBanner = false;
       c.http.maxRequestSize = config.maxRequestBytes;
       c.jsonMapper(new JavalinJackson(mapper, false));
@@ -162,7 +169,7 @@ public final class KeelServer implements AutoCloseable {
       });
     });
     app.start(config.host, config.port);
-    log.info("HTTP on {}:{} (metrics /metrics, health /health/ready, API /api, reads {})", config.host, app.port(),
+    log.info("{} on {}:{} (UI /, metrics /metrics, health /health/ready, API /api, reads {})", config.tls != null ? "HTTPS" : "HTTP", config.host, app.port(),
         config.openReads ? "open" : "need a token");
     return this;
   }
