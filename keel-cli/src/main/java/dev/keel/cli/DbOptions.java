@@ -2,8 +2,8 @@ package dev.keel.cli;
 
 import dev.keel.store.Database;
 import dev.keel.store.EmbeddedPostgresServer;
-import dev.keel.store.JdbcUrls;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.PostgresUrls;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -42,7 +42,7 @@ public final class DbOptions {
   public Opened open(int poolSize) {
     String url = url();
     if (url != null) {
-      String problem = JdbcUrls.problem(url);
+      String problem = PostgresUrls.problem(url);
       if (problem != null) {
         throw new BadInputException((db != null ? "--db: " : "KEEL_DB: ") + problem);
       }

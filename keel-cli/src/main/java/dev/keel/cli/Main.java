@@ -1,8 +1,8 @@
 package dev.keel.cli;
 
 import dev.keel.KeelException;
+import dev.keel.spec.JdbcUrls;
 import dev.keel.spec.SpecException;
-import dev.keel.store.JdbcUrls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

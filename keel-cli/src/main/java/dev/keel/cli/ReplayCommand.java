@@ -88,7 +88,7 @@ final class ReplayCommand implements Callable<Integer> {
             source.isEmpty() ? "" : " in run " + source.getAsLong() + " (records rejected for a repeated key are not replayed)");
         return ExitCodes.OK;
       }
-      LocalRun local = new LocalRun(opened.store());
+      LocalRun local = LocalRun.builder(opened.store()).build();
       Optional<Long> replay = local.createReplay(spec, v.get().id(), source.getAsLong(), partition);
       if (replay.isEmpty()) {
         out.printf("the rejected records of run %d, partition %s, were replayed already; nothing published again."

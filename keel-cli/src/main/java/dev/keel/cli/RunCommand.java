@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
       PrometheusMeterRegistry registry = http.enabled() || serve ? KeelMetrics.prometheus() : null;
       RuntimeEvents events = registry == null ? RuntimeEvents.NONE : new KeelMetrics(registry);
       try (KeelServer server = registry == null ? null : http.server(opened.store(), registry, KeelServer.DEFAULT_PORT).start()) {
-        LocalRun run = new LocalRun(opened.store(), events, sinkOutageWait);
+        LocalRun run = LocalRun.builder(opened.store()).events(events).sinkOutageWait(sinkOutageWait).build();
         long runId = run.create(spec, chosen);
         run.execute(runId, spec, sink, parallel);
         List<TaskRow> rows = opened.store().tasks().ofRun(runId);

@@ -88,8 +88,8 @@ class ChunkedCommitTest {
 
   private void resumeAndCompare(String format, String mode) throws IOException {
     PipelineSpec spec = setUp(format, mode);
-    long runId = new LocalRun(store).create(spec, List.of("all"));
-    TaskExecutor executor = new TaskExecutor(store, "node-a");
+    long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
+    TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
 
     TaskExecutor.Outcome crashed = executor.execute(claim(runId), spec, sink, stopAtCall(5));
     assertThat(crashed.state()).isEqualTo("stopped");
@@ -145,8 +145,8 @@ class ChunkedCommitTest {
   @Test
   void a_source_file_truncated_after_a_checkpoint_fails_the_resume_with_what_to_do() throws IOException {
     PipelineSpec spec = setUp("csv", "upsert");
-    long runId = new LocalRun(store).create(spec, List.of("all"));
-    TaskExecutor executor = new TaskExecutor(store, "node-a");
+    long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
+    TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
     assertThat(executor.execute(claim(runId), spec, sink, stopAtCall(5)).state()).isEqualTo("stopped");
     long published = TestDatabase.count("select count(*) from chunked");
     Files.writeString(dir.resolve("in.csv"), "id,name,amount\n1,n1,1.50\n");

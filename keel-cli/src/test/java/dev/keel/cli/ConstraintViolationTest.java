@@ -123,8 +123,8 @@ class ConstraintViolationTest {
     try (MetadataStore store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
         Sink sink = SinkFactory.create(spec, store.db())) {
       sink.prepare();
-      long runId = new LocalRun(store).create(spec, List.of("all"));
-      TaskExecutor executor = new TaskExecutor(store, "node-a");
+      long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
+      TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
       TaskExecutor.Outcome first = executor.execute(claim(store, runId), spec, sink, TaskControl.NONE);
       assertThat(first.state()).as(first.error()).isEqualTo("succeeded");
       assertThat(first.result().rejected()).isEqualTo(3);
@@ -230,8 +230,8 @@ class ConstraintViolationTest {
     try (MetadataStore store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
         Sink sink = SinkFactory.create(spec, store.db())) {
       sink.prepare();
-      long runId = new LocalRun(store).create(spec, List.of("all"));
-      TaskExecutor executor = new TaskExecutor(store, "node-a");
+      long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
+      TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
       assertThat(executor.execute(claim(store, runId), spec, sink, TaskControl.NONE).state()).isEqualTo("succeeded");
       // The commit landed but the node died before recording it: the reaper gives the task to a new claim.
       TestDatabase.exec("update keel.task set state = 'queued', owner = null where run_id = " + runId);
@@ -265,8 +265,8 @@ class ConstraintViolationTest {
     try (MetadataStore store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
         Sink sink = SinkFactory.create(spec, store.db())) {
       sink.prepare();
-      long runId = new LocalRun(store).create(spec, List.of("all"));
-      TaskExecutor executor = new TaskExecutor(store, "node-a");
+      long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
+      TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
       TaskExecutor.Outcome first = executor.execute(claim(store, runId), spec, sink, TaskControl.NONE);
       assertThat(first.state()).as(first.error()).isIn("queued", "waiting");
       assertThat(TestDatabase.count("select count(*) from children")).isZero();

@@ -63,9 +63,9 @@ class PublishSafetyTest {
 
   @Test
   void append_retried_after_an_in_doubt_commit_does_not_append_twice() {
-    LocalRun run = new LocalRun(store);
+    LocalRun run = LocalRun.builder(store).build();
     long runId = run.create(spec, List.of("all"));
-    TaskExecutor executor = new TaskExecutor(store, "node-a");
+    TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
     assertThat(executor.execute(claimOne(runId), spec, sink, TaskControl.NONE).state()).isEqualTo("succeeded");
     // The commit landed but the node never heard it: the task is still queued as far as the queue knows.
     TestDatabase.exec("update keel.task set state = 'queued', owner = null where run_id = " + runId);
@@ -79,11 +79,11 @@ class PublishSafetyTest {
 
   @Test
   void a_publish_with_a_stale_fencing_token_is_refused_and_writes_nothing() {
-    long runId = new LocalRun(store).create(spec, List.of("all"));
+    long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
     ClaimedTask zombie = claimOne(runId);
     // A newer claim of the same partition (another node, after this one's lease expired) fenced it.
     sink.fence("all", zombie.fence() + 1000);
-    TaskExecutor executor = new TaskExecutor(store, "node-a");
+    TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
 
     TaskExecutor.Outcome outcome = executor.execute(zombie, spec, sink, TaskControl.NONE);
 
@@ -94,10 +94,10 @@ class PublishSafetyTest {
 
   @Test
   void work_stopped_by_its_owner_publishes_nothing() {
-    long runId = new LocalRun(store).create(spec, List.of("all"));
+    long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
     ClaimedTask task = claimOne(runId);
 
-    TaskExecutor.Outcome outcome = new TaskExecutor(store, "node-a").execute(task, spec, sink, () -> "lease lost");
+    TaskExecutor.Outcome outcome = TaskExecutor.builder(store, "node-a").build().execute(task, spec, sink, () -> "lease lost");
 
     assertThat(outcome.error()).contains("stopped before publishing: lease lost");
     assertThat(TestDatabase.count("select count(*) from items")).isZero();
@@ -105,7 +105,7 @@ class PublishSafetyTest {
 
   @Test
   void a_completion_with_a_stale_token_is_refused_by_the_queue() {
-    long runId = new LocalRun(store).create(spec, List.of("all"));
+    long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
     ClaimedTask first = claimOne(runId);
     // The lease expired and another claim took the task: its token moved on.
     TestDatabase.exec("update keel.task set state = 'queued' where run_id = " + runId);
@@ -113,7 +113,7 @@ class PublishSafetyTest {
     assertThat(second.fence()).isGreaterThan(first.fence());
     sink.fence("all", second.fence());
 
-    TaskExecutor.Outcome late = new TaskExecutor(store, "node-a").execute(first, spec, sink, TaskControl.NONE);
+    TaskExecutor.Outcome late = TaskExecutor.builder(store, "node-a").build().execute(first, spec, sink, TaskControl.NONE);
 
     assertThat(late.state()).isEqualTo("lost");
     assertThat(TestDatabase.rows("select state, fence from keel.task")).containsExactly("running|" + second.fence());

@@ -184,7 +184,7 @@ class TimeoutsTest {
     try (MetadataStore store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
         Sink sink = SinkFactory.create(spec, store.db())) {
       sink.prepare();
-      LocalRun run = new LocalRun(store);
+      LocalRun run = LocalRun.builder(store).build();
       long runId = run.create(spec, List.of("all"));
 
       run.execute(runId, spec, sink, 1, (source, columns, partition, baseDir, resume) -> new HugeRecords());

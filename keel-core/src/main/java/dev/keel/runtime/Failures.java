@@ -133,42 +133,47 @@ public final class Failures {
   }
 
   /**
-   * A short label for a failure, for metrics tags and alert summaries: one of {@code connection},
-   * {@code serialization}, {@code deadlock}, {@code resources}, {@code shutdown}, {@code lock},
-   * {@code timeout}, {@code rejected_limit}, {@code fence_refused}, {@code permanent}. The set is
-   * closed so a metric tagged with it cannot grow without bound.
+   * A short label for a failure, for metric tags and alert summaries: one of the closed set of
+   * {@link FailureCause}s ({@code connection}, {@code serialization}, {@code deadlock},
+   * {@code resources}, {@code shutdown}, {@code lock}, {@code timeout}, {@code rejected_limit},
+   * {@code fence_refused}, {@code permanent}), so a metric tagged with it cannot grow without bound.
    */
-  public static String cause(Throwable error) {
+  public static FailureCause causeOf(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof AttemptTimeoutException) {
-        return "timeout";
+        return FailureCause.TIMEOUT;
       }
       if (t instanceof RejectedLimitException) {
-        return "rejected_limit";
+        return FailureCause.REJECTED_LIMIT;
       }
       if (t instanceof FenceRefusedException) {
-        return "fence_refused";
+        return FailureCause.FENCE_REFUSED;
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
         if (state.startsWith("08") && !state.equals("08004")) {
-          return "connection";
+          return FailureCause.CONNECTION;
         }
         return switch (state) {
-          case "40001" -> "serialization";
-          case "40P01" -> "deadlock";
-          case "55P03" -> "lock";
-          case "57P01", "57P02", "57P03" -> "shutdown";
-          default -> state.startsWith("53") ? "resources" : "permanent";
+          case "40001" -> FailureCause.SERIALIZATION;
+          case "40P01" -> FailureCause.DEADLOCK;
+          case "55P03" -> FailureCause.LOCK;
+          case "57P01", "57P02", "57P03" -> FailureCause.SHUTDOWN;
+          default -> state.startsWith("53") ? FailureCause.RESOURCES : FailureCause.PERMANENT;
         };
       }
       if (t instanceof SocketTimeoutException || t instanceof SQLTransientException) {
-        return "timeout";
+        return FailureCause.TIMEOUT;
       }
       if (t instanceof ConnectException || t instanceof SocketException || t instanceof EOFException) {
-        return "connection";
+        return FailureCause.CONNECTION;
       }
     }
-    return "permanent";
+    return FailureCause.PERMANENT;
+  }
+
+  /** {@link #causeOf}'s tag, e.g. {@code connection}: the text metrics and logs show. */
+  public static String cause(Throwable error) {
+    return causeOf(error).tag();
   }
 }

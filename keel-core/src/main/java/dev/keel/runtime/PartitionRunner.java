@@ -23,7 +23,7 @@ public final class PartitionRunner {
   private final PipelineSpec spec;
   private final SourceOpener sources;
   /** What the attempt was doing, for a failure message a person can act on (read by other threads too, see cancel). */
-  private volatile String step = "starting";
+  private volatile Step step = Step.STARTING;
   /** The source being read, for {@link #cancel()} from another thread. */
   private volatile RecordSource reading;
 
@@ -48,8 +48,8 @@ public final class PartitionRunner {
     }
   }
 
-  /** The step the last run was in (when it failed: the step that failed), e.g. "reading the source". */
-  public String step() {
+  /** The step the last run was in (when it failed: the step that failed), e.g. {@link Step#READING_SOURCE}. */
+  public Step step() {
     return step;
   }
 
@@ -64,16 +64,16 @@ public final class PartitionRunner {
     ValidateSpec.MaxRejected max = spec.validate().maxRejected();
     long chunkRows = chunkRows();
     Counts n = new Counts();
-    step = "starting to stage into the sink";
+    step = Step.STARTING_STAGE;
     try (SinkSession session = sink.begin(task)) {
-      step = "reading the checkpoint";
+      step = Step.READING_CHECKPOINT;
       SinkSession.Checkpoint resume = chunkRows > 0 ? session.resumePoint() : null;
       if (resume != null) {
         n.resume(resume);
         log.info("{}: resuming after the checkpoint at {} ({} records read, {} published before)", task, resume.position(),
             resume.read(), resume.published());
       }
-      step = "opening the source";
+      step = Step.OPENING_SOURCE;
       try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
           resume == null ? null : resume.position())) {
         reading = source;
@@ -81,7 +81,7 @@ public final class PartitionRunner {
         String lastPosition = resume == null ? null : resume.position();
         // Still opening: a JDBC source runs its query at the first record (so that it can be cancelled).
         SourceRecord rec = source.next();
-        step = "reading the source";
+        step = Step.READING_SOURCE;
         for (; rec != null; rec = source.next()) {
           n.read++;
           if ((n.read & (CONTROL_EVERY - 1)) == 0) {
@@ -94,9 +94,9 @@ public final class PartitionRunner {
             Object[] row = rec.values();
             switch (transforms.apply(row)) {
               case KEEP -> {
-                step = "staging rows";
+                step = Step.STAGING;
                 session.stage(rec.position(), row);
-                step = "reading the source";
+                step = Step.READING_SOURCE;
                 inChunk++;
               }
               case FILTERED -> n.filtered++;
@@ -108,30 +108,30 @@ public final class PartitionRunner {
           }
           if (chunkRows > 0 && inChunk >= chunkRows) {
             String position = source.position() == null ? lastPosition : source.position();
-            step = "publishing a chunk";
+            step = Step.PUBLISHING_CHUNK;
             publishChunk(task, session, n, position, rejects, max, control);
-            step = "recording the checkpoint";
+            step = Step.RECORDING_CHECKPOINT;
             onChunk.accept(n.checkpoint(position));
-            step = "reading the source";
+            step = Step.READING_SOURCE;
             lastPosition = position;
             inChunk = 0;
           }
         }
-        step = "validating";
+        step = Step.VALIDATING;
         if (max.exceeded(n.rejected, n.read)) {
-          throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
+          throw RejectedLimitException.ofPartition(n.rejected, limitMessage(task, n.rejected, n.read, max));
         }
         stopIfAsked(control, task);
         if (n.read == 0) {
-          step = "checking an empty source";
+          step = Step.CHECKING_EMPTY_SOURCE;
           session.checkEmptySource();
         }
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
-        step = "publishing";
+        step = Step.PUBLISHING;
         SinkSession.PublishResult result = session.publish(rejects, atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
         n.rejected += result.rejected();
-        step = "published";
+        step = Step.PUBLISHED;
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         long published = result.alreadyPublished() ? result.published() : n.published + result.published();
         log.debug("{}: read {}, filtered {}, rejected {}, published {} in {} ms", task, n.read, n.filtered, n.rejected, published,
@@ -140,7 +140,11 @@ public final class PartitionRunner {
       }
     } catch (RejectedLimitException e) {
       // The sink only knows how many records it rejected at publish; say it in the partition's terms.
-      throw e.getMessage().startsWith("partition") ? e : new RejectedLimitException(limitMessage(task, n.rejected + countOf(e), n.read, max));
+      if (e.partitionTotal()) {
+        throw e;
+      }
+      long total = n.rejected + e.rejected();
+      throw RejectedLimitException.ofPartition(total, limitMessage(task, total, n.read, max));
     } catch (IOException e) {
       throw new UncheckedIOException(task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
     } finally {
@@ -151,7 +155,7 @@ public final class PartitionRunner {
   private void publishChunk(TaskRef task, SinkSession session, Counts n, String position, Rejects rejects,
       ValidateSpec.MaxRejected max, TaskControl control) {
     if (max.exceeded(n.rejected, n.read)) {
-      throw new RejectedLimitException(limitMessage(task, n.rejected, n.read, max));
+      throw RejectedLimitException.ofPartition(n.rejected, limitMessage(task, n.rejected, n.read, max));
     }
     stopIfAsked(control, task);
     rejects.flush();
@@ -188,15 +192,6 @@ public final class PartitionRunner {
 
     SinkSession.Checkpoint checkpoint(String position) {
       return new SinkSession.Checkpoint(position, chunks, read, filtered, rejected, published);
-    }
-  }
-
-  private static long countOf(RejectedLimitException e) {
-    String m = e.getMessage();
-    try {
-      return Long.parseLong(m.substring(0, m.indexOf(' ')));
-    } catch (RuntimeException ex) {
-      return 0;
     }
   }
 

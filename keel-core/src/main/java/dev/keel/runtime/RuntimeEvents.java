@@ -16,13 +16,13 @@ public interface RuntimeEvents {
   default void taskSucceeded(TaskRef task, PartitionResult result) {}
 
   /**
-   * An attempt failed. {@code cause} is a short, bounded label from {@link Failures#cause};
+   * An attempt failed. {@code cause} is a short, bounded label from {@link Failures#causeOf};
    * {@code willRetry} tells whether the task went back to the queue.
    */
-  default void taskFailed(TaskRef task, Duration took, String cause, boolean willRetry) {}
+  default void taskFailed(TaskRef task, Duration took, FailureCause cause, boolean willRetry) {}
 
   /** A transient failure put the task back in the queue, due after {@code backoff}. */
-  default void retryScheduled(TaskRef task, String cause, Duration backoff) {}
+  default void retryScheduled(TaskRef task, FailureCause cause, Duration backoff) {}
 
   /** Another claim took the task over while this node worked on it; its result is discarded. */
   default void leaseLost(TaskRef task) {}

@@ -80,7 +80,7 @@ class FailuresTest {
 
   @Test
   void rejected_limits_and_fence_refusals_are_never_retried() {
-    assertThat(Failures.isTransient(new RejectedLimitException("too many"))).isFalse();
+    assertThat(Failures.isTransient(new RejectedLimitException(3, "too many"))).isFalse();
     assertThat(Failures.isTransient(new RuntimeException(new FenceRefusedException("stale")))).isFalse();
   }
 }

@@ -2,6 +2,7 @@ package dev.keel.engine;
 
 import dev.keel.runtime.AttemptTimeoutException;
 import dev.keel.runtime.PartitionRunner;
+import dev.keel.runtime.Step;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -30,12 +31,12 @@ final class AttemptDeadline implements AutoCloseable {
   private final Duration limit;
   private final Thread worker;
   private final PartitionRunner runner;
-  private final Supplier<String> step;
+  private final Supplier<Step> step;
   private final ScheduledFuture<?> timer;
   private boolean closed; // guarded by this
-  private volatile String firedDuring;
+  private volatile Step firedDuring;
 
-  private AttemptDeadline(Duration limit, PartitionRunner runner, Supplier<String> step) {
+  private AttemptDeadline(Duration limit, PartitionRunner runner, Supplier<Step> step) {
     this.limit = limit;
     this.worker = Thread.currentThread();
     this.runner = runner;
@@ -44,19 +45,19 @@ final class AttemptDeadline implements AutoCloseable {
   }
 
   /** Starts the clock for the attempt that runs on the calling thread. */
-  static AttemptDeadline start(Duration limit, PartitionRunner runner, Supplier<String> step) {
+  static AttemptDeadline start(Duration limit, PartitionRunner runner, Supplier<Step> step) {
     return new AttemptDeadline(limit, runner, step);
   }
 
   private void fire() {
-    String during;
+    Step during;
     synchronized (this) {
       if (closed) {
         return;
       }
       during = step.get();
       firedDuring = during;
-      if (!during.startsWith("publish")) {
+      if (!during.publishing()) {
         worker.interrupt();
       }
     }
@@ -69,20 +70,20 @@ final class AttemptDeadline implements AutoCloseable {
 
   /** Why the work must stop (checked between records and before publishing), or null. */
   String stopReason() {
-    String during = firedDuring;
+    Step during = firedDuring;
     return during == null ? null : message(during);
   }
 
   /** {@code e} itself, or when the limit passed, the timeout with {@code e} as its cause. */
   RuntimeException translate(RuntimeException e) {
-    String during = firedDuring;
+    Step during = firedDuring;
     if (during == null || e instanceof AttemptTimeoutException) {
       return e;
     }
     return new AttemptTimeoutException(message(during) + "; its work was cancelled (" + firstLine(e.getMessage()) + ")", e);
   }
 
-  private String message(String during) {
+  private String message(Step during) {
     return "attempt exceeded attempt_timeout " + text(limit) + " during " + during;
   }
 

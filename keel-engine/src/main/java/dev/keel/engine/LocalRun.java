@@ -32,21 +32,43 @@ public final class LocalRun {
   private final RuntimeEvents events;
   private final SinkBreakers breakers;
 
-  public LocalRun(MetadataStore store) {
-    this(store, RuntimeEvents.NONE);
-  }
-
-  /** With an observer of task outcomes (metrics when {@code keel run} serves HTTP). */
-  public LocalRun(MetadataStore store, RuntimeEvents events) {
-    this(store, events, SinkBreakers.DEFAULT_WAIT);
-  }
-
-  /** With how long tasks wait for a sink that is down before one tries it again. */
-  public LocalRun(MetadataStore store, RuntimeEvents events, Duration sinkOutageWait) {
-    this.store = store;
+  private LocalRun(Builder b) {
+    this.store = b.store;
     this.node = "run-" + hostName() + "-" + ProcessHandle.current().pid();
-    this.events = events;
-    this.breakers = new SinkBreakers(sinkOutageWait);
+    this.events = b.events;
+    this.breakers = new SinkBreakers(b.sinkOutageWait);
+  }
+
+  /** A local run recording in {@code store}; the rest has defaults. */
+  public static Builder builder(MetadataStore store) {
+    return new Builder(store);
+  }
+
+  /** How a local run is made; every setting but the store is optional. */
+  public static final class Builder {
+    private final MetadataStore store;
+    private RuntimeEvents events = RuntimeEvents.NONE;
+    private Duration sinkOutageWait = SinkBreakers.DEFAULT_WAIT;
+
+    private Builder(MetadataStore store) {
+      this.store = store;
+    }
+
+    /** An observer of task outcomes (metrics when {@code keel run} serves HTTP); none by default. */
+    public Builder events(RuntimeEvents events) {
+      this.events = events;
+      return this;
+    }
+
+    /** How long tasks wait for a sink that is down before one tries it again; {@link SinkBreakers#DEFAULT_WAIT} by default. */
+    public Builder sinkOutageWait(Duration wait) {
+      this.sinkOutageWait = wait;
+      return this;
+    }
+
+    public LocalRun build() {
+      return new LocalRun(this);
+    }
   }
 
   /** Creates the run and its tasks; returns the run id. */
@@ -79,8 +101,7 @@ public final class LocalRun {
   /** The same, reading sources through {@code sources} when not null. */
   public void execute(long runId, PipelineSpec spec, Sink sink, int workers, dev.keel.runtime.SourceOpener sources)
       throws InterruptedException {
-    TaskExecutor base = new TaskExecutor(store, node, events, breakers);
-    TaskExecutor executor = sources == null ? base : base.withSources(sources);
+    TaskExecutor executor = TaskExecutor.builder(store, node).events(events).breakers(breakers).sources(sources).build();
     ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
     heartbeat.scheduleWithFixedDelay(() -> {
       try {

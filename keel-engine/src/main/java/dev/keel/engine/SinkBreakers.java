@@ -2,6 +2,7 @@ package dev.keel.engine;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -29,12 +30,24 @@ public final class SinkBreakers {
   static final int MIN_CALLS = 3;
 
   private final Duration wait;
+  /** Dates outages (logs, notes); the breakers' own timing is Resilience4j's. */
+  private final Clock clock;
   private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   /** When each sink's current outage began (first opening), until the breaker closes again. */
   private final Map<String, Instant> outages = new ConcurrentHashMap<>();
 
   public SinkBreakers(Duration wait) {
+    this(wait, Clock.systemUTC());
+  }
+
+  public SinkBreakers(Duration wait, Clock clock) {
     this.wait = wait;
+    this.clock = clock;
+  }
+
+  /** Now, by this breakers' clock. */
+  Instant now() {
+    return clock.instant();
   }
 
   public Duration waitDuration() {
@@ -56,7 +69,7 @@ public final class SinkBreakers {
       cb.getEventPublisher().onStateTransition(e -> {
         switch (e.getStateTransition().getToState()) {
           case OPEN -> {
-            if (outages.putIfAbsent(k, Instant.now()) == null) {
+            if (outages.putIfAbsent(k, clock.instant()) == null) {
               log.warn("sink {} is unreachable after repeated connection failures; its tasks wait (no attempt is spent)"
                   + " and one tries again every {} s", k, wait.toSeconds());
             }
@@ -64,7 +77,7 @@ public final class SinkBreakers {
           case CLOSED -> {
             Instant since = outages.remove(k);
             if (since != null) {
-              log.info("sink {} is back after {} s; its tasks run again", k, Duration.between(since, Instant.now()).toSeconds());
+              log.info("sink {} is back after {} s; its tasks run again", k, Duration.between(since, clock.instant()).toSeconds());
             }
           }
           default -> { }

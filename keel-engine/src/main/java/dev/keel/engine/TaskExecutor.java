@@ -3,15 +3,17 @@ package dev.keel.engine;
 import dev.keel.KeelException;
 import dev.keel.connector.Connectors;
 import dev.keel.runtime.Backoff;
+import dev.keel.runtime.FailureCause;
 import dev.keel.runtime.Failures;
 import dev.keel.runtime.FenceRefusedException;
 import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.PartitionRunner;
 import dev.keel.runtime.RuntimeEvents;
-import dev.keel.runtime.Rejects;
 import dev.keel.runtime.Sink;
 import dev.keel.runtime.SourceOpener;
+import dev.keel.runtime.Step;
 import dev.keel.runtime.TaskControl;
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.runtime.TaskRef;
 import dev.keel.runtime.TaskStoppedException;
 import dev.keel.spec.PipelineSpec;
@@ -21,11 +23,10 @@ import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
-import dev.keel.store.JdbcUrls;
+import dev.keel.spec.JdbcUrls;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -40,13 +41,15 @@ import org.slf4j.MDC;
 public final class TaskExecutor {
   private static final Logger log = LoggerFactory.getLogger(TaskExecutor.class);
 
-  /** The outcome of one attempt, for summaries. */
-  public record Outcome(ClaimedTask task, String state, PartitionResult result, String error) {}
-
-  /** Where a failure counts against the sink's circuit breaker (when it is a connection failure). */
-  private static final String FENCING = "fencing the partition at the sink";
-  private static final Set<String> SINK_STEPS = Set.of(FENCING, "starting to stage into the sink", "reading the checkpoint",
-      "staging rows", "publishing a chunk", "publishing");
+  /**
+   * The outcome of one attempt, for its worker and for summaries. {@link #state()} is its text
+   * ({@code succeeded}, {@code queued}, {@code failed}, {@code waiting}, {@code stopped}, {@code lost}).
+   */
+  public record Outcome(ClaimedTask task, TaskOutcome outcome, PartitionResult result, String error) {
+    public String state() {
+      return outcome.text();
+    }
+  }
 
   private final MetadataStore store;
   private final String node;
@@ -56,38 +59,61 @@ public final class TaskExecutor {
   /** This executor's workers share commits of their successes and run refreshes. */
   private final TaskCompletions completions;
 
-  public TaskExecutor(MetadataStore store, String node) {
-    this(store, node, RuntimeEvents.NONE);
+  private TaskExecutor(Builder b) {
+    this.store = b.store;
+    this.node = b.node;
+    this.events = b.events;
+    this.breakers = b.breakers != null ? b.breakers : new SinkBreakers(SinkBreakers.DEFAULT_WAIT);
+    this.sources = b.sources != null ? b.sources : Connectors.installed()::open;
+    this.completions = b.completions != null ? b.completions : new TaskCompletions(store);
   }
 
-  /** With an observer of task outcomes (metrics); see {@link RuntimeEvents} for its contract. */
-  public TaskExecutor(MetadataStore store, String node, RuntimeEvents events) {
-    this(store, node, events, new SinkBreakers(SinkBreakers.DEFAULT_WAIT));
+  /** An executor for {@code node} (its name in logs) recording in {@code store}; the rest has defaults. */
+  public static Builder builder(MetadataStore store, String node) {
+    return new Builder(store, node);
   }
 
-  /** With the circuit breakers of this process's sinks (shared by its executors). */
-  public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers) {
-    this(store, node, events, breakers, new TaskCompletions(store));
-  }
+  /** How an executor is made; every setting but the store and the node is optional. */
+  public static final class Builder {
+    private final MetadataStore store;
+    private final String node;
+    private RuntimeEvents events = RuntimeEvents.NONE;
+    private SinkBreakers breakers;
+    private SourceOpener sources;
+    private TaskCompletions completions;
 
-  /** With the group commit of this node's successes (which may claim its next tasks too). */
-  public TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, TaskCompletions completions) {
-    this(store, node, events, breakers, Connectors.installed()::open, completions);
-  }
+    private Builder(MetadataStore store, String node) {
+      this.store = store;
+      this.node = node;
+    }
 
-  private TaskExecutor(MetadataStore store, String node, RuntimeEvents events, SinkBreakers breakers, SourceOpener sources,
-      TaskCompletions completions) {
-    this.store = store;
-    this.completions = completions;
-    this.node = node;
-    this.events = events;
-    this.breakers = breakers;
-    this.sources = sources;
-  }
+    /** An observer of task outcomes (metrics); see {@link RuntimeEvents} for its contract. None by default. */
+    public Builder events(RuntimeEvents events) {
+      this.events = events;
+      return this;
+    }
 
-  /** The same executor reading sources through {@code sources} (e.g. only some positions, for a replay). */
-  public TaskExecutor withSources(SourceOpener sources) {
-    return new TaskExecutor(store, node, events, breakers, sources, completions);
+    /** The circuit breakers of this process's sinks (shared by its executors); by default its own, with the default wait. */
+    public Builder breakers(SinkBreakers breakers) {
+      this.breakers = breakers;
+      return this;
+    }
+
+    /** The group commit of this node's successes (which may claim its next tasks too); by default its own. */
+    public Builder completions(TaskCompletions completions) {
+      this.completions = completions;
+      return this;
+    }
+
+    /** Reads sources through {@code sources} (e.g. only some positions, for a replay); by default the installed connectors. */
+    public Builder sources(SourceOpener sources) {
+      this.sources = sources;
+      return this;
+    }
+
+    public TaskExecutor build() {
+      return new TaskExecutor(this);
+    }
   }
 
   public Outcome execute(ClaimedTask task, PipelineSpec spec, Sink sink, TaskControl control) {
@@ -98,11 +124,8 @@ public final class TaskExecutor {
     MDC.put("partition", task.partition());
     MDC.put("attempt", Integer.toString(task.attempt()));
     MDC.put("node", node);
-    long[] rejectedSoFar = {0};
     long started = System.nanoTime();
     PartitionRunner runner = new PartitionRunner(spec, sources);
-    String[] step = {FENCING};
-    boolean[] settled = {false};
     CallRetry calls = new CallRetry(ref, spec.retry());
     String sinkKey = sinkKey(spec);
     CircuitBreaker breaker = breakers.of(sinkKey);
@@ -114,28 +137,11 @@ public final class TaskExecutor {
       }
     }
     try (DeadLetterStore.Writer deadLetters = store.deadLetters().writer(task)) {
+      Attempt attempt = new Attempt(runner, deadLetters, calls, started);
       try {
-        Rejects rejects = new Rejects() {
-          @Override
-          public void reject(long position, String raw, String reason) {
-            rejectedSoFar[0]++;
-            deadLetters.add(position, raw, reason);
-          }
-
-          @Override
-          public void flush() {
-            calls.run("writing dead letters", deadLetters::flush);
-          }
-
-          @Override
-          public void supersede(long fromPosition, long toPosition) {
-            calls.run("voiding earlier attempts' dead letters", () -> deadLetters.supersede(fromPosition, toPosition));
-          }
-        };
         PartitionResult r;
         // The attempt's time limit covers fencing and running, not recording the outcome.
-        try (AttemptDeadline deadline = AttemptDeadline.start(spec.attemptTimeout(), runner,
-            () -> step[0] == null ? runner.step() : step[0])) {
+        try (AttemptDeadline deadline = AttemptDeadline.start(spec.attemptTimeout(), runner, attempt::step)) {
           TaskControl limited = () -> {
             String why = deadline.stopReason();
             return why != null ? why : control.stopReason();
@@ -144,8 +150,8 @@ public final class TaskExecutor {
             // Not retried in process: while the sink is down, its breaker decides (a retry would wait
             // out the pool's connection timeout once per try).
             sink.fence(task.partition(), task.fence());
-            step[0] = null;
-            r = runner.run(ref, sink, rejects, limited, checkpoint -> {
+            attempt.step(null);
+            r = runner.run(ref, sink, attempt, limited, checkpoint -> {
               calls.run("saving the checkpoint for keel status", () -> store.checkpoints().save(task, checkpoint.position(),
                   checkpoint.read()));
             });
@@ -153,9 +159,9 @@ public final class TaskExecutor {
             throw deadline.translate(e);
           }
         }
-        breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        settled[0] = true;
-        step[0] = "recording the success in the metadata database";
+        breaker.onSuccess(attempt.elapsedNanos(), TimeUnit.NANOSECONDS);
+        attempt.settle();
+        attempt.step(Step.RECORDING_SUCCESS);
         calls.run("writing dead letters", deadLetters::flush);
         // Published: from here a metadata blip must not turn the task into a failure (the retry
         // would find the load id, but only after re-reading the whole partition).
@@ -172,46 +178,46 @@ public final class TaskExecutor {
             r.filtered(), r.rejected(), r.took().toMillis(), r.alreadyPublished() ? " (already published by an earlier attempt)"
                 : r.resumedRead() > 0 ? " (resumed after a checkpoint: " + r.resumedRead() + " records were read by earlier attempts, "
                     + (r.read() - r.resumedRead()) + " by this one)" : "");
-        return new Outcome(task, "succeeded", r, null);
+        return new Outcome(task, TaskOutcome.SUCCEEDED, r, null);
       } catch (TaskStoppedException e) {
         // Stopped by its owner (lease lost, drain): not a failure of the task; the caller decides
         // whether to release it (drain) or leave it to the reaper and the next claim (lease lost).
-        if (!settled[0]) {
+        if (!attempt.settled()) {
           breaker.releasePermission();
         }
         log.warn("{}", e.getMessage());
-        return new Outcome(task, "stopped", null, e.getMessage());
+        return new Outcome(task, TaskOutcome.STOPPED, null, e.getMessage());
       } catch (LeaseLostException lost) {
         // Published (the fence allowed it) but the queue gave the task to a newer claim meanwhile;
         // that claim re-publishes idempotently or finds the load id.
         log.warn("{}: {}", ref, lost.getMessage());
         events.leaseLost(ref);
-        return new Outcome(task, "lost", null, lost.getMessage());
+        return new Outcome(task, TaskOutcome.LOST, null, lost.getMessage());
       } catch (RuntimeException | Error caught) {
         // An Error (out of memory, a stack overflow) fails the task like any other failure: a worker
         // that let it escape would leave the task held and the run open.
         RuntimeException e = caught instanceof RuntimeException re ? re
             : new KeelException("a worker failed: " + caught, caught);
         calls.run("writing dead letters", deadLetters::flush);
-        String failedStep = step[0] == null ? runner.step() : step[0];
-        if (SINK_STEPS.contains(failedStep) && Failures.cause(e).equals("connection")) {
-          breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
+        Step failedStep = attempt.step();
+        if (failedStep.sinkSide() && Failures.causeOf(e) == FailureCause.CONNECTION) {
+          breaker.onError(attempt.elapsedNanos(), TimeUnit.NANOSECONDS, e);
           if (breaker.getState() == CircuitBreaker.State.OPEN) {
             // The sink is down, not this task broken: wait for it without spending the attempt.
             return waitForSink(task, sinkKey, calls, e);
           }
-        } else if (!settled[0]) {
+        } else if (!attempt.settled()) {
           breaker.releasePermission();
         }
-        if (rejectedSoFar[0] > 0) {
-          events.rowsRejected(ref, rejectedSoFar[0]);
+        if (attempt.rejected() > 0) {
+          events.rowsRejected(ref, attempt.rejected());
         }
         try {
-          return failed(task, ref, spec, calls, failedStep, e, rejectedSoFar[0], Duration.ofNanos(System.nanoTime() - started));
+          return failed(task, ref, spec, calls, failedStep, e, attempt.rejected(), Duration.ofNanos(attempt.elapsedNanos()));
         } catch (LeaseLostException lost) {
           log.warn("{}: {}", ref, lost.getMessage());
           events.leaseLost(ref);
-          return new Outcome(task, "lost", null, lost.getMessage());
+          return new Outcome(task, TaskOutcome.LOST, null, lost.getMessage());
         }
       }
     } finally {
@@ -219,7 +225,7 @@ public final class TaskExecutor {
     }
   }
 
-  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, CallRetry calls, String step, RuntimeException e,
+  private Outcome failed(ClaimedTask task, TaskRef ref, PipelineSpec spec, CallRetry calls, Step step, RuntimeException e,
       long rejected, Duration took) {
     Failures.Verdict verdict = Failures.classify(e);
     boolean retry = verdict.retry();
@@ -229,27 +235,28 @@ public final class TaskExecutor {
       log.warn("{}", message);
       events.fenceRefused(ref);
     }
-    String state;
+    TaskOutcome outcome;
     try {
-      state = calls.call("recording the failure", () -> store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0)));
+      outcome = calls.call("recording the failure", () -> store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, rejected, 0)));
     } catch (LeaseLostException lost) {
       log.warn("{}: {}", ref, lost.getMessage());
       events.leaseLost(ref);
-      return new Outcome(task, "lost", null, lost.getMessage());
+      return new Outcome(task, TaskOutcome.LOST, null, lost.getMessage());
     }
     calls.run("refreshing the run", () -> completions.refresh(task.runId()));
-    String cause = Failures.cause(e);
-    events.taskFailed(ref, took, cause, state.equals("queued"));
-    if (state.equals("queued")) {
+    FailureCause cause = Failures.causeOf(e);
+    boolean queued = outcome == TaskOutcome.RETRY;
+    events.taskFailed(ref, took, cause, queued);
+    if (queued) {
       events.retryScheduled(ref, cause, backoff);
     }
-    if (state.equals("queued")) {
+    if (queued) {
       log.warn("{}: attempt {} of {} failed ({}); retrying in {} ms", ref, task.attempt(), task.maxAttempts(), message, backoff.toMillis());
     } else {
       log.error("{}: failed{}: {}", ref, retry ? " after " + task.attempt() + " attempts" : "", message);
       log.debug("{}: failure detail", ref, e);
     }
-    return new Outcome(task, state, null, message);
+    return new Outcome(task, outcome, null, message);
   }
 
   /**
@@ -262,13 +269,13 @@ public final class TaskExecutor {
         + ": a worker failed: " + e;
     log.error("{}", message, e);
     try {
-      String state = store.tasks().fail(task, message, false, Duration.ZERO, new TaskCounts(0, 0, 0, 0));
+      TaskOutcome outcome = store.tasks().fail(task, message, false, Duration.ZERO, new TaskCounts(0, 0, 0, 0));
       completions.refresh(task.runId());
-      return new Outcome(task, state, null, message);
+      return new Outcome(task, outcome, null, message);
     } catch (RuntimeException again) {
       log.warn("recording the failure of task {} failed too ({}); the reaper will requeue it when its lease runs out", task.id(),
           again.getMessage());
-      return new Outcome(task, "lost", null, message);
+      return new Outcome(task, TaskOutcome.LOST, null, message);
     }
   }
 
@@ -276,12 +283,12 @@ public final class TaskExecutor {
   private Outcome waitForSink(ClaimedTask task, String sinkKey, CallRetry calls, RuntimeException cause) {
     Instant since = breakers.outageSince(sinkKey);
     String why = cause == null ? "" : " (" + Failures.classify(cause).kind() + ": " + firstLine(cause.getMessage()) + ")";
-    String note = "waiting for sink " + sinkKey + " since " + (since == null ? Instant.now() : since) + why
+    String note = "waiting for sink " + sinkKey + " since " + (since == null ? breakers.now() : since) + why
         + "; no attempt spent, next try in " + breakers.waitDuration().toSeconds() + " s";
     boolean queued = calls.call("putting the task back to wait", () -> store.tasks().waitFor(task, note, breakers.waitDuration()));
     calls.run("refreshing the run", () -> completions.refresh(task.runId()));
     log.debug("{}/{} (task {}): {}", task.pipeline(), task.partition(), task.id(), note);
-    return new Outcome(task, queued ? "waiting" : "lost", null, note);
+    return new Outcome(task, queued ? TaskOutcome.WAITING : TaskOutcome.LOST, null, note);
   }
 
   private static String firstLine(String s) {
@@ -302,11 +309,11 @@ public final class TaskExecutor {
    * What failed, where and why, in one line a person can act on: pipeline, partition, step, the
    * classification, the cause, and (when permanent) what to do.
    */
-  static String actionable(ClaimedTask task, String step, Failures.Verdict verdict, Throwable e) {
+  static String actionable(ClaimedTask task, Step step, Failures.Verdict verdict, Throwable e) {
     String cause = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     return "pipeline " + task.pipeline() + ", partition " + task.partition() + ", attempt " + task.attempt() + ": " + step
         + " failed: " + verdict.kind() + (verdict.retry() ? " (transient): " : " (permanent, not retried): ") + cause
-        + (verdict.retry() || !Failures.cause(e).equals("permanent") ? ""
+        + (verdict.retry() || Failures.causeOf(e) != FailureCause.PERMANENT ? ""
             : " -- no retry can fix this; correct the pipeline, the source or the target, then run it again");
   }
 

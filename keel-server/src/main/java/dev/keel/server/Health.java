@@ -1,6 +1,6 @@
 package dev.keel.server;
 
-import dev.keel.store.JdbcUrls;
+import dev.keel.spec.JdbcUrls;
 import dev.keel.store.MetadataStore;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -10,7 +10,7 @@ import dev.keel.server.api.ReadApi;
 import dev.keel.server.api.Tokens;
 import dev.keel.server.metrics.StoreGauges;
 import dev.keel.server.ui.WebUi;
-import dev.keel.store.JdbcUrls;
+import dev.keel.spec.JdbcUrls;
 import dev.keel.store.MetadataStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

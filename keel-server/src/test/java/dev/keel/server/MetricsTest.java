@@ -2,6 +2,7 @@ package dev.keel.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.runtime.FailureCause;
 import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.TaskRef;
 import dev.keel.server.metrics.KeelMetrics;
@@ -42,9 +43,9 @@ class MetricsTest {
     TaskRef ref = new TaskRef(1, 1, "orders", "eu", 1, 1);
     metrics.taskSucceeded(ref, new PartitionResult(10, 2, 1, 7, Duration.ofMillis(250), false, 0));
     metrics.rowsRejected(ref, 1);
-    metrics.taskFailed(ref, Duration.ofMillis(40), "connection", true);
-    metrics.retryScheduled(ref, "connection", Duration.ofSeconds(2));
-    metrics.taskFailed(ref, Duration.ofMillis(40), "permanent", false);
+    metrics.taskFailed(ref, Duration.ofMillis(40), FailureCause.CONNECTION, true);
+    metrics.retryScheduled(ref, FailureCause.CONNECTION, Duration.ofSeconds(2));
+    metrics.taskFailed(ref, Duration.ofMillis(40), FailureCause.PERMANENT, false);
     metrics.leaseLost(ref);
     metrics.fenceRefused(ref);
 

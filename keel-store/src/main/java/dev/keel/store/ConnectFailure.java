@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.spec.JdbcUrls;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;

@@ -3,6 +3,7 @@ package dev.keel.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
+import dev.keel.spec.JdbcUrls;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -24,7 +25,7 @@ public final class Database implements AutoCloseable {
 
   public Database(String url, String user, String password, int poolSize, String poolName) {
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(JdbcUrls.withTimeouts(url));
+    config.setJdbcUrl(PostgresUrls.withTimeouts(url));
     if (user != null) {
       config.setUsername(user);
     }

@@ -1,6 +1,8 @@
 package dev.keel.store;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,8 +23,11 @@ public final class TaskCompletions {
      */
     int reserve(List<ClaimedTask> finishing);
 
-    /** After it: what it claimed (at most {@code reserved}), or {@code failed} with nothing claimed. */
-    void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed);
+    /**
+     * After it: what it claimed (at most {@code reserved}), or {@code failed} with nothing claimed.
+     * {@code sent}: when the statement was sent, by the refill's clock (the claims' leases began no earlier).
+     */
+    void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed);
   }
 
   private record Recorded(boolean succeeded, boolean refreshNeeded) {}
@@ -32,6 +37,7 @@ public final class TaskCompletions {
   private final GroupCommit<Long, Boolean> refreshes;
   private volatile String node;
   private volatile Duration lease;
+  private volatile Clock clock;
   private volatile Refill refill;
 
   public TaskCompletions(MetadataStore store) {
@@ -47,10 +53,14 @@ public final class TaskCompletions {
     });
   }
 
-  /** Claims for {@code node} with every flush from now on, as many as {@code refill} reserves. */
-  public void refillWith(String node, Duration lease, Refill refill) {
+  /**
+   * Claims for {@code node} with every flush from now on, as many as {@code refill} reserves; the
+   * time a flush was sent is read from {@code clock} (the node's).
+   */
+  public void refillWith(String node, Duration lease, Clock clock, Refill refill) {
     this.node = node;
     this.lease = lease;
+    this.clock = clock;
     this.refill = refill;
   }
 
@@ -81,7 +91,7 @@ public final class TaskCompletions {
     List<ClaimedTask> finishing = new ArrayList<>(batch.size());
     batch.forEach(s -> finishing.add(s.task()));
     int reserved = r == null ? 0 : r.reserve(finishing);
-    long sent = System.nanoTime();
+    Instant sent = r == null ? null : clock.instant();
     Tasks.Exchange x;
     try {
       x = store.tasks().succeedAndClaim(batch, node, reserved, lease);

@@ -1,5 +1,6 @@
 package dev.keel.store;
 
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.spec.Redactor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -186,10 +187,11 @@ public final class Tasks {
   }
 
   /**
-   * Records a failed attempt. Returns the task's new state: {@code queued} when it will be retried
-   * after {@code backoff}, {@code failed} when the error is permanent or attempts are spent.
+   * Records a failed attempt. Returns {@link TaskOutcome#RETRY} when the task is queued again, due
+   * after {@code backoff}; {@link TaskOutcome#FAILED} when the error is permanent or attempts are
+   * spent.
    */
-  public String fail(ClaimedTask task, String error, boolean transientError, Duration backoff, TaskCounts counts) {
+  public TaskOutcome fail(ClaimedTask task, String error, boolean transientError, Duration backoff, TaskCounts counts) {
     return db.inTransaction("recording the failure of task " + task.id(), c -> {
       String state;
       try (PreparedStatement ps = c.prepareStatement(FAIL)) {
@@ -210,8 +212,10 @@ public final class Tasks {
           state = rs.getString(1);
         }
       }
-      endAttempt(c, task, state.equals("queued") ? "retry" : "failed", error);
-      return state;
+      // The task's state as stored is queued or failed; its attempt's outcome is retry or failed.
+      boolean queued = state.equals("queued");
+      endAttempt(c, task, queued ? "retry" : "failed", error);
+      return queued ? TaskOutcome.RETRY : TaskOutcome.FAILED;
     });
   }
 

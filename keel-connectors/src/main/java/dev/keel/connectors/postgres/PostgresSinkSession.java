@@ -34,7 +34,7 @@ final class PostgresSinkSession implements SinkSession {
   /** Each refused row costs a rebuild of the stage; past this many, the partition fails. */
   static final int MAX_REFUSED = 1000;
   /**
-   * The socket read timeout while publishing. The pool's 60 s (JdbcUrls) notices a dead database
+   * The socket read timeout while publishing. The pool's 60 s (PostgresUrls) notices a dead database
    * quickly, but the duplicate-key check and the merge are single statements that legitimately
    * send nothing back for minutes on a big partition (5M rows: over 60 s on 2 busy cores, which
    * failed every attempt with "Read timed out"). Leases are renewed on other connections meanwhile,
@@ -212,7 +212,7 @@ final class PostgresSinkSession implements SinkSession {
     long n = refused.size();
     refused.clear();
     if (n > 0 && !stillWithinLimit.test(n)) {
-      throw new dev.keel.runtime.RejectedLimitException(n + " records of " + task + " were refused by PostgreSQL at COPY");
+      throw new dev.keel.runtime.RejectedLimitException(n, n + " records of " + task + " were refused by PostgreSQL at COPY");
     }
     return n;
   }

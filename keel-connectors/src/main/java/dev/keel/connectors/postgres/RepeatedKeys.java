@@ -54,7 +54,7 @@ final class RepeatedKeys {
       }
     }
     if (count > 0 && !stillWithinLimit.test(count)) {
-      throw new RejectedLimitException(count + " records of " + task + " repeat a key");
+      throw new RejectedLimitException(count, count + " records of " + task + " repeat a key");
     }
     return count;
   }

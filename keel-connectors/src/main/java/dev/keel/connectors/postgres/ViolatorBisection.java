@@ -359,8 +359,8 @@ final class ViolatorBisection {
     violators++;
     long rejected = rejectedBefore + violators;
     if (!stillWithinLimit.test(rejected)) {
-      // The first number is the count the runner adds to the partition's rejects.
-      throw new RejectedLimitException(rejected + " records of " + task + " were rejected when publishing to " + target.name()
+      // The count is what the runner adds to the partition's rejects.
+      throw new RejectedLimitException(rejected, rejected + " records of " + task + " were rejected when publishing to " + target.name()
           + ", " + violators + " of them for breaking a constraint of the table");
     }
   }

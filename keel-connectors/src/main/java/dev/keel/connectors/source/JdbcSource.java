@@ -7,6 +7,7 @@ import dev.keel.record.RecordSource;
 import dev.keel.record.SourceRecord;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
+import dev.keel.spec.JdbcUrls;
 import dev.keel.spec.Secret;
 import dev.keel.spec.SourceSpec;
 import java.math.BigDecimal;

@@ -2,6 +2,7 @@ package dev.keel.connectors.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.spec.JdbcUrls;
 import dev.keel.spec.Secret;
 import dev.keel.spec.SourceSpec;
 import java.time.Duration;

@@ -43,15 +43,15 @@ public final class ClusterNode {
     this.store = store;
     this.coordination = coordination;
     this.config = config;
-    this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss());
-    this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease());
+    this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss(), config.clock());
+    this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease(), config.clock());
     this.pipelines = new StoredPipelines(store);
     TaskCompletions completions = new TaskCompletions(store);
-    TaskExecutor executor = new TaskExecutor(store, config.nodeId(), events, new SinkBreakers(SinkBreakers.DEFAULT_WAIT),
-        completions);
+    TaskExecutor executor = TaskExecutor.builder(store, config.nodeId()).events(events)
+        .breakers(new SinkBreakers(SinkBreakers.DEFAULT_WAIT)).completions(completions).build();
     this.workers = new Workers(store, config, held, completions, (task, control) -> {
       StoredPipelines.Loaded p = pipelines.get(task.versionId());
-      return executor.execute(task, p.spec(), p.sink(), control).state();
+      return executor.execute(task, p.spec(), p.sink(), control).outcome();
     });
     this.catalog = config.pipelines() == null ? null : new PipelineCatalog(store, config.pipelines(), config.nodeId());
   }

@@ -1,7 +1,9 @@
 package dev.keel.engine.node;
 
 import dev.keel.store.Nodes;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -19,14 +21,18 @@ final class Heartbeat implements Runnable {
   private final String nodeId;
   private final HeldTasks held;
   private final Duration lease;
+  private final Clock clock;
   private volatile String state = "alive";
-  private volatile long lastOkNanos = System.nanoTime();
+  private volatile Instant lastOk;
 
-  Heartbeat(Nodes nodes, String nodeId, HeldTasks held, Duration lease) {
+  /** {@code clock}: the node's own (see {@link NodeConfig#clock()}), by which it judges its leases. */
+  Heartbeat(Nodes nodes, String nodeId, HeldTasks held, Duration lease, Clock clock) {
     this.nodes = nodes;
     this.nodeId = nodeId;
     this.held = held;
     this.lease = lease;
+    this.clock = clock;
+    this.lastOk = clock.instant();
   }
 
   void state(String state) {
@@ -36,15 +42,15 @@ final class Heartbeat implements Runnable {
   @Override
   public void run() {
     List<Long> fences = held.fences();
-    long sent = System.nanoTime();
+    Instant sent = clock.instant();
     Set<Long> renewed = nodes.heartbeat(nodeId, state, fences, lease);
     held.renewed(fences, renewed, sent);
-    lastOkNanos = sent;
+    lastOk = sent;
     log.debug("heartbeat: renewed {} of {} leases", renewed.size(), fences.size());
   }
 
   /** Whether the last successful heartbeat is recent enough that this node's leases still hold. */
   boolean healthy() {
-    return System.nanoTime() - lastOkNanos < lease.toNanos();
+    return Duration.between(lastOk, clock.instant()).compareTo(lease) < 0;
   }
 }

@@ -2,7 +2,9 @@ package dev.keel.engine.node;
 
 import dev.keel.runtime.TaskControl;
 import dev.keel.store.ClaimedTask;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -23,15 +25,15 @@ final class HeldTasks {
   static final class Held implements TaskControl {
     final ClaimedTask task;
     private final boolean ignoreLeaseLoss;
-    private volatile long leaseDeadlineNanos;
+    private final Clock clock;
+    private volatile Instant leaseDeadline;
     private volatile String stopReason;
     private volatile boolean draining;
-    /** Its slot went to a task claimed by the statement that recorded its success: do not free it. */
-    volatile boolean slotPassedOn;
 
-    Held(ClaimedTask task, long leaseDeadlineNanos, boolean ignoreLeaseLoss) {
+    Held(ClaimedTask task, Instant leaseDeadline, boolean ignoreLeaseLoss, Clock clock) {
       this.task = task;
-      this.leaseDeadlineNanos = leaseDeadlineNanos;
+      this.leaseDeadline = leaseDeadline;
+      this.clock = clock;
       this.ignoreLeaseLoss = ignoreLeaseLoss;
     }
 
@@ -40,7 +42,7 @@ final class HeldTasks {
       if (draining || ignoreLeaseLoss) {
         return draining ? stopReason : null;
       }
-      if (stopReason == null && System.nanoTime() - leaseDeadlineNanos > 0) {
+      if (stopReason == null && clock.instant().isAfter(leaseDeadline)) {
         stopReason = "its lease ran out without a renewal (the node was paused or the database did not answer)";
       }
       return stopReason;
@@ -54,15 +56,18 @@ final class HeldTasks {
   private final ConcurrentHashMap<Long, Held> byFence = new ConcurrentHashMap<>();
   private final Duration lease;
   private final boolean ignoreLeaseLoss;
+  private final Clock clock;
 
-  HeldTasks(Duration lease, boolean ignoreLeaseLoss) {
+  /** {@code clock}: the node's own, by which a lease runs out here (see {@link NodeConfig#clock()}). */
+  HeldTasks(Duration lease, boolean ignoreLeaseLoss, Clock clock) {
     this.lease = lease;
     this.ignoreLeaseLoss = ignoreLeaseLoss;
+    this.clock = clock;
   }
 
-  /** Registers a claim; {@code claimStartNanos} is when the claim was sent (its lease began no earlier). */
-  Held add(ClaimedTask task, long claimStartNanos) {
-    Held h = new Held(task, claimStartNanos + lease.toNanos(), ignoreLeaseLoss);
+  /** Registers a claim; {@code claimStart} is when the claim was sent, by the node's clock (its lease began no earlier). */
+  Held add(ClaimedTask task, Instant claimStart) {
+    Held h = new Held(task, claimStart.plus(lease), ignoreLeaseLoss, clock);
     byFence.put(task.fence(), h);
     return h;
   }
@@ -88,17 +93,17 @@ final class HeldTasks {
   }
 
   /**
-   * The outcome of a heartbeat sent at {@code sentNanos} for {@code sent}: the fences in {@code
-   * renewed} hold until sentNanos + lease; the others were lost and must stop.
+   * The outcome of a heartbeat sent at {@code sentAt} for {@code sent}: the fences in {@code
+   * renewed} hold until sentAt + lease; the others were lost and must stop.
    */
-  void renewed(Collection<Long> sent, Set<Long> renewed, long sentNanos) {
+  void renewed(Collection<Long> sent, Set<Long> renewed, Instant sentAt) {
     for (Long fence : sent) {
       Held h = byFence.get(fence);
       if (h == null) {
         continue;
       }
       if (renewed.contains(fence)) {
-        h.leaseDeadlineNanos = sentNanos + lease.toNanos();
+        h.leaseDeadline = sentAt.plus(lease);
       } else if (h.stopReason == null) {
         h.stopReason = "its lease was lost (expired and reaped, or another node claimed it)";
         // DEBUG: a task that completed while the heartbeat was in flight is "not renewed" too; the

@@ -2,6 +2,7 @@ package dev.keel.engine.node;
 
 import dev.keel.spec.AlertChecks;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBatch, Duration lease, Duration heartbeat,
     Duration poll, Duration reapEvery, Duration scanEvery, Duration drainTimeout, int catchUp, Integer httpPort,
-    boolean ignoreLeaseLoss, AlertChecks alertChecks) {
+    boolean ignoreLeaseLoss, AlertChecks alertChecks, Clock clock) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -47,6 +48,7 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
     private Integer httpPort;
     private boolean ignoreLeaseLoss;
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
+    private Clock clock = MonotonicClock.UTC;
 
     private Builder(String nodeId) {
       this.nodeId = nodeId;
@@ -67,6 +69,12 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
     public Builder ignoreLeaseLoss(boolean v) { ignoreLeaseLoss = v; return this; }
     /** Thresholds of the node lost, run late and rejected ratio alerts. */
     public Builder alertChecks(AlertChecks v) { alertChecks = v; return this; }
+    /**
+     * The clock by which the node judges its own leases and waits (claims, heartbeats, drains); by
+     * default one that follows {@link System#nanoTime()} and never jumps. Lease expiry for the
+     * cluster stays the database clock's.
+     */
+    public Builder clock(Clock v) { clock = v; return this; }
 
     public NodeConfig build() {
       List<String> fixes = new ArrayList<>();
@@ -93,7 +101,7 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
       }
       fixes.forEach(f -> log.warn("node {}: fixed setting {}", nodeId, f));
       NodeConfig c = new NodeConfig(nodeId, pipelines, workers, claimBatch, lease, heartbeat, poll, reapEvery, scanEvery,
-          drainTimeout, catchUp, httpPort, ignoreLeaseLoss, alertChecks);
+          drainTimeout, catchUp, httpPort, ignoreLeaseLoss, alertChecks, clock);
       log.info("node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId, pipelines, workers, lease, heartbeat, poll, reapEvery, drainTimeout, catchUp,
           ignoreLeaseLoss ? " (FAULT INJECTION: lease loss ignored)" : "");

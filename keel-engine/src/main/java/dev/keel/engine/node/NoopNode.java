@@ -1,5 +1,6 @@
 package dev.keel.engine.node;
 
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
@@ -16,15 +17,15 @@ public final class NoopNode implements AutoCloseable {
 
   public NoopNode(MetadataStore store, MetadataStore coordination, String id, int slots) {
     NodeConfig config = NodeConfig.builder(id).workers(slots).poll(Duration.ofMillis(100)).build();
-    HeldTasks held = new HeldTasks(config.lease(), false);
+    HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     coordination.nodes().register(id, "bench", ProcessHandle.current().pid(), null);
-    loops.every("heartbeat", config.heartbeat(), new Heartbeat(coordination.nodes(), id, held, config.lease()));
+    loops.every("heartbeat", config.heartbeat(), new Heartbeat(coordination.nodes(), id, held, config.lease(), config.clock()));
     TaskCompletions completions = new TaskCompletions(store);
     workers = new Workers(store, config, held, completions, (task, control) -> {
       if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
         completions.refresh(task.runId());
       }
-      return "succeeded";
+      return TaskOutcome.SUCCEEDED;
     });
   }
 

@@ -3,12 +3,15 @@ package dev.keel.engine.node;
 import dev.keel.engine.TaskExecutor;
 import dev.keel.runtime.Backoff;
 import dev.keel.runtime.Failures;
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.LeaseLostException;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
 import dev.keel.store.TaskCounts;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,7 +19,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,15 +29,15 @@ import org.slf4j.LoggerFactory;
  * a claim of the node is already in flight it leaves a note instead, and that claimer claims again
  * for all slots freed meanwhile, so short tasks are claimed several per statement. The claim loop fills slots at start, after a
  * poll interval with nothing due, and when woken (the reaper requeued tasks, a claim failed).
- * Free slots are permits: concurrent claims cannot together take more tasks than there are slots.
- * Draining stops all claims; tasks in hand finish or are released.
+ * Free slots are permits ({@link Slots}): concurrent claims cannot together take more tasks than
+ * there are slots. Draining stops all claims; tasks in hand finish or are released.
  */
 final class Workers implements TaskCompletions.Refill {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
   /** Executes one claimed task with its stop control; the node's is {@link TaskExecutor}, a benchmark's a no-op. */
   interface Work {
-    String execute(ClaimedTask task, HeldTasks.Held control);
+    TaskOutcome execute(ClaimedTask task, HeldTasks.Held control);
   }
 
   private final MetadataStore store;
@@ -44,15 +46,11 @@ final class Workers implements TaskCompletions.Refill {
   private final Work work;
   private final ExecutorService pool;
   private final Semaphore wake = new Semaphore(0);
-  private final Semaphore free;
-  private volatile boolean claiming = true;
+  private final Slots slots;
+  /** A worker that finished a task wants a claim (see {@link #claimNext}). */
   private final AtomicBoolean claimWanted = new AtomicBoolean();
+  /** A worker is claiming after its task; the others leave it a note in {@link #claimWanted}. */
   private final AtomicBoolean workerClaimRunning = new AtomicBoolean();
-  /**
-   * Claim statements of this node in flight (claimOnce, and completion statements that claim): a
-   * drain must not find the node idle while one may still return tasks.
-   */
-  private final AtomicInteger claimsInFlight = new AtomicInteger();
   private Thread loop;
 
   /** {@code completions}: the node's group commit of successes, which claims for these slots too. */
@@ -61,13 +59,13 @@ final class Workers implements TaskCompletions.Refill {
     this.config = config;
     this.held = held;
     this.work = work;
-    this.free = new Semaphore(config.workers());
+    this.slots = new Slots(config.workers());
     this.pool = Executors.newFixedThreadPool(config.workers(), r -> {
       Thread t = new Thread(r, "keel-worker");
       t.setDaemon(true);
       return t;
     });
-    completions.refillWith(config.nodeId(), config.lease(), this);
+    completions.refillWith(config.nodeId(), config.lease(), config.clock(), this);
   }
 
   void start() {
@@ -83,7 +81,7 @@ final class Workers implements TaskCompletions.Refill {
 
   private void claimLoop() {
     long failures = 0;
-    while (claiming) {
+    while (slots.claiming()) {
       boolean more = false;
       try {
         more = claimOnce();
@@ -108,43 +106,39 @@ final class Workers implements TaskCompletions.Refill {
   /** Returns true when every slot it took was filled and more tasks may be due. May run on any thread. */
   boolean claimOnce() {
     // Counted before claiming is read: stopClaiming then awaitIdle either stops this claim or waits for it.
-    claimsInFlight.incrementAndGet();
+    if (!slots.beginClaim()) {
+      return false;
+    }
     try {
       return claimOnceCounted();
     } finally {
-      claimsInFlight.decrementAndGet();
+      slots.endClaim();
     }
   }
 
   private boolean claimOnceCounted() {
-    if (!claiming) {
-      return false;
-    }
-    int want = 0;
-    while (want < config.claimBatch() && free.tryAcquire()) {
-      want++;
-    }
+    int want = slots.take(config.claimBatch());
     if (want == 0) {
       return false;
     }
-    long sent = System.nanoTime();
+    Instant sent = config.clock().instant();
     List<ClaimedTask> claimed;
     try {
       claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
     } catch (RuntimeException e) {
-      free.release(want);
+      slots.release(want);
       throw e;
     }
-    free.release(want - claimed.size());
+    slots.release(want - claimed.size());
     dispatch(claimed, sent);
-    return claimed.size() == want && free.availablePermits() > 0;
+    return claimed.size() == want && slots.anyFree();
   }
 
   private void execute(HeldTasks.Held h) {
     ClaimedTask task = h.task;
     try {
-      String state = work.execute(task, h);
-      if (state.equals("stopped") && h.draining()) {
+      TaskOutcome outcome = work.execute(task, h);
+      if (outcome == TaskOutcome.STOPPED && h.draining()) {
         boolean released = store.tasks().release(task);
         log.info("{}/{} (task {}): released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
             task.id(), released ? "" : " (it had been taken over already)");
@@ -154,9 +148,7 @@ final class Workers implements TaskCompletions.Refill {
       failOutsideRunner(task, e);
     } finally {
       held.remove(task);
-      if (!h.slotPassedOn) {
-        free.release();
-      }
+      slots.ended(task);
     }
     claimNext();
   }
@@ -191,56 +183,44 @@ final class Workers implements TaskCompletions.Refill {
    */
   @Override
   public int reserve(List<ClaimedTask> finishing) {
-    claimsInFlight.incrementAndGet();
-    if (!claiming) {
-      claimsInFlight.decrementAndGet();
+    if (!slots.beginClaim()) {
       return 0;
     }
-    int want = 0;
+    List<ClaimedTask> ours = new ArrayList<>(finishing.size());
     for (ClaimedTask t : finishing) {
-      HeldTasks.Held h = held.get(t);
-      if (h != null && want < config.claimBatch()) {
-        h.slotPassedOn = true;
-        want++;
+      if (held.get(t) != null) {
+        ours.add(t);
       }
     }
-    while (want < config.claimBatch() && free.tryAcquire()) {
-      want++;
-    }
+    int want = slots.handOver(ours, config.claimBatch());
+    want += slots.take(config.claimBatch() - want);
     if (want == 0) {
-      claimsInFlight.decrementAndGet();
+      slots.endClaim();
     }
     return want;
   }
 
   @Override
-  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed) {
     if (reserved == 0) {
       return;
     }
     try {
-      settle(reserved, finishing, claimed, sentNanos, failed);
+      settle(reserved, finishing, claimed, sent, failed);
     } finally {
-      claimsInFlight.decrementAndGet();
+      slots.endClaim();
     }
   }
 
-  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, long sentNanos, boolean failed) {
+  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed) {
     if (failed) {
       // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
-      int passed = 0;
-      for (ClaimedTask t : finishing) {
-        HeldTasks.Held h = held.get(t);
-        if (h != null && h.slotPassedOn) {
-          h.slotPassedOn = false;
-          passed++;
-        }
-      }
-      free.release(reserved - passed);
+      int passed = slots.takeBack(finishing);
+      slots.release(reserved - passed);
       return;
     }
-    free.release(reserved - claimed.size());
-    dispatch(claimed, sentNanos);
+    slots.release(reserved - claimed.size());
+    dispatch(claimed, sent);
   }
 
   /**
@@ -249,21 +229,21 @@ final class Workers implements TaskCompletions.Refill {
    * pool refuses (shut down, or no thread could be made) is given back too, never left held: the
    * heartbeat would renew its lease for as long as the node lives, and nobody would run it.
    */
-  private void dispatch(List<ClaimedTask> claimed, long sentNanos) {
+  private void dispatch(List<ClaimedTask> claimed, Instant sent) {
     for (ClaimedTask task : claimed) {
-      if (!claiming) {
-        free.release();
+      if (!slots.claiming()) {
+        slots.release(1);
         giveBack(task, "claimed as the node began draining");
         continue;
       }
-      HeldTasks.Held h = held.add(task, sentNanos);
+      HeldTasks.Held h = held.add(task, sent);
       log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
           task.attempt(), task.fence());
       try {
         pool.execute(() -> execute(h));
       } catch (RuntimeException | Error e) {
         held.remove(task);
-        free.release();
+        slots.release(1);
         giveBack(task, "the worker pool refused it (" + e + ")");
       }
     }
@@ -304,7 +284,7 @@ final class Workers implements TaskCompletions.Refill {
 
   /** Stops claiming; tasks in hand go on. */
   void stopClaiming() {
-    claiming = false;
+    slots.stop();
     wake();
   }
 
@@ -314,8 +294,8 @@ final class Workers implements TaskCompletions.Refill {
    * running plus the claims still in flight.
    */
   int awaitIdle(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (busy() > 0 && System.nanoTime() < deadline) {
+    Instant deadline = config.clock().instant().plus(timeout);
+    while (busy() > 0 && config.clock().instant().isBefore(deadline)) {
       Thread.sleep(50);
     }
     return busy();
@@ -323,7 +303,7 @@ final class Workers implements TaskCompletions.Refill {
 
   private int busy() {
     // The claims first: a claim adds its tasks to held before it stops counting.
-    int claims = claimsInFlight.get();
+    int claims = slots.claimsInFlight();
     return claims + held.size();
   }
 

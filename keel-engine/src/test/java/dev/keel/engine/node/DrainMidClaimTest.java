@@ -3,6 +3,7 @@ package dev.keel.engine.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.TaskCompletions;
@@ -60,7 +61,7 @@ class DrainMidClaimTest {
   void a_drain_that_starts_while_a_completion_statement_claims_gives_its_claims_back_instead_of_running_them() throws Exception {
     store.runs().create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3).orElseThrow();
     NodeConfig config = NodeConfig.builder("node-a").workers(1).poll(Duration.ofHours(1)).build();
-    HeldTasks held = new HeldTasks(config.lease(), false);
+    HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     TaskCompletions completions = new TaskCompletions(store);
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch finishFirst = new CountDownLatch(1);
@@ -74,7 +75,7 @@ class DrainMidClaimTest {
       if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
         completions.refresh(task.runId());
       }
-      return "succeeded";
+      return TaskOutcome.SUCCEEDED;
     });
     workers.start();
     assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();
@@ -100,7 +101,7 @@ class DrainMidClaimTest {
   void a_drain_does_not_find_the_node_idle_while_a_claim_after_a_task_is_in_flight() throws Exception {
     store.runs().create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3).orElseThrow();
     NodeConfig config = NodeConfig.builder("node-a").workers(1).poll(Duration.ofHours(1)).build();
-    HeldTasks held = new HeldTasks(config.lease(), false);
+    HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch finishFirst = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
@@ -110,7 +111,7 @@ class DrainMidClaimTest {
         firstRunning.countDown();
         awaitLatch(finishFirst);
       }
-      return "succeeded"; // records nothing: this test is about the claim after the task
+      return TaskOutcome.SUCCEEDED; // records nothing: this test is about the claim after the task
     });
     workers.start();
     assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();

@@ -1,7 +1,7 @@
 package dev.keel.server.api;
 
 import dev.keel.store.Database;
-import dev.keel.store.JdbcUrls;
+import dev.keel.spec.JdbcUrls;
 import io.javalin.http.Context;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package dev.keel.server.metrics;
 
+import dev.keel.runtime.FailureCause;
 import dev.keel.runtime.PartitionResult;
 import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.TaskRef;
@@ -57,18 +58,18 @@ public final class KeelMetrics implements RuntimeEvents {
   }
 
   @Override
-  public void taskFailed(TaskRef task, Duration took, String cause, boolean willRetry) {
+  public void taskFailed(TaskRef task, Duration took, FailureCause cause, boolean willRetry) {
     duration(task.pipeline(), willRetry ? "retry" : "failed").record(took);
     if (!willRetry) {
       Counter.builder("keel.tasks.failed").description("Tasks failed for good (permanent error or attempts spent)")
-          .tag("pipeline", task.pipeline()).tag("cause", cause).register(registry).increment();
+          .tag("pipeline", task.pipeline()).tag("cause", cause.tag()).register(registry).increment();
     }
   }
 
   @Override
-  public void retryScheduled(TaskRef task, String cause, Duration backoff) {
+  public void retryScheduled(TaskRef task, FailureCause cause, Duration backoff) {
     Counter.builder("keel.retries").description("Attempts that failed transiently and were put back in the queue")
-        .tag("pipeline", task.pipeline()).tag("cause", cause).register(registry).increment();
+        .tag("pipeline", task.pipeline()).tag("cause", cause.tag()).register(registry).increment();
   }
 
   @Override

@@ -1,11 +1,8 @@
-package dev.keel.engine.node;
+package dev.keel.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.spec.RetrySpec;
-import dev.keel.store.Database;
-import dev.keel.store.MetadataStore;
-import dev.keel.store.ExpiredLeases;
 import dev.keel.testkit.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,8 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The reaper requeues an expired lease after the pipeline's own retry backoff, jitter mode included. */
-class ReaperBackoffTest {
+/** The reaper's statement ({@link ExpiredLeases}) requeues an expired lease after the pipeline's own retry backoff, jitter mode included. */
+class ExpiredLeasesBackoffTest {
   private MetadataStore store;
   private long version;
 

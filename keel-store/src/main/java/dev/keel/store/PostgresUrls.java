@@ -1,18 +1,17 @@
 package dev.keel.store;
 
-import java.util.regex.Pattern;
+import dev.keel.spec.JdbcUrls;
 
 /**
- * JDBC URL handling: safe timeouts for PgJDBC (it waits forever by default) and a form with
- * credentials removed, for logs and messages.
+ * PostgreSQL metadata database URLs: safe timeouts for PgJDBC (it waits forever by default) and the
+ * {@code --db} check. They stay here, beside the driver they ask; hiding credentials is keel-core's
+ * {@link JdbcUrls}, the one rule every module shows URLs by.
  */
-public final class JdbcUrls {
+public final class PostgresUrls {
   /** Connect/login timeouts and keep-alive, so a dead database is noticed within a lease. */
   public static final String PG_DEFAULTS = "connectTimeout=5&loginTimeout=10&socketTimeout=60&tcpKeepAlive=true";
-  private static final Pattern USERINFO = Pattern.compile("//[^/@?]*@");
-  private static final Pattern SECRET_PARAMS = Pattern.compile("(?i)(password|user|sslpassword|sslkey)=[^&;]*");
 
-  private JdbcUrls() {}
+  private PostgresUrls() {}
 
   /** The form a metadata database URL takes, for messages. */
   public static final String EXPECTED_FORM = "jdbc:postgresql://host:port/db (several hosts for failover:"
@@ -27,10 +26,10 @@ public final class JdbcUrls {
       return "the URL is empty; expected " + EXPECTED_FORM;
     }
     if (!url.startsWith("jdbc:postgresql:")) {
-      return "'" + redact(url) + "' is not a PostgreSQL JDBC URL; expected " + EXPECTED_FORM;
+      return "'" + JdbcUrls.redact(url) + "' is not a PostgreSQL JDBC URL; expected " + EXPECTED_FORM;
     }
     if (org.postgresql.Driver.parseURL(url, null) == null) {
-      return "'" + redact(url) + "' is malformed (check the host, the port number and the database name); expected "
+      return "'" + JdbcUrls.redact(url) + "' is malformed (check the host, the port number and the database name); expected "
           + EXPECTED_FORM;
     }
     return null;
@@ -49,14 +48,5 @@ public final class JdbcUrls {
       }
     }
     return out.toString();
-  }
-
-  /** The URL without user, password or other secret parameters. */
-  public static String redact(String url) {
-    if (url == null) {
-      return null;
-    }
-    String s = USERINFO.matcher(url).replaceAll("//***@");
-    return SECRET_PARAMS.matcher(s).replaceAll("$1=***");
   }
 }
