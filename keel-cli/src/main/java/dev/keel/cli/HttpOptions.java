@@ -16,6 +16,12 @@ public final class HttpOptions {
   @Option(names = "--open-reads", description = "Let GET requests under /api through without a token (actions still need an operator token).")
   boolean openReads;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS only, with this PEM certificate (chain); needs --tls-key.")
+  java.nio.file.Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The PEM PKCS#8 private key (BEGIN PRIVATE KEY) of --tls-cert.")
+  java.nio.file.Path tlsKey;
+
   boolean enabled() {
     return port != null;
   }
@@ -25,6 +31,10 @@ public final class HttpOptions {
   }
 
   KeelServer.Builder builder(MetadataStore store, PrometheusMeterRegistry registry, int defaultPort) {
-    return KeelServer.builder(store, registry).host(host).port(port == null ? defaultPort : port).openReads(openReads);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new BadInputException("--tls-cert and --tls-key go together");
+    }
+    return KeelServer.builder(store, registry).host(host).port(port == null ? defaultPort : port).openReads(openReads)
+        .tls(tlsCert, tlsKey);
   }
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "A high-availability ETL workflow engine: YAML pipelines into PostgreSQL, once or on a cluster.",
     subcommands = {RunCommand.class, ValidateCommand.class, NodeCommand.class, TriggerCommand.class, BackfillCommand.class,
         StatusCommand.class, SqlCommand.class, DeadLettersCommand.class, ReplayCommand.class, ServeCommand.class,
-        TokenCommand.class, DbCommand.class})
+        TokenCommand.class, DbCommand.class, PauseCommand.class, ResumeCommand.class, RetryCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -3,10 +3,13 @@ package dev.keel.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.server.api.Actions;
 import dev.keel.server.api.ApiException;
+import dev.keel.server.api.AlertReads;
 import dev.keel.server.api.Auth;
+import dev.keel.server.api.PipelineReads;
 import dev.keel.server.api.ReadApi;
 import dev.keel.server.api.Tokens;
 import dev.keel.server.metrics.StoreGauges;
+import dev.keel.server.ui.WebUi;
 import dev.keel.spec.JdbcUrls;
 import dev.keel.store.MetadataStore;
 import io.javalin.Javalin;
@@ -17,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +62,8 @@ public final class KeelServer implements AutoCloseable {
     private String host = "0.0.0.0";
     private int port = DEFAULT_PORT;
     private boolean openReads;
+    private boolean secure;
+    private Tls tls;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private java.util.function.Supplier<String> notReady = () -> null;
 
@@ -86,6 +92,13 @@ public final class KeelServer implements AutoCloseable {
       return this;
     }
 
+    /** Serve HTTPS only, with this PEM certificate chain and PKCS#8 key; the session cookie is then marked Secure. */
+    public Builder tls(Path certificate, Path key) {
+      this.tls = certificate == null ? null : new Tls(certificate, key);
+      this.secure = tls != null;
+      return this;
+    }
+
     public Builder maxRequestBytes(long bytes) {
       this.maxRequestBytes = bytes;
       return this;
@@ -109,8 +122,15 @@ public final class KeelServer implements AutoCloseable {
     ReadApi read = new ReadApi(config.store.db());
     Actions actions = new Actions(config.store);
     Auth auth = new Auth(new Tokens(config.store.db()), config.openReads);
+    PipelineReads pipelines = new PipelineReads(config.store.db());
+    AlertReads alerts = new AlertReads(config.store.db());
+    WebUi ui = new WebUi(auth, config.secure);
     ObjectMapper mapper = RedactedJson.mapper();
+    java.security.KeyStore keys = config.tls == null ? null : config.tls.keyStore();
     app = Javalin.create(c -> {
+      if (keys != null) {
+        c.jetty.addConnector((server, http) -> config.tls.connector(server, http, keys, config.host, config.port));
+      }
       c.startup.showJavalinBanner = false;
       c.http.maxRequestSize = config.maxRequestBytes;
       c.jsonMapper(new JavalinJackson(mapper, false));
@@ -124,6 +144,7 @@ public final class KeelServer implements AutoCloseable {
         ctx.status(r.ready() ? 200 : 503).json(r.body());
       });
       route(c, "get", "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+      ui.register(c); // "/" and "/ui/*": the web UI, not part of the API document
       c.routes.before("/api/*", auth::check);
       route(c, "get", "/api/pipelines", read::pipelines);
       route(c, "get", "/api/runs", read::runs);
@@ -132,6 +153,9 @@ public final class KeelServer implements AutoCloseable {
       route(c, "get", "/api/nodes", read::nodes);
       route(c, "get", "/api/dead-letters", read::deadLetters);
       route(c, "get", "/api/checkpoints", read::checkpoints);
+      route(c, "get", "/api/pipelines/{name}/grid", pipelines::grid);
+      route(c, "get", "/api/pipelines/{name}/versions/{id}", pipelines::version);
+      route(c, "get", "/api/alerts", alerts::alerts);
       route(c, "post", "/api/pipelines/{name}/trigger", actions::trigger);
       route(c, "post", "/api/pipelines/{name}/backfill", actions::backfill);
       route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
@@ -145,7 +169,7 @@ public final class KeelServer implements AutoCloseable {
       });
     });
     app.start(config.host, config.port);
-    log.info("HTTP on {}:{} (metrics /metrics, health /health/ready, API /api, reads {})", config.host, app.port(),
+    log.info("{} on {}:{} (UI /, metrics /metrics, health /health/ready, API /api, reads {})", config.tls != null ? "HTTPS" : "HTTP", config.host, app.port(),
         config.openReads ? "open" : "need a token");
     return this;
   }

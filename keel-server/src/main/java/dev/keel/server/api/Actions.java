@@ -31,25 +31,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Actions {
   private static final Logger log = LoggerFactory.getLogger(Actions.class);
-  public static final int MAX_RETRY_ATTEMPTS = 100;
+  public static final int MAX_RETRY_ATTEMPTS = PipelineControl.MAX_RETRY_ATTEMPTS;
 
   private static final String LATEST = """
       SELECT id, spec, source_file FROM keel.pipeline_version WHERE pipeline = ? ORDER BY id DESC LIMIT 1""";
-  /**
-   * Attempt numbers keep counting (task_attempt keeps every attempt's history under its number), so
-   * a retry grants {@code n} more attempts on top of those spent instead of resetting the count.
-   */
-  private static final String RETRY = """
-      UPDATE keel.task SET state = 'queued', due_at = now(), error = NULL, finished_at = NULL, owner = NULL,
-             lease_until = NULL, max_attempts = attempt + ?
-      WHERE id = ? AND state = 'failed' RETURNING run_id, pipeline, partition, max_attempts""";
-  private static final String PAUSE = """
-      INSERT INTO keel.pipeline_pause (pipeline, paused_by) VALUES (?, ?) ON CONFLICT (pipeline) DO NOTHING""";
-  private static final String RESUME = "DELETE FROM keel.pipeline_pause WHERE pipeline = ?";
 
   private record Latest(long versionId, PipelineSpec spec) {}
 
   private final MetadataStore store;
+  private final PipelineControl control;
   // Only partitions and retry settings are needed here: a missing env secret reads as empty
   // instead of refusing the pipeline (the node that runs it resolves secrets for real).
   private final SpecReader reader = new SpecReader(new SecretResolver(name -> {
@@ -59,6 +49,7 @@ public final class Actions {
 
   public Actions(MetadataStore store) {
     this.store = store;
+    this.control = new PipelineControl(store);
   }
 
   public void trigger(Context ctx) {
@@ -107,57 +98,25 @@ public final class Actions {
     long id = ReadApi.id(ctx, "id");
     ObjectNode body = JsonBody.parse(ctx, Set.of("attempts"));
     int attempts = body.has("attempts") ? body.get("attempts").asInt(-1) : 1;
-    if (attempts < 1 || attempts > MAX_RETRY_ATTEMPTS || (body.has("attempts") && !body.get("attempts").isIntegralNumber())) {
-      throw ApiException.badRequest("attempts must be an integer from 1 to " + MAX_RETRY_ATTEMPTS);
+    if (body.has("attempts") && !body.get("attempts").isIntegralNumber()) {
+      attempts = -1;
     }
-    Map<String, Object> task = store.db().inTransaction("retrying task " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(RETRY)) {
-        ps.setInt(1, attempts);
-        ps.setLong(2, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            return Map.<String, Object>of("task_id", id, "run_id", rs.getLong(1), "pipeline", rs.getString(2),
-                "partition", rs.getString(3), "state", "queued", "max_attempts", rs.getInt(4));
-          }
-        }
-      }
-      List<Map<String, Object>> existing = Rows.list(c, "SELECT state FROM keel.task WHERE id = ?", id);
-      if (existing.isEmpty()) {
-        throw ApiException.notFound("task " + id);
-      }
-      throw new ApiException(409, "task " + id + " is " + existing.get(0).get("state") + "; only a failed task can be retried");
-    });
-    store.runs().refresh((Long) task.get("run_id"));
-    log.info("task {} ({}/{}) queued again by the API with {} more attempt(s)", id, task.get("pipeline"), task.get("partition"), attempts);
-    ctx.json(task);
+    PipelineControl.Retried task = control.retry(id, attempts, "the API");
+    ctx.json(Map.of("task_id", id, "run_id", task.runId(), "pipeline", task.pipeline(), "partition", task.partition(),
+        "state", "queued", "max_attempts", task.maxAttempts()));
   }
 
   public void pause(Context ctx) {
     String name = ctx.pathParam("name");
     JsonBody.parse(ctx, Set.of());
-    latest(name);
-    store.db().inTransaction("pausing " + name, c -> {
-      try (PreparedStatement ps = c.prepareStatement(PAUSE)) {
-        ps.setString(1, name);
-        ps.setString(2, "api");
-        return ps.executeUpdate();
-      }
-    });
-    log.info("pipeline {} paused by the API: its queued tasks are not claimed until it is resumed", name);
+    control.pause(name, "api");
     ctx.json(Map.of("pipeline", name, "paused", true));
   }
 
   public void resume(Context ctx) {
     String name = ctx.pathParam("name");
     JsonBody.parse(ctx, Set.of());
-    latest(name);
-    store.db().inTransaction("resuming " + name, c -> {
-      try (PreparedStatement ps = c.prepareStatement(RESUME)) {
-        ps.setString(1, name);
-        return ps.executeUpdate();
-      }
-    });
-    log.info("pipeline {} resumed by the API", name);
+    control.resume(name, "api");
     ctx.json(Map.of("pipeline", name, "paused", false));
   }
 

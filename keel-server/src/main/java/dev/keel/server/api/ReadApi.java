@@ -41,20 +41,29 @@ public final class ReadApi {
       FROM keel.checkpoint c JOIN keel.task t ON t.id = c.task_id
       WHERE (?::text IS NULL OR t.pipeline = ?::text) ORDER BY c.updated_at DESC LIMIT ?""";
 
+  private static final String ATTEMPTS = """
+      SELECT attempt, node, fence, started_at, finished_at, outcome, error FROM keel.task_attempt
+      WHERE task_id = ? ORDER BY fence""";
+
   private final Database db;
+  private final PipelineReads pipelineReads;
 
   public ReadApi(Database db) {
     this.db = db;
+    this.pipelineReads = new PipelineReads(db);
   }
 
   public void pipelines(Context ctx) {
-    List<Map<String, Object>> rows = db.withConnection("listing pipelines", c -> Rows.list(c, PIPELINES));
+    record Listing(List<Map<String, Object>> rows, Map<String, Map<String, Object>> summaries) {}
+    Listing listing = db.withConnection("listing pipelines", c -> new Listing(Rows.list(c, PIPELINES), pipelineReads.summaries(c)));
+    List<Map<String, Object>> rows = listing.rows();
     Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
     for (Map<String, Object> r : rows) {
       Map<String, Object> p = byName.computeIfAbsent((String) r.get("pipeline"), name -> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("paused", r.get("paused"));
+        m.putAll(listing.summaries().getOrDefault(name, Map.of()));
         m.put("versions", new ArrayList<Map<String, Object>>());
         return m;
       });
@@ -68,7 +77,7 @@ public final class ReadApi {
 
   public void runs(Context ctx) {
     String pipeline = ctx.queryParam("pipeline");
-    int limit = limit(ctx);
+    int limit = limit(ctx, DEFAULT_LIMIT);
     ctx.json(db.withConnection("listing runs", c -> Rows.list(c, RUNS, pipeline, pipeline, limit)));
   }
 
@@ -87,11 +96,15 @@ public final class ReadApi {
 
   public void task(Context ctx) {
     long id = id(ctx, "id");
-    List<Map<String, Object>> task = db.withConnection("reading task " + id, c -> Rows.list(c, TASKS + " WHERE t.id = ?", id));
-    if (task.isEmpty()) {
-      throw ApiException.notFound("task " + id);
-    }
-    ctx.json(task.get(0));
+    ctx.json(db.withConnection("reading task " + id, c -> {
+      List<Map<String, Object>> task = Rows.list(c, TASKS + " WHERE t.id = ?", id);
+      if (task.isEmpty()) {
+        throw ApiException.notFound("task " + id);
+      }
+      Map<String, Object> out = new LinkedHashMap<>(task.get(0));
+      out.put("attempts", Rows.list(c, ATTEMPTS, id));
+      return out;
+    }));
   }
 
   public void nodes(Context ctx) {
@@ -102,14 +115,14 @@ public final class ReadApi {
     String pipeline = ctx.queryParam("pipeline");
     String partition = ctx.queryParam("partition");
     Long run = ctx.queryParam("run") == null ? null : parseId(ctx.queryParam("run"), "run");
-    int limit = limit(ctx);
+    int limit = limit(ctx, DEFAULT_LIMIT);
     ctx.json(db.withConnection("listing dead letters",
         c -> Rows.list(c, DEAD_LETTERS, pipeline, pipeline, partition, partition, run, run, limit)));
   }
 
   public void checkpoints(Context ctx) {
     String pipeline = ctx.queryParam("pipeline");
-    int limit = limit(ctx);
+    int limit = limit(ctx, DEFAULT_LIMIT);
     ctx.json(db.withConnection("listing checkpoints", c -> Rows.list(c, CHECKPOINTS, pipeline, pipeline, limit)));
   }
 
@@ -129,10 +142,10 @@ public final class ReadApi {
     throw ApiException.badRequest(what + " must be a positive integer, not '" + value + "'");
   }
 
-  private static int limit(Context ctx) {
+  static int limit(Context ctx, int defaultLimit) {
     String s = ctx.queryParam("limit");
     if (s == null) {
-      return DEFAULT_LIMIT;
+      return defaultLimit;
     }
     try {
       int n = Integer.parseInt(s);
