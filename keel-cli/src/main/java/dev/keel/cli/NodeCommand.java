@@ -156,9 +156,11 @@ final class NodeCommand implements Callable<Integer> {
     }
     String host = http.host.equals("0.0.0.0") ? "localhost" : http.host;
     var out = cmd.commandLine().getOut();
-    out.printf("keel node: serving http://%s:%d/ (REST API under /api, /metrics, /health); Ctrl-C drains and stops%n", host, server.port());
-    out.printf("keel node: the API needs a token: keel token create --role viewer, then curl -H 'Authorization: Bearer TOKEN' http://%s:%d/api/runs%n",
-        host, server.port());
+    String scheme = http.tlsCert == null ? "http" : "https";
+    out.printf("keel node: serving %s://%s:%d/ (the web UI; the REST API under /api, /metrics, /health); Ctrl-C drains and stops%n",
+        scheme, host, server.port());
+    out.printf("keel node: sign in to the UI or call the API with a token: keel token create --role viewer (or operator, to act),"
+        + " then curl -H 'Authorization: Bearer TOKEN' %s://%s:%d/api/runs%n", scheme, host, server.port());
     out.flush();
     return server;
   }
