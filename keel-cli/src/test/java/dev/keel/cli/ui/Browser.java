@@ -14,6 +14,7 @@ import java.util.logging.Level;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -74,7 +75,7 @@ final class Browser implements AutoCloseable {
   }
 
   WebElement waitFor(By by) {
-    return explained(by.toString(), () -> new WebDriverWait(driver, WAIT).until(d -> {
+    return explained(by.toString(), () -> new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
       List<WebElement> found = d.findElements(by);
       return found.isEmpty() ? null : found.get(0);
     }));
@@ -82,7 +83,7 @@ final class Browser implements AutoCloseable {
 
   void waitForText(By by, String text) {
     explained(by + " with " + text,
-        () -> new WebDriverWait(driver, WAIT).until(d -> d.findElements(by).stream().anyMatch(e -> e.getText().contains(text))));
+        () -> new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> d.findElements(by).stream().anyMatch(e -> e.getText().contains(text))));
   }
 
   /** A wait that fails with what the page showed and logged, and a screenshot under target/screenshots. */
