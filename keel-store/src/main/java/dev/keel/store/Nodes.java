@@ -56,6 +56,15 @@ public final class Nodes {
    * node whose database was away for a while renews its leases instead of learning them lost.
    */
   public Set<Long> heartbeat(String id, String state, Collection<Long> fences, Duration lease) {
+    return heartbeat(id, state, fences, lease, () -> {});
+  }
+
+  /**
+   * The same, calling {@code renewing} right before the statement that renews the leases runs: a
+   * lease renewed by it lasts at least {@code lease} from then, however long the heartbeat waited
+   * for a connection before (the database coming back after an outage, say).
+   */
+  public Set<Long> heartbeat(String id, String state, Collection<Long> fences, Duration lease, Runnable renewing) {
     return db.inTransaction("heartbeat of node " + id, c -> {
       SharedOutage.Gap gap = SharedOutage.observe(c, SharedOutage.thresholdFor(lease));
       if (gap != null && gap.leasesMoved() > 0) {
@@ -71,6 +80,7 @@ public final class Nodes {
         ps.setLong(4, lease.toMillis());
         ps.setString(5, id);
         ps.setArray(6, array);
+        renewing.run();
         Set<Long> held = new HashSet<>();
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

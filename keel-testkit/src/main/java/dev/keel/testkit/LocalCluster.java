@@ -37,8 +37,20 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Stops PostgreSQL (every connection breaks), waits {@code down}, and starts it again on the same data and port. */
   public void restartDatabase(java.time.Duration down) throws IOException, InterruptedException {
+    restartDatabase(down, () -> {});
+  }
+
+  /** What a test does while the database is down. */
+  public interface WhileDown {
+    void run() throws IOException, InterruptedException;
+  }
+
+  /** The same, doing {@code whileDown} (killing a node, say) once the database is stopped. */
+  public void restartDatabase(java.time.Duration down, WhileDown whileDown) throws IOException, InterruptedException {
     stopDatabase();
-    Thread.sleep(down.toMillis()); // the outage itself, not a wait for something to happen
+    long back = System.nanoTime() + down.toNanos();
+    whileDown.run();
+    Thread.sleep(Math.max(0, (back - System.nanoTime()) / 1_000_000)); // the outage itself, not a wait for something
     startDatabase();
   }
 

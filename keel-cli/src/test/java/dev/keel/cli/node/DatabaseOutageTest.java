@@ -70,9 +70,7 @@ class DatabaseOutageTest {
     awaitRunningOnEveryNodeWithSomePublished(run, nodes);
     NodeProcess dead = nodes.get(0);
 
-    cluster.stopDatabase();
-    dead.kill9();
-    cluster.startDatabase();
+    cluster.restartDatabase(Duration.ofSeconds(5), dead::kill9); // down longer than a lease
 
     awaitEnded(run);
     assertExactRows(run);

@@ -24,6 +24,8 @@ final class Heartbeat implements Runnable {
   private final Duration lease;
   private final Clock clock;
   private volatile String state = "alive";
+  /** When this tick's renewing statement was sent (set from inside the store's transaction). */
+  private volatile Instant renewing;
   private volatile Instant lastOk;
 
   /** {@code clock}: the node's own (see {@link NodeConfig#clock()}), by which it judges its leases. */
@@ -44,15 +46,18 @@ final class Heartbeat implements Runnable {
   public void run() {
     List<Long> fences = held.fences();
     Instant sent = clock.instant();
+    renewing = sent;
     Set<Long> renewed;
     held.heartbeatSending();
     try {
-      renewed = nodes.heartbeat(nodeId, state, fences, lease);
+      // A renewed lease is judged from when the renewing statement was sent, not the heartbeat: after
+      // an outage the heartbeat may wait longer than a lease for a connection.
+      renewed = nodes.heartbeat(nodeId, state, fences, lease, () -> renewing = clock.instant());
     } catch (RuntimeException e) {
       held.databaseDidNotAnswer();
       throw e; // the loop logs the first failure of a streak and its recovery
     }
-    held.renewed(fences, renewed, sent);
+    held.renewed(fences, renewed, renewing);
     lastOk = sent;
     log.debug("heartbeat: renewed {} of {} leases", renewed.size(), fences.size());
   }
