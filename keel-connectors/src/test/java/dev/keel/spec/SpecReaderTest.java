@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.keel.connectors.postgres.PostgresSinkProvider;
 import dev.keel.connectors.postgres.PostgresSinkSpec;
-import dev.keel.connectors.source.CsvSpec;
-import dev.keel.connectors.source.JdbcSpec;
-import dev.keel.connectors.source.JsonlSpec;
+import dev.keel.connectors.csv.CsvSpec;
+import dev.keel.connectors.jdbc.JdbcSpec;
+import dev.keel.connectors.jsonl.JsonlSpec;
 import dev.keel.spec.ColumnType.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,7 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jsonl;
+
+import dev.keel.connectors.files.FileSources;
+import dev.keel.connectors.files.Sources;
 
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SourceProvider;

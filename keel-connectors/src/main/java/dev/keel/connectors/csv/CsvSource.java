@@ -1,4 +1,9 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.csv;
+
+import dev.keel.connectors.files.CappedReader;
+import dev.keel.connectors.files.CorruptGzip;
+import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.TextFiles;
 
 import dev.keel.KeelException;
 import dev.keel.record.Coercion;

@@ -1,8 +1,11 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jsonl;
 
-import static dev.keel.connectors.source.SourceTesting.columns;
-import static dev.keel.connectors.source.SourceTesting.readAll;
-import static dev.keel.connectors.source.SourceTesting.values;
+import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.Sources;
+
+import static dev.keel.connectors.files.SourceTesting.columns;
+import static dev.keel.connectors.files.SourceTesting.readAll;
+import static dev.keel.connectors.files.SourceTesting.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.record.SourceRecord;

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jdbc;
 
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SourceProvider;

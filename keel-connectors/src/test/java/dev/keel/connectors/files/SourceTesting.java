@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import dev.keel.record.RecordSource;
 import dev.keel.record.SourceRecord;
@@ -10,11 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Small helpers shared by the source tests. */
-final class SourceTesting {
+public final class SourceTesting {
   private SourceTesting() {}
 
   /** Columns from "name type, name type", e.g. {@code "id bigint, amount numeric(12,2)"}. */
-  static List<Column> columns(String spec) {
+  public static List<Column> columns(String spec) {
     List<Column> columns = new ArrayList<>();
     for (String part : spec.split(",(?![^(]*\\))")) {
       String[] nameAndType = part.strip().split("\\s+", 2);
@@ -23,7 +23,7 @@ final class SourceTesting {
     return columns;
   }
 
-  static List<SourceRecord> readAll(RecordSource source) throws IOException {
+  public static List<SourceRecord> readAll(RecordSource source) throws IOException {
     try (source) {
       List<SourceRecord> records = new ArrayList<>();
       for (SourceRecord r = source.next(); r != null; r = source.next()) {
@@ -33,7 +33,7 @@ final class SourceTesting {
     }
   }
 
-  static List<Object> values(SourceRecord record) {
+  public static List<Object> values(SourceRecord record) {
     if (record.isRejected()) {
       throw new AssertionError("record at " + record.position() + " was rejected: " + record.error());
     }

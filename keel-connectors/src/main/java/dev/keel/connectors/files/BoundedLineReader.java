@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,8 +10,8 @@ import java.io.Reader;
  * its first {@link RawText#CAP} characters are kept and it is marked too long. Drops a byte-order
  * mark at the start.
  */
-final class BoundedLineReader implements Closeable {
-  record Line(long number, String text, boolean tooLong) {}
+public final class BoundedLineReader implements Closeable {
+  public record Line(long number, String text, boolean tooLong) {}
 
   private final Reader in;
   private final long cap;
@@ -21,13 +21,13 @@ final class BoundedLineReader implements Closeable {
   private long number;
   private boolean eof;
 
-  BoundedLineReader(Reader in, long cap) {
+  public BoundedLineReader(Reader in, long cap) {
     this.in = in;
     this.cap = cap;
   }
 
   /** The next line without its terminator, or null at the end. */
-  Line next() throws IOException {
+  public Line next() throws IOException {
     StringBuilder text = new StringBuilder();
     boolean tooLong = false;
     boolean any = false;

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,13 +11,13 @@ import org.apache.commons.csv.QuoteMode;
  * line (NULL as an empty unquoted field, every other value quoted), bounded to {@link #CAP}
  * characters so a huge record does not become a huge dead letter.
  */
-final class RawText {
-  static final int CAP = 8192;
+public final class RawText {
+  public static final int CAP = 8192;
   private static final String CUT = "…(truncated)";
 
   private RawText() {}
 
-  static String join(List<String> fields, char delimiter) {
+  public static String join(List<String> fields, char delimiter) {
     CSVFormat format =
         CSVFormat.RFC4180.builder().setDelimiter(delimiter).setQuoteMode(QuoteMode.ALL_NON_NULL).get();
     StringBuilder b = new StringBuilder();
@@ -33,7 +33,7 @@ final class RawText {
     return bound(b.toString());
   }
 
-  static String bound(String text) {
+  public static String bound(String text) {
     return text.length() <= CAP ? text : text.substring(0, CAP) + CUT;
   }
 }

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import dev.keel.KeelException;
 import dev.keel.record.Coercion;
@@ -24,12 +24,12 @@ import java.util.zip.ZipException;
  * Coercion#MALFORMED}, a lone surrogate no valid input decodes to, rather than failing the file, so
  * only the records holding them are rejected (by {@link Coercion}).
  */
-final class TextFiles {
+public final class TextFiles {
   private static final int BUFFER = 64 * 1024;
 
   private TextFiles() {}
 
-  static Reader open(Path file, Charset charset) {
+  public static Reader open(Path file, Charset charset) {
     Charset cs = charset == null ? StandardCharsets.UTF_8 : charset;
     if (Files.isDirectory(file)) {
       throw new KeelException(file + ": is a directory; a source path names one file (use ${partition} in it for one"
@@ -63,7 +63,7 @@ final class TextFiles {
   }
 
   /** A cap for messages: {@code 8 MiB}, {@code 4 KiB} or {@code 100 bytes}. */
-  static String formatCap(long cap) {
+  public static String formatCap(long cap) {
     if (cap % (1024 * 1024) == 0) {
       return cap / (1024 * 1024) + " MiB";
     }

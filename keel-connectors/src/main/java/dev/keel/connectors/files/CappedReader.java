@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import java.io.FilterReader;
 import java.io.IOException;
@@ -11,19 +11,19 @@ import java.io.Reader;
  * of memory. The parser above reads ahead by at most its buffer, so the cap is exact to within that
  * buffer (8 KiB). Also drops a byte-order mark at the very start.
  */
-final class CappedReader extends FilterReader {
+public final class CappedReader extends FilterReader {
   private final long cap;
   private long delivered;
   private long recordStart;
   private boolean started;
 
-  CappedReader(Reader in, long cap) {
+  public CappedReader(Reader in, long cap) {
     super(in);
     this.cap = cap;
   }
 
   /** Called by the source before it asks the parser for the next record. */
-  void startRecord() {
+  public void startRecord() {
     recordStart = delivered;
   }
 
@@ -57,7 +57,7 @@ final class CappedReader extends FilterReader {
   }
 
   /** Thrown through the parser; the source turns it into a message with the file and line. */
-  static final class RecordTooLarge extends RuntimeException {
+  public static final class RecordTooLarge extends RuntimeException {
     RecordTooLarge() {
       super(null, null, false, false);
     }

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import dev.keel.KeelException;
 import dev.keel.connector.Connectors;
@@ -41,7 +41,7 @@ public final class Sources {
     return Connectors.installed().source(spec.kind()).open(spec, columns, partition, baseDir, resume);
   }
 
-  static Path resolve(String path, String partition, Path baseDir) {
+  public static Path resolve(String path, String partition, Path baseDir) {
     String p = path;
     if (p.contains(PLACEHOLDER)) {
       if (partition == null || partition.isEmpty() || partition.contains("/") || partition.contains("\\")

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -13,16 +13,16 @@ import java.util.zip.ZipException;
  * The file will not heal: this exception carries no cause, so it classifies as permanent, and the
  * sources name the file and the line reached.
  */
-final class CorruptGzip extends IOException {
+public final class CorruptGzip extends IOException {
   static final String TRUNCATED = "the gzip file is truncated: it ends before its compressed data does; copy or write it"
       + " again completely";
 
-  CorruptGzip(String message) {
+  public CorruptGzip(String message) {
     super(message);
   }
 
   /** Reads a {@link java.util.zip.GZIPInputStream}, turning its errors into {@link CorruptGzip}. */
-  static final class Guard extends FilterInputStream {
+  public static final class Guard extends FilterInputStream {
     Guard(InputStream gzip) {
       super(gzip);
     }

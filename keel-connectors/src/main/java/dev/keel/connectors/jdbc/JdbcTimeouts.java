@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jdbc;
 
 import dev.keel.spec.SourceSpec;
 import java.time.Duration;

@@ -1,4 +1,9 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jsonl;
+
+import dev.keel.connectors.files.BoundedLineReader;
+import dev.keel.connectors.files.CorruptGzip;
+import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.TextFiles;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jsonl;
 
 import dev.keel.spec.SourceSpec;
 import java.nio.charset.Charset;

@@ -1,4 +1,6 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jdbc;
+
+import dev.keel.connectors.files.RawText;
 
 import dev.keel.KeelException;
 import dev.keel.record.Coercion;

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.jdbc;
 
 /**
  * Replaces the named parameter {@code :partition} in a query with {@code ?}, leaving alone

@@ -1,4 +1,4 @@
-package dev.keel.connectors.source;
+package dev.keel.connectors.files;
 
 import dev.keel.spec.ConfigSection;
 import dev.keel.spec.SourceSpec;
@@ -8,18 +8,18 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** The settings file sources (CSV, JSON Lines) share, read the same way for each. */
-final class FileSources {
+public final class FileSources {
   private FileSources() {}
 
-  static Charset encoding(ConfigSection s) {
+  public static Charset encoding(ConfigSection s) {
     return s.charset("encoding", StandardCharsets.UTF_8);
   }
 
-  static ZoneId timezone(ConfigSection s) {
+  public static ZoneId timezone(ConfigSection s) {
     return s.zone("timezone", ZoneOffset.UTC);
   }
 
-  static long maxRecordBytes(ConfigSection s) {
+  public static long maxRecordBytes(ConfigSection s) {
     return s.integer("max_record_bytes", SourceSpec.DEFAULT_MAX_RECORD_BYTES, 1024, 1L << 30);
   }
 }
