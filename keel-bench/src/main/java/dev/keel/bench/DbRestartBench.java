@@ -32,7 +32,8 @@ public final class DbRestartBench {
     Duration down = dev.keel.spec.Durations.parse(args.length > 1 ? args[1] : "5s");
     String lease = args.length > 2 ? args[2] : "10s";
     Path work = Files.createTempDirectory("keel-db-restart");
-    try (LocalCluster cluster = LocalCluster.startRestartable(work.resolve("logs"), work.resolve("pgdata"))) {
+    try (LocalCluster cluster =
+        LocalCluster.startRestartable(work.resolve("logs"), work.resolve("pgdata"))) {
       Path dir = work.resolve("pipelines");
       for (int r = 0; r <= rounds; r++) {
         Pipelines.writeCsvPipeline(dir, "load_" + r, Pipelines.partitions(PARTITIONS), ROWS);
@@ -44,30 +45,47 @@ public final class DbRestartBench {
       awaitAlive(cluster);
 
       long clean = runOnce(cluster, dir, "load_0", null);
-      System.out.printf("clean run: %.2f s (%d partitions × %d rows, 3 nodes × 2 workers, lease %s)%n", clean / 1e9, PARTITIONS,
-          ROWS, lease);
+      System.out.printf(
+          "clean run: %.2f s (%d partitions × %d rows, 3 nodes × 2 workers, lease %s)%n",
+          clean / 1e9, PARTITIONS, ROWS, lease);
       List<Double> backToEnd = new ArrayList<>();
       List<Double> extra = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
         long[] back = new long[1];
-        long total = runOnce(cluster, dir, "load_" + r, () -> {
-          cluster.restartDatabase(down);
-          back[0] = System.nanoTime();
-        });
+        long total =
+            runOnce(
+                cluster,
+                dir,
+                "load_" + r,
+                () -> {
+                  cluster.restartDatabase(down);
+                  back[0] = System.nanoTime();
+                });
         double b = (System.nanoTime() - back[0]) / 1e9;
         double x = (total - clean - down.toNanos()) / 1e9;
         backToEnd.add(b);
         extra.add(x);
-        System.out.printf("round %d: database down %s mid-run; run %.2f s, from its return to the run's end %.2f s, extra"
-            + " %.2f s%n", r, down, total / 1e9, b, x);
+        System.out.printf(
+            "round %d: database down %s mid-run; run %.2f s, from its return to the run's end %.2f s, extra"
+                + " %.2f s%n",
+            r, down, total / 1e9, b, x);
       }
-      long reaped = cluster.scalar("SELECT count(*) FROM keel.task_attempt WHERE outcome = 'lease expired'");
+      long reaped =
+          cluster.scalar("SELECT count(*) FROM keel.task_attempt WHERE outcome = 'lease expired'");
       long spent = cluster.scalar("SELECT count(*) FROM keel.task WHERE attempt > 1");
       Collections.sort(backToEnd);
       Collections.sort(extra);
-      System.out.printf("%d crashes of %s: return→end p50 %.2f s, max %.2f s; extra over the clean run p50 %.2f s, max %.2f s;"
-          + " leases reaped %d, tasks that spent a second attempt %d%n", rounds, down, backToEnd.get((rounds - 1) / 2),
-          backToEnd.get(rounds - 1), extra.get((rounds - 1) / 2), extra.get(rounds - 1), reaped, spent);
+      System.out.printf(
+          "%d crashes of %s: return→end p50 %.2f s, max %.2f s; extra over the clean run p50 %.2f s, max %.2f s;"
+              + " leases reaped %d, tasks that spent a second attempt %d%n",
+          rounds,
+          down,
+          backToEnd.get((rounds - 1) / 2),
+          backToEnd.get(rounds - 1),
+          extra.get((rounds - 1) / 2),
+          extra.get(rounds - 1),
+          reaped,
+          spent);
     }
   }
 
@@ -75,17 +93,30 @@ public final class DbRestartBench {
     void inject() throws Exception;
   }
 
-  /** Triggers one run of {@code name}, injects {@code fault} once a few partitions are published, and waits for the end. */
+  /**
+   * Triggers one run of {@code name}, injects {@code fault} once a few partitions are published,
+   * and waits for the end.
+   */
   static long runOnce(LocalCluster cluster, Path dir, String name, Fault fault) throws Exception {
     StringWriter out = new StringWriter();
     long start = System.nanoTime();
-    if (Main.execute(new PrintWriter(out, true), new PrintWriter(System.err, true), "trigger", name, "--db", cluster.url(),
-        "--pipelines", dir.toString()) != 0) {
+    if (Main.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(System.err, true),
+            "trigger",
+            name,
+            "--db",
+            cluster.url(),
+            "--pipelines",
+            dir.toString())
+        != 0) {
       throw new IllegalStateException("trigger failed");
     }
     long run = Long.parseLong(out.toString().strip());
     if (fault != null) {
-      while (cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state = 'succeeded'", run) < 3) {
+      while (cluster.scalar(
+              "SELECT count(*) FROM keel.task WHERE run_id = ? AND state = 'succeeded'", run)
+          < 3) {
         Thread.sleep(20);
       }
       fault.inject();
@@ -93,7 +124,10 @@ public final class DbRestartBench {
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
     while (true) {
       try {
-        if (cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')", run) == 0) {
+        if (cluster.scalar(
+                "SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')",
+                run)
+            == 0) {
           break;
         }
       } catch (java.sql.SQLException e) {
@@ -105,9 +139,12 @@ public final class DbRestartBench {
       Thread.sleep(50);
     }
     long elapsed = System.nanoTime() - start;
-    if (cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state <> 'succeeded'", run) != 0
+    if (cluster.scalar(
+                "SELECT count(*) FROM keel.task WHERE run_id = ? AND state <> 'succeeded'", run)
+            != 0
         || cluster.scalar("SELECT count(*) FROM public." + name) != (long) PARTITIONS * ROWS) {
-      throw new IllegalStateException("run " + run + " of " + name + " did not load every row exactly once");
+      throw new IllegalStateException(
+          "run " + run + " of " + name + " did not load every row exactly once");
     }
     return elapsed;
   }
@@ -116,7 +153,9 @@ public final class DbRestartBench {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (true) {
       try {
-        if (cluster.scalar("SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'") >= 3) {
+        if (cluster.scalar(
+                "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
+            >= 3) {
           return;
         }
       } catch (java.sql.SQLException e) {

@@ -40,16 +40,17 @@ import org.postgresql.PGConnection;
  * </ol>
  *
  * each into (a) an empty target, (b) a full target with the same rows, (c) a full target where
- * every row's amount changed. Keel and the baseline alternate, case by case, into two tables of
- * the same shape; after every step (outside the timing) the table is VACUUM ANALYZEd and a
- * CHECKPOINT is taken, so every step starts from the same state and autovacuum stays out of the
- * way; after every case the two tables are compared row by row.
+ * every row's amount changed. Keel and the baseline alternate, case by case, into two tables of the
+ * same shape; after every step (outside the timing) the table is VACUUM ANALYZEd and a CHECKPOINT
+ * is taken, so every step starts from the same state and autovacuum stays out of the way; after
+ * every case the two tables are compared row by row.
  *
  * <p>Arguments: {@code --same FILE.csv --changed FILE.csv --slice FILE.csv --work DIR [--rows N]}
  * (the CSVs come from bench/gen-orders.py; --rows is only printed and checked).
  */
 public final class LoadBenchmark {
-  private static final String COLUMNS = "id bigint, customer text, amount numeric(12,2), ts timestamptz, region text";
+  private static final String COLUMNS =
+      "id bigint, customer text, amount numeric(12,2), ts timestamptz, region text";
   private static final String KEEL_TABLE = "bench_keel";
   private static final String BASE_TABLE = "bench_base";
   private static final String BATCH_TABLE = "bench_batch";
@@ -76,9 +77,12 @@ public final class LoadBenchmark {
     long rows = Long.parseLong(a.getOrDefault("--rows", "1000000"));
     Files.createDirectories(work);
     long t0 = System.nanoTime();
-    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(work.resolve("pg"), Duration.ofSeconds(30))) {
+    try (EmbeddedPostgresServer pg =
+        EmbeddedPostgresServer.start(work.resolve("pg"), Duration.ofSeconds(30))) {
       LoadBenchmark b = new LoadBenchmark(work, pg.jdbcUrl());
-      System.out.printf("embedded PostgreSQL started (%.1f s): %s%n", (System.nanoTime() - t0) / 1e9, b.settings());
+      System.out.printf(
+          "embedded PostgreSQL started (%.1f s): %s%n",
+          (System.nanoTime() - t0) / 1e9, b.settings());
       b.run(same, changed, slice, rows);
     }
   }
@@ -92,12 +96,24 @@ public final class LoadBenchmark {
   }
 
   private String settings() throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT version(), current_setting('fsync'), current_setting('synchronous_commit'),"
-            + " current_setting('shared_buffers'), current_setting('max_wal_size'), current_setting('temp_buffers')")) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit'),"
+                    + " current_setting('shared_buffers'), current_setting('max_wal_size'), current_setting('temp_buffers')")) {
       rs.next();
-      return rs.getString(1).replaceAll(" on .*", "") + "; fsync=" + rs.getString(2) + ", synchronous_commit=" + rs.getString(3)
-          + ", shared_buffers=" + rs.getString(4) + ", max_wal_size=" + rs.getString(5) + ", temp_buffers=" + rs.getString(6);
+      return rs.getString(1).replaceAll(" on .*", "")
+          + "; fsync="
+          + rs.getString(2)
+          + ", synchronous_commit="
+          + rs.getString(3)
+          + ", shared_buffers="
+          + rs.getString(4)
+          + ", max_wal_size="
+          + rs.getString(5)
+          + ", temp_buffers="
+          + rs.getString(6);
     }
   }
 
@@ -105,12 +121,18 @@ public final class LoadBenchmark {
     Path keelSame = pipeline("bench_same", KEEL_TABLE, same);
     Path keelChanged = pipeline("bench_changed", KEEL_TABLE, changed);
     Path keelWarm = pipeline("bench_warm", "bench_warm", slice);
-    System.out.printf("rows per load: %,d; %d cores; JVM %s, heap max %d MB%n", rows, Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
-    System.out.println("staging, keel and baseline alike: a TEMP table (ON COMMIT DROP) inside the publish transaction");
+    System.out.printf(
+        "rows per load: %,d; %d cores; JVM %s, heap max %d MB%n",
+        rows,
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        Runtime.getRuntime().maxMemory() >> 20);
+    System.out.println(
+        "staging, keel and baseline alike: a TEMP table (ON COMMIT DROP) inside the publish transaction");
     System.out.println();
 
-    // Warm-up, not measured: keel's first run migrates its metadata schema; every path gets its JIT warm.
+    // Warm-up, not measured: keel's first run migrates its metadata schema; every path gets its JIT
+    // warm.
     keel(keelWarm, "warm-up");
     drop("bench_warm");
     recreate(BASE_TABLE);
@@ -130,23 +152,31 @@ public final class LoadBenchmark {
     measure("keel      (b) full, same rows", rows, () -> keel(keelSame, "(b)"), KEEL_TABLE);
     compare(rows);
     measure("baseline  (c) full, every row changed", rows, () -> baseline(changed), BASE_TABLE);
-    measure("keel      (c) full, every row changed", rows, () -> keel(keelChanged, "(c)"), KEEL_TABLE);
+    measure(
+        "keel      (c) full, every row changed", rows, () -> keel(keelChanged, "(c)"), KEEL_TABLE);
     compare(rows);
     measure("batch insert  empty target", rows, () -> batchInsert(same), BATCH_TABLE);
 
     System.out.println();
     System.out.println("| case | baseline rows/s | keel rows/s | keel / baseline |");
     System.out.println("|---|---:|---:|---:|");
-    String[][] cases = {{"(a) empty target", "(a) empty target"}, {"(b) full target, same rows", "(b) full, same rows"},
-        {"(c) full target, every row changed", "(c) full, every row changed"}};
+    String[][] cases = {
+      {"(a) empty target", "(a) empty target"},
+      {"(b) full target, same rows", "(b) full, same rows"},
+      {"(c) full target, every row changed", "(c) full, every row changed"}
+    };
     for (String[] c : cases) {
       double base = rates.get("baseline  " + c[1]);
       double keel = rates.get("keel      " + c[1]);
-      System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %.0f %% |%n", c[0], base, keel, 100 * keel / base);
+      System.out.printf(
+          Locale.ROOT, "| %s | %,.0f | %,.0f | %.0f %% |%n", c[0], base, keel, 100 * keel / base);
     }
     double batch = rates.get("batch insert  empty target");
-    System.out.printf(Locale.ROOT, "| JDBC batch insert (reWriteBatchedInserts), empty target | | %,.0f | keel (a) / batch = %.2fx |%n",
-        batch, rates.get("keel      (a) empty target") / batch);
+    System.out.printf(
+        Locale.ROOT,
+        "| JDBC batch insert (reWriteBatchedInserts), empty target | | %,.0f | keel (a) / batch = %.2fx |%n",
+        batch,
+        rates.get("keel      (a) empty target") / batch);
     notes.forEach(System.out::println);
   }
 
@@ -161,7 +191,8 @@ public final class LoadBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     long count = count(table);
     if (count != rows) {
-      throw new IllegalStateException(name + ": " + table + " holds " + count + " rows, expected " + rows);
+      throw new IllegalStateException(
+          name + ": " + table + " holds " + count + " rows, expected " + rows);
     }
     double rate = rows / seconds;
     rates.put(name, rate);
@@ -171,52 +202,72 @@ public final class LoadBenchmark {
 
   /** VACUUM ANALYZE the table and CHECKPOINT, so the next step starts clean (not timed). */
   private void settle(String table) throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("VACUUM ANALYZE " + table);
       st.execute("CHECKPOINT");
     }
   }
 
   private void checkpoint() throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("CHECKPOINT");
     }
   }
 
   /** keel and the baseline must leave the same rows. */
   private void compare(long rows) throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + KEEL_TABLE + " k FULL JOIN " + BASE_TABLE
-            + " b USING (id) WHERE (k.customer, k.amount, k.ts, k.region) IS DISTINCT FROM (b.customer, b.amount, b.ts, b.region)")) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM "
+                    + KEEL_TABLE
+                    + " k FULL JOIN "
+                    + BASE_TABLE
+                    + " b USING (id) WHERE (k.customer, k.amount, k.ts, k.region) IS DISTINCT FROM (b.customer, b.amount, b.ts, b.region)")) {
       rs.next();
       if (rs.getLong(1) != 0) {
-        throw new IllegalStateException(rs.getLong(1) + " rows differ between " + KEEL_TABLE + " and " + BASE_TABLE);
+        throw new IllegalStateException(
+            rs.getLong(1) + " rows differ between " + KEEL_TABLE + " and " + BASE_TABLE);
       }
     }
   }
 
   private Path pipeline(String name, String table, Path csv) throws IOException {
     Path file = work.resolve(name + ".yaml");
-    Files.writeString(file, String.join("\n",
-        "name: " + name,
-        "source:",
-        "  csv: { path: \"" + csv.toAbsolutePath() + "\", header: true }",
-        "columns:",
-        "  id: bigint",
-        "  customer: text",
-        "  amount: numeric(12,2)",
-        "  ts: timestamptz",
-        "  region: text",
-        "sink:",
-        "  postgres: { table: " + table + ", key: [id], mode: upsert }",
-        ""), StandardCharsets.UTF_8);
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "name: " + name,
+            "source:",
+            "  csv: { path: \"" + csv.toAbsolutePath() + "\", header: true }",
+            "columns:",
+            "  id: bigint",
+            "  customer: text",
+            "  amount: numeric(12,2)",
+            "  ts: timestamptz",
+            "  region: text",
+            "sink:",
+            "  postgres: { table: " + table + ", key: [id], mode: upsert }",
+            ""),
+        StandardCharsets.UTF_8);
     return file;
   }
 
   private void keel(Path pipeline, String label) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "run", pipeline.toString(), "--db", url);
+    int code =
+        Main.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "run",
+            pipeline.toString(),
+            "--db",
+            url);
     if (code != 0) {
       throw new IllegalStateException("keel run " + label + " exited " + code + ":\n" + out + err);
     }
@@ -232,11 +283,16 @@ public final class LoadBenchmark {
       try (Statement st = c.createStatement()) {
         st.execute("CREATE TEMP TABLE stage (" + COLUMNS + ") ON COMMIT DROP");
         try (Reader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-          c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY stage FROM STDIN WITH (FORMAT csv, HEADER)", r, 1 << 16);
+          c.unwrap(PGConnection.class)
+              .getCopyAPI()
+              .copyIn("COPY stage FROM STDIN WITH (FORMAT csv, HEADER)", r, 1 << 16);
         }
-        st.executeUpdate("INSERT INTO " + BASE_TABLE + " (id, customer, amount, ts, region) SELECT id, customer, amount, ts, region"
-            + " FROM stage ON CONFLICT (id) DO UPDATE SET customer = EXCLUDED.customer, amount = EXCLUDED.amount,"
-            + " ts = EXCLUDED.ts, region = EXCLUDED.region");
+        st.executeUpdate(
+            "INSERT INTO "
+                + BASE_TABLE
+                + " (id, customer, amount, ts, region) SELECT id, customer, amount, ts, region"
+                + " FROM stage ON CONFLICT (id) DO UPDATE SET customer = EXCLUDED.customer, amount = EXCLUDED.amount,"
+                + " ts = EXCLUDED.ts, region = EXCLUDED.region");
       }
       c.commit();
     }
@@ -245,9 +301,14 @@ public final class LoadBenchmark {
   /** Plain INSERT, batches of 1,000 rewritten into multi-row INSERTs by PgJDBC, one transaction. */
   private void batchInsert(Path csv) throws Exception {
     String u = url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
-    try (Connection c = DriverManager.getConnection(u); BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+    try (Connection c = DriverManager.getConnection(u);
+        BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
       c.setAutoCommit(false);
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + BATCH_TABLE + " (id, customer, amount, ts, region) VALUES (?, ?, ?, ?, ?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + BATCH_TABLE
+                  + " (id, customer, amount, ts, region) VALUES (?, ?, ?, ?, ?)")) {
         r.readLine();
         String line;
         int n = 0;
@@ -271,19 +332,23 @@ public final class LoadBenchmark {
 
   private void recreate(String table) throws SQLException {
     drop(table);
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("CREATE TABLE " + table + " (" + COLUMNS + ", PRIMARY KEY (id))");
     }
   }
 
   private void drop(String table) throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("DROP TABLE IF EXISTS " + table);
     }
   }
 
   private long count(String table) throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
       rs.next();
       return rs.getLong(1);
     }
@@ -292,5 +357,4 @@ public final class LoadBenchmark {
   private Connection connect() throws SQLException {
     return DriverManager.getConnection(url);
   }
-
 }

@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "backfill", description = "Enqueue one run whose partitions are the dates FROM..TO (inclusive); print its id.")
+@Command(
+    name = "backfill",
+    description =
+        "Enqueue one run whose partitions are the dates FROM..TO (inclusive); print its id.")
 final class BackfillCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
@@ -25,23 +28,31 @@ final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD")
   LocalDate to;
 
-  @Option(names = "--pipelines", paramLabel = "DIR|FILE", description = "Read the pipeline from here (default: its current stored version).")
+  @Option(
+      names = "--pipelines",
+      paramLabel = "DIR|FILE",
+      description = "Read the pipeline from here (default: its current stored version).")
   Path pipelines;
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() throws Exception {
     if (from.isAfter(to)) {
-      cmd.commandLine().getErr().printf("keel backfill: --from %s is after --to %s; give the earlier date first%n", from, to);
+      cmd.commandLine()
+          .getErr()
+          .printf(
+              "keel backfill: --from %s is after --to %s; give the earlier date first%n", from, to);
       return ExitCodes.BAD_INPUT;
     }
     if (ChronoUnit.DAYS.between(from, to) >= Partitions.MAX_DATES) {
-      cmd.commandLine().getErr().printf("keel backfill: %s..%s is more than %d days; split it%n", from, to, Partitions.MAX_DATES);
+      cmd.commandLine()
+          .getErr()
+          .printf(
+              "keel backfill: %s..%s is more than %d days; split it%n",
+              from, to, Partitions.MAX_DATES);
       return ExitCodes.BAD_INPUT;
     }
     try (DbOptions.Opened opened = db.open(2)) {

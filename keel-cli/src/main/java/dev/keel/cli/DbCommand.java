@@ -8,8 +8,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
-/** {@code keel db start | stop | status}: the embedded PostgreSQL of KEEL_HOME as a local service. */
-@Command(name = "db", description = "The embedded PostgreSQL under $KEEL_HOME, shared by every keel process on it.",
+/**
+ * {@code keel db start | stop | status}: the embedded PostgreSQL of KEEL_HOME as a local service.
+ */
+@Command(
+    name = "db",
+    description = "The embedded PostgreSQL under $KEEL_HOME, shared by every keel process on it.",
     subcommands = {DbCommand.Start.class, DbCommand.Stop.class, DbCommand.Status.class})
 final class DbCommand {
 
@@ -18,23 +22,43 @@ final class DbCommand {
       out.printf("embedded PostgreSQL of %s: not running%n", s.home());
       return;
     }
-    out.printf("embedded PostgreSQL %d of %s: running on port %d (pid %d)%n", s.majorVersion(), s.home(), s.port(), s.pid());
+    out.printf(
+        "embedded PostgreSQL %d of %s: running on port %d (pid %d)%n",
+        s.majorVersion(), s.home(), s.port(), s.pid());
     out.printf("  data     %s%n", s.dataDirectory());
     out.printf("  url      %s%n", s.jdbcUrl());
-    out.printf("  users    %s%n", s.users().isEmpty() ? "none" : s.users().size() + " (pids " + s.users().stream().distinct()
-        .map(String::valueOf).reduce((a, b) -> a + ", " + b).orElse("") + ")");
-    out.printf("  service  %s%n", s.service() ? "yes: stays up until keel db stop" : "no: stops when the last keel process ends");
+    out.printf(
+        "  users    %s%n",
+        s.users().isEmpty()
+            ? "none"
+            : s.users().size()
+                + " (pids "
+                + s.users().stream()
+                    .distinct()
+                    .map(String::valueOf)
+                    .reduce((a, b) -> a + ", " + b)
+                    .orElse("")
+                + ")");
+    out.printf(
+        "  service  %s%n",
+        s.service()
+            ? "yes: stays up until keel db stop"
+            : "no: stops when the last keel process ends");
   }
 
-  @Command(name = "start", description = "Start the embedded PostgreSQL (or keep the running one) and keep it up until 'keel db stop'.")
+  @Command(
+      name = "start",
+      description =
+          "Start the embedded PostgreSQL (or keep the running one) and keep it up until 'keel db stop'.")
   static final class Start implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec cmd;
+    @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
     @Override
     public Integer call() {
       try {
-        print(cmd.commandLine().getOut(), EmbeddedServers.start(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
+        print(
+            cmd.commandLine().getOut(),
+            EmbeddedServers.start(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
         return ExitCodes.OK;
       } catch (EmbeddedServerRefused e) {
         throw new BadInputException(e.getMessage());
@@ -42,10 +66,12 @@ final class DbCommand {
     }
   }
 
-  @Command(name = "stop", description = "Stop the embedded PostgreSQL now, or when the last keel process using it ends.")
+  @Command(
+      name = "stop",
+      description =
+          "Stop the embedded PostgreSQL now, or when the last keel process using it ends.")
   static final class Stop implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec cmd;
+    @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
     @Override
     public Integer call() {
@@ -57,8 +83,16 @@ final class DbCommand {
       }
       PrintWriter out = cmd.commandLine().getOut();
       if (s.running()) {
-        out.printf("embedded PostgreSQL of %s (pid %d) is still used by %d keel process(es) (pids %s); it stops when the last one ends%n",
-            s.home(), s.pid(), s.users().size(), s.users().stream().distinct().map(String::valueOf).reduce((a, b) -> a + ", " + b).orElse(""));
+        out.printf(
+            "embedded PostgreSQL of %s (pid %d) is still used by %d keel process(es) (pids %s); it stops when the last one ends%n",
+            s.home(),
+            s.pid(),
+            s.users().size(),
+            s.users().stream()
+                .distinct()
+                .map(String::valueOf)
+                .reduce((a, b) -> a + ", " + b)
+                .orElse(""));
       } else {
         out.printf("embedded PostgreSQL of %s: stopped%n", s.home());
       }
@@ -66,15 +100,19 @@ final class DbCommand {
     }
   }
 
-  @Command(name = "status", description = "Whether the embedded PostgreSQL runs, where it listens, and which keel processes use it.")
+  @Command(
+      name = "status",
+      description =
+          "Whether the embedded PostgreSQL runs, where it listens, and which keel processes use it.")
   static final class Status implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec cmd;
+    @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
     @Override
     public Integer call() {
       try {
-        print(cmd.commandLine().getOut(), EmbeddedServers.status(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
+        print(
+            cmd.commandLine().getOut(),
+            EmbeddedServers.status(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
         return ExitCodes.OK;
       } catch (EmbeddedServerRefused e) {
         throw new BadInputException(e.getMessage());

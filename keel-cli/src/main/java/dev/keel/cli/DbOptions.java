@@ -13,12 +13,16 @@ import picocli.CommandLine.Option;
  * (default {@code ./.keel}).
  */
 public final class DbOptions {
-  @Option(names = "--db", paramLabel = "URL",
-      description = "JDBC URL of the metadata PostgreSQL (default: $KEEL_DB, else an embedded PostgreSQL under $KEEL_HOME, default ./.keel). Several hosts with targetServerType=primary follow a failover.")
+  @Option(
+      names = "--db",
+      paramLabel = "URL",
+      description =
+          "JDBC URL of the metadata PostgreSQL (default: $KEEL_DB, else an embedded PostgreSQL under $KEEL_HOME, default ./.keel). Several hosts with targetServerType=primary follow a failover.")
   String db;
 
   /** An open metadata store and, when embedded, the server behind it; closing stops both. */
-  public record Opened(MetadataStore store, EmbeddedPostgresServer embedded) implements AutoCloseable {
+  public record Opened(MetadataStore store, EmbeddedPostgresServer embedded)
+      implements AutoCloseable {
     @Override
     public void close() {
       store.close();
@@ -40,7 +44,10 @@ public final class DbOptions {
     return Path.of(home == null || home.isBlank() ? ".keel" : home).toAbsolutePath().normalize();
   }
 
-  /** The shared embedded PostgreSQL of {@link #home()}; a server keel must not use is bad input (exit 2). */
+  /**
+   * The shared embedded PostgreSQL of {@link #home()}; a server keel must not use is bad input
+   * (exit 2).
+   */
   static EmbeddedPostgresServer startEmbedded() {
     try {
       return EmbeddedPostgresServer.start(home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT);

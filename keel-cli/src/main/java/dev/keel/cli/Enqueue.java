@@ -23,20 +23,29 @@ final class Enqueue {
 
   private Enqueue() {}
 
-  static Optional<Version> find(MetadataStore store, String name, Path pipelines) throws IOException {
+  static Optional<Version> find(MetadataStore store, String name, Path pipelines)
+      throws IOException {
     if (pipelines != null) {
       for (Path file : files(pipelines)) {
         PipelineSpec spec;
         try {
           spec = new SpecReader().read(file);
         } catch (SpecException e) {
-          if (Files.isRegularFile(pipelines) || file.getFileName().toString().startsWith(name + ".")) {
+          if (Files.isRegularFile(pipelines)
+              || file.getFileName().toString().startsWith(name + ".")) {
             throw e;
           }
           continue;
         }
         if (spec.name().equals(name)) {
-          long id = store.versions().save(spec.name(), spec.hash(), spec.text(), file.toAbsolutePath().normalize().toString());
+          long id =
+              store
+                  .versions()
+                  .save(
+                      spec.name(),
+                      spec.hash(),
+                      spec.text(),
+                      file.toAbsolutePath().normalize().toString());
           return Optional.of(new Version(id, spec));
         }
       }
@@ -53,8 +62,17 @@ final class Enqueue {
 
   static long create(MetadataStore store, Version v, String trigger, List<String> partitions) {
     PipelineSpec spec = v.spec();
-    return store.runs().create(spec.name(), v.id(), trigger, Instant.now(), partitions, spec.retry())
-        .orElseThrow(() -> new IllegalStateException("a " + trigger + " run of " + spec.name() + " with this logical time exists; try again"));
+    return store
+        .runs()
+        .create(spec.name(), v.id(), trigger, Instant.now(), partitions, spec.retry())
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "a "
+                        + trigger
+                        + " run of "
+                        + spec.name()
+                        + " with this logical time exists; try again"));
   }
 
   private static List<Path> files(Path pipelines) throws IOException {
@@ -62,12 +80,17 @@ final class Enqueue {
       return List.of(pipelines);
     }
     try (var s = Files.list(pipelines)) {
-      return s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+      return s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+          .sorted()
+          .toList();
     }
   }
 
   static String unknown(String name, Path pipelines) {
-    return pipelines != null ? "keel: no pipeline named " + name + " in " + pipelines
-        : "keel: no stored pipeline named " + name + "; start a node with --pipelines DIR, or pass --pipelines DIR (or FILE) here";
+    return pipelines != null
+        ? "keel: no pipeline named " + name + " in " + pipelines
+        : "keel: no stored pipeline named "
+            + name
+            + "; start a node with --pipelines DIR, or pass --pipelines DIR (or FILE) here";
   }
 }

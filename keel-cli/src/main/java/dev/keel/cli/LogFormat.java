@@ -12,9 +12,12 @@ import org.slf4j.LoggerFactory;
 final class LogFormat {
   private LogFormat() {}
 
-  /** Switches to JSON lines, unless KEEL_LOG_FORMAT was set (then logback.xml already obeyed it). */
+  /**
+   * Switches to JSON lines, unless KEEL_LOG_FORMAT was set (then logback.xml already obeyed it).
+   */
   static void jsonByDefault() {
-    if (System.getenv("KEEL_LOG_FORMAT") != null || "json".equals(System.getProperty("keel.log.format"))) {
+    if (System.getenv("KEEL_LOG_FORMAT") != null
+        || "json".equals(System.getProperty("keel.log.format"))) {
       return;
     }
     System.setProperty("keel.log.format", "json");

@@ -5,8 +5,8 @@ import dev.keel.engine.node.NodeConfig;
 import dev.keel.server.KeelServer;
 import dev.keel.server.alerts.AlertDispatcher;
 import dev.keel.server.alerts.AlertRules;
-import dev.keel.spec.AlertChecks;
 import dev.keel.server.metrics.KeelMetrics;
+import dev.keel.spec.AlertChecks;
 import dev.keel.spec.SecretResolver;
 import dev.keel.spec.SpecException;
 import dev.keel.store.Database;
@@ -25,66 +25,106 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "node", description = "Join the cluster: schedule, claim and execute tasks until SIGTERM, then drain and exit 0.")
+@Command(
+    name = "node",
+    description =
+        "Join the cluster: schedule, claim and execute tasks until SIGTERM, then drain and exit 0.")
 final class NodeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
+
   /** While the database is not reachable at start, try again this often. */
   static final Duration CONNECT_RETRY = Duration.ofSeconds(2);
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Option(names = "--pipelines", paramLabel = "DIR", description = "Folder of pipeline files (*.yaml), rescanned for changes.")
+  @Option(
+      names = "--pipelines",
+      paramLabel = "DIR",
+      description = "Folder of pipeline files (*.yaml), rescanned for changes.")
   Path pipelines;
 
-  @Option(names = "--node-id", paramLabel = "ID", description = "This node's id (default: host-pid).")
+  @Option(
+      names = "--node-id",
+      paramLabel = "ID",
+      description = "This node's id (default: host-pid).")
   String nodeId;
 
-  @Mixin
-  HttpOptions http;
+  @Mixin HttpOptions http;
 
-  @Option(names = "--alerts", paramLabel = "FILE",
-      description = "Deliver the alert outbox to the receivers of this alerts file (any node may send; each alert goes out once).")
+  @Option(
+      names = "--alerts",
+      paramLabel = "FILE",
+      description =
+          "Deliver the alert outbox to the receivers of this alerts file (any node may send; each alert goes out once).")
   Path alerts;
 
-  @Option(names = "--workers", paramLabel = "N", converter = WorkerCount.class, description = "Tasks executed at once (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      converter = WorkerCount.class,
+      description = "Tasks executed at once (default ${DEFAULT-VALUE}).")
   int workers = NodeConfig.DEFAULT_WORKERS;
 
-  @Option(names = "--claim-batch", paramLabel = "N", description = "Most tasks taken in one claim (default: --workers).")
+  @Option(
+      names = "--claim-batch",
+      paramLabel = "N",
+      description = "Most tasks taken in one claim (default: --workers).")
   int claimBatch = 0;
 
-  @Option(names = "--lease", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "How long a claim holds without renewal; a dead node's tasks move after about this long (default 10s).")
+  @Option(
+      names = "--lease",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How long a claim holds without renewal; a dead node's tasks move after about this long (default 10s).")
   Duration lease = NodeConfig.DEFAULT_LEASE;
 
-  @Option(names = "--heartbeat", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "Heartbeat and lease renewal interval, at most a third of the lease (default 2s).")
+  @Option(
+      names = "--heartbeat",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Heartbeat and lease renewal interval, at most a third of the lease (default 2s).")
   Duration heartbeat = NodeConfig.DEFAULT_HEARTBEAT;
 
-  @Option(names = "--poll", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--poll",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "How often an idle node looks for due tasks (default 500ms).")
   Duration poll = NodeConfig.DEFAULT_POLL;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "On SIGTERM, how long tasks in hand may take to finish before they are released (default 30s).")
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "On SIGTERM, how long tasks in hand may take to finish before they are released (default 30s).")
   Duration drainTimeout = NodeConfig.DEFAULT_DRAIN_TIMEOUT;
 
-  @Option(names = "--catch-up", paramLabel = "N",
-      description = "After the cluster was down, run at most the newest N missed ticks per pipeline (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--catch-up",
+      paramLabel = "N",
+      description =
+          "After the cluster was down, run at most the newest N missed ticks per pipeline (default ${DEFAULT-VALUE}).")
   int catchUp = NodeConfig.DEFAULT_CATCH_UP;
 
-  /** Fault injection for tests: keep working after losing a lease, so only the sink's fence stops the zombie. */
+  /**
+   * Fault injection for tests: keep working after losing a lease, so only the sink's fence stops
+   * the zombie.
+   */
   @Option(names = "--fault-ignore-lease-loss", hidden = true)
   boolean ignoreLeaseLoss;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() throws Exception {
     LogFormat.jsonByDefault();
     if (pipelines != null && !Files.isDirectory(pipelines)) {
-      cmd.commandLine().getErr().println("keel node: --pipelines " + pipelines + " is not a folder");
+      cmd.commandLine()
+          .getErr()
+          .println("keel node: --pipelines " + pipelines + " is not a folder");
       return ExitCodes.BAD_INPUT;
     }
     // Read before connecting: a bad alerts file is bad input, not something to retry.
@@ -99,68 +139,115 @@ final class NodeCommand implements Callable<Integer> {
     DbOptions.Opened opened = openWithRetry(workers * 2 + 4);
     PrometheusMeterRegistry registry = KeelMetrics.prometheus();
     AtomicReference<ClusterNode> started = new AtomicReference<>();
-    // Serve before the node registers, so the node row carries the real port (--http-port 0 picks one).
-    // On the embedded default a node is the one-command local deployment: it serves HTTP without being asked.
-    KeelServer server = !http.enabled() && !db.embedded() ? null
-        : serve(opened, registry, () -> started.get() == null ? "node " + id + " is starting" : started.get().notReadyReason());
-    NodeConfig config = NodeConfig.builder(id).pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
-        .workers(workers).claimBatch(claimBatch).lease(lease).heartbeat(heartbeat).poll(poll).drainTimeout(drainTimeout)
-        .catchUp(catchUp).httpPort(server == null ? null : server.port()).ignoreLeaseLoss(ignoreLeaseLoss)
-        .alertChecks(rules == null ? AlertChecks.DEFAULT : rules.checks()).build();
+    // Serve before the node registers, so the node row carries the real port (--http-port 0 picks
+    // one).
+    // On the embedded default a node is the one-command local deployment: it serves HTTP without
+    // being asked.
+    KeelServer server =
+        !http.enabled() && !db.embedded()
+            ? null
+            : serve(
+                opened,
+                registry,
+                () ->
+                    started.get() == null
+                        ? "node " + id + " is starting"
+                        : started.get().notReadyReason());
+    NodeConfig config =
+        NodeConfig.builder(id)
+            .pipelines(pipelines == null ? null : pipelines.toAbsolutePath().normalize())
+            .workers(workers)
+            .claimBatch(claimBatch)
+            .lease(lease)
+            .heartbeat(heartbeat)
+            .poll(poll)
+            .drainTimeout(drainTimeout)
+            .catchUp(catchUp)
+            .httpPort(server == null ? null : server.port())
+            .ignoreLeaseLoss(ignoreLeaseLoss)
+            .alertChecks(rules == null ? AlertChecks.DEFAULT : rules.checks())
+            .build();
     String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
     Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");
-    ClusterNode node = new ClusterNode(opened.store(), MetadataStore.attach(coordinationDb), config, new KeelMetrics(registry));
+    ClusterNode node =
+        new ClusterNode(
+            opened.store(),
+            MetadataStore.attach(coordinationDb),
+            config,
+            new KeelMetrics(registry));
     node.start();
     started.set(node);
-    AlertDispatcher dispatcher = rules == null ? null
-        : new AlertDispatcher(opened.store().db(), rules, HttpClient.newHttpClient()).start(AlertDispatcher.DEFAULT_INTERVAL);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        // /health/ready answers 503 while draining; the alert outbox is served until the tasks in hand are done.
-        node.drain();
-        if (dispatcher != null) {
-          dispatcher.close();
-        }
-        if (server != null) {
-          server.stop();
-        }
-        coordinationDb.close();
-        opened.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        log.error("drain failed: {}", e.toString(), e);
-      }
-      // A drained node exits 0 (the JVM would report 143 for SIGTERM otherwise).
-      Runtime.getRuntime().halt(ExitCodes.OK);
-    }, "keel-drain"));
+    AlertDispatcher dispatcher =
+        rules == null
+            ? null
+            : new AlertDispatcher(opened.store().db(), rules, HttpClient.newHttpClient())
+                .start(AlertDispatcher.DEFAULT_INTERVAL);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    // /health/ready answers 503 while draining; the alert outbox is served until
+                    // the tasks in hand are done.
+                    node.drain();
+                    if (dispatcher != null) {
+                      dispatcher.close();
+                    }
+                    if (server != null) {
+                      server.stop();
+                    }
+                    coordinationDb.close();
+                    opened.close();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } catch (RuntimeException e) {
+                    log.error("drain failed: {}", e.toString(), e);
+                  }
+                  // A drained node exits 0 (the JVM would report 143 for SIGTERM otherwise).
+                  Runtime.getRuntime().halt(ExitCodes.OK);
+                },
+                "keel-drain"));
     Thread.currentThread().join();
     return ExitCodes.OK;
   }
 
   /**
-   * Starts the HTTP server. A port given with --http-port must be free; the embedded default's
-   * port ({@link KeelServer#DEFAULT_PORT}) falls back to any free one when taken (a second node on
-   * one machine), and the URL printed says which.
+   * Starts the HTTP server. A port given with --http-port must be free; the embedded default's port
+   * ({@link KeelServer#DEFAULT_PORT}) falls back to any free one when taken (a second node on one
+   * machine), and the URL printed says which.
    */
-  private KeelServer serve(DbOptions.Opened opened, PrometheusMeterRegistry registry, java.util.function.Supplier<String> notReady) {
+  private KeelServer serve(
+      DbOptions.Opened opened,
+      PrometheusMeterRegistry registry,
+      java.util.function.Supplier<String> notReady) {
     KeelServer server;
     try {
-      server = http.builder(opened.store(), registry, KeelServer.DEFAULT_PORT).notReady(notReady).build().start();
+      server =
+          http.builder(opened.store(), registry, KeelServer.DEFAULT_PORT)
+              .notReady(notReady)
+              .build()
+              .start();
     } catch (RuntimeException e) {
-      if (http.enabled() || !(e instanceof io.javalin.util.JavalinBindException || e.getCause() instanceof java.net.BindException)) {
+      if (http.enabled()
+          || !(e instanceof io.javalin.util.JavalinBindException
+              || e.getCause() instanceof java.net.BindException)) {
         throw e;
       }
-      log.warn("port {} is in use; serving HTTP on a free port instead (choose one with --http-port N)", KeelServer.DEFAULT_PORT);
+      log.warn(
+          "port {} is in use; serving HTTP on a free port instead (choose one with --http-port N)",
+          KeelServer.DEFAULT_PORT);
       server = http.builder(opened.store(), registry, 0).notReady(notReady).build().start();
     }
     String host = http.host.equals("0.0.0.0") ? "localhost" : http.host;
     var out = cmd.commandLine().getOut();
     String scheme = http.tlsCert == null ? "http" : "https";
-    out.printf("keel node: serving %s://%s:%d/ (the web UI; the REST API under /api, /metrics, /health); Ctrl-C drains and stops%n",
+    out.printf(
+        "keel node: serving %s://%s:%d/ (the web UI; the REST API under /api, /metrics, /health); Ctrl-C drains and stops%n",
         scheme, host, server.port());
-    out.printf("keel node: sign in to the UI or call the API with a token: keel token create --role viewer (or operator, to act),"
-        + " then curl -H 'Authorization: Bearer TOKEN' %s://%s:%d/api/runs%n", scheme, host, server.port());
+    out.printf(
+        "keel node: sign in to the UI or call the API with a token: keel token create --role viewer (or operator, to act),"
+            + " then curl -H 'Authorization: Bearer TOKEN' %s://%s:%d/api/runs%n",
+        scheme, host, server.port());
     out.flush();
     return server;
   }
@@ -177,7 +264,10 @@ final class NodeCommand implements Callable<Integer> {
           throw e;
         }
         if (tries++ == 0) {
-          log.warn("metadata database not reachable yet ({}); retrying every {} s", e.getMessage(), CONNECT_RETRY.toSeconds());
+          log.warn(
+              "metadata database not reachable yet ({}); retrying every {} s",
+              e.getMessage(),
+              CONNECT_RETRY.toSeconds());
         }
         Thread.sleep(CONNECT_RETRY.toMillis());
       }

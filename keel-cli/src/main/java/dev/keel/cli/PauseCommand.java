@@ -8,16 +8,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pause", description = "Pause a pipeline: the cluster claims none of its queued tasks until it is resumed; running ones finish.")
+@Command(
+    name = "pause",
+    description =
+        "Pause a pipeline: the cluster claims none of its queued tasks until it is resumed; running ones finish.")
 final class PauseCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() {

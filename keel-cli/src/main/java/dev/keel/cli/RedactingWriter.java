@@ -18,7 +18,10 @@ final class RedactingWriter extends Writer {
     this.out = out;
   }
 
-  /** A PrintWriter over {@code out} that masks secrets; autoflush, like the writers picocli is given. */
+  /**
+   * A PrintWriter over {@code out} that masks secrets; autoflush, like the writers picocli is
+   * given.
+   */
   static PrintWriter around(Writer out) {
     return new PrintWriter(new RedactingWriter(out), true);
   }

@@ -3,7 +3,10 @@ package dev.keel.cli;
 import dev.keel.server.api.ApiException;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** An action the rules refused (unknown pipeline or task, a task that has not failed, bad attempts): nothing changed, exit 2. */
+/**
+ * An action the rules refused (unknown pipeline or task, a task that has not failed, bad attempts):
+ * nothing changed, exit 2.
+ */
 final class Refusal {
   private Refusal() {}
 

@@ -8,16 +8,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "resume", description = "Resume a paused pipeline: its queued tasks are claimed again.")
+@Command(
+    name = "resume",
+    description = "Resume a paused pipeline: its queued tasks are claimed again.")
 final class ResumeCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() {

@@ -6,10 +6,10 @@ import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
 import dev.keel.server.KeelServer;
 import dev.keel.server.metrics.KeelMetrics;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecReader;
 import dev.keel.store.TaskRow;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,32 +21,45 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run", description = "Run a pipeline's partitions now, in this process. Exit 0 all succeeded, 1 any failed, 2 bad input.")
+@Command(
+    name = "run",
+    description =
+        "Run a pipeline's partitions now, in this process. Exit 0 all succeeded, 1 any failed, 2 bad input.")
 final class RunCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE.yaml")
   Path file;
 
-  @Option(names = "--partition", paramLabel = "P", description = "Run only this partition (repeatable). Default: all.")
+  @Option(
+      names = "--partition",
+      paramLabel = "P",
+      description = "Run only this partition (repeatable). Default: all.")
   List<String> partitions = new ArrayList<>();
 
-  @Option(names = "--workers", paramLabel = "N", converter = WorkerCount.class, description = "Partitions run in parallel (default: number of CPUs).")
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      converter = WorkerCount.class,
+      description = "Partitions run in parallel (default: number of CPUs).")
   int workers = Runtime.getRuntime().availableProcessors();
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Mixin
-  HttpOptions http;
+  @Mixin HttpOptions http;
 
-  @Option(names = "--sink-outage-wait", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "While the sink database is unreachable, its tasks wait (no attempt spent) and one tries again after this (default: 30s).")
+  @Option(
+      names = "--sink-outage-wait",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "While the sink database is unreachable, its tasks wait (no attempt spent) and one tries again after this (default: 30s).")
   java.time.Duration sinkOutageWait = dev.keel.engine.SinkBreakers.DEFAULT_WAIT;
 
-  @Option(names = "--serve", description = "After the run, keep serving HTTP (--http-port, default 8080) until stopped.")
+  @Option(
+      names = "--serve",
+      description = "After the run, keep serving HTTP (--http-port, default 8080) until stopped.")
   boolean serve;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -60,17 +73,25 @@ final class RunCommand implements Callable<Integer> {
       return ExitCodes.BAD_INPUT;
     }
     int parallel = Math.max(1, Math.min(workers, chosen.size()));
-    try (DbOptions.Opened opened = db.open(parallel + 4); Sink sink = SinkFactory.create(spec, opened.store().db())) {
+    try (DbOptions.Opened opened = db.open(parallel + 4);
+        Sink sink = SinkFactory.create(spec, opened.store().db())) {
       sink.prepare();
       PrometheusMeterRegistry registry = http.enabled() || serve ? KeelMetrics.prometheus() : null;
       RuntimeEvents events = registry == null ? RuntimeEvents.NONE : new KeelMetrics(registry);
-      try (KeelServer server = registry == null ? null : http.server(opened.store(), registry, KeelServer.DEFAULT_PORT).start()) {
-        LocalRun run = LocalRun.builder(opened.store()).events(events).sinkOutageWait(sinkOutageWait).build();
+      try (KeelServer server =
+          registry == null
+              ? null
+              : http.server(opened.store(), registry, KeelServer.DEFAULT_PORT).start()) {
+        LocalRun run =
+            LocalRun.builder(opened.store()).events(events).sinkOutageWait(sinkOutageWait).build();
         long runId = run.create(spec, chosen);
         run.execute(runId, spec, sink, parallel);
         List<TaskRow> rows = opened.store().tasks().ofRun(runId);
         RunSummary.print(out, spec, runId, rows);
-        int exit = rows.stream().allMatch(r -> r.state().equals("succeeded")) ? ExitCodes.OK : ExitCodes.FAILED;
+        int exit =
+            rows.stream().allMatch(r -> r.state().equals("succeeded"))
+                ? ExitCodes.OK
+                : ExitCodes.FAILED;
         if (serve) {
           out.printf("keel: serving on port %d (Ctrl-C to stop)%n", server.port());
           out.flush();

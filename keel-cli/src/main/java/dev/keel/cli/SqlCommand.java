@@ -14,7 +14,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sql", description = "Run one SQL statement on the embedded (or given) database and print the result.")
+@Command(
+    name = "sql",
+    description = "Run one SQL statement on the embedded (or given) database and print the result.")
 final class SqlCommand implements Callable<Integer> {
   static final int MAX_ROWS = 1000;
   static final int MAX_WIDTH = 60;
@@ -22,11 +24,9 @@ final class SqlCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "QUERY")
   String query;
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() {
@@ -78,7 +78,11 @@ final class SqlCommand implements Callable<Integer> {
     for (String[] row : rows) {
       line(out, row, width);
     }
-    out.printf("(%d row%s%s)%n", rows.size(), rows.size() == 1 ? "" : "s", rows.size() == MAX_ROWS ? ", cut at " + MAX_ROWS : "");
+    out.printf(
+        "(%d row%s%s)%n",
+        rows.size(),
+        rows.size() == 1 ? "" : "s",
+        rows.size() == MAX_ROWS ? ", cut at " + MAX_ROWS : "");
   }
 
   private static void line(PrintWriter out, String[] values, int[] width) {

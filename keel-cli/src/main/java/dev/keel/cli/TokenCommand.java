@@ -11,20 +11,24 @@ import picocli.CommandLine.Spec;
 @Command(name = "token", description = "API tokens.", subcommands = TokenCommand.Create.class)
 final class TokenCommand {
 
-  @Command(name = "create", description = "Create an API token and print it once; only its SHA-256 is stored.")
+  @Command(
+      name = "create",
+      description = "Create an API token and print it once; only its SHA-256 is stored.")
   static final class Create implements Callable<Integer> {
-    @Option(names = "--role", required = true, paramLabel = "viewer|operator",
-        description = "viewer: read the API; operator: also trigger, backfill, retry, pause and resume.")
+    @Option(
+        names = "--role",
+        required = true,
+        paramLabel = "viewer|operator",
+        description =
+            "viewer: read the API; operator: also trigger, backfill, retry, pause and resume.")
     String role;
 
     @Option(names = "--note", paramLabel = "TEXT", description = "Who or what the token is for.")
     String note;
 
-    @Mixin
-    DbOptions db;
+    @Mixin DbOptions db;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec cmd;
+    @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
     @Override
     public Integer call() {
@@ -38,8 +42,13 @@ final class TokenCommand {
       try (DbOptions.Opened opened = db.open(2)) {
         String token = new Tokens(opened.store().db()).create(parsed, note);
         cmd.commandLine().getOut().println(token);
-        cmd.commandLine().getErr().println("keel: " + parsed.label() + " token created; it is not shown again."
-            + " Send it as 'Authorization: Bearer <token>'.");
+        cmd.commandLine()
+            .getErr()
+            .println(
+                "keel: "
+                    + parsed.label()
+                    + " token created; it is not shown again."
+                    + " Send it as 'Authorization: Bearer <token>'.");
         return ExitCodes.OK;
       }
     }

@@ -11,22 +11,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "trigger", description = "Enqueue a run now for the cluster's nodes (all partitions, or those named); print its id.")
+@Command(
+    name = "trigger",
+    description =
+        "Enqueue a run now for the cluster's nodes (all partitions, or those named); print its id.")
 final class TriggerCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
-  @Option(names = "--partition", paramLabel = "P", description = "Only this partition (repeatable). Default: all.")
+  @Option(
+      names = "--partition",
+      paramLabel = "P",
+      description = "Only this partition (repeatable). Default: all.")
   List<String> partitions = new ArrayList<>();
 
-  @Option(names = "--pipelines", paramLabel = "DIR|FILE", description = "Read the pipeline from here (default: its current stored version).")
+  @Option(
+      names = "--pipelines",
+      paramLabel = "DIR|FILE",
+      description = "Read the pipeline from here (default: its current stored version).")
   Path pipelines;
 
-  @Mixin
-  DbOptions db;
+  @Mixin DbOptions db;
 
-  @Spec
-  picocli.CommandLine.Model.CommandSpec cmd;
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
   @Override
   public Integer call() throws Exception {
@@ -42,7 +49,12 @@ final class TriggerCommand implements Callable<Integer> {
         cmd.commandLine().getErr().println("keel: " + unknown);
         return ExitCodes.BAD_INPUT;
       }
-      long run = Enqueue.create(opened.store(), v.get(), "trigger", partitions.isEmpty() ? spec.partitions().list() : partitions);
+      long run =
+          Enqueue.create(
+              opened.store(),
+              v.get(),
+              "trigger",
+              partitions.isEmpty() ? spec.partitions().list() : partitions);
       cmd.commandLine().getOut().println(run);
       return ExitCodes.OK;
     }

@@ -23,12 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** commit: chunk publishes every chunk_rows rows with a checkpoint; a new attempt resumes after it. */
+/**
+ * commit: chunk publishes every chunk_rows rows with a checkpoint; a new attempt resumes after it.
+ */
 class ChunkedCommitTest {
   private static final int ROWS = 10_000;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private MetadataStore store;
   private Sink sink;
@@ -50,23 +51,35 @@ class ChunkedCommitTest {
       data.append("id,name,amount\n");
       for (int i = 1; i <= ROWS; i++) {
         // every 97th row is bad, and some names hold a quoted newline: positions must stay exact
-        data.append(i).append(i % 500 == 0 ? ",\"multi\nline\"," : ",n" + i + ",").append(i % 97 == 0 ? "bad" : i + ".50").append('\n');
+        data.append(i)
+            .append(i % 500 == 0 ? ",\"multi\nline\"," : ",n" + i + ",")
+            .append(i % 97 == 0 ? "bad" : i + ".50")
+            .append('\n');
       }
     } else {
       for (int i = 1; i <= ROWS; i++) {
-        data.append("{\"id\": ").append(i).append(", \"name\": \"n").append(i).append("\", \"amount\": ")
-            .append(i % 97 == 0 ? "\"bad\"" : i + ".50").append("}\n");
+        data.append("{\"id\": ")
+            .append(i)
+            .append(", \"name\": \"n")
+            .append(i)
+            .append("\", \"amount\": ")
+            .append(i % 97 == 0 ? "\"bad\"" : i + ".50")
+            .append("}\n");
       }
     }
     Files.writeString(dir.resolve("in." + format), data);
     Path file = dir.resolve("chunked.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: chunked
         source: { %s: { path: in.%s } }
         columns: { id: bigint, name: text, amount: "numeric(12,2)" }
         validate: { max_rejected: "2%%" }
         sink: { postgres: { key: [id], mode: %s, commit: chunk, chunk_rows: 1000 } }
-        """.formatted(format, format, mode).replace("key: [id], mode: append", "mode: append"));
+        """
+            .formatted(format, format, mode)
+            .replace("key: [id], mode: append", "mode: append"));
     PipelineSpec spec = new SpecReader().read(file);
     store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
     sink = SinkFactory.create(spec, store.db());
@@ -80,7 +93,10 @@ class ChunkedCommitTest {
     return claimed.get(0);
   }
 
-  /** Stops the work at the n-th time it is asked, as a lost lease would (the process dies in effect). */
+  /**
+   * Stops the work at the n-th time it is asked, as a lost lease would (the process dies in
+   * effect).
+   */
   private static TaskControl stopAtCall(int n) {
     AtomicInteger calls = new AtomicInteger();
     return () -> calls.incrementAndGet() >= n ? "simulated crash" : null;
@@ -101,7 +117,8 @@ class ChunkedCommitTest {
 
     assertThat(resumed.state()).as(String.valueOf(resumed.error())).isEqualTo("succeeded");
     assertThat(resumed.result().resumedRead()).isGreaterThanOrEqualTo(publishedBeforeCrash);
-    assertThat(resumed.result().read() - resumed.result().resumedRead()).as("records read again")
+    assertThat(resumed.result().read() - resumed.result().resumedRead())
+        .as("records read again")
         .isEqualTo(ROWS - resumed.result().resumedRead());
     assertThat(resumed.result().read()).isEqualTo(ROWS);
     long bad = ROWS / 97;
@@ -112,7 +129,10 @@ class ChunkedCommitTest {
     assertThat(TestDatabase.count("select sum(amount * 100)::bigint from chunked"))
         .isEqualTo(sumOfGoodAmountsTimes100());
     if (format.equals("csv")) {
-      assertThat(TestDatabase.count("select count(*) from chunked where id % 500 = 0 and name = E'multi\\nline'")).isEqualTo(ROWS / 500);
+      assertThat(
+              TestDatabase.count(
+                  "select count(*) from chunked where id % 500 = 0 and name = E'multi\\nline'"))
+          .isEqualTo(ROWS / 500);
     }
     assertThat(TestDatabase.rows("select position from keel.checkpoint")).isNotEmpty();
   }
@@ -128,7 +148,8 @@ class ChunkedCommitTest {
   }
 
   @Test
-  void a_csv_partition_killed_mid_way_resumes_after_the_last_chunk_and_ends_like_a_clean_run() throws IOException {
+  void a_csv_partition_killed_mid_way_resumes_after_the_last_chunk_and_ends_like_a_clean_run()
+      throws IOException {
     resumeAndCompare("csv", "upsert");
   }
 
@@ -143,11 +164,13 @@ class ChunkedCommitTest {
   }
 
   @Test
-  void a_source_file_truncated_after_a_checkpoint_fails_the_resume_with_what_to_do() throws IOException {
+  void a_source_file_truncated_after_a_checkpoint_fails_the_resume_with_what_to_do()
+      throws IOException {
     PipelineSpec spec = setUp("csv", "upsert");
     long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
     TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
-    assertThat(executor.execute(claim(runId), spec, sink, stopAtCall(5)).state()).isEqualTo("stopped");
+    assertThat(executor.execute(claim(runId), spec, sink, stopAtCall(5)).state())
+        .isEqualTo("stopped");
     long published = TestDatabase.count("select count(*) from chunked");
     Files.writeString(dir.resolve("in.csv"), "id,name,amount\n1,n1,1.50\n");
     TestDatabase.exec("update keel.task set state = 'queued', owner = null");
@@ -155,13 +178,19 @@ class ChunkedCommitTest {
     TaskExecutor.Outcome resumed = executor.execute(claim(runId), spec, sink, TaskControl.NONE);
 
     assertThat(resumed.state()).isEqualTo("failed");
-    assertThat(resumed.error()).contains("the file is shorter now").contains("truncated or replaced");
-    assertThat(TestDatabase.count("select count(*) from chunked")).as("the committed chunks stay, nothing else").isEqualTo(published);
+    assertThat(resumed.error())
+        .contains("the file is shorter now")
+        .contains("truncated or replaced");
+    assertThat(TestDatabase.count("select count(*) from chunked"))
+        .as("the committed chunks stay, nothing else")
+        .isEqualTo(published);
   }
 
   @Test
   void chunk_commit_is_refused_with_replace() throws IOException {
-    Files.writeString(dir.resolve("p.yaml"), """
+    Files.writeString(
+        dir.resolve("p.yaml"),
+        """
         name: chunked
         source: { csv: { path: in.csv } }
         columns: { id: bigint }

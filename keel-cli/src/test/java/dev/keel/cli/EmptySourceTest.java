@@ -16,15 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
  * the sink says allow_empty: true; a file with no header where one is declared is malformed.
  */
 class EmptySourceTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void emptyDatabase() {
     TestDatabase.reset();
   }
 
-  private static final String REPLACE = """
+  private static final String REPLACE =
+      """
       name: items
       source: { csv: { path: items.csv } }
       columns: { id: bigint, name: text }
@@ -48,8 +48,9 @@ class EmptySourceTest {
   }
 
   @Test
-  void a_zero_byte_csv_with_a_declared_header_fails_the_partition_once_naming_the_file_and_the_target_keeps_its_rows()
-      throws IOException {
+  void
+      a_zero_byte_csv_with_a_declared_header_fails_the_partition_once_naming_the_file_and_the_target_keeps_its_rows()
+          throws IOException {
     Path file = loadedThenEmptied(REPLACE, "");
 
     Cli cli = Cli.runPipeline(file);
@@ -57,25 +58,34 @@ class EmptySourceTest {
     assertThat(cli.exit()).as(cli.toString()).isEqualTo(1);
     assertThat(cli.out()).contains("items.csv: the file is empty, but header: true");
     assertThat(TestDatabase.rows("select * from items order by id")).containsExactly("1|a", "2|b");
-    assertThat(TestDatabase.rows("select state, attempt from keel.task where run_id = 2")).containsExactly("failed|1");
+    assertThat(TestDatabase.rows("select state, attempt from keel.task where run_id = 2"))
+        .containsExactly("failed|1");
   }
 
   @Test
-  void a_replace_whose_csv_has_only_its_header_is_refused_saying_how_many_rows_it_would_delete() throws IOException {
+  void a_replace_whose_csv_has_only_its_header_is_refused_saying_how_many_rows_it_would_delete()
+      throws IOException {
     Path file = loadedThenEmptied(REPLACE, "id,name\n");
 
     Cli cli = Cli.runPipeline(file);
 
     assertThat(cli.exit()).as(cli.toString()).isEqualTo(1);
-    assertThat(cli.out()).contains("the source yielded no records", "would delete the 2 rows", "public.items",
-        "allow_empty: true");
+    assertThat(cli.out())
+        .contains(
+            "the source yielded no records",
+            "would delete the 2 rows",
+            "public.items",
+            "allow_empty: true");
     assertThat(TestDatabase.rows("select * from items order by id")).containsExactly("1|a", "2|b");
-    assertThat(TestDatabase.rows("select state, attempt from keel.task where run_id = 2")).containsExactly("failed|1");
+    assertThat(TestDatabase.rows("select state, attempt from keel.task where run_id = 2"))
+        .containsExactly("failed|1");
   }
 
   @Test
   void a_replace_of_an_empty_source_with_allow_empty_empties_the_partition() throws IOException {
-    Path file = loadedThenEmptied(REPLACE.replace("mode: replace", "mode: replace, allow_empty: true"), "id,name\n");
+    Path file =
+        loadedThenEmptied(
+            REPLACE.replace("mode: replace", "mode: replace, allow_empty: true"), "id,name\n");
 
     Cli cli = Cli.runPipeline(file);
 
@@ -84,7 +94,8 @@ class EmptySourceTest {
   }
 
   @Test
-  void a_replace_of_an_empty_source_into_an_empty_target_deletes_nothing_and_succeeds() throws IOException {
+  void a_replace_of_an_empty_source_into_an_empty_target_deletes_nothing_and_succeeds()
+      throws IOException {
     Files.writeString(dir.resolve("items.csv"), "id,name\n");
 
     Cli cli = Cli.runPipeline(pipeline(REPLACE));
@@ -93,8 +104,10 @@ class EmptySourceTest {
   }
 
   @Test
-  void a_replace_counts_only_the_rows_of_its_own_partition_and_leaves_the_others() throws IOException {
-    String yaml = """
+  void a_replace_counts_only_the_rows_of_its_own_partition_and_leaves_the_others()
+      throws IOException {
+    String yaml =
+        """
         name: items
         partitions: { values: [eu, us] }
         source: { csv: { path: "items-${partition}.csv" } }
@@ -119,7 +132,8 @@ class EmptySourceTest {
   @Test
   void a_replace_of_an_empty_json_lines_file_is_refused_too() throws IOException {
     Files.writeString(dir.resolve("items.jsonl"), "{\"id\": 1, \"name\": \"a\"}\n");
-    Path file = pipeline(REPLACE.replace("csv: { path: items.csv }", "jsonl: { path: items.jsonl }"));
+    Path file =
+        pipeline(REPLACE.replace("csv: { path: items.csv }", "jsonl: { path: items.jsonl }"));
     assertThat(Cli.runPipeline(file).exit()).isZero();
     Files.writeString(dir.resolve("items.jsonl"), "");
 
@@ -133,8 +147,13 @@ class EmptySourceTest {
   @Test
   void a_replace_whose_jdbc_query_returns_no_rows_is_refused_too() throws IOException {
     TestDatabase.exec("create table src (id bigint, name text)", "insert into src values (1, 'a')");
-    Path file = pipeline(REPLACE.replace("csv: { path: items.csv }",
-        "jdbc: { url: \"" + TestDatabase.url() + "\", query: \"select id, name from src\" }"));
+    Path file =
+        pipeline(
+            REPLACE.replace(
+                "csv: { path: items.csv }",
+                "jdbc: { url: \""
+                    + TestDatabase.url()
+                    + "\", query: \"select id, name from src\" }"));
     assertThat(Cli.runPipeline(file).exit()).isZero();
     TestDatabase.exec("delete from src");
 
@@ -146,9 +165,12 @@ class EmptySourceTest {
   }
 
   @Test
-  void a_replace_where_every_record_read_is_filtered_out_is_not_an_empty_source_and_publishes() throws IOException {
-    Path file = loadedThenEmptied(REPLACE.replace("retry:", "transform: [ { filter: \"id > 100\" } ]\nretry:"),
-        "id,name\n3,c\n");
+  void a_replace_where_every_record_read_is_filtered_out_is_not_an_empty_source_and_publishes()
+      throws IOException {
+    Path file =
+        loadedThenEmptied(
+            REPLACE.replace("retry:", "transform: [ { filter: \"id > 100\" } ]\nretry:"),
+            "id,name\n3,c\n");
 
     Cli cli = Cli.runPipeline(file);
 
@@ -157,19 +179,24 @@ class EmptySourceTest {
   }
 
   @Test
-  void allow_empty_that_is_not_a_boolean_or_not_in_replace_mode_is_reported_with_line_and_column() throws IOException {
+  void allow_empty_that_is_not_a_boolean_or_not_in_replace_mode_is_reported_with_line_and_column()
+      throws IOException {
     Path notBool = pipeline(REPLACE.replace("mode: replace", "mode: replace, allow_empty: maybe"));
 
     Cli cli = Cli.run("validate", notBool.toString());
 
     assertThat(cli.exit()).isEqualTo(2);
-    assertThat(cli.err()).contains("p.yaml:5:").contains("sink.postgres.allow_empty must be true or false, not 'maybe'");
+    assertThat(cli.err())
+        .contains("p.yaml:5:")
+        .contains("sink.postgres.allow_empty must be true or false, not 'maybe'");
 
     Path upsert = pipeline(REPLACE.replace("mode: replace", "mode: upsert, allow_empty: true"));
 
     Cli cli2 = Cli.run("validate", upsert.toString());
 
     assertThat(cli2.exit()).isEqualTo(2);
-    assertThat(cli2.err()).contains("p.yaml:5:").contains("allow_empty only applies with mode: replace");
+    assertThat(cli2.err())
+        .contains("p.yaml:5:")
+        .contains("allow_empty only applies with mode: replace");
   }
 }

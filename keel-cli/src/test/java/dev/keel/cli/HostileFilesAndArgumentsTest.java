@@ -17,15 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
  * input) or 1 (a database that cannot be reached), never a stack trace or an exhausted heap.
  */
 class HostileFilesAndArgumentsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void emptyDatabase() {
     TestDatabase.reset();
   }
 
-  private static final String GOOD = """
+  private static final String GOOD =
+      """
       name: items
       source: { csv: { path: items.csv } }
       columns: { id: bigint, name: text }
@@ -39,7 +39,10 @@ class HostileFilesAndArgumentsTest {
   }
 
   private static void assertNoStackTrace(Cli cli) {
-    assertThat(cli.out() + cli.err()).doesNotContain("\tat ").doesNotContain("java.lang.").doesNotContain("Exception:");
+    assertThat(cli.out() + cli.err())
+        .doesNotContain("\tat ")
+        .doesNotContain("java.lang.")
+        .doesNotContain("Exception:");
   }
 
   @Test
@@ -84,12 +87,15 @@ class HostileFilesAndArgumentsTest {
 
   @Test
   void a_secret_read_from_dev_zero_is_refused_with_exit_2_naming_the_file() throws IOException {
-    Path file = pipeline(GOOD.replace("key: [id] }", "key: [id], password: \"${file:/dev/zero}\" }"));
+    Path file =
+        pipeline(GOOD.replace("key: [id] }", "key: [id], password: \"${file:/dev/zero}\" }"));
 
     Cli cli = Cli.run("validate", file.toString());
 
     assertThat(cli.exit()).isEqualTo(2);
-    assertThat(cli.err()).contains("p.yaml:4:").contains("secret file /dev/zero is not a regular file");
+    assertThat(cli.err())
+        .contains("p.yaml:4:")
+        .contains("secret file /dev/zero is not a regular file");
     assertNoStackTrace(cli);
   }
 
@@ -97,7 +103,8 @@ class HostileFilesAndArgumentsTest {
   void a_secret_file_over_1_mib_is_refused_with_exit_2() throws IOException {
     Path secret = dir.resolve("pw");
     Files.writeString(secret, "x".repeat(1024 * 1024 + 1));
-    Path file = pipeline(GOOD.replace("key: [id] }", "key: [id], password: \"${file:" + secret + "}\" }"));
+    Path file =
+        pipeline(GOOD.replace("key: [id] }", "key: [id], password: \"${file:" + secret + "}\" }"));
 
     Cli cli = Cli.run("validate", file.toString());
 
@@ -107,12 +114,15 @@ class HostileFilesAndArgumentsTest {
 
   @Test
   void a_csv_quote_equal_to_the_delimiter_is_reported_with_line_and_column() throws IOException {
-    Path file = pipeline(GOOD.replace("path: items.csv", "path: items.csv, delimiter: ';', quote: ';'"));
+    Path file =
+        pipeline(GOOD.replace("path: items.csv", "path: items.csv, delimiter: ';', quote: ';'"));
 
     Cli cli = Cli.run("validate", file.toString());
 
     assertThat(cli.exit()).isEqualTo(2);
-    assertThat(cli.err()).contains("p.yaml:2:").contains("source.csv.quote is the same character as the delimiter");
+    assertThat(cli.err())
+        .contains("p.yaml:2:")
+        .contains("source.csv.quote is the same character as the delimiter");
   }
 
   @Test
@@ -128,20 +138,26 @@ class HostileFilesAndArgumentsTest {
   }
 
   @Test
-  void a_malformed_db_url_is_exit_2_with_the_expected_form_and_no_driver_exception() throws IOException {
+  void a_malformed_db_url_is_exit_2_with_the_expected_form_and_no_driver_exception()
+      throws IOException {
     Path file = pipeline(GOOD);
 
-    for (String url : new String[] {"not-a-url", "jdbc:mysql://db/x", "jdbc:postgresql://db:notaport/x"}) {
+    for (String url :
+        new String[] {"not-a-url", "jdbc:mysql://db/x", "jdbc:postgresql://db:notaport/x"}) {
       Cli cli = Cli.run("run", file.toString(), "--db", url);
 
       assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
-      assertThat(cli.err()).contains("--db:").contains("jdbc:postgresql://host:port/db").doesNotContain("driver instance");
+      assertThat(cli.err())
+          .contains("--db:")
+          .contains("jdbc:postgresql://host:port/db")
+          .doesNotContain("driver instance");
       assertNoStackTrace(cli);
     }
   }
 
   @Test
-  void an_unreachable_metadata_database_names_host_and_port_and_exits_1_without_a_stack_trace() throws IOException {
+  void an_unreachable_metadata_database_names_host_and_port_and_exits_1_without_a_stack_trace()
+      throws IOException {
     Path file = pipeline(GOOD);
 
     Cli cli = Cli.run("run", file.toString(), "--db", "jdbc:postgresql://127.0.0.1:1/nowhere");
@@ -152,10 +168,12 @@ class HostileFilesAndArgumentsTest {
   }
 
   @Test
-  void an_unknown_metadata_database_host_is_named_and_exits_1_without_a_stack_trace() throws IOException {
+  void an_unknown_metadata_database_host_is_named_and_exits_1_without_a_stack_trace()
+      throws IOException {
     Path file = pipeline(GOOD);
 
-    Cli cli = Cli.run("run", file.toString(), "--db", "jdbc:postgresql://no-such-host.invalid:5432/keel");
+    Cli cli =
+        Cli.run("run", file.toString(), "--db", "jdbc:postgresql://no-such-host.invalid:5432/keel");
 
     assertThat(cli.exit()).isEqualTo(1);
     assertThat(cli.err()).contains("no-such-host.invalid").containsIgnoringCase("unknown host");

@@ -21,12 +21,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** JSON log lines carry the task's identity, and a planted secret never appears in them, at any level. */
+/**
+ * JSON log lines carry the task's identity, and a planted secret never appears in them, at any
+ * level.
+ */
 class JsonLogsTest {
   static final String SECRET = "s3cr3t-PLANTED-9f2c";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
   private OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender;
@@ -59,17 +61,21 @@ class JsonLogsTest {
   }
 
   @Test
-  void a_failing_jdbc_source_logs_json_with_task_identity_and_never_its_password() throws Exception {
+  void a_failing_jdbc_source_logs_json_with_task_identity_and_never_its_password()
+      throws Exception {
     Path secretFile = dir.resolve("pw");
     Files.writeString(secretFile, SECRET + "\n");
     Path file = dir.resolve("p.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: leaky
         source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:1/shop", user: app, password: "${file:%s}", query: "select 1 as id" } }
         columns: { id: bigint }
         sink: { postgres: { table: leaky, key: [id], mode: upsert } }
         retry: { attempts: 2, backoff: 1ms }
-        """.formatted(secretFile));
+        """
+            .formatted(secretFile));
 
     Cli cli = Cli.runPipeline(file);
 
@@ -77,9 +83,14 @@ class JsonLogsTest {
     String logs = captured.toString(StandardCharsets.UTF_8);
     assertThat(logs).isNotBlank().doesNotContain(SECRET);
     assertThat(cli.out() + cli.err()).doesNotContain(SECRET);
-    assertThat(TestDatabase.rows("select coalesce(string_agg(error, ' '), '') from keel.task")).noneMatch(e -> e.contains(SECRET));
+    assertThat(TestDatabase.rows("select coalesce(string_agg(error, ' '), '') from keel.task"))
+        .noneMatch(e -> e.contains(SECRET));
     List<JsonNode> lines = logs.lines().map(JsonLogsTest::json).toList();
-    JsonNode failure = lines.stream().filter(l -> l.get("level").asText().equals("ERROR")).findFirst().orElseThrow();
+    JsonNode failure =
+        lines.stream()
+            .filter(l -> l.get("level").asText().equals("ERROR"))
+            .findFirst()
+            .orElseThrow();
     assertThat(failure.get("pipeline").asText()).isEqualTo("leaky");
     assertThat(failure.get("partition").asText()).isEqualTo("all");
     assertThat(failure.get("attempt").asText()).isEqualTo("2");

@@ -10,16 +10,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** keel pause, resume and retry: the REST API's rules, exit 0 when done and 2 when refused (nothing changed). */
+/**
+ * keel pause, resume and retry: the REST API's rules, exit 0 when done and 2 when refused (nothing
+ * changed).
+ */
 class PauseResumeRetryTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void runAPipelineWithAFailedPartition() throws IOException {
     TestDatabase.reset();
     Files.writeString(dir.resolve("in-a.csv"), "id\n1\n2\n");
-    Files.writeString(dir.resolve("p.yaml"), """
+    Files.writeString(
+        dir.resolve("p.yaml"),
+        """
         name: sales
         partitions: { values: [a, b] }
         source: { csv: { path: "in-${partition}.csv" } }
@@ -35,7 +39,10 @@ class PauseResumeRetryTest {
     Cli pause = Cli.run("pause", "sales", "--db", TestDatabase.url());
     assertThat(pause.exit()).as(pause.toString()).isZero();
     assertThat(pause.out()).contains("sales paused");
-    assertThat(TestDatabase.value("SELECT paused_by FROM keel.pipeline_pause WHERE pipeline = 'sales'")).isEqualTo("cli");
+    assertThat(
+            TestDatabase.value(
+                "SELECT paused_by FROM keel.pipeline_pause WHERE pipeline = 'sales'"))
+        .isEqualTo("cli");
     assertThat(Cli.run("pause", "sales", "--db", TestDatabase.url()).exit()).isZero(); // idempotent
 
     Cli resume = Cli.run("resume", "sales", "--db", TestDatabase.url());
@@ -54,11 +61,16 @@ class PauseResumeRetryTest {
     Cli retry = Cli.run("retry", task, "--attempts", "3", "--db", TestDatabase.url());
 
     assertThat(retry.exit()).as(retry.toString()).isZero();
-    assertThat(retry.out()).contains("task " + task + " (sales/b, run 1) queued again; at most 4 attempts in all");
-    assertThat(TestDatabase.value("SELECT state || ' ' || max_attempts FROM keel.task WHERE id = " + task)).isEqualTo("queued 4");
+    assertThat(retry.out())
+        .contains("task " + task + " (sales/b, run 1) queued again; at most 4 attempts in all");
+    assertThat(
+            TestDatabase.value(
+                "SELECT state || ' ' || max_attempts FROM keel.task WHERE id = " + task))
+        .isEqualTo("queued 4");
     Cli again = Cli.run("retry", task, "--db", TestDatabase.url());
     assertThat(again.exit()).isEqualTo(2);
-    assertThat(again.err()).contains("task " + task + " is queued; only a failed task can be retried");
+    assertThat(again.err())
+        .contains("task " + task + " is queued; only a failed task can be retried");
   }
 
   @Test
@@ -66,13 +78,15 @@ class PauseResumeRetryTest {
     String done = TestDatabase.value("SELECT id FROM keel.task WHERE partition = 'a'");
     String failed = TestDatabase.value("SELECT id FROM keel.task WHERE partition = 'b'");
 
-    assertThat(Cli.run("retry", "999", "--db", TestDatabase.url()).err()).contains("task 999 does not exist");
+    assertThat(Cli.run("retry", "999", "--db", TestDatabase.url()).err())
+        .contains("task 999 does not exist");
     assertThat(Cli.run("retry", "999", "--db", TestDatabase.url()).exit()).isEqualTo(2);
     assertThat(Cli.run("retry", done, "--db", TestDatabase.url()).exit()).isEqualTo(2);
     Cli zero = Cli.run("retry", failed, "--attempts", "0", "--db", TestDatabase.url());
     assertThat(zero.exit()).isEqualTo(2);
     assertThat(zero.err()).contains("attempts must be an integer from 1 to 100");
     assertThat(Cli.run("retry", "abc", "--db", TestDatabase.url()).exit()).isEqualTo(2);
-    assertThat(TestDatabase.value("SELECT state FROM keel.task WHERE id = " + failed)).isEqualTo("failed");
+    assertThat(TestDatabase.value("SELECT state FROM keel.task WHERE id = " + failed))
+        .isEqualTo("failed");
   }
 }

@@ -21,7 +21,15 @@ import net.jqwik.api.lifecycle.BeforeTry;
  */
 class PublishPropertiesTest {
 
-  enum Kind { GOOD, BAD_NUMBER, EXTRA_FIELD, MISSING_FIELD, NULL_NAME, REPEATED_KEY, QUOTED_NEWLINE }
+  enum Kind {
+    GOOD,
+    BAD_NUMBER,
+    EXTRA_FIELD,
+    MISSING_FIELD,
+    NULL_NAME,
+    REPEATED_KEY,
+    QUOTED_NEWLINE
+  }
 
   @BeforeTry
   void emptyDatabase() {
@@ -33,12 +41,14 @@ class PublishPropertiesTest {
     return Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(10, Arbitraries.just(Kind.GOOD)),
             net.jqwik.api.Tuple.of(1, Arbitraries.of(Kind.values())))
-        .list().ofMinSize(0).ofMaxSize(60);
+        .list()
+        .ofMinSize(0)
+        .ofMaxSize(60);
   }
 
   @Property(tries = 12)
-  void every_row_is_published_or_dead_lettered_and_publishing_twice_changes_nothing(@ForAll("rows") List<Kind> kinds)
-      throws IOException {
+  void every_row_is_published_or_dead_lettered_and_publishing_twice_changes_nothing(
+      @ForAll("rows") List<Kind> kinds) throws IOException {
     Path dir = Files.createTempDirectory("keel-prop");
     StringBuilder csv = new StringBuilder("id,name,amount\n");
     List<String> expected = new ArrayList<>();
@@ -60,7 +70,8 @@ class PublishPropertiesTest {
         case EXTRA_FIELD -> csv.append(id).append(",x,1.00,extra\n");
         case MISSING_FIELD -> csv.append(id).append(",x\n");
         case NULL_NAME -> csv.append(id).append(",,1.00\n");
-        case REPEATED_KEY -> csv.append(lastGood < 0 ? "0,dup-first,1.00\n" : lastGood + ",dup,9.99\n");
+        case REPEATED_KEY ->
+            csv.append(lastGood < 0 ? "0,dup-first,1.00\n" : lastGood + ",dup,9.99\n");
       }
       if (kinds.get(i) == Kind.REPEATED_KEY && lastGood < 0) {
         expected.add("0|dup-first|1.00");
@@ -69,7 +80,9 @@ class PublishPropertiesTest {
     }
     Files.writeString(dir.resolve("in.csv"), csv);
     Path file = dir.resolve("p.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: prop
         source: { csv: { path: in.csv } }
         columns: { id: bigint, name: text, amount: "numeric(10,2)" }
@@ -87,6 +100,7 @@ class PublishPropertiesTest {
 
     Cli second = Cli.runPipeline(file);
     assertThat(second.exit()).isZero();
-    assertThat(TestDatabase.rows("select id, name, amount from prop order by id")).isEqualTo(target);
+    assertThat(TestDatabase.rows("select id, name, amount from prop order by id"))
+        .isEqualTo(target);
   }
 }

@@ -23,10 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The hard cases of publishing: in-doubt commits, stale fences, and a stop asked before publish. */
+/**
+ * The hard cases of publishing: in-doubt commits, stale fences, and a stop asked before publish.
+ */
 class PublishSafetyTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private MetadataStore store;
   private PipelineSpec spec;
@@ -37,7 +38,9 @@ class PublishSafetyTest {
     TestDatabase.reset();
     Files.writeString(dir.resolve("items.csv"), "id,name\n1,a\n2,b\n3,c\n");
     Path file = dir.resolve("items.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: items
         source: { csv: { path: items.csv } }
         columns: { id: bigint, name: text }
@@ -66,9 +69,12 @@ class PublishSafetyTest {
     LocalRun run = LocalRun.builder(store).build();
     long runId = run.create(spec, List.of("all"));
     TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
-    assertThat(executor.execute(claimOne(runId), spec, sink, TaskControl.NONE).state()).isEqualTo("succeeded");
-    // The commit landed but the node never heard it: the task is still queued as far as the queue knows.
-    TestDatabase.exec("update keel.task set state = 'queued', owner = null where run_id = " + runId);
+    assertThat(executor.execute(claimOne(runId), spec, sink, TaskControl.NONE).state())
+        .isEqualTo("succeeded");
+    // The commit landed but the node never heard it: the task is still queued as far as the queue
+    // knows.
+    TestDatabase.exec(
+        "update keel.task set state = 'queued', owner = null where run_id = " + runId);
 
     TaskExecutor.Outcome again = executor.execute(claimOne(runId), spec, sink, TaskControl.NONE);
 
@@ -97,7 +103,8 @@ class PublishSafetyTest {
     long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
     ClaimedTask task = claimOne(runId);
 
-    TaskExecutor.Outcome outcome = TaskExecutor.builder(store, "node-a").build().execute(task, spec, sink, () -> "lease lost");
+    TaskExecutor.Outcome outcome =
+        TaskExecutor.builder(store, "node-a").build().execute(task, spec, sink, () -> "lease lost");
 
     assertThat(outcome.error()).contains("stopped before publishing: lease lost");
     assertThat(TestDatabase.count("select count(*) from items")).isZero();
@@ -113,10 +120,12 @@ class PublishSafetyTest {
     assertThat(second.fence()).isGreaterThan(first.fence());
     sink.fence("all", second.fence());
 
-    TaskExecutor.Outcome late = TaskExecutor.builder(store, "node-a").build().execute(first, spec, sink, TaskControl.NONE);
+    TaskExecutor.Outcome late =
+        TaskExecutor.builder(store, "node-a").build().execute(first, spec, sink, TaskControl.NONE);
 
     assertThat(late.state()).isEqualTo("lost");
-    assertThat(TestDatabase.rows("select state, fence from keel.task")).containsExactly("running|" + second.fence());
+    assertThat(TestDatabase.rows("select state, fence from keel.task"))
+        .containsExactly("running|" + second.fence());
     assertThat(TestDatabase.count("select count(*) from items")).isZero();
   }
 }

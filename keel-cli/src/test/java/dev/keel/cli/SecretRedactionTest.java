@@ -36,8 +36,7 @@ class SecretRedactionTest {
   /** Every planted value, by the environment variable or file that holds it. */
   private final Map<String, String> secrets = new LinkedHashMap<>();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final StringBuilder output = new StringBuilder();
 
@@ -51,7 +50,8 @@ class SecretRedactionTest {
     secrets.put("K_SRC_DB", "srcdb-Pq58");
     secrets.put("K_SINK_APP", "SinkAppName-Wd27");
     secrets.put("K_SINK_USER", "sinkuser-Lr66");
-    secrets.put("K_SINK_URL", "jdbc:postgresql://127.0.0.1:1/wholeurl-Vb19?sslpassword=WholeUrlPw-Tn04");
+    secrets.put(
+        "K_SINK_URL", "jdbc:postgresql://127.0.0.1:1/wholeurl-Vb19?sslpassword=WholeUrlPw-Tn04");
     secrets.put("src-pw", "src \"file\" pw\\Gy35");
     secrets.put("sink-pw", "sink/file pw+Ju72");
     secrets.put("K_PD_KEY", "PdRoutingKey-Ce83");
@@ -65,7 +65,8 @@ class SecretRedactionTest {
     String port = port(TestDatabase.url());
     Path srcPw = file("src-pw");
     Path sinkPw = file("sink-pw");
-    String tail = """
+    String tail =
+        """
         columns: { id: bigint }
         retry: { attempts: 2, backoff: 1ms }
         """;
@@ -73,12 +74,21 @@ class SecretRedactionTest {
     Files.writeString(dir.resolve("one.csv"), "id\n1\n");
 
     // The issue's reproduction: a secret in a URL parameter of a source that cannot connect.
-    run("text", pipeline("leak_param", """
+    run(
+        "text",
+        pipeline(
+            "leak_param",
+            """
         source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:1/x?sslpassword=${env:PW}", query: "select 1 as id" } }
         sink: { postgres: { table: t1, key: [id], mode: upsert } }
-        """ + tail));
+        """
+                + tail));
     // A reachable server that refuses the role: PostgreSQL's message names the user.
-    run("json", pipeline("leak_source", """
+    run(
+        "json",
+        pipeline(
+            "leak_source",
+            """
         source:
           jdbc:
             url: "jdbc:postgresql://127.0.0.1:%s/postgres?sslpassword=${env:K_SRC_SSLPW}&ApplicationName=${env:K_SRC_APP}"
@@ -86,14 +96,27 @@ class SecretRedactionTest {
             password: "${file:%s}"
             query: "select 1 as id"
         sink: { postgres: { table: t2, key: [id], mode: upsert } }
-        """.formatted(port, srcPw) + tail));
+        """
+                    .formatted(port, srcPw)
+                + tail));
     // A database that does not exist: PostgreSQL's message names it.
-    run("text", pipeline("leak_db", """
+    run(
+        "text",
+        pipeline(
+            "leak_db",
+            """
         source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:%s/${env:K_SRC_DB}?user=postgres", query: "select 1 as id" } }
         sink: { postgres: { table: t3, key: [id], mode: upsert } }
-        """.formatted(port) + tail));
+        """
+                    .formatted(port)
+                + tail));
     // The sink: parameters, user and password referenced, the role refused.
-    run("json", pipeline("leak_sink", csv + """
+    run(
+        "json",
+        pipeline(
+            "leak_sink",
+            csv
+                + """
         sink:
           postgres:
             url: "jdbc:postgresql://127.0.0.1:%s/postgres?ApplicationName=${env:K_SINK_APP}"
@@ -102,22 +125,40 @@ class SecretRedactionTest {
             table: t4
             key: [id]
             mode: upsert
-        """.formatted(port, sinkPw) + tail));
+        """
+                    .formatted(port, sinkPw)
+                + tail));
     // The whole sink URL referenced, with a password parameter inside it.
-    run("text", pipeline("leak_sink_url", csv + """
+    run(
+        "text",
+        pipeline(
+            "leak_sink_url",
+            csv
+                + """
         sink: { postgres: { url: "${env:K_SINK_URL}", table: t5, key: [id], mode: upsert } }
-        """ + tail));
+        """
+                + tail));
 
     // Each source run failed on its connection and recorded why (the error paths ran, alerts were
     // queued); a sink that cannot be reached stops the run before any task exists (printed only).
-    assertThat(TestDatabase.rows("select pipeline || ':' || state || ':' || (error is not null) from keel.task order by pipeline"))
-        .as(output.toString()).containsExactly("leak_db:failed:true", "leak_param:failed:true", "leak_source:failed:true");
-    assertThat(TestDatabase.count("select count(*) from keel.alert_outbox where kind = 'task_failed'")).isEqualTo(3);
-    assertThat(TestDatabase.count("select count(*) from keel.task_attempt where error is not null")).isEqualTo(4);
-    assertThat(output).contains("role \"***\" does not exist"); // the sink's refusal, printed masked
+    assertThat(
+            TestDatabase.rows(
+                "select pipeline || ':' || state || ':' || (error is not null) from keel.task order by pipeline"))
+        .as(output.toString())
+        .containsExactly(
+            "leak_db:failed:true", "leak_param:failed:true", "leak_source:failed:true");
+    assertThat(
+            TestDatabase.count("select count(*) from keel.alert_outbox where kind = 'task_failed'"))
+        .isEqualTo(3);
+    assertThat(TestDatabase.count("select count(*) from keel.task_attempt where error is not null"))
+        .isEqualTo(4);
+    assertThat(output)
+        .contains("role \"***\" does not exist"); // the sink's refusal, printed masked
     // PostgreSQL named the refused role and database; keel stored the message with them masked.
-    assertThat(TestDatabase.value("select error from keel.task where pipeline = 'leak_source'")).contains("***");
-    assertThat(TestDatabase.value("select error from keel.task where pipeline = 'leak_db'")).contains("***");
+    assertThat(TestDatabase.value("select error from keel.task where pipeline = 'leak_source'"))
+        .contains("***");
+    assertThat(TestDatabase.value("select error from keel.task where pipeline = 'leak_db'"))
+        .contains("***");
     assertThat(output).as("the logs were written").contains("leak_source").contains("\"level\"");
 
     for (String args : List.of("status", "status --json", "deadletters leak_source")) {
@@ -138,9 +179,12 @@ class SecretRedactionTest {
   }
 
   @Test
-  void a_node_running_a_leaking_pipeline_masks_secrets_in_its_logs_api_alerts_and_delivery_errors() throws Exception {
+  void a_node_running_a_leaking_pipeline_masks_secrets_in_its_logs_api_alerts_and_delivery_errors()
+      throws Exception {
     Path pipelines = Files.createDirectories(dir.resolve("pipelines"));
-    pipeline("leak_param", """
+    pipeline(
+        "leak_param",
+        """
         source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:1/x?ApplicationName=${env:PW}", query: "select 1 as id" } }
         sink: { postgres: { table: t1, key: [id], mode: upsert } }
         columns: { id: bigint }
@@ -148,7 +192,9 @@ class SecretRedactionTest {
         """);
     Files.move(dir.resolve("leak_param.yaml"), pipelines.resolve("leak_param.yaml"));
     Path alerts = dir.resolve("alerts.yaml");
-    Files.writeString(alerts, """
+    Files.writeString(
+        alerts,
+        """
         alerts:
           receivers:
             pd: { pagerduty: { routing_key: "${env:K_PD_KEY}", url: "${env:K_PD_URL}" } }
@@ -157,26 +203,73 @@ class SecretRedactionTest {
           rules:
             - on: [task_failed, run_failed]
               send: [pd, og, chat]
-        """.formatted(file("og-key")));
-    Process node = keel("json", "node", "node", "--db", TestDatabase.url(), "--pipelines", pipelines.toString(),
-        "--alerts", alerts.toString(), "--node-id", "node-s", "--poll", "200ms", "--http-port", "0",
-        "--http-host", "127.0.0.1", "--open-reads");
+        """
+            .formatted(file("og-key")));
+    Process node =
+        keel(
+            "json",
+            "node",
+            "node",
+            "--db",
+            TestDatabase.url(),
+            "--pipelines",
+            pipelines.toString(),
+            "--alerts",
+            alerts.toString(),
+            "--node-id",
+            "node-s",
+            "--poll",
+            "200ms",
+            "--http-port",
+            "0",
+            "--http-host",
+            "127.0.0.1",
+            "--open-reads");
     try {
-      await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> TestDatabase.count(
-          "select count(*) from keel.node where id = 'node-s' and state = 'alive' and http_port > 0") == 1);
-      Process trigger = keel("text", "trigger", "trigger", "leak_param", "--db", TestDatabase.url(),
-          "--pipelines", pipelines.toString());
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  TestDatabase.count(
+                          "select count(*) from keel.node where id = 'node-s' and state = 'alive' and http_port > 0")
+                      == 1);
+      Process trigger =
+          keel(
+              "text",
+              "trigger",
+              "trigger",
+              "leak_param",
+              "--db",
+              TestDatabase.url(),
+              "--pipelines",
+              pipelines.toString());
       assertThat(trigger.waitFor(2, TimeUnit.MINUTES)).isTrue();
       assertThat(trigger.exitValue()).as(printed("trigger")).isZero();
       output.append(printed("trigger"));
       // The task failed, its alert was queued, and delivering it to each receiver failed (port 1).
-      await().atMost(Duration.ofSeconds(90)).until(() -> TestDatabase.count(
-          "select count(*) from keel.alert_outbox where kind = 'task_failed' and attempts > 0 and last_error is not null") == 1);
-      int port = Integer.parseInt(TestDatabase.value("select http_port from keel.node where id = 'node-s'"));
-      for (String path : List.of("/api/runs", "/api/tasks/" + TestDatabase.value("select min(id) from keel.task"),
-          "/api/pipelines", "/api/dead-letters", "/api/nodes")) {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  TestDatabase.count(
+                          "select count(*) from keel.alert_outbox where kind = 'task_failed' and attempts > 0 and last_error is not null")
+                      == 1);
+      int port =
+          Integer.parseInt(
+              TestDatabase.value("select http_port from keel.node where id = 'node-s'"));
+      for (String path :
+          List.of(
+              "/api/runs",
+              "/api/tasks/" + TestDatabase.value("select min(id) from keel.task"),
+              "/api/pipelines",
+              "/api/dead-letters",
+              "/api/nodes")) {
+        HttpResponse<String> r =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
         output.append(r.body()).append('\n');
       }
       assertThat(output).contains("ApplicationName=***"); // the masking ran
@@ -209,23 +302,43 @@ class SecretRedactionTest {
     return f;
   }
 
-  /** {@code keel run FILE --db <test database>} in a child process, at DEBUG, logs in {@code format}. */
+  /**
+   * {@code keel run FILE --db <test database>} in a child process, at DEBUG, logs in {@code
+   * format}.
+   */
   private void run(String format, Path pipeline) throws Exception {
-    Process p = keel(format, pipeline.getFileName().toString(), "run", pipeline.toString(), "--db", TestDatabase.url());
+    Process p =
+        keel(
+            format,
+            pipeline.getFileName().toString(),
+            "run",
+            pipeline.toString(),
+            "--db",
+            TestDatabase.url());
     assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("keel run %s finished", pipeline).isTrue();
     String printed = printed(pipeline.getFileName().toString());
     assertThat(p.exitValue()).as(printed).isEqualTo(1);
     output.append(printed);
   }
 
-  /** A keel command in a child process with the secrets in its environment; stdout and stderr kept in files. */
+  /**
+   * A keel command in a child process with the secrets in its environment; stdout and stderr kept
+   * in files.
+   */
   private Process keel(String format, String name, String... args) throws IOException {
     Path home = Files.createDirectories(dir.resolve("home"));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd)
-        .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectOutput(dir.resolve(name + ".out").toFile())
+            .redirectError(dir.resolve(name + ".err").toFile());
     pb.environment().put("KEEL_HOME", home.toString());
     pb.environment().put("KEEL_LOG_FORMAT", format);
     pb.environment().put("KEEL_LOG_LEVEL", "DEBUG");
@@ -235,17 +348,21 @@ class SecretRedactionTest {
   }
 
   private String printed(String name) throws IOException {
-    return Files.readString(dir.resolve(name + ".out")) + Files.readString(dir.resolve(name + ".err"));
+    return Files.readString(dir.resolve(name + ".out"))
+        + Files.readString(dir.resolve(name + ".err"));
   }
 
   /** Every row of every table of keel, keel_sink and public, each row as its text form. */
   private static String everyTable() {
     StringBuilder all = new StringBuilder();
-    for (String table : TestDatabase.rows("""
+    for (String table :
+        TestDatabase.rows(
+            """
         select format('%I.%I', table_schema, table_name) from information_schema.tables
         where table_schema in ('keel', 'keel_sink', 'public') and table_type = 'BASE TABLE'""")) {
       all.append(table).append('\n');
-      TestDatabase.rows("select t::text from " + table + " t").forEach(r -> all.append(r).append('\n'));
+      TestDatabase.rows("select t::text from " + table + " t")
+          .forEach(r -> all.append(r).append('\n'));
     }
     return all.toString();
   }

@@ -3,11 +3,10 @@ package dev.keel.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.keel.connectors.postgres.PostgresSinkProvider;
-import dev.keel.connectors.postgres.PostgresSinkSpec;
 import dev.keel.connectors.csv.CsvSpec;
 import dev.keel.connectors.jdbc.JdbcSpec;
-import dev.keel.connectors.jsonl.JsonlSpec;
+import dev.keel.connectors.postgres.PostgresSinkProvider;
+import dev.keel.connectors.postgres.PostgresSinkSpec;
 import dev.keel.spec.ColumnType.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,8 +109,16 @@ class SpecReaderTest {
     assertThat(spec.schedule()).isEqualTo("0 2 * * *");
     assertThat(spec.partitions().list()).containsExactly("eu", "us", "apac");
     assertThat(spec.source())
-        .isEqualTo(new CsvSpec("data/orders-${partition}.csv", true, ',', '"',
-            java.nio.charset.StandardCharsets.UTF_8, null, ZoneOffset.UTC, SourceSpec.DEFAULT_MAX_RECORD_BYTES));
+        .isEqualTo(
+            new CsvSpec(
+                "data/orders-${partition}.csv",
+                true,
+                ',',
+                '"',
+                java.nio.charset.StandardCharsets.UTF_8,
+                null,
+                ZoneOffset.UTC,
+                SourceSpec.DEFAULT_MAX_RECORD_BYTES));
     assertThat(spec.columns())
         .containsExactly(
             new Column("id", ColumnType.of(Kind.BIGINT)),
@@ -124,19 +131,36 @@ class SpecReaderTest {
             new TransformSpec.Filter("amount > 0"),
             new TransformSpec.Set(Map.of("customer", "upper(customer)")));
     assertThat(spec.validate())
-        .isEqualTo(new ValidateSpec(List.of("id", "customer"), true,
-            List.of(new ValidateSpec.Check("positive", "amount > 0")), new ValidateSpec.MaxRejected(0, 1.0)));
+        .isEqualTo(
+            new ValidateSpec(
+                List.of("id", "customer"),
+                true,
+                List.of(new ValidateSpec.Check("positive", "amount > 0")),
+                new ValidateSpec.MaxRejected(0, 1.0)));
     assertThat(spec.sink())
-        .isEqualTo(new PostgresSinkSpec(null, null, null, "public", "orders", List.of("id"), SinkSpec.Mode.UPSERT, null,
-            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS, false));
-    assertThat(spec.retry()).isEqualTo(new RetrySpec(5, Duration.ofSeconds(2), Duration.ofMinutes(5)));
+        .isEqualTo(
+            new PostgresSinkSpec(
+                null,
+                null,
+                null,
+                "public",
+                "orders",
+                List.of("id"),
+                SinkSpec.Mode.UPSERT,
+                null,
+                SinkSpec.Commit.PARTITION,
+                SinkSpec.DEFAULT_CHUNK_ROWS,
+                false));
+    assertThat(spec.retry())
+        .isEqualTo(new RetrySpec(5, Duration.ofSeconds(2), Duration.ofMinutes(5)));
     assertThat(spec.text()).isEqualTo(FULL);
     assertThat(spec.hash()).hasSize(64).isEqualTo(SpecReader.sha256(FULL));
   }
 
   @Test
   void date_partitions_expand_to_every_day_from_first_to_last_inclusive() {
-    PipelineSpec spec = parse(MINIMAL + "partitions:\n  dates: { from: 2026-02-27, to: 2026-03-02 }\n");
+    PipelineSpec spec =
+        parse(MINIMAL + "partitions:\n  dates: { from: 2026-02-27, to: 2026-03-02 }\n");
 
     assertThat(spec.partitions().isDates()).isTrue();
     assertThat(spec.partitions().from()).isEqualTo(LocalDate.of(2026, 2, 27));
@@ -164,17 +188,31 @@ class SpecReaderTest {
 
   @Test
   void a_sink_without_key_appends() {
-    PipelineSpec spec = parse(MINIMAL.replace("postgres: { key: [id] }", "postgres: { table: facts }"));
+    PipelineSpec spec =
+        parse(MINIMAL.replace("postgres: { key: [id] }", "postgres: { table: facts }"));
 
     assertThat(spec.sink())
-        .isEqualTo(new PostgresSinkSpec(null, null, null, "public", "facts", List.of(), SinkSpec.Mode.APPEND, null,
-            SinkSpec.Commit.PARTITION, SinkSpec.DEFAULT_CHUNK_ROWS, false));
+        .isEqualTo(
+            new PostgresSinkSpec(
+                null,
+                null,
+                null,
+                "public",
+                "facts",
+                List.of(),
+                SinkSpec.Mode.APPEND,
+                null,
+                SinkSpec.Commit.PARTITION,
+                SinkSpec.DEFAULT_CHUNK_ROWS,
+                false));
   }
 
   @Test
   void set_assignments_keep_the_order_they_are_written_in() {
-    PipelineSpec spec = parse(MINIMAL.replace("columns:\n", "columns:\n  a: text\n  b: text\n  c: text\n  d: text\n")
-        + "transform:\n  - set: { d: \"'1'\", c: \"d\", b: \"c\", a: \"b\" }\n");
+    PipelineSpec spec =
+        parse(
+            MINIMAL.replace("columns:\n", "columns:\n  a: text\n  b: text\n  c: text\n  d: text\n")
+                + "transform:\n  - set: { d: \"'1'\", c: \"d\", b: \"c\", a: \"b\" }\n");
 
     TransformSpec.Set set = (TransformSpec.Set) spec.transforms().get(0);
     assertThat(set.assignments().keySet()).containsExactly("d", "c", "b", "a");
@@ -202,7 +240,8 @@ class SpecReaderTest {
 
   @Test
   void an_unclosed_flow_mapping_is_a_syntax_error_not_a_crash() {
-    SpecProblem p = onlyProblem("name: orders\nsource:\n  csv: { path: x.csv\ncolumns:\n  id: bigint\n");
+    SpecProblem p =
+        onlyProblem("name: orders\nsource:\n  csv: { path: x.csv\ncolumns:\n  id: bigint\n");
 
     assertThat(p.message()).startsWith("YAML syntax error");
     assertThat(p.line()).isGreaterThanOrEqualTo(3);
@@ -211,11 +250,17 @@ class SpecReaderTest {
   @Test
   @Timeout(value = 2, unit = TimeUnit.SECONDS)
   void a_billion_laughs_alias_bomb_is_refused_quickly() {
-    StringBuilder bomb = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    StringBuilder bomb =
+        new StringBuilder(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for (char c = 'b'; c <= 'i'; c++) {
       String prev = "*" + (char) (c - 1);
-      bomb.append(c).append(": &").append(c).append(" [")
-          .append(String.join(",", java.util.Collections.nCopies(9, prev))).append("]\n");
+      bomb.append(c)
+          .append(": &")
+          .append(c)
+          .append(" [")
+          .append(String.join(",", java.util.Collections.nCopies(9, prev)))
+          .append("]\n");
     }
 
     SpecProblem p = onlyProblem(bomb.toString());
@@ -228,16 +273,21 @@ class SpecReaderTest {
   void a_recursive_alias_is_reported_without_overflowing_the_stack() {
     List<SpecProblem> problems = problems(MINIMAL + "transform: &t [*t]\n");
 
-    assertThat(problems).singleElement().satisfies(p -> assertProblem(p, 9, 12, "a transform step must be a mapping"));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(p -> assertProblem(p, 9, 12, "a transform step must be a mapping"));
   }
 
   @Test
   void java_type_tags_are_refused_with_their_position_and_never_constructed() {
-    List<SpecProblem> problems = problems(MINIMAL.replace("name: orders", "name: !!java.io.File /etc/passwd")
-        + "description: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://x\"]]]]\n");
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL.replace("name: orders", "name: !!java.io.File /etc/passwd")
+                + "description: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://x\"]]]]\n");
 
     assertThat(problems).as("only the tags, not what follows from them").hasSize(4);
-    assertProblem(problems.get(0), 1, 7, "type tag !!java.io.File is not allowed", "remove the tag");
+    assertProblem(
+        problems.get(0), 1, 7, "type tag !!java.io.File is not allowed", "remove the tag");
     assertProblem(problems.get(1), 9, 14, "!!javax.script.ScriptEngineManager");
     assertProblem(problems.get(2), 9, 50, "!!java.net.URLClassLoader");
     assertProblem(problems.get(3), 9, 78, "!!java.net.URL");
@@ -254,7 +304,9 @@ class SpecReaderTest {
   void merge_keys_are_refused_with_a_hint() {
     List<SpecProblem> problems = problems(MINIMAL + "retry:\n  <<: { attempts: 2 }\n");
 
-    assertThat(problems).first().satisfies(p -> assertProblem(p, 10, 3, "merge keys (<<) are not supported"));
+    assertThat(problems)
+        .first()
+        .satisfies(p -> assertProblem(p, 10, 3, "merge keys (<<) are not supported"));
   }
 
   // 5. Unknown keys
@@ -265,7 +317,8 @@ class SpecReaderTest {
 
     assertThat(problems).hasSize(2);
     assertProblem(problems.get(0), 1, 1, "missing required key 'columns'", "columns: { id: bigint");
-    assertProblem(problems.get(1), 4, 1, "unknown key 'colums' in the pipeline; did you mean 'columns'?");
+    assertProblem(
+        problems.get(1), 4, 1, "unknown key 'colums' in the pipeline; did you mean 'columns'?");
   }
 
   @Test
@@ -279,14 +332,17 @@ class SpecReaderTest {
   void an_unknown_key_far_from_any_allowed_lists_them() {
     SpecProblem p = onlyProblem(MINIMAL + "retry: { zzzzzz: 1 }\n");
 
-    assertProblem(p, 9, 10, "unknown key 'zzzzzz' in retry; allowed: attempts, backoff, jitter, max_backoff");
+    assertProblem(
+        p, 9, 10, "unknown key 'zzzzzz' in retry; allowed: attempts, backoff, jitter, max_backoff");
   }
 
   @Test
   void retry_jitter_is_full_by_default_and_can_be_turned_off() {
-    assertThat(parse(MINIMAL + "retry: { attempts: 4 }\n").retry().jitter()).isEqualTo(RetrySpec.Jitter.FULL);
+    assertThat(parse(MINIMAL + "retry: { attempts: 4 }\n").retry().jitter())
+        .isEqualTo(RetrySpec.Jitter.FULL);
     assertThat(parse(MINIMAL + "retry: { attempts: 4, jitter: none }\n").retry())
-        .isEqualTo(new RetrySpec(4, Duration.ofSeconds(1), Duration.ofMinutes(1), RetrySpec.Jitter.NONE));
+        .isEqualTo(
+            new RetrySpec(4, Duration.ofSeconds(1), Duration.ofMinutes(1), RetrySpec.Jitter.NONE));
   }
 
   @Test
@@ -316,7 +372,8 @@ class SpecReaderTest {
   void every_missing_required_key_is_reported_with_an_example() {
     List<SpecProblem> problems = problems("description: nothing yet\n");
 
-    assertThat(problems).extracting(SpecProblem::message)
+    assertThat(problems)
+        .extracting(SpecProblem::message)
         .containsExactlyInAnyOrder(
             "missing required key 'name'; add for example name: orders_daily",
             "missing required key 'source'; add for example source: { csv: { path: data/orders.csv } }",
@@ -327,9 +384,11 @@ class SpecReaderTest {
 
   @Test
   void empty_sections_are_reported_not_a_null_pointer() {
-    List<SpecProblem> problems = problems("name: orders\nsource:\ncolumns:\nsink:\ntransform:\nvalidate:\nretry:\n");
+    List<SpecProblem> problems =
+        problems("name: orders\nsource:\ncolumns:\nsink:\ntransform:\nvalidate:\nretry:\n");
 
-    assertThat(problems).extracting(SpecProblem::message)
+    assertThat(problems)
+        .extracting(SpecProblem::message)
         .containsExactly(
             "source must be a mapping (key: value)",
             "columns must be a mapping (key: value)",
@@ -341,20 +400,27 @@ class SpecReaderTest {
 
   @Test
   void wrong_types_name_the_key_and_the_value_given() {
-    List<SpecProblem> problems = problems(
-        MINIMAL.replace("{ path: orders.csv }", "{ path: orders.csv, header: maybe }")
-            + "retry:\n  attempts: \"ten\"\n  backoff: fast\n");
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL.replace("{ path: orders.csv }", "{ path: orders.csv, header: maybe }")
+                + "retry:\n  attempts: \"ten\"\n  backoff: fast\n");
 
     assertThat(problems).hasSize(3);
     assertProblem(problems.get(0), 3, 36, "source.csv.header must be true or false, not 'maybe'");
     assertProblem(problems.get(1), 10, 13, "retry.attempts must be a whole number, not 'ten'");
-    assertProblem(problems.get(2), 11, 12, "retry.backoff must be a duration such as 500ms, 2s, 5m or 1h, not 'fast'");
+    assertProblem(
+        problems.get(2),
+        11,
+        12,
+        "retry.backoff must be a duration such as 500ms, 2s, 5m or 1h, not 'fast'");
   }
 
   @Test
   void out_of_range_numbers_and_durations_are_problems_not_exceptions() {
-    List<SpecProblem> problems = problems(MINIMAL
-        + "retry: { attempts: 100000000000000000000, backoff: 99999999999999999999s, max_backoff: 1s }\n");
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL
+                + "retry: { attempts: 100000000000000000000, backoff: 99999999999999999999s, max_backoff: 1s }\n");
 
     assertThat(problems).hasSize(2);
     assertProblem(problems.get(0), 9, 20, "retry.attempts must be between 1 and 100");
@@ -381,7 +447,11 @@ class SpecReaderTest {
   void an_invalid_cron_schedule_is_reported_on_the_schedule() {
     SpecProblem p = onlyProblem(MINIMAL + "schedule: \"61 * * * *\"\n");
 
-    assertProblem(p, 9, 11, "schedule '61 * * * *' is not a valid cron expression (minute hour day month weekday, UTC)");
+    assertProblem(
+        p,
+        9,
+        11,
+        "schedule '61 * * * *' is not a valid cron expression (minute hour day month weekday, UTC)");
   }
 
   @Test
@@ -410,8 +480,10 @@ class SpecReaderTest {
 
   @Test
   void escapes_in_a_double_quoted_expression_are_counted_as_written() {
-    SpecProblem p = onlyProblem(MINIMAL.replace("columns:\n", "columns:\n  customer: text\n")
-        + "transform:\n  - filter: \"customer == \\\"x\\\" && amont > 0\"\n");
+    SpecProblem p =
+        onlyProblem(
+            MINIMAL.replace("columns:\n", "columns:\n  customer: text\n")
+                + "transform:\n  - filter: \"customer == \\\"x\\\" && amont > 0\"\n");
 
     // As written: - filter: "customer == \"x\" && amont > 0"; amont starts at column 35.
     assertProblem(p, 11, 35, "unknown column 'amont'");
@@ -419,10 +491,13 @@ class SpecReaderTest {
 
   @Test
   void doubled_quotes_in_a_single_quoted_expression_are_counted_as_written() {
-    SpecProblem p = onlyProblem(MINIMAL.replace("columns:\n", "columns:\n  customer: text\n")
-        + "transform:\n  - filter: 'customer == \"x\" || customer == ''y'' && amont > 0'\n");
+    SpecProblem p =
+        onlyProblem(
+            MINIMAL.replace("columns:\n", "columns:\n  customer: text\n")
+                + "transform:\n  - filter: 'customer == \"x\" || customer == ''y'' && amont > 0'\n");
 
-    // As written: - filter: 'customer == "x" || customer == ''y'' && amont > 0'; amont at column 54.
+    // As written: - filter: 'customer == "x" || customer == ''y'' && amont > 0'; amont at column
+    // 54.
     assertProblem(p, 11, 54, "unknown column 'amont'");
   }
 
@@ -445,7 +520,8 @@ class SpecReaderTest {
 
   @Test
   void an_expression_in_a_block_scalar_is_reported_at_its_start() {
-    SpecProblem p = onlyProblem(MINIMAL + "transform:\n  - filter: |\n      amount > 0 &&\n      amont < 10\n");
+    SpecProblem p =
+        onlyProblem(MINIMAL + "transform:\n  - filter: |\n      amount > 0 &&\n      amont < 10\n");
 
     assertProblem(p, 10, 13, "unknown column 'amont'");
   }
@@ -455,42 +531,73 @@ class SpecReaderTest {
   @Test
   void bad_column_names_are_each_refused_with_the_reason() {
     String longName = "a".repeat(64);
-    List<SpecProblem> problems = problems(MINIMAL.replace("columns:\n",
-        "columns:\n  in: text\n  Amount: text\n  montant_\u00e9: text\n  " + longName
-            + ": text\n  'x\"; DROP TABLE y;--': text\n  _keel_pos: bigint\n"));
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL.replace(
+                "columns:\n",
+                "columns:\n  in: text\n  Amount: text\n  montant_\u00e9: text\n  "
+                    + longName
+                    + ": text\n  'x\"; DROP TABLE y;--': text\n  _keel_pos: bigint\n"));
 
     assertThat(problems).hasSize(6);
-    assertProblem(problems.get(0), 5, 3, "column 'in' is a reserved word of the expression language; choose another name");
+    assertProblem(
+        problems.get(0),
+        5,
+        3,
+        "column 'in' is a reserved word of the expression language; choose another name");
     assertProblem(problems.get(1), 6, 3, "'Amount' has upper-case letters", "write 'amount'");
-    assertProblem(problems.get(2), 7, 3, "'montant_\u00e9' is not a valid identifier: only ASCII letters");
+    assertProblem(
+        problems.get(2), 7, 3, "'montant_\u00e9' is not a valid identifier: only ASCII letters");
     assertProblem(problems.get(3), 8, 3, "is longer than 63 bytes (PostgreSQL would truncate it)");
-    assertProblem(problems.get(4), 9, 3, "'x\"; DROP TABLE y;--' is not a valid identifier",
+    assertProblem(
+        problems.get(4),
+        9,
+        3,
+        "'x\"; DROP TABLE y;--' is not a valid identifier",
         "use lower-case letters, digits and underscores");
     assertProblem(problems.get(5), 10, 3, "column names starting with _keel are reserved for keel");
   }
 
   @Test
   void columns_named_by_reserved_sql_words_are_accepted_since_they_are_always_quoted() {
-    PipelineSpec spec = parse(MINIMAL.replace("columns:\n", "columns:\n  order: text\n  user: text\n  select: text\n"));
+    PipelineSpec spec =
+        parse(
+            MINIMAL.replace(
+                "columns:\n", "columns:\n  order: text\n  user: text\n  select: text\n"));
     assertThat(spec.columns()).extracting(Column::name).startsWith("order", "user", "select");
   }
 
   @Test
   void bad_table_and_schema_names_are_refused() {
-    List<SpecProblem> problems = problems(MINIMAL.replace("{ key: [id] }",
-        "{ table: select, schema: 'x\"; DROP TABLE y;--', key: [id] }"));
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL.replace(
+                "{ key: [id] }", "{ table: select, schema: 'x\"; DROP TABLE y;--', key: [id] }"));
 
     assertThat(problems).hasSize(2);
     assertProblem(problems.get(0), 8, 22, "sink.postgres.table: 'select' is a reserved SQL word");
-    assertProblem(problems.get(1), 8, 38, "sink.postgres.schema: 'x\"; DROP TABLE y;--' is not a valid identifier");
+    assertProblem(
+        problems.get(1),
+        8,
+        38,
+        "sink.postgres.schema: 'x\"; DROP TABLE y;--' is not a valid identifier");
   }
 
   @Test
   void a_pipeline_name_must_be_a_lower_case_identifier() {
-    assertProblem(onlyProblem(MINIMAL.replace("name: orders", "name: Orders")), 1, 7,
-        "name 'Orders' must match [a-z][a-z0-9_]*", "write 'orders'");
-    assertProblem(onlyProblem(MINIMAL.replace("name: orders", "name: table")), 1, 7, "reserved SQL word");
-    assertProblem(onlyProblem(MINIMAL.replace("name: orders", "name: _orders")), 1, 7, "must match [a-z][a-z0-9_]*");
+    assertProblem(
+        onlyProblem(MINIMAL.replace("name: orders", "name: Orders")),
+        1,
+        7,
+        "name 'Orders' must match [a-z][a-z0-9_]*",
+        "write 'orders'");
+    assertProblem(
+        onlyProblem(MINIMAL.replace("name: orders", "name: table")), 1, 7, "reserved SQL word");
+    assertProblem(
+        onlyProblem(MINIMAL.replace("name: orders", "name: _orders")),
+        1,
+        7,
+        "must match [a-z][a-z0-9_]*");
   }
 
   // 10. Secrets
@@ -515,15 +622,27 @@ class SpecReaderTest {
   @Test
   void an_unset_variable_and_a_missing_secret_file_are_named_at_their_lines() {
     env.put("DB_USER", "shop");
-    List<SpecProblem> problems = problems(JDBC.replace("/run/secrets/dw", "/nonexistent/keel-test/dw"));
+    List<SpecProblem> problems =
+        problems(JDBC.replace("/run/secrets/dw", "/nonexistent/keel-test/dw"));
 
     assertThat(problems).hasSize(2);
-    assertProblem(problems.get(0), 5, 15, "source.jdbc.password", "environment variable DB_PASSWORD is not set");
-    assertProblem(problems.get(1), 12, 15, "sink.postgres.password", "secret file /nonexistent/keel-test/dw cannot be read");
+    assertProblem(
+        problems.get(0),
+        5,
+        15,
+        "source.jdbc.password",
+        "environment variable DB_PASSWORD is not set");
+    assertProblem(
+        problems.get(1),
+        12,
+        15,
+        "sink.postgres.password",
+        "secret file /nonexistent/keel-test/dw cannot be read");
   }
 
   @Test
-  void resolved_secrets_never_appear_in_the_spec_or_its_problems(@TempDir Path dir) throws Exception {
+  void resolved_secrets_never_appear_in_the_spec_or_its_problems(@TempDir Path dir)
+      throws Exception {
     Path secretFile = dir.resolve("dw");
     Files.writeString(secretFile, "file-secret-42\n");
     env.put("DB_USER", "shop-user-secret");
@@ -542,46 +661,60 @@ class SpecReaderTest {
         .contains("${env:DB_PASSWORD}", "${file:" + secretFile + "}");
 
     SpecException e = failure(text + "retry: { attempts: 0 }\n");
-    assertThat(e.getMessage()).doesNotContain("file-secret-42", "env-secret-17", "shop-user-secret");
+    assertThat(e.getMessage())
+        .doesNotContain("file-secret-42", "env-secret-17", "shop-user-secret");
   }
 
   @Test
   void a_password_written_in_the_file_is_refused_and_never_echoed() {
-    List<SpecProblem> problems = problems(MINIMAL.replace("{ key: [id] }",
-        "{ key: [id], password: hunter2, url: \"postgresql://bob:hunter3@db/x\" }"));
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL.replace(
+                "{ key: [id] }",
+                "{ key: [id], password: hunter2, url: \"postgresql://bob:hunter3@db/x\" }"));
 
     assertThat(problems).hasSize(2);
-    assertProblem(problems.get(0), 8, 36, "sink.postgres.password must be a reference", "${env:NAME}");
+    assertProblem(
+        problems.get(0), 8, 36, "sink.postgres.password must be a reference", "${env:NAME}");
     assertProblem(problems.get(1), 8, 50, "sink.postgres.url has a password written in it");
     assertThat(problems.toString()).doesNotContain("hunter");
   }
 
   @Test
   void a_spec_with_a_plain_url_does_not_print_the_file_text() {
-    PipelineSpec spec = parse(MINIMAL.replace("{ key: [id] }", "{ key: [id], url: \"jdbc:postgresql://db/x\" }"));
+    PipelineSpec spec =
+        parse(MINIMAL.replace("{ key: [id] }", "{ key: [id], url: \"jdbc:postgresql://db/x\" }"));
 
-    assertThat(spec.toString()).doesNotContain("jdbc:postgresql").contains("name=orders", "hash=" + spec.hash());
+    assertThat(spec.toString())
+        .doesNotContain("jdbc:postgresql")
+        .contains("name=orders", "hash=" + spec.hash());
   }
 
   // 11. Every problem at once
 
   @Test
   void every_problem_in_a_file_is_reported_in_file_order() {
-    String text = MINIMAL.replace("name: orders", "name: Orders")
-        .replace("id: bigint", "id: bigint\n  ts: timestamp_tz")
-        + "retry: { attempts: 0 }\n";
+    String text =
+        MINIMAL
+                .replace("name: orders", "name: Orders")
+                .replace("id: bigint", "id: bigint\n  ts: timestamp_tz")
+            + "retry: { attempts: 0 }\n";
 
     SpecException e = failure(text);
 
     assertThat(e.problems()).hasSize(3);
     assertProblem(e.problems().get(0), 1, 7, "name 'Orders'");
-    assertProblem(e.problems().get(1), 6, 7, "column ts: unknown type 'timestamp_tz'", "timestamptz");
+    assertProblem(
+        e.problems().get(1), 6, 7, "column ts: unknown type 'timestamp_tz'", "timestamptz");
     assertProblem(e.problems().get(2), 10, 20, "retry.attempts must be between 1 and 100, not 0");
     assertThat(e.getMessage().lines())
         .hasSize(3)
         .allSatisfy(line -> assertThat(line).startsWith(FILE + ":"));
-    assertThat(e.getMessage().lines().findFirst()).contains(FILE + ":1:7: name 'Orders' must match [a-z][a-z0-9_]* "
-        + "('Orders' has upper-case letters, which PostgreSQL folds to lower case; write 'orders')");
+    assertThat(e.getMessage().lines().findFirst())
+        .contains(
+            FILE
+                + ":1:7: name 'Orders' must match [a-z][a-z0-9_]* "
+                + "('Orders' has upper-case letters, which PostgreSQL folds to lower case; write 'orders')");
   }
 
   // 12. Duplicate keys
@@ -589,9 +722,12 @@ class SpecReaderTest {
   @Test
   void duplicate_keys_are_reported_at_the_second_occurrence() {
     List<SpecProblem> problems = problems(MINIMAL + "name: orders2\n");
-    assertThat(problems).singleElement().satisfies(p -> assertProblem(p, 9, 1, "duplicate key 'name'"));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(p -> assertProblem(p, 9, 1, "duplicate key 'name'"));
 
-    SpecProblem column = onlyProblem(MINIMAL.replace("amount: numeric(12,2)", "amount: numeric(12,2)\n  id: text"));
+    SpecProblem column =
+        onlyProblem(MINIMAL.replace("amount: numeric(12,2)", "amount: numeric(12,2)\n  id: text"));
     assertProblem(column, 7, 3, "duplicate key 'id'");
   }
 
@@ -606,12 +742,19 @@ class SpecReaderTest {
 
   @Test
   void key_not_null_and_partition_column_must_name_declared_columns() {
-    List<SpecProblem> problems = problems(MINIMAL.replace("{ key: [id] }", "{ key: [idd], partition_column: zone }")
-        + "validate:\n  not_null: [id, custmer]\n");
+    List<SpecProblem> problems =
+        problems(
+            MINIMAL.replace("{ key: [id] }", "{ key: [idd], partition_column: zone }")
+                + "validate:\n  not_null: [id, custmer]\n");
 
     assertThat(problems).hasSize(3);
-    assertProblem(problems.get(0), 8, 21, "sink.postgres.key: unknown column 'idd'; did you mean 'id'?");
-    assertProblem(problems.get(1), 8, 45, "sink.postgres.partition_column: unknown column 'zone'; columns are id, amount");
+    assertProblem(
+        problems.get(0), 8, 21, "sink.postgres.key: unknown column 'idd'; did you mean 'id'?");
+    assertProblem(
+        problems.get(1),
+        8,
+        45,
+        "sink.postgres.partition_column: unknown column 'zone'; columns are id, amount");
     assertProblem(problems.get(2), 10, 18, "validate.not_null: unknown column 'custmer'");
   }
 
@@ -631,11 +774,15 @@ class SpecReaderTest {
 
   @Test
   void replace_over_several_partitions_needs_a_partition_column() {
-    String text = MINIMAL.replace("{ key: [id] }", "{ mode: replace }") + "partitions: { values: [eu, us] }\n";
+    String text =
+        MINIMAL.replace("{ key: [id] }", "{ mode: replace }")
+            + "partitions: { values: [eu, us] }\n";
 
-    assertProblem(onlyProblem(text), 8, 13, "mode replace with several partitions needs partition_column");
+    assertProblem(
+        onlyProblem(text), 8, 13, "mode replace with several partitions needs partition_column");
     assertThat(parse(MINIMAL.replace("{ key: [id] }", "{ mode: replace }")).sink())
-        .extracting("mode").isEqualTo(SinkSpec.Mode.REPLACE);
+        .extracting("mode")
+        .isEqualTo(SinkSpec.Mode.REPLACE);
   }
 
   // 14. Partitions
@@ -652,27 +799,33 @@ class SpecReaderTest {
     List<SpecProblem> problems = problems(MINIMAL + "partitions: { values: [eu, .., a/b] }\n");
 
     assertThat(problems).hasSize(2);
-    assertProblem(problems.get(0), 9, 28, "partition value '..' may use only letters", "not be '.' or '..'");
+    assertProblem(
+        problems.get(0), 9, 28, "partition value '..' may use only letters", "not be '.' or '..'");
     assertProblem(problems.get(1), 9, 32, "partition value 'a/b' may use only letters");
   }
 
   @Test
   void a_date_range_ending_before_it_starts_is_reported_on_to() {
-    SpecProblem p = onlyProblem(MINIMAL + "partitions:\n  dates: { from: 2026-01-31, to: 2026-01-01 }\n");
+    SpecProblem p =
+        onlyProblem(MINIMAL + "partitions:\n  dates: { from: 2026-01-31, to: 2026-01-01 }\n");
 
     assertProblem(p, 10, 34, "partitions.dates: 'to' (2026-01-01) is before 'from' (2026-01-31)");
   }
 
   @Test
   void an_impossible_date_is_reported() {
-    SpecProblem p = onlyProblem(MINIMAL + "partitions:\n  dates: { from: 2026-02-29, to: 2026-03-01 }\n");
+    SpecProblem p =
+        onlyProblem(MINIMAL + "partitions:\n  dates: { from: 2026-02-29, to: 2026-03-01 }\n");
 
     assertProblem(p, 10, 18, "partitions.dates.from must be a date yyyy-mm-dd, not '2026-02-29'");
   }
 
   @Test
   void values_and_dates_together_are_refused() {
-    SpecProblem p = onlyProblem(MINIMAL + "partitions:\n  values: [a]\n  dates: { from: 2026-01-01, to: 2026-01-02 }\n");
+    SpecProblem p =
+        onlyProblem(
+            MINIMAL
+                + "partitions:\n  values: [a]\n  dates: { from: 2026-01-01, to: 2026-01-02 }\n");
 
     assertProblem(p, 10, 3, "partitions needs exactly one of");
   }
@@ -681,13 +834,21 @@ class SpecReaderTest {
 
   @Test
   void an_empty_file_says_what_a_pipeline_needs() {
-    assertProblem(onlyProblem(""), 1, 1, "the file is empty; a pipeline needs at least name, source, columns and sink");
+    assertProblem(
+        onlyProblem(""),
+        1,
+        1,
+        "the file is empty; a pipeline needs at least name, source, columns and sink");
     assertProblem(onlyProblem("# just a comment\n"), 1, 1, "the file is empty");
   }
 
   @Test
   void a_file_that_is_a_list_is_refused() {
-    assertProblem(onlyProblem("- name: orders\n- name: other\n"), 1, 1, "a pipeline file must be a mapping (key: value)");
+    assertProblem(
+        onlyProblem("- name: orders\n- name: other\n"),
+        1,
+        1,
+        "a pipeline file must be a mapping (key: value)");
   }
 
   @Test
@@ -696,8 +857,12 @@ class SpecReaderTest {
     for (int i = 0; i < PostgresSinkProvider.MAX_COLUMNS + 1; i++) {
       columns.append("  c").append(i).append(": text\n");
     }
-    String text = MINIMAL.replace("columns:\n", columns.toString()).replace("key: [id]", "key: [c0]")
-        .replace("  id: bigint\n", "").replace("  amount: numeric(12,2)\n", "");
+    String text =
+        MINIMAL
+            .replace("columns:\n", columns.toString())
+            .replace("key: [id]", "key: [c0]")
+            .replace("  id: bigint\n", "")
+            .replace("  amount: numeric(12,2)\n", "");
 
     assertThat(PostgresSinkProvider.MAX_COLUMNS).isEqualTo(1599);
     assertProblem(onlyProblem(text), 5, 3, "1600 columns is too many: at most 1599");
@@ -711,7 +876,8 @@ class SpecReaderTest {
       reader.read(missing);
       fail("expected a SpecException");
     } catch (SpecException e) {
-      assertThat(e.problems()).singleElement()
+      assertThat(e.problems())
+          .singleElement()
           .satisfies(p -> assertThat(p.file()).isEqualTo(missing.toString()))
           .satisfies(p -> assertThat(p.message()).contains("the pipeline file cannot be read"));
     }
@@ -727,13 +893,17 @@ class SpecReaderTest {
   @Test
   void a_file_that_is_not_utf8_is_refused_on_read(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("latin1.yaml");
-    Files.write(file, (MINIMAL + "description: caf\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    Files.write(
+        file,
+        (MINIMAL + "description: caf\u00e9\n")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 
     try {
       reader.read(file);
       fail("expected a SpecException");
     } catch (SpecException e) {
-      assertThat(e.problems()).singleElement()
+      assertThat(e.problems())
+          .singleElement()
           .satisfies(p -> assertThat(p.message()).contains("not valid UTF-8", "save it as UTF-8"));
     }
   }

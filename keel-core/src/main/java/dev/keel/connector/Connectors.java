@@ -12,8 +12,8 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 /**
- * The connector kinds on the class path, found once with {@link ServiceLoader}. Two providers of one
- * kind are a packaging mistake and refused at start.
+ * The connector kinds on the class path, found once with {@link ServiceLoader}. Two providers of
+ * one kind are a packaging mistake and refused at start.
  */
 public final class Connectors {
   private static final Connectors INSTALLED = load(Connectors.class.getClassLoader());
@@ -36,16 +36,26 @@ public final class Connectors {
     for (SourceProvider p : ServiceLoader.load(SourceProvider.class, loader)) {
       SourceProvider before = sources.put(p.kind(), p);
       if (before != null) {
-        throw new IllegalStateException("two source providers of kind '" + p.kind() + "': " + before.getClass().getName()
-            + " and " + p.getClass().getName());
+        throw new IllegalStateException(
+            "two source providers of kind '"
+                + p.kind()
+                + "': "
+                + before.getClass().getName()
+                + " and "
+                + p.getClass().getName());
       }
     }
     Map<String, SinkProvider> sinks = new TreeMap<>();
     for (SinkProvider p : ServiceLoader.load(SinkProvider.class, loader)) {
       SinkProvider before = sinks.put(p.kind(), p);
       if (before != null) {
-        throw new IllegalStateException("two sink providers of kind '" + p.kind() + "': " + before.getClass().getName()
-            + " and " + p.getClass().getName());
+        throw new IllegalStateException(
+            "two sink providers of kind '"
+                + p.kind()
+                + "': "
+                + before.getClass().getName()
+                + " and "
+                + p.getClass().getName());
       }
     }
     return new Connectors(Map.copyOf(sources), Map.copyOf(sinks));
@@ -64,7 +74,12 @@ public final class Connectors {
   public SourceProvider source(String kind) {
     SourceProvider p = sources.get(kind);
     if (p == null) {
-      throw new KeelException("no source of kind '" + kind + "' is installed (installed: " + String.join(", ", sources().keySet()) + ")");
+      throw new KeelException(
+          "no source of kind '"
+              + kind
+              + "' is installed (installed: "
+              + String.join(", ", sources().keySet())
+              + ")");
     }
     return p;
   }
@@ -72,13 +87,19 @@ public final class Connectors {
   public SinkProvider sink(String kind) {
     SinkProvider p = sinks.get(kind);
     if (p == null) {
-      throw new KeelException("no sink of kind '" + kind + "' is installed (installed: " + String.join(", ", sinks().keySet()) + ")");
+      throw new KeelException(
+          "no sink of kind '"
+              + kind
+              + "' is installed (installed: "
+              + String.join(", ", sinks().keySet())
+              + ")");
     }
     return p;
   }
 
   /** Opens {@code spec} through the provider of its kind (see {@link SourceProvider#open}). */
-  public RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     return source(spec.kind()).open(spec, columns, partition, baseDir, resume);
   }
 

@@ -17,7 +17,10 @@ public interface SinkProvider {
   /** What every sink of this kind supports; callers ask this instead of checking for a kind. */
   SinkCapabilities capabilities();
 
-  /** Reads this kind's section ({@code sink.postgres}), reporting each problem with its line and column. */
+  /**
+   * Reads this kind's section ({@code sink.postgres}), reporting each problem with its line and
+   * column.
+   */
   SinkSpec parse(ConfigSection section, PipelineContext pipeline);
 
   /** The sink for a pipeline whose {@code sink()} this provider parsed; the caller closes it. */

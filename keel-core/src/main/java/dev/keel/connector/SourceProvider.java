@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * A kind of source, found with {@link java.util.ServiceLoader}: a class named in {@code
- * META-INF/services/dev.keel.connector.SourceProvider} of the jar that brings it. Its {@link #kind()}
- * is the key under {@code source:} in a pipeline file ({@code csv}, {@code jsonl}, {@code jdbc}).
+ * META-INF/services/dev.keel.connector.SourceProvider} of the jar that brings it. Its {@link
+ * #kind()} is the key under {@code source:} in a pipeline file ({@code csv}, {@code jsonl}, {@code
+ * jdbc}).
  */
 public interface SourceProvider {
   /** The YAML key of this kind: lower case, unique among the sources on the class path. */
@@ -27,8 +28,10 @@ public interface SourceProvider {
    * Opens the source for one partition, positioned after {@code resume}, a {@link
    * RecordSource#position()} from an earlier reading of the same partition (null: from the start).
    *
-   * @param partition the partition's name ({@code ${partition}} in paths, {@code :partition} in queries)
+   * @param partition the partition's name ({@code ${partition}} in paths, {@code :partition} in
+   *     queries)
    * @param baseDir the folder of the pipeline file, against which relative paths resolve
    */
-  RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume);
+  RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume);
 }

@@ -29,7 +29,10 @@ final class BoundedStrings {
   static final int MAX_CHARS = 16 * 1024 * 1024;
 
   private static final EnumSet<CelStringExtensions.Function> REBOUND =
-      EnumSet.of(CelStringExtensions.Function.REPLACE, CelStringExtensions.Function.JOIN, CelStringExtensions.Function.QUOTE);
+      EnumSet.of(
+          CelStringExtensions.Function.REPLACE,
+          CelStringExtensions.Function.JOIN,
+          CelStringExtensions.Function.QUOTE);
 
   private BoundedStrings() {}
 
@@ -43,14 +46,17 @@ final class BoundedStrings {
   /** CEL's standard functions without string and bytes concatenation, which are bound here. */
   static CelStandardFunctions standardFunctions() {
     return CelStandardFunctions.newBuilder()
-        .filterFunctions((function, overload) -> overload != AddOverload.ADD_STRING && overload != AddOverload.ADD_BYTES)
+        .filterFunctions(
+            (function, overload) ->
+                overload != AddOverload.ADD_STRING && overload != AddOverload.ADD_BYTES)
         .build();
   }
 
   static List<CelFunctionBinding> bindings() {
     return List.of(
         CelFunctionBinding.from("add_string", String.class, String.class, BoundedStrings::concat),
-        CelFunctionBinding.from("add_bytes", CelByteString.class, CelByteString.class, BoundedStrings::concat),
+        CelFunctionBinding.from(
+            "add_bytes", CelByteString.class, CelByteString.class, BoundedStrings::concat),
         CelFunctionBinding.from(
             "string_replace_string_string",
             List.of(String.class, String.class, String.class),
@@ -60,7 +66,8 @@ final class BoundedStrings {
             List.of(String.class, String.class, String.class, Long.class),
             args -> replace((String) args[0], (String) args[1], (String) args[2], (Long) args[3])),
         CelFunctionBinding.from("list_join", List.class, list -> join(list, "")),
-        CelFunctionBinding.from("list_join_string", List.class, String.class, BoundedStrings::join));
+        CelFunctionBinding.from(
+            "list_join_string", List.class, String.class, BoundedStrings::join));
   }
 
   static String concat(String a, String b) {
@@ -82,7 +89,9 @@ final class BoundedStrings {
     if (search.isEmpty()) {
       count = text.codePointCount(0, text.length()) + 1L;
     } else {
-      for (int at = text.indexOf(search); at >= 0 && (limit < 0 || count < limit); at = text.indexOf(search, at + search.length())) {
+      for (int at = text.indexOf(search);
+          at >= 0 && (limit < 0 || count < limit);
+          at = text.indexOf(search, at + search.length())) {
         count++;
       }
     }
@@ -131,7 +140,11 @@ final class BoundedStrings {
   private static void check(String function, long length) {
     if (length > MAX_CHARS) {
       throw new TooLong(
-          function + " would make a string of " + length + " characters; the limit is " + MAX_CHARS
+          function
+              + " would make a string of "
+              + length
+              + " characters; the limit is "
+              + MAX_CHARS
               + " (16 Mi) per value");
     }
   }

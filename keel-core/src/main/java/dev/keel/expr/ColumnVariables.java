@@ -97,8 +97,14 @@ final class ColumnVariables {
   private static <T> T expect(Object value, Class<T> javaType, Column column) {
     if (!javaType.isInstance(value)) {
       throw new ExpressionException(
-          "column '" + column.name() + "' (" + column.type() + ") holds a "
-              + value.getClass().getSimpleName() + ", expected " + javaType.getSimpleName()
+          "column '"
+              + column.name()
+              + "' ("
+              + column.type()
+              + ") holds a "
+              + value.getClass().getSimpleName()
+              + ", expected "
+              + javaType.getSimpleName()
               + "; this is a bug in the source that produced the record",
           0);
     }

@@ -10,8 +10,10 @@ import java.util.regex.Pattern;
  * act on: the 1-based column inside the expression, and the names that are available.
  */
 final class CompileErrors {
-  private static final Pattern UNDECLARED = Pattern.compile("undeclared reference to '([^']+)'.*", Pattern.DOTALL);
-  private static final Pattern CANDIDATES = Pattern.compile(" \\(candidates: .*\\)$", Pattern.DOTALL);
+  private static final Pattern UNDECLARED =
+      Pattern.compile("undeclared reference to '([^']+)'.*", Pattern.DOTALL);
+  private static final Pattern CANDIDATES =
+      Pattern.compile(" \\(candidates: .*\\)$", Pattern.DOTALL);
 
   private final ColumnVariables variables;
 
@@ -22,7 +24,8 @@ final class CompileErrors {
   /** The first issue, explained; CEL's later issues are usually consequences of the first. */
   ExpressionException explain(String source, CelValidationException e) {
     if (e.getErrors().isEmpty()) {
-      return new ExpressionException("expression '" + source + "' is invalid: " + e.getMessage(), 0, e);
+      return new ExpressionException(
+          "expression '" + source + "' is invalid: " + e.getMessage(), 0, e);
     }
     CelIssue issue = e.getErrors().get(0);
     int column = issue.getSourceLocation().getColumn() + 1; // CEL counts from 0
@@ -35,7 +38,8 @@ final class CompileErrors {
         "expression '" + source + "' is invalid at column " + column + ": " + message, column, e);
   }
 
-  private ExpressionException unknownName(String source, String name, int celColumn, Throwable cause) {
+  private ExpressionException unknownName(
+      String source, String name, int celColumn, Throwable cause) {
     Matcher call = Pattern.compile("\\b" + Pattern.quote(name) + "\\s*\\(").matcher(source);
     int start = -1;
     while (call.find() && call.start() < celColumn) {
@@ -44,14 +48,28 @@ final class CompileErrors {
     if (start >= 0) {
       int column = start + 1;
       return new ExpressionException(
-          "unknown function '" + name + "' at column " + column + " in '" + source + "' (keel adds: "
-              + String.join(", ", KeelFunctions.NAMES) + "; plus CEL's standard and string functions)",
+          "unknown function '"
+              + name
+              + "' at column "
+              + column
+              + " in '"
+              + source
+              + "' (keel adds: "
+              + String.join(", ", KeelFunctions.NAMES)
+              + "; plus CEL's standard and string functions)",
           column,
           cause);
     }
     return new ExpressionException(
-        "unknown column '" + name + "' at column " + celColumn + " in '" + source + "' (columns: "
-            + variables.names() + ")",
+        "unknown column '"
+            + name
+            + "' at column "
+            + celColumn
+            + " in '"
+            + source
+            + "' (columns: "
+            + variables.names()
+            + ")",
         celColumn,
         cause);
   }

@@ -10,18 +10,19 @@ import java.util.regex.Pattern;
 /**
  * One checked expression and its CEL program, evaluated per record.
  *
- * <p>Null semantics, as in SQL: when a function or operator is applied to a null column value
- * (CEL reports "no matching overload"), a predicate gives {@code false} and a value expression
- * gives {@code null}. Guards such as {@code x != null && x > 0} and {@code coalesce(x, '')} work as
- * written, because CEL's {@code &&}, {@code ||} and {@code ?:} absorb an error on the side they
- * do not need. Any other failure (division by zero, overflow, a value that does not fit its
- * column) is an ExpressionException for that record.
+ * <p>Null semantics, as in SQL: when a function or operator is applied to a null column value (CEL
+ * reports "no matching overload"), a predicate gives {@code false} and a value expression gives
+ * {@code null}. Guards such as {@code x != null && x > 0} and {@code coalesce(x, '')} work as
+ * written, because CEL's {@code &&}, {@code ||} and {@code ?:} absorb an error on the side they do
+ * not need. Any other failure (division by zero, overflow, a value that does not fit its column) is
+ * an ExpressionException for that record.
  *
  * <p>Cost: a null reaching an operator is detected through CEL's evaluation error, which takes a
  * few microseconds; an explicit guard ({@code x != null && ...}) avoids it on null-heavy data.
  */
 final class CompiledExpression implements Expression {
-  private static final Pattern CEL_EVAL_ERROR = Pattern.compile("evaluation error at <input>:(\\d+): (.*)", Pattern.DOTALL);
+  private static final Pattern CEL_EVAL_ERROR =
+      Pattern.compile("evaluation error at <input>:(\\d+): (.*)", Pattern.DOTALL);
 
   private static final int MAX_MESSAGE = 500;
 
@@ -59,7 +60,8 @@ final class CompiledExpression implements Expression {
       }
       throw failed(e);
     } catch (ExpressionException e) {
-      throw new ExpressionException("expression '" + source + "' failed: " + e.getMessage(), e.column(), e);
+      throw new ExpressionException(
+          "expression '" + source + "' failed: " + e.getMessage(), e.column(), e);
     } catch (RuntimeException e) {
       throw new ExpressionException("expression '" + source + "' failed: " + e, 0, e);
     }
@@ -88,14 +90,19 @@ final class CompiledExpression implements Expression {
     if (m.matches()) {
       int column = Integer.parseInt(m.group(1)) + 1;
       return new ExpressionException(
-          "expression '" + source + "' failed at column " + column + ": " + capped(m.group(2)), column, e);
+          "expression '" + source + "' failed at column " + column + ": " + capped(m.group(2)),
+          column,
+          e);
     }
-    return new ExpressionException("expression '" + source + "' failed: " + capped(e.getMessage()), 0, e);
+    return new ExpressionException(
+        "expression '" + source + "' failed: " + capped(e.getMessage()), 0, e);
   }
 
   /** CEL prints a failed function's arguments, which can be whole field values: keep the start. */
   private static String capped(String message) {
-    return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE) + "… (" + message.length() + " characters)";
+    return message.length() <= MAX_MESSAGE
+        ? message
+        : message.substring(0, MAX_MESSAGE) + "… (" + message.length() + " characters)";
   }
 
   @Override

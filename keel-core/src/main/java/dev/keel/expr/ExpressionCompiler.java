@@ -33,27 +33,26 @@ import java.util.TreeSet;
  *       (see {@link NumericFlow} and {@link ResultConverter})
  *   <li>boolean: {@code bool}; text, varchar: {@code string}
  *   <li>date, timestamp, timestamptz: {@code timestamp}, in UTC (a date is its midnight, a
- *       timestamp without zone is read as UTC); compare with {@code timestamp('2024-01-01T00:00:00Z')}
- *       or use {@code getFullYear()}, {@code getMonth()} etc.
+ *       timestamp without zone is read as UTC); compare with {@code
+ *       timestamp('2024-01-01T00:00:00Z')} or use {@code getFullYear()}, {@code getMonth()} etc.
  * </ul>
  *
- * <p>Every column may be null: {@code x == null} and {@code x != null} work. Applying a function
- * or operator to a null value makes a predicate false and a value expression null, as in SQL; see
- * {@link CompiledExpression}. {@code int} and {@code double} compare with each other ({@code
- * amount > 0}), but arithmetic needs one type: {@code double(qty) * price}.
+ * <p>Every column may be null: {@code x == null} and {@code x != null} work. Applying a function or
+ * operator to a null value makes a predicate false and a value expression null, as in SQL; see
+ * {@link CompiledExpression}. {@code int} and {@code double} compare with each other ({@code amount
+ * > 0}), but arithmetic needs one type: {@code double(qty) * price}.
  *
  * <p><b>Functions</b>: CEL's standard ones (operators, {@code size}, {@code in}, {@code int()},
  * {@code double()}, {@code string()}, {@code timestamp()}, {@code duration()}, {@code
- * s.contains()}, {@code s.startsWith()}, {@code s.endsWith()}, {@code s.matches()} with RE2
- * syntax, timestamp accessors); CEL's string extension ({@code s.upperAscii()}, {@code
- * s.lowerAscii()}, {@code s.trim()}, {@code s.replace()}, {@code s.split()}, {@code
- * s.substring()}, {@code s.indexOf()}, {@code s.charAt()}, {@code s.join()}, ...); and keel's
- * {@code upper(s)}, {@code lower(s)}, {@code trim(s)}, {@code length(s)} (in characters) and
- * {@code coalesce(a, b)} for string, int, double, bool and timestamp. Comprehension macros
- * ({@code map}, {@code filter}, {@code exists}) are not enabled: a record has no lists. A string
- * result is at most {@value BoundedStrings#MAX_CHARS} characters, checked before {@code +}, {@code
- * replace} or {@code join} builds it; {@code strings.quote()} is not available (see {@link
- * BoundedStrings}).
+ * s.contains()}, {@code s.startsWith()}, {@code s.endsWith()}, {@code s.matches()} with RE2 syntax,
+ * timestamp accessors); CEL's string extension ({@code s.upperAscii()}, {@code s.lowerAscii()},
+ * {@code s.trim()}, {@code s.replace()}, {@code s.split()}, {@code s.substring()}, {@code
+ * s.indexOf()}, {@code s.charAt()}, {@code s.join()}, ...); and keel's {@code upper(s)}, {@code
+ * lower(s)}, {@code trim(s)}, {@code length(s)} (in characters) and {@code coalesce(a, b)} for
+ * string, int, double, bool and timestamp. Comprehension macros ({@code map}, {@code filter},
+ * {@code exists}) are not enabled: a record has no lists. A string result is at most {@value
+ * BoundedStrings#MAX_CHARS} characters, checked before {@code +}, {@code replace} or {@code join}
+ * builds it; {@code strings.quote()} is not available (see {@link BoundedStrings}).
  *
  * <p>Expressions are at most {@value #MAX_LENGTH} characters.
  */
@@ -104,7 +103,12 @@ public final class ExpressionCompiler {
           "expression '" + source + "' must be true/false, got " + CelTypeNames.display(type), 1);
     }
     return new CompiledExpression(
-        source, program(source, ast), variables, referencedColumns(ast), null, NumericFlow.of(ast, variables));
+        source,
+        program(source, ast),
+        variables,
+        referencedColumns(ast),
+        null,
+        NumericFlow.of(ast, variables));
   }
 
   /** An expression whose result is stored in a column of type {@code target}, for {@code set}. */
@@ -114,10 +118,16 @@ public final class ExpressionCompiler {
     try {
       converter = ResultConverter.forTarget(target, ast.getResultType());
     } catch (ExpressionException e) {
-      throw new ExpressionException("expression '" + source + "': " + e.getMessage(), e.column(), e);
+      throw new ExpressionException(
+          "expression '" + source + "': " + e.getMessage(), e.column(), e);
     }
     return new CompiledExpression(
-        source, program(source, ast), variables, referencedColumns(ast), converter, NumericFlow.of(ast, variables));
+        source,
+        program(source, ast),
+        variables,
+        referencedColumns(ast),
+        converter,
+        NumericFlow.of(ast, variables));
   }
 
   private CelAbstractSyntaxTree check(String source) {
@@ -126,7 +136,10 @@ public final class ExpressionCompiler {
     }
     if (source.length() > MAX_LENGTH) {
       throw new ExpressionException(
-          "expression is " + source.length() + " characters long; the limit is " + MAX_LENGTH
+          "expression is "
+              + source.length()
+              + " characters long; the limit is "
+              + MAX_LENGTH
               + " (split it into several steps)",
           MAX_LENGTH + 1);
     }
@@ -141,7 +154,8 @@ public final class ExpressionCompiler {
     try {
       return runtime.createProgram(ast);
     } catch (CelEvaluationException e) {
-      throw new ExpressionException("expression '" + source + "' cannot be planned: " + e.getMessage(), 0, e);
+      throw new ExpressionException(
+          "expression '" + source + "' cannot be planned: " + e.getMessage(), 0, e);
     }
   }
 

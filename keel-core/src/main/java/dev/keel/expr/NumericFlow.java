@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * How numeric columns flow through one expression, read from its syntax tree. CEL computes
- * numeric as double, which holds any decimal of at most {@value #EXACT_DIGITS} significant digits
- * and no more; this class lets keel keep such values exact or refuse them, never round.
+ * How numeric columns flow through one expression, read from its syntax tree. CEL computes numeric
+ * as double, which holds any decimal of at most {@value #EXACT_DIGITS} significant digits and no
+ * more; this class lets keel keep such values exact or refuse them, never round.
  *
  * <p>A column is <i>passed through</i> where the expression can only hand its value on unchanged:
  * the whole expression, an argument of {@code coalesce}, a branch of {@code ?:}. It is
@@ -93,7 +93,9 @@ final class NumericFlow {
           boolean b = visit(args.get(2), passing);
           return a && b;
         }
-        if ((function.equals("_==_") || function.equals("_!=_")) && args.size() == 2 && nullTest(args)) {
+        if ((function.equals("_==_") || function.equals("_!=_"))
+            && args.size() == 2
+            && nullTest(args)) {
           return false;
         }
         args.forEach(a -> visit(a, false));
@@ -122,19 +124,27 @@ final class NumericFlow {
   }
 
   /**
-   * Refuses the record when a computing read would see a numeric value that double cannot hold:
-   * a comparison or sum of two such values could be silently wrong.
+   * Refuses the record when a computing read would see a numeric value that double cannot hold: a
+   * comparison or sum of two such values could be silently wrong.
    */
   void checkInputs(Object[] row) {
     for (int index : computedColumns) {
       // precision() counts trailing zeros, so it is an upper bound that spares the strip mostly.
-      if (index < row.length && row[index] instanceof BigDecimal value && value.precision() > EXACT_DIGITS) {
+      if (index < row.length
+          && row[index] instanceof BigDecimal value
+          && value.precision() > EXACT_DIGITS) {
         int digits = significantDigits(value);
         if (digits > EXACT_DIGITS) {
           throw new ExpressionException(
-              "column '" + variables.columns().get(index).name() + "' holds " + value.toPlainString()
-                  + ", " + digits + " significant digits; expressions compute numbers as double, exact to "
-                  + EXACT_DIGITS + ", so keel rejects the record instead of rounding it (an expression"
+              "column '"
+                  + variables.columns().get(index).name()
+                  + "' holds "
+                  + value.toPlainString()
+                  + ", "
+                  + digits
+                  + " significant digits; expressions compute numbers as double, exact to "
+                  + EXACT_DIGITS
+                  + ", so keel rejects the record instead of rounding it (an expression"
                   + " that only passes the column on, such as n or coalesce(n, 0.0), keeps it exact)",
               0);
         }
@@ -153,19 +163,33 @@ final class NumericFlow {
     }
     BigDecimal found = null;
     for (int index : candidateColumns) {
-      if (index < row.length && row[index] instanceof BigDecimal value && value.doubleValue() == d) {
+      if (index < row.length
+          && row[index] instanceof BigDecimal value
+          && value.doubleValue() == d) {
         if (found != null && found.compareTo(value) != 0) {
           throw new ExpressionException(
-              "result " + d + " could be " + found.toPlainString() + " or " + value.toPlainString()
+              "result "
+                  + d
+                  + " could be "
+                  + found.toPlainString()
+                  + " or "
+                  + value.toPlainString()
                   + " (equal as double); keel rejects the record instead of guessing",
               0);
         }
         found = value;
       }
     }
-    if (found != null && BigDecimal.valueOf(d).compareTo(found) != 0 && anotherSourceGives(d, row)) {
+    if (found != null
+        && BigDecimal.valueOf(d).compareTo(found) != 0
+        && anotherSourceGives(d, row)) {
       throw new ExpressionException(
-          "result " + d + " could be " + found.toPlainString() + " or " + BigDecimal.valueOf(d).toPlainString()
+          "result "
+              + d
+              + " could be "
+              + found.toPlainString()
+              + " or "
+              + BigDecimal.valueOf(d).toPlainString()
               + " (equal as double); keel rejects the record instead of guessing",
           0);
     }

@@ -19,11 +19,11 @@ import java.util.Set;
  *
  * <p>Numeric results are never rounded. An exact value (an int, or a numeric column passed through,
  * see {@link NumericFlow}) is stored when the column's scale holds it. A computed double is read as
- * the decimal it stands for: double carries {@value NumericFlow#EXACT_DIGITS} significant digits, so
- * {@code 10.00 * 1.1 = 11.000000000000002} stands for 11, its last digits being the noise of binary
- * arithmetic. A result that needs all those digits ({@code 1.0 / 3.0}) or more decimal places than
- * the column's scale ({@code 1.0 / 3.0} into numeric(30,2)) is refused, and so is one of magnitude
- * 2^53 or more, where double no longer counts in units.
+ * the decimal it stands for: double carries {@value NumericFlow#EXACT_DIGITS} significant digits,
+ * so {@code 10.00 * 1.1 = 11.000000000000002} stands for 11, its last digits being the noise of
+ * binary arithmetic. A result that needs all those digits ({@code 1.0 / 3.0}) or more decimal
+ * places than the column's scale ({@code 1.0 / 3.0} into numeric(30,2)) is refused, and so is one
+ * of magnitude 2^53 or more, where double no longer counts in units.
  */
 final class ResultConverter {
   private static final long SMALLINT_MIN = Short.MIN_VALUE;
@@ -34,7 +34,8 @@ final class ResultConverter {
   /** 2^53: from here on, not every integer is a double. */
   private static final double DOUBLE_EXACT_INTEGERS = 0x1p53;
 
-  private static final MathContext DOUBLE_DIGITS = new MathContext(NumericFlow.EXACT_DIGITS, RoundingMode.HALF_EVEN);
+  private static final MathContext DOUBLE_DIGITS =
+      new MathContext(NumericFlow.EXACT_DIGITS, RoundingMode.HALF_EVEN);
 
   private final ColumnType target;
 
@@ -50,7 +51,10 @@ final class ResultConverter {
     CelKind kind = CelTypeNames.unwrap(resultType).kind();
     if (kind != CelKind.DYN && kind != CelKind.NULL_TYPE && !accepted(target).contains(kind)) {
       throw new ExpressionException(
-          "expression gives " + CelTypeNames.display(resultType) + ", but the column is " + target
+          "expression gives "
+              + CelTypeNames.display(resultType)
+              + ", but the column is "
+              + target
               + hint(target),
           1);
     }
@@ -82,7 +86,10 @@ final class ResultConverter {
     return target.kind() == ColumnType.Kind.NUMERIC;
   }
 
-  /** The Java value for the column; null stays null. Throws ExpressionException when it does not fit. */
+  /**
+   * The Java value for the column; null stays null. Throws ExpressionException when it does not
+   * fit.
+   */
   Object convert(Object value) {
     if (value == null || value instanceof dev.cel.common.values.NullValue) {
       return null;
@@ -135,7 +142,8 @@ final class ResultConverter {
   private String toVarchar(String value) {
     int length = value.codePointCount(0, value.length());
     if (length > target.precision()) {
-      throw doesNotFit("a text of " + length + " characters", "at most " + target.precision() + " characters");
+      throw doesNotFit(
+          "a text of " + length + " characters", "at most " + target.precision() + " characters");
     }
     return value;
   }
@@ -168,7 +176,9 @@ final class ResultConverter {
     if (NumericFlow.significantDigits(meant) >= NumericFlow.EXACT_DIGITS) {
       throw doesNotFit(
           shortest.toPlainString(),
-          "it needs more than the " + NumericFlow.EXACT_DIGITS + " significant digits that double arithmetic"
+          "it needs more than the "
+              + NumericFlow.EXACT_DIGITS
+              + " significant digits that double arithmetic"
               + " computes exactly, and keel does not round");
     }
     return meant.scale() < 0 ? meant.setScale(0) : meant;
@@ -188,8 +198,13 @@ final class ResultConverter {
   private <T> T as(Object value, Class<T> javaType) {
     if (!javaType.isInstance(value)) {
       throw new ExpressionException(
-          "result " + value + " (" + value.getClass().getSimpleName() + ") cannot be stored in a "
-              + target + " column",
+          "result "
+              + value
+              + " ("
+              + value.getClass().getSimpleName()
+              + ") cannot be stored in a "
+              + target
+              + " column",
           0);
     }
     return javaType.cast(value);
@@ -197,8 +212,13 @@ final class ResultConverter {
 
   private ExpressionException notExact(BigDecimal value) {
     return new ExpressionException(
-        "result " + value.toPlainString() + " does not fit " + target + " exactly: it has more than "
-            + target.scale() + " decimal places, and keel does not round (declare a larger scale)",
+        "result "
+            + value.toPlainString()
+            + " does not fit "
+            + target
+            + " exactly: it has more than "
+            + target.scale()
+            + " decimal places, and keel does not round (declare a larger scale)",
         0);
   }
 

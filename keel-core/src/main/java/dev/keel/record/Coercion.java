@@ -4,58 +4,58 @@ import dev.keel.spec.ColumnType;
 import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Text to typed value: the one documented rule for turning a source's text into the Java value of
- * a declared column (see {@link ColumnType} for the Java type of each kind). Every source that
- * reads text (CSV fields, JSON strings and numbers, JDBC values that are not already typed) goes
- * through here, so a value means the same thing whatever file it came from.
+ * Text to typed value: the one documented rule for turning a source's text into the Java value of a
+ * declared column (see {@link ColumnType} for the Java type of each kind). Every source that reads
+ * text (CSV fields, JSON strings and numbers, JDBC values that are not already typed) goes through
+ * here, so a value means the same thing whatever file it came from.
  *
  * <ul>
  *   <li>{@code null} in, {@code null} out. Deciding what is NULL (empty field, {@code \N}) is the
  *       source's job, not this class's.
- *   <li><b>smallint, integer, bigint</b>: optional sign and decimal digits only, surrounding
- *       spaces trimmed; range-checked for the declared kind. {@code 1e3} and {@code 1.0} are
- *       rejected (an integer column never silently drops a fraction).
+ *   <li><b>smallint, integer, bigint</b>: optional sign and decimal digits only, surrounding spaces
+ *       trimmed; range-checked for the declared kind. {@code 1e3} and {@code 1.0} are rejected (an
+ *       integer column never silently drops a fraction).
  *   <li><b>numeric(p,s)</b>: a decimal, exponent allowed, spaces trimmed. More significant
  *       fractional digits than {@code s} are rejected (no silent rounding; trailing zeros are
- *       fine), and so are more than {@code p-s} integer digits. NaN and Infinity are rejected.
- *       The value is returned with scale {@code s}. Plain {@code numeric} takes any decimal.
+ *       fine), and so are more than {@code p-s} integer digits. NaN and Infinity are rejected. The
+ *       value is returned with scale {@code s}. Plain {@code numeric} takes any decimal.
  *   <li><b>real, double precision</b>: a decimal with optional exponent, or NaN, Infinity,
  *       -Infinity (also {@code inf}, case-insensitive). Hex floats and Java suffixes ({@code 1d})
  *       are rejected; so is a finite value too large for the kind (it would become infinity) and a
  *       non-zero value too small for it (it would become 0: {@code 1e-46} for real, {@code 1e-400}
  *       for double precision). Values that become subnormal are kept, as PostgreSQL does.
  *   <li><b>boolean</b>: true/false, t/f, yes/no, y/n, on/off, 1/0, case-insensitive, trimmed.
- *   <li><b>date</b>: ISO {@code yyyy-mm-dd} only, strictly (month 13 and 29 February of a
- *       non-leap year are rejected). Slashed or dotted dates such as {@code 01/02/03} are
- *       rejected as ambiguous. Years 0001 to 9999 (all date and time kinds): PostgreSQL has no
- *       year 0 and writes years before 1 AD with {@code BC}, so ISO years 0 and below (and signed
- *       years above 9999) are rejected rather than refused later at COPY.
- *   <li><b>timestamp</b>: ISO local date-time, {@code T} or a space between date and time,
- *       optional seconds and fraction (to nanoseconds; digits past the sixth must be zeros, since
- *       PostgreSQL keeps microseconds and would round {@code .9999995} up to the next second). An offset is rejected: the column has no
- *       time zone, so dropping one would change the instant silently.
+ *   <li><b>date</b>: ISO {@code yyyy-mm-dd} only, strictly (month 13 and 29 February of a non-leap
+ *       year are rejected). Slashed or dotted dates such as {@code 01/02/03} are rejected as
+ *       ambiguous. Years 0001 to 9999 (all date and time kinds): PostgreSQL has no year 0 and
+ *       writes years before 1 AD with {@code BC}, so ISO years 0 and below (and signed years above
+ *       9999) are rejected rather than refused later at COPY.
+ *   <li><b>timestamp</b>: ISO local date-time, {@code T} or a space between date and time, optional
+ *       seconds and fraction (to nanoseconds; digits past the sixth must be zeros, since PostgreSQL
+ *       keeps microseconds and would round {@code .9999995} up to the next second). An offset is
+ *       rejected: the column has no time zone, so dropping one would change the instant silently.
  *   <li><b>timestamptz</b>: ISO date-time with an offset ({@code +01:00}, {@code +0100}, {@code
  *       +01}) or {@code Z}; without an offset the local time is read in the source's time zone
  *       ({@code zone}, UTC by default). A local time that does not exist in that zone (a
- *       daylight-saving gap) or exists twice (an overlap) is rejected: write it with an offset.
- *       The result is normalised to UTC.
+ *       daylight-saving gap) or exists twice (an overlap) is rejected: write it with an offset. The
+ *       result is normalised to UTC.
  *   <li><b>text</b>: any string, untrimmed, except one containing U+0000 (PostgreSQL text cannot
- *       store it) or a lone UTF-16 surrogate: a JSON escape of half a surrogate pair (D800 alone) that is no
- *       character, or the mark a file source leaves for bytes that are not valid in the declared
- *       encoding ({@link #MALFORMED}: set {@code encoding:} on the source). U+FFFD is an ordinary
- *       character. <b>varchar(n)</b>:
- *       the same, and at most {@code n} characters (code points).
+ *       store it) or a lone UTF-16 surrogate: a JSON escape of half a surrogate pair (D800 alone)
+ *       that is no character, or the mark a file source leaves for bytes that are not valid in the
+ *       declared encoding ({@link #MALFORMED}: set {@code encoding:} on the source). U+FFFD is an
+ *       ordinary character. <b>varchar(n)</b>: the same, and at most {@code n} characters (code
+ *       points).
  * </ul>
  */
 public final class Coercion {
 
   private static final Pattern INTEGRAL = Pattern.compile("[+-]?\\d+");
-  private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+  private static final Pattern DECIMAL =
+      Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
   private static final int SHOWN = 60;
 
   /**
@@ -112,7 +112,10 @@ public final class Coercion {
   private static BigDecimal numeric(String text, ColumnType type) {
     String t = text.strip();
     if (!DECIMAL.matcher(t).matches()) {
-      throw fail(show(text) + " is not a number" + (isNanOrInfinity(t) ? " that numeric(p,s) can hold" : ""));
+      throw fail(
+          show(text)
+              + " is not a number"
+              + (isNanOrInfinity(t) ? " that numeric(p,s) can hold" : ""));
     }
     BigDecimal v;
     try {
@@ -126,12 +129,25 @@ public final class Coercion {
     BigDecimal stripped = v.signum() == 0 ? BigDecimal.ZERO : v.stripTrailingZeros();
     int fraction = Math.max(stripped.scale(), 0);
     if (fraction > type.scale()) {
-      throw fail(show(text) + " has " + fraction + " decimal places, " + type.sql() + " allows " + type.scale());
+      throw fail(
+          show(text)
+              + " has "
+              + fraction
+              + " decimal places, "
+              + type.sql()
+              + " allows "
+              + type.scale());
     }
     long integerDigits = (long) stripped.precision() - stripped.scale();
     if (integerDigits > type.precision() - type.scale()) {
-      throw fail(show(text) + " has " + integerDigits + " digits before the decimal point, "
-          + type.sql() + " allows " + (type.precision() - type.scale()));
+      throw fail(
+          show(text)
+              + " has "
+              + integerDigits
+              + " digits before the decimal point, "
+              + type.sql()
+              + " allows "
+              + (type.precision() - type.scale()));
     }
     return v.setScale(type.scale());
   }
@@ -166,8 +182,11 @@ public final class Coercion {
       throw fail(show(text) + " is out of range for " + type.sql() + " (too large)");
     }
     if (rounded == 0 && nonZeroMantissa(t)) {
-      throw fail(show(text) + " is out of range for " + type.sql()
-          + " (too small: it is not zero but would be stored as 0)");
+      throw fail(
+          show(text)
+              + " is out of range for "
+              + type.sql()
+              + " (too small: it is not zero but would be stored as 0)");
     }
     return v;
   }
@@ -190,32 +209,43 @@ public final class Coercion {
     return switch (text.strip().toLowerCase(Locale.ROOT)) {
       case "true", "t", "yes", "y", "on", "1" -> Boolean.TRUE;
       case "false", "f", "no", "n", "off", "0" -> Boolean.FALSE;
-      default -> throw fail(show(text)
-          + " is not a boolean (use true/false, t/f, yes/no, y/n, on/off or 1/0)");
+      default ->
+          throw fail(
+              show(text) + " is not a boolean (use true/false, t/f, yes/no, y/n, on/off or 1/0)");
     };
   }
 
   private static String text(String text) {
     int nul = text.indexOf('\u0000');
     if (nul >= 0) {
-      throw fail("text contains a NUL character (U+0000) at character " + (nul + 1)
-          + ", which PostgreSQL cannot store");
+      throw fail(
+          "text contains a NUL character (U+0000) at character "
+              + (nul + 1)
+              + ", which PostgreSQL cannot store");
     }
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (!Character.isSurrogate(c)) {
         continue;
       }
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         i++;
         continue;
       }
       if (c == MALFORMED) {
-        throw fail("text holds bytes that are not valid in the source's encoding at character " + (i + 1)
-            + "; set encoding: on the source (for example encoding: windows-1252)");
+        throw fail(
+            "text holds bytes that are not valid in the source's encoding at character "
+                + (i + 1)
+                + "; set encoding: on the source (for example encoding: windows-1252)");
       }
-      throw fail("text holds a lone UTF-16 surrogate (\\u" + String.format("%04x", (int) c) + ") at character " + (i + 1)
-          + ", which is not a character");
+      throw fail(
+          "text holds a lone UTF-16 surrogate (\\u"
+              + String.format("%04x", (int) c)
+              + ") at character "
+              + (i + 1)
+              + ", which is not a character");
     }
     return text;
   }
@@ -224,7 +254,14 @@ public final class Coercion {
     text(text);
     int length = text.codePointCount(0, text.length());
     if (length > type.precision()) {
-      throw fail(show(text) + " is " + length + " characters, " + type.sql() + " allows " + type.precision());
+      throw fail(
+          show(text)
+              + " is "
+              + length
+              + " characters, "
+              + type.sql()
+              + " allows "
+              + type.precision());
     }
     return text;
   }

@@ -4,10 +4,10 @@ import java.io.Closeable;
 import java.io.IOException;
 
 /**
- * A stream of records for one partition. Implementations hold at most one record (bounded by a
- * size cap) in memory. A record that cannot be read is returned as {@link SourceRecord#rejected};
- * a problem that makes the rest unreadable (file missing, header wrong, record over the size cap)
- * is thrown as a {@link dev.keel.KeelException} naming the file and line.
+ * A stream of records for one partition. Implementations hold at most one record (bounded by a size
+ * cap) in memory. A record that cannot be read is returned as {@link SourceRecord#rejected}; a
+ * problem that makes the rest unreadable (file missing, header wrong, record over the size cap) is
+ * thrown as a {@link dev.keel.KeelException} naming the file and line.
  */
 public interface RecordSource extends Closeable {
   /** The next record, or null at the end of the input. */
@@ -22,9 +22,9 @@ public interface RecordSource extends Closeable {
   }
 
   /**
-   * Makes a {@link #next()} blocked on a remote peer return or throw soon, e.g. when the attempt ran
-   * out of time. Called from another thread, at most while the source is open; it must not wait for
-   * the reading thread. After it the source is closed, not resumable. Sources that only wait on
+   * Makes a {@link #next()} blocked on a remote peer return or throw soon, e.g. when the attempt
+   * ran out of time. Called from another thread, at most while the source is open; it must not wait
+   * for the reading thread. After it the source is closed, not resumable. Sources that only wait on
    * local files need nothing here.
    */
   default void cancel() {}

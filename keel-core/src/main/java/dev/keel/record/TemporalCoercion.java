@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  */
 final class TemporalCoercion {
   private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
-  private static final Pattern OTHER_DATE = Pattern.compile("\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{1,4}");
+  private static final Pattern OTHER_DATE =
+      Pattern.compile("\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{1,4}");
   static final int MIN_YEAR = 1;
   static final int MAX_YEAR = 9999;
   private static final Pattern COMPACT_OFFSET = Pattern.compile("([+-]\\d{2})(\\d{2})$");
@@ -60,19 +61,35 @@ final class TemporalCoercion {
     return d;
   }
 
-  /** Years PostgreSQL takes in keel's ISO form: it has no year 0 and writes earlier years with BC. */
+  /**
+   * Years PostgreSQL takes in keel's ISO form: it has no year 0 and writes earlier years with BC.
+   */
   private static void checkYear(String text, int year) {
     if (year < MIN_YEAR || year > MAX_YEAR) {
-      throw Coercion.fail(Coercion.show(text) + " is outside the years " + MIN_YEAR + " to " + MAX_YEAR + " keel accepts"
-          + (year <= 0 ? " (ISO year " + year + " is " + (1 - year) + " BC, which PostgreSQL does not read in this form)" : ""));
+      throw Coercion.fail(
+          Coercion.show(text)
+              + " is outside the years "
+              + MIN_YEAR
+              + " to "
+              + MAX_YEAR
+              + " keel accepts"
+              + (year <= 0
+                  ? " (ISO year "
+                      + year
+                      + " is "
+                      + (1 - year)
+                      + " BC, which PostgreSQL does not read in this form)"
+                  : ""));
     }
   }
 
   /** PostgreSQL keeps microseconds and rounds finer digits: refuse them unless they are zeros. */
   private static void checkMicros(String text, int nanos) {
     if (nanos % 1000 != 0) {
-      throw Coercion.fail(Coercion.show(text) + " has a fraction of a second finer than microseconds, which PostgreSQL"
-          + " would round (possibly to the next second); write at most 6 decimal places");
+      throw Coercion.fail(
+          Coercion.show(text)
+              + " has a fraction of a second finer than microseconds, which PostgreSQL"
+              + " would round (possibly to the next second); write at most 6 decimal places");
     }
   }
 
@@ -85,8 +102,10 @@ final class TemporalCoercion {
   static LocalDateTime timestamp(String text) {
     TemporalAccessor parsed = parseDateTime(text, "timestamp");
     if (parsed.isSupported(ChronoField.OFFSET_SECONDS)) {
-      throw Coercion.fail(Coercion.show(text) + " has a time zone offset but the column is a timestamp without time zone;"
-          + " declare it timestamptz or drop the offset");
+      throw Coercion.fail(
+          Coercion.show(text)
+              + " has a time zone offset but the column is a timestamp without time zone;"
+              + " declare it timestamptz or drop the offset");
     }
     return checked(text, LocalDateTime.from(parsed));
   }
@@ -110,8 +129,10 @@ final class TemporalCoercion {
   static OffsetDateTime timestamptzByFormatter(String text, ZoneId zone) {
     TemporalAccessor parsed = parseDateTime(text, "timestamptz");
     LocalDateTime local = LocalDateTime.from(parsed);
-    ZoneOffset offset = parsed.isSupported(ChronoField.OFFSET_SECONDS)
-        ? ZoneOffset.ofTotalSeconds(parsed.get(ChronoField.OFFSET_SECONDS)) : null;
+    ZoneOffset offset =
+        parsed.isSupported(ChronoField.OFFSET_SECONDS)
+            ? ZoneOffset.ofTotalSeconds(parsed.get(ChronoField.OFFSET_SECONDS))
+            : null;
     return atZone(text, local, offset, zone);
   }
 
@@ -123,30 +144,43 @@ final class TemporalCoercion {
     return utc;
   }
 
-  private static OffsetDateTime inUtc(String text, LocalDateTime local, ZoneOffset offset, ZoneId zone) {
+  private static OffsetDateTime inUtc(
+      String text, LocalDateTime local, ZoneOffset offset, ZoneId zone) {
     if (offset != null) {
       return OffsetDateTime.of(local, offset).withOffsetSameInstant(ZoneOffset.UTC);
     }
     List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
     if (offsets.isEmpty()) {
-      throw Coercion.fail(Coercion.show(text) + " does not exist in " + zone.getId()
-          + " (skipped by a daylight-saving change); write it with an offset");
+      throw Coercion.fail(
+          Coercion.show(text)
+              + " does not exist in "
+              + zone.getId()
+              + " (skipped by a daylight-saving change); write it with an offset");
     }
     if (offsets.size() > 1) {
-      throw Coercion.fail(Coercion.show(text) + " is ambiguous in " + zone.getId()
-          + " (it happens twice at a daylight-saving change); write it with an offset");
+      throw Coercion.fail(
+          Coercion.show(text)
+              + " is ambiguous in "
+              + zone.getId()
+              + " (it happens twice at a daylight-saving change); write it with an offset");
     }
     return OffsetDateTime.of(local, offsets.get(0)).withOffsetSameInstant(ZoneOffset.UTC);
   }
 
-  // The fast path for the common shape yyyy-mm-ddThh:mm:ss[.f{1,9}][Z|+hh:mm|-hh:mm] (T or a space),
-  // parsed by hand: the formatter costs about half of keel's CPU time on a timestamped CSV. Anything
+  // The fast path for the common shape yyyy-mm-ddThh:mm:ss[.f{1,9}][Z|+hh:mm|-hh:mm] (T or a
+  // space),
+  // parsed by hand: the formatter costs about half of keel's CPU time on a timestamped CSV.
+  // Anything
   // else, and any value out of range, goes to the formatter, which accepts or rejects it exactly as
   // before (with its error message); CoercionTest checks that both paths agree.
   /** The local date-time at the start of {@code t} in the common shape, or null. */
   static LocalDateTime isoLocal(String t) {
-    if (t.length() < 19 || t.charAt(4) != '-' || t.charAt(7) != '-' || (t.charAt(10) != 'T' && t.charAt(10) != ' ')
-        || t.charAt(13) != ':' || t.charAt(16) != ':') {
+    if (t.length() < 19
+        || t.charAt(4) != '-'
+        || t.charAt(7) != '-'
+        || (t.charAt(10) != 'T' && t.charAt(10) != ' ')
+        || t.charAt(13) != ':'
+        || t.charAt(16) != ':') {
       return null;
     }
     int year = digits(t, 0, 4);
@@ -188,7 +222,10 @@ final class TemporalCoercion {
     return i;
   }
 
-  /** The offset after the local part in the common shape (Z, +hh:mm, -hh:mm), or null for none or another shape. */
+  /**
+   * The offset after the local part in the common shape (Z, +hh:mm, -hh:mm), or null for none or
+   * another shape.
+   */
   static ZoneOffset isoOffset(String t) {
     int at = fractionEnd(t);
     int left = t.length() - at;
@@ -202,7 +239,9 @@ final class TemporalCoercion {
         return null;
       }
       try {
-        return t.charAt(at) == '+' ? ZoneOffset.ofHoursMinutes(h, m) : ZoneOffset.ofHoursMinutes(-h, -m);
+        return t.charAt(at) == '+'
+            ? ZoneOffset.ofHoursMinutes(h, m)
+            : ZoneOffset.ofHoursMinutes(-h, -m);
       } catch (java.time.DateTimeException e) {
         return null;
       }
@@ -235,8 +274,13 @@ final class TemporalCoercion {
     try {
       return DATE_TIME.parse(t);
     } catch (DateTimeParseException e) {
-      throw Coercion.fail(Coercion.show(text) + " is not a valid " + kind + " (yyyy-mm-dd hh:mm:ss[.fraction]"
-          + (kind.equals("timestamptz") ? "[+hh:mm|Z]" : "") + ")");
+      throw Coercion.fail(
+          Coercion.show(text)
+              + " is not a valid "
+              + kind
+              + " (yyyy-mm-dd hh:mm:ss[.fraction]"
+              + (kind.equals("timestamptz") ? "[+hh:mm|Z]" : "")
+              + ")");
     }
   }
 }

@@ -15,55 +15,61 @@ import java.util.Map;
  * The one table that says which failures a retry can heal.
  *
  * <p>Transient: an attempt that ran past its {@code attempt_timeout}; lost or refused connections
- * (SQLSTATE class 08, except 08004), serialization failures (40001),
- * deadlocks (40P01), insufficient resources such as disk full or too many connections (class 53),
- * operator intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock
- * timeouts (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections
- * (1040), server gone away or lost (2006, 2013), cannot connect (2002, 2003); socket timeouts,
- * resets and refused connections.
+ * (SQLSTATE class 08, except 08004), serialization failures (40001), deadlocks (40P01),
+ * insufficient resources such as disk full or too many connections (class 53), operator
+ * intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock timeouts
+ * (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections (1040),
+ * server gone away or lost (2006, 2013), cannot connect (2002, 2003); socket timeouts, resets and
+ * refused connections.
  *
  * <p>Permanent, failing the task at once: everything else, notably a connection the server rejected
- * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064),
- * an undefined table or column (42P01, 42703, MySQL 1146, 1054), permission denied (42501),
- * authentication (28P01, 28000, MySQL 1045), a missing database (3D000, MySQL 1049), data errors
- * (class 22), constraint violations (class 23), an unknown host, a rejected-row limit, an empty
- * source refused in replace mode, and a fence refusal; an {@link Error} in a worker (out of memory, a
- * stack overflow): the same input would fail the same way.
+ * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064), an undefined table or
+ * column (42P01, 42703, MySQL 1146, 1054), permission denied (42501), authentication (28P01, 28000,
+ * MySQL 1045), a missing database (3D000, MySQL 1049), data errors (class 22), constraint
+ * violations (class 23), an unknown host, a rejected-row limit, an empty source refused in replace
+ * mode, and a fence refusal; an {@link Error} in a worker (out of memory, a stack overflow): the
+ * same input would fail the same way.
  */
 public final class Failures {
   /** The verdict and the reason a person reads. */
   public record Verdict(boolean retry, String kind) {}
 
-  private static final Map<String, String> TRANSIENT_STATES = Map.of(
-      "40001", "serialization failure",
-      "40P01", "deadlock",
-      "57P01", "server shutting down",
-      "57P02", "server crashed",
-      "57P03", "server starting up",
-      "57014", "statement timeout or cancel",
-      "55P03", "lock not available");
-  private static final Map<String, String> TRANSIENT_CLASSES = Map.of(
-      "08", "connection lost or refused",
-      "53", "insufficient resources (disk full, out of memory, too many connections)");
-  private static final Map<Integer, String> TRANSIENT_MYSQL_CODES = Map.of(
-      1205, "lock wait timeout",
-      1213, "deadlock",
-      1040, "too many connections",
-      2002, "cannot connect",
-      2003, "cannot connect",
-      2006, "server has gone away",
-      2013, "lost connection during query");
-  private static final Map<String, String> PERMANENT_STATES = Map.of(
-      // Class 08, but the server answered and said no (PgJDBC: no password given when the server asks
-      // for one, or pg_hba.conf rejects the host or user); asking again gets the same answer.
-      "08004", "the server rejected the connection (no password given, or pg_hba.conf refuses this host or user)",
-      "28P01", "authentication failed (check user and password)",
-      "28000", "authentication failed (check user and password)",
-      "3D000", "the database does not exist",
-      "42501", "permission denied",
-      "42P01", "undefined table",
-      "42703", "undefined column",
-      "42601", "SQL syntax error");
+  private static final Map<String, String> TRANSIENT_STATES =
+      Map.of(
+          "40001", "serialization failure",
+          "40P01", "deadlock",
+          "57P01", "server shutting down",
+          "57P02", "server crashed",
+          "57P03", "server starting up",
+          "57014", "statement timeout or cancel",
+          "55P03", "lock not available");
+  private static final Map<String, String> TRANSIENT_CLASSES =
+      Map.of(
+          "08", "connection lost or refused",
+          "53", "insufficient resources (disk full, out of memory, too many connections)");
+  private static final Map<Integer, String> TRANSIENT_MYSQL_CODES =
+      Map.of(
+          1205, "lock wait timeout",
+          1213, "deadlock",
+          1040, "too many connections",
+          2002, "cannot connect",
+          2003, "cannot connect",
+          2006, "server has gone away",
+          2013, "lost connection during query");
+  private static final Map<String, String> PERMANENT_STATES =
+      Map.of(
+          // Class 08, but the server answered and said no (PgJDBC: no password given when the
+          // server asks
+          // for one, or pg_hba.conf rejects the host or user); asking again gets the same answer.
+          "08004",
+              "the server rejected the connection (no password given, or pg_hba.conf refuses this host or user)",
+          "28P01", "authentication failed (check user and password)",
+          "28000", "authentication failed (check user and password)",
+          "3D000", "the database does not exist",
+          "42501", "permission denied",
+          "42P01", "undefined table",
+          "42703", "undefined column",
+          "42601", "SQL syntax error");
 
   private Failures() {}
 
@@ -86,7 +92,8 @@ public final class Failures {
         return new Verdict(false, "fence refused (a newer claim owns the partition)");
       }
       if (t instanceof EmptySourceException) {
-        return new Verdict(false, "empty source refused (replace would delete the partition's rows)");
+        return new Verdict(
+            false, "empty source refused (replace would delete the partition's rows)");
       }
       if (t instanceof SQLException sql) {
         Verdict v = classifySql(sql);
@@ -97,7 +104,9 @@ public final class Failures {
       if (t instanceof UnknownHostException) {
         return new Verdict(false, "unknown host");
       }
-      if (t instanceof SocketTimeoutException || t instanceof ConnectException || t instanceof SocketException
+      if (t instanceof SocketTimeoutException
+          || t instanceof ConnectException
+          || t instanceof SocketException
           || t instanceof EOFException) {
         return new Verdict(true, "network: " + t.getClass().getSimpleName());
       }
@@ -119,7 +128,8 @@ public final class Failures {
         return new Verdict(true, TRANSIENT_CLASSES.get(cls));
       }
     }
-    if (TRANSIENT_MYSQL_CODES.containsKey(sql.getErrorCode()) && !"org.postgresql.util.PSQLException".equals(sql.getClass().getName())) {
+    if (TRANSIENT_MYSQL_CODES.containsKey(sql.getErrorCode())
+        && !"org.postgresql.util.PSQLException".equals(sql.getClass().getName())) {
       return new Verdict(true, TRANSIENT_MYSQL_CODES.get(sql.getErrorCode()));
     }
     if (sql instanceof SQLTransientException || sql instanceof SQLRecoverableException) {
@@ -134,9 +144,9 @@ public final class Failures {
 
   /**
    * A short label for a failure, for metric tags and alert summaries: one of the closed set of
-   * {@link FailureCause}s ({@code connection}, {@code serialization}, {@code deadlock},
-   * {@code resources}, {@code shutdown}, {@code lock}, {@code timeout}, {@code rejected_limit},
-   * {@code fence_refused}, {@code permanent}), so a metric tagged with it cannot grow without bound.
+   * {@link FailureCause}s ({@code connection}, {@code serialization}, {@code deadlock}, {@code
+   * resources}, {@code shutdown}, {@code lock}, {@code timeout}, {@code rejected_limit}, {@code
+   * fence_refused}, {@code permanent}), so a metric tagged with it cannot grow without bound.
    */
   public static FailureCause causeOf(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
@@ -165,7 +175,9 @@ public final class Failures {
       if (t instanceof SocketTimeoutException || t instanceof SQLTransientException) {
         return FailureCause.TIMEOUT;
       }
-      if (t instanceof ConnectException || t instanceof SocketException || t instanceof EOFException) {
+      if (t instanceof ConnectException
+          || t instanceof SocketException
+          || t instanceof EOFException) {
         return FailureCause.CONNECTION;
       }
     }

@@ -7,5 +7,11 @@ import java.time.Duration;
  * ({@code resumedRead} of the {@code read} records were read before this attempt, which did not
  * read them again). read = filtered + rejected + published.
  */
-public record PartitionResult(long read, long filtered, long rejected, long published, Duration took, boolean alreadyPublished,
+public record PartitionResult(
+    long read,
+    long filtered,
+    long rejected,
+    long published,
+    Duration took,
+    boolean alreadyPublished,
     long resumedRead) {}

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one attempt at one partition: read → coerce (by the source) → transform → validate →
- * stage → publish. Records stream through; nothing holds the partition in memory. Nothing reaches
- * the target unless the whole partition is within {@code max_rejected} and the fence allows it.
+ * Runs one attempt at one partition: read → coerce (by the source) → transform → validate → stage →
+ * publish. Records stream through; nothing holds the partition in memory. Nothing reaches the
+ * target unless the whole partition is within {@code max_rejected} and the fence allows it.
  */
 public final class PartitionRunner {
   private static final Logger log = LoggerFactory.getLogger(PartitionRunner.class);
@@ -22,8 +22,13 @@ public final class PartitionRunner {
 
   private final PipelineSpec spec;
   private final SourceOpener sources;
-  /** What the attempt was doing, for a failure message a person can act on (read by other threads too, see cancel). */
+
+  /**
+   * What the attempt was doing, for a failure message a person can act on (read by other threads
+   * too, see cancel).
+   */
   private volatile Step step = Step.STARTING;
+
   /** The source being read, for {@link #cancel()} from another thread. */
   private volatile RecordSource reading;
 
@@ -33,7 +38,7 @@ public final class PartitionRunner {
   }
 
   public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control) {
-    return run(task, sink, rejects, control, checkpoint -> { });
+    return run(task, sink, rejects, control, checkpoint -> {});
   }
 
   /**
@@ -48,7 +53,10 @@ public final class PartitionRunner {
     }
   }
 
-  /** The step the last run was in (when it failed: the step that failed), e.g. {@link Step#READING_SOURCE}. */
+  /**
+   * The step the last run was in (when it failed: the step that failed), e.g. {@link
+   * Step#READING_SOURCE}.
+   */
   public Step step() {
     return step;
   }
@@ -57,7 +65,11 @@ public final class PartitionRunner {
    * @param onChunk told of every checkpoint committed with a chunk (commit: chunk only), e.g. to
    *     show it in {@code keel status}
    */
-  public PartitionResult run(TaskRef task, Sink sink, Rejects rejects, TaskControl control,
+  public PartitionResult run(
+      TaskRef task,
+      Sink sink,
+      Rejects rejects,
+      TaskControl control,
       java.util.function.Consumer<SinkSession.Checkpoint> onChunk) {
     long started = System.nanoTime();
     Transforms transforms = new Transforms(spec);
@@ -70,16 +82,26 @@ public final class PartitionRunner {
       SinkSession.Checkpoint resume = chunkRows > 0 ? session.resumePoint() : null;
       if (resume != null) {
         n.resume(resume);
-        log.info("{}: resuming after the checkpoint at {} ({} records read, {} published before)", task, resume.position(),
-            resume.read(), resume.published());
+        log.info(
+            "{}: resuming after the checkpoint at {} ({} records read, {} published before)",
+            task,
+            resume.position(),
+            resume.read(),
+            resume.published());
       }
       step = Step.OPENING_SOURCE;
-      try (RecordSource source = sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(),
-          resume == null ? null : resume.position())) {
+      try (RecordSource source =
+          sources.open(
+              spec.source(),
+              spec.columns(),
+              task.partition(),
+              spec.baseDir(),
+              resume == null ? null : resume.position())) {
         reading = source;
         long inChunk = 0;
         String lastPosition = resume == null ? null : resume.position();
-        // Still opening: a JDBC source runs its query at the first record (so that it can be cancelled).
+        // Still opening: a JDBC source runs its query at the first record (so that it can be
+        // cancelled).
         SourceRecord rec = source.next();
         step = Step.READING_SOURCE;
         for (; rec != null; rec = source.next()) {
@@ -119,7 +141,8 @@ public final class PartitionRunner {
         }
         step = Step.VALIDATING;
         if (max.exceeded(n.rejected, n.read)) {
-          throw RejectedLimitException.ofPartition(n.rejected, limitMessage(task, n.rejected, n.read, max));
+          throw RejectedLimitException.ofPartition(
+              n.rejected, limitMessage(task, n.rejected, n.read, max));
         }
         stopIfAsked(control, task);
         if (n.read == 0) {
@@ -129,47 +152,77 @@ public final class PartitionRunner {
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
         step = Step.PUBLISHING;
-        SinkSession.PublishResult result = session.publish(rejects, atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
+        SinkSession.PublishResult result =
+            session.publish(
+                rejects, atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
         n.rejected += result.rejected();
         step = Step.PUBLISHED;
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        long published = result.alreadyPublished() ? result.published() : n.published + result.published();
-        log.debug("{}: read {}, filtered {}, rejected {}, published {} in {} ms", task, n.read, n.filtered, n.rejected, published,
+        long published =
+            result.alreadyPublished() ? result.published() : n.published + result.published();
+        log.debug(
+            "{}: read {}, filtered {}, rejected {}, published {} in {} ms",
+            task,
+            n.read,
+            n.filtered,
+            n.rejected,
+            published,
             took.toMillis());
-        return new PartitionResult(n.read, n.filtered, n.rejected, published, took, result.alreadyPublished(), n.resumedRead);
+        return new PartitionResult(
+            n.read,
+            n.filtered,
+            n.rejected,
+            published,
+            took,
+            result.alreadyPublished(),
+            n.resumedRead);
       }
     } catch (RejectedLimitException e) {
-      // The sink only knows how many records it rejected at publish; say it in the partition's terms.
+      // The sink only knows how many records it rejected at publish; say it in the partition's
+      // terms.
       if (e.partitionTotal()) {
         throw e;
       }
       long total = n.rejected + e.rejected();
       throw RejectedLimitException.ofPartition(total, limitMessage(task, total, n.read, max));
     } catch (IOException e) {
-      throw new UncheckedIOException(task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          task + ": reading " + spec.source() + " failed: " + e.getMessage(), e);
     } finally {
       reading = null;
     }
   }
 
-  private void publishChunk(TaskRef task, SinkSession session, Counts n, String position, Rejects rejects,
-      ValidateSpec.MaxRejected max, TaskControl control) {
+  private void publishChunk(
+      TaskRef task,
+      SinkSession session,
+      Counts n,
+      String position,
+      Rejects rejects,
+      ValidateSpec.MaxRejected max,
+      TaskControl control) {
     if (max.exceeded(n.rejected, n.read)) {
-      throw RejectedLimitException.ofPartition(n.rejected, limitMessage(task, n.rejected, n.read, max));
+      throw RejectedLimitException.ofPartition(
+          n.rejected, limitMessage(task, n.rejected, n.read, max));
     }
     stopIfAsked(control, task);
     rejects.flush();
     long rejectedBefore = n.rejected;
     long readTotal = n.read;
-    SinkSession.PublishResult chunk = session.publishChunk(n.checkpoint(position), rejects,
-        atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
+    SinkSession.PublishResult chunk =
+        session.publishChunk(
+            n.checkpoint(position),
+            rejects,
+            atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
     n.rejected += chunk.rejected();
     n.published += chunk.published();
     n.chunks++;
   }
 
   private long chunkRows() {
-    return spec.sink().commit() == dev.keel.spec.SinkSpec.Commit.CHUNK ? spec.sink().chunkRows() : 0;
+    return spec.sink().commit() == dev.keel.spec.SinkSpec.Commit.CHUNK
+        ? spec.sink().chunkRows()
+        : 0;
   }
 
   /** Running totals of one partition, across resumed attempts. */
@@ -196,9 +249,16 @@ public final class PartitionRunner {
   }
 
   static String limitMessage(TaskRef task, long rejected, long read, ValidateSpec.MaxRejected max) {
-    return String.format("partition %s of %s: %d of %d records rejected (%.2f%%), over max_rejected %s; nothing was"
+    return String.format(
+        "partition %s of %s: %d of %d records rejected (%.2f%%), over max_rejected %s; nothing was"
             + " published. See keel.dead_letter (run %d) for each record and reason, fix the data or raise validate.max_rejected",
-        task.partition(), task.pipeline(), rejected, read, read == 0 ? 0.0 : rejected * 100.0 / read, max, task.runId());
+        task.partition(),
+        task.pipeline(),
+        rejected,
+        read,
+        read == 0 ? 0.0 : rejected * 100.0 / read,
+        max,
+        task.runId());
   }
 
   private static void stopIfAsked(TaskControl control, TaskRef task) {
@@ -213,7 +273,10 @@ public final class PartitionRunner {
     StringJoiner j = new StringJoiner(",");
     for (Object v : row) {
       String s = v == null ? "" : v.toString();
-      j.add(s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 ? '"' + s.replace("\"", "\"\"") + '"' : s);
+      j.add(
+          s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0
+              ? '"' + s.replace("\"", "\"\"") + '"'
+              : s);
     }
     return j.toString();
   }

@@ -22,7 +22,9 @@ public class RejectedLimitException extends KeelException {
     this.partitionTotal = partitionTotal;
   }
 
-  /** By the partition's runner: {@code rejected} is every record of the partition rejected so far. */
+  /**
+   * By the partition's runner: {@code rejected} is every record of the partition rejected so far.
+   */
   public static RejectedLimitException ofPartition(long rejected, String message) {
     return new RejectedLimitException(rejected, true, message);
   }
@@ -32,7 +34,9 @@ public class RejectedLimitException extends KeelException {
     return rejected;
   }
 
-  /** Whether {@link #rejected()} counts the whole partition, or only what a sink refused at publish. */
+  /**
+   * Whether {@link #rejected()} counts the whole partition, or only what a sink refused at publish.
+   */
   public boolean partitionTotal() {
     return partitionTotal;
   }

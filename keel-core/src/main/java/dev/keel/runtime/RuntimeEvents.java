@@ -30,6 +30,9 @@ public interface RuntimeEvents {
   /** The sink refused a publish carrying a stale fencing token. */
   default void fenceRefused(TaskRef task) {}
 
-  /** Records of this attempt went to the dead-letter table (reported once per attempt, with its total). */
+  /**
+   * Records of this attempt went to the dead-letter table (reported once per attempt, with its
+   * total).
+   */
   default void rowsRejected(TaskRef task, long rows) {}
 }

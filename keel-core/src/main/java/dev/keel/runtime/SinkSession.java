@@ -10,9 +10,9 @@ public interface SinkSession extends AutoCloseable {
   /**
    * Publishes the staged rows in one transaction that first checks the fence and the load id. Rows
    * whose key repeats an earlier one are rejected (the first by source position wins), and so are
-   * rows the target refuses for breaking one of its constraints (a CHECK, a foreign key, …).
-   * {@code stillWithinLimit} is asked with the count the publish rejected so far (after the repeated
-   * keys, then after each refused row), and a false answer rolls everything back.
+   * rows the target refuses for breaking one of its constraints (a CHECK, a foreign key, …). {@code
+   * stillWithinLimit} is asked with the count the publish rejected so far (after the repeated keys,
+   * then after each refused row), and a false answer rolls everything back.
    *
    * @return what was published, or that this run's partition was already published (an in-doubt
    *     commit of an earlier attempt), in which case nothing is written again
@@ -41,7 +41,8 @@ public interface SinkSession extends AutoCloseable {
    * checkpoint {@code at} (totals before this chunk; the sink adds the chunk's own), then goes on
    * staging in a new transaction.
    */
-  default PublishResult publishChunk(Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
+  default PublishResult publishChunk(
+      Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
     throw new UnsupportedOperationException("this sink does not commit in chunks");
   }
 
@@ -49,12 +50,13 @@ public interface SinkSession extends AutoCloseable {
   void close();
 
   /** How far a partition got: the source position of the last published record and the totals. */
-  record Checkpoint(String position, int chunks, long read, long filtered, long rejected, long published) {}
+  record Checkpoint(
+      String position, int chunks, long read, long filtered, long rejected, long published) {}
 
   /**
-   * {@code rejected} at publish (repeated keys, rows breaking a constraint of the target);
-   * {@code alreadyPublished} when the load id was found, and then {@code published} and {@code
-   * rejected} are what that earlier publish recorded.
+   * {@code rejected} at publish (repeated keys, rows breaking a constraint of the target); {@code
+   * alreadyPublished} when the load id was found, and then {@code published} and {@code rejected}
+   * are what that earlier publish recorded.
    */
   record PublishResult(long published, long rejected, boolean alreadyPublished) {}
 }

@@ -9,6 +9,9 @@ import java.util.List;
 /** Opens the source of one partition (implemented by the connectors module). */
 @FunctionalInterface
 public interface SourceOpener {
-  /** @param resume a {@link RecordSource#position()} to continue after, or null for the start */
-  RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume);
+  /**
+   * @param resume a {@link RecordSource#position()} to continue after, or null for the start
+   */
+  RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume);
 }

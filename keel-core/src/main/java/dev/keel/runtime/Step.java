@@ -30,7 +30,9 @@ public enum Step {
     this.sinkSide = sinkSide;
   }
 
-  /** Whether the step talks to the sink's database (its connection failures count against the sink). */
+  /**
+   * Whether the step talks to the sink's database (its connection failures count against the sink).
+   */
   public boolean sinkSide() {
     return sinkSide;
   }

@@ -5,6 +5,8 @@ package dev.keel.runtime;
 public interface TaskControl {
   TaskControl NONE = () -> null;
 
-  /** Null to go on, or why the work must stop now (checked between records and before publishing). */
+  /**
+   * Null to go on, or why the work must stop now (checked between records and before publishing).
+   */
   String stopReason();
 }

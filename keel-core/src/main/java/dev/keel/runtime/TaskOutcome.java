@@ -1,8 +1,8 @@
 package dev.keel.runtime;
 
 /**
- * How one attempt at a task ended, as the executor reports it to its worker. {@link #text()} is
- * the word summaries and tests have always shown (for the first four, the task's new state in the
+ * How one attempt at a task ended, as the executor reports it to its worker. {@link #text()} is the
+ * word summaries and tests have always shown (for the first four, the task's new state in the
  * queue); what is stored in the database is mapped at the store, not here.
  */
 public enum TaskOutcome {

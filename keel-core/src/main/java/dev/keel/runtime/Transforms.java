@@ -10,10 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The compiled transform steps and validation rules of a pipeline, applied to one record at a time. */
+/**
+ * The compiled transform steps and validation rules of a pipeline, applied to one record at a time.
+ */
 final class Transforms {
   /** What happened to a record. */
-  enum Outcome { KEEP, FILTERED, REJECTED }
+  enum Outcome {
+    KEEP,
+    FILTERED,
+    REJECTED
+  }
 
   private record Step(Expression filter, int[] targets, Expression[] values) {}
 
@@ -50,7 +56,9 @@ final class Transforms {
     }
   }
 
-  /** Applies steps and rules to {@code row} in place; after REJECTED, {@link #reason()} says why. */
+  /**
+   * Applies steps and rules to {@code row} in place; after REJECTED, {@link #reason()} says why.
+   */
   Outcome apply(Object[] row) {
     for (Step step : steps) {
       try {

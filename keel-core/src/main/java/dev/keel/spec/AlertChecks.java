@@ -10,6 +10,7 @@ import java.time.Duration;
 public record AlertChecks(Duration nodeLostAfter, Duration runLateAfter, double rejectedRatio) {
   /** 15 s, as {@code keel status} and {@code keel_nodes_alive} count a node dead. */
   public static final Duration DEFAULT_NODE_LOST_AFTER = Duration.ofSeconds(15);
+
   public static final Duration DEFAULT_RUN_LATE_AFTER = Duration.ofHours(1);
   public static final double DEFAULT_REJECTED_RATIO = 0.01;
   public static final AlertChecks DEFAULT =

@@ -13,16 +13,31 @@ import java.util.regex.Pattern;
 public record ColumnType(Kind kind, int precision, int scale) {
 
   public enum Kind {
-    SMALLINT, INTEGER, BIGINT, NUMERIC, REAL, DOUBLE, BOOLEAN, TEXT, VARCHAR, DATE, TIMESTAMP, TIMESTAMPTZ
+    SMALLINT,
+    INTEGER,
+    BIGINT,
+    NUMERIC,
+    REAL,
+    DOUBLE,
+    BOOLEAN,
+    TEXT,
+    VARCHAR,
+    DATE,
+    TIMESTAMP,
+    TIMESTAMPTZ
   }
 
-  private static final Pattern NUMERIC = Pattern.compile("(numeric|decimal)\\s*\\(\\s*(\\d+)\\s*(?:,\\s*(\\d+)\\s*)?\\)");
-  private static final Pattern VARCHAR = Pattern.compile("(varchar|character varying)\\s*\\(\\s*(\\d+)\\s*\\)");
+  private static final Pattern NUMERIC =
+      Pattern.compile("(numeric|decimal)\\s*\\(\\s*(\\d+)\\s*(?:,\\s*(\\d+)\\s*)?\\)");
+  private static final Pattern VARCHAR =
+      Pattern.compile("(varchar|character varying)\\s*\\(\\s*(\\d+)\\s*\\)");
 
   public static final String SUPPORTED =
       "smallint, integer, bigint, numeric(p,s), real, double precision, boolean, text, varchar(n), date, timestamp, timestamptz";
 
-  /** Parses a type name as written in a pipeline file; throws IllegalArgumentException when unknown. */
+  /**
+   * Parses a type name as written in a pipeline file; throws IllegalArgumentException when unknown.
+   */
   public static ColumnType parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
     Matcher m = NUMERIC.matcher(t);
@@ -30,7 +45,8 @@ public record ColumnType(Kind kind, int precision, int scale) {
       int p = Integer.parseInt(m.group(2));
       int s = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
       if (p < 1 || p > 1000 || s > p) {
-        throw new IllegalArgumentException("numeric precision must be 1..1000 and scale at most the precision: " + text);
+        throw new IllegalArgumentException(
+            "numeric precision must be 1..1000 and scale at most the precision: " + text);
       }
       return new ColumnType(Kind.NUMERIC, p, s);
     }
@@ -54,8 +70,15 @@ public record ColumnType(Kind kind, int precision, int scale) {
       case "date" -> of(Kind.DATE);
       case "timestamp", "timestamp without time zone" -> of(Kind.TIMESTAMP);
       case "timestamptz", "timestamp with time zone" -> of(Kind.TIMESTAMPTZ);
-      default -> throw new IllegalArgumentException("unknown type '" + text + "'; supported: " + SUPPORTED
-          + (t.matches("(numeric|decimal|varchar)\\s*\\(\\s*\\d+\\s*") ? ". Inside { } a comma ends the value: write \"numeric(12,2)\" in quotes" : ""));
+      default ->
+          throw new IllegalArgumentException(
+              "unknown type '"
+                  + text
+                  + "'; supported: "
+                  + SUPPORTED
+                  + (t.matches("(numeric|decimal|varchar)\\s*\\(\\s*\\d+\\s*")
+                      ? ". Inside { } a comma ends the value: write \"numeric(12,2)\" in quotes"
+                      : ""));
     };
   }
 

@@ -36,7 +36,10 @@ public final class ConfigFile {
     return new ConfigFile(yaml, root, secrets);
   }
 
-  /** The file's single top-level key, {@code key}, as a section; any other top-level key is reported. */
+  /**
+   * The file's single top-level key, {@code key}, as a section; any other top-level key is
+   * reported.
+   */
   public ConfigSection root(String key) {
     ConfigSection top = new ConfigSection(yaml, root, "", secrets);
     top.onlyKeys(java.util.Set.of(key));

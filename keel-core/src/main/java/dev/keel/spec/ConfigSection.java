@@ -24,6 +24,7 @@ public final class ConfigSection {
   /** user:password@ in a URL, or a password= parameter, written as text rather than a reference. */
   private static final Pattern LITERAL_CREDENTIALS =
       Pattern.compile("//[^/@:\\s]+:[^/@\\s]+@|(?i)password=(?![&;]|$)");
+
   private final YamlTree yaml;
   private final Node node;
   private final String where;
@@ -41,7 +42,10 @@ public final class ConfigSection {
     this.mapping = m != null;
   }
 
-  /** The dotted path of this section in its file, e.g. {@code source.csv} (empty for the file itself): how messages name it. */
+  /**
+   * The dotted path of this section in its file, e.g. {@code source.csv} (empty for the file
+   * itself): how messages name it.
+   */
   public String where() {
     return where;
   }
@@ -95,7 +99,10 @@ public final class ConfigSection {
     return d == null ? fallback : d;
   }
 
-  /** One name or a list of names ({@code on: task_failed} or {@code on: [a, b]}); reports an empty one. */
+  /**
+   * One name or a list of names ({@code on: task_failed} or {@code on: [a, b]}); reports an empty
+   * one.
+   */
   public List<String> names(String key) {
     List<String> out = new ArrayList<>();
     Node v = has(key) ? value(key) : null;
@@ -121,7 +128,10 @@ public final class ConfigSection {
     return out;
   }
 
-  /** The value of {@code key} resolved for its secret references ({@code ${env:X}}, {@code ${file:/p}}). */
+  /**
+   * The value of {@code key} resolved for its secret references ({@code ${env:X}}, {@code
+   * ${file:/p}}).
+   */
   public Secret secret(String key) {
     String s = string(key);
     if (s == null) {
@@ -159,7 +169,12 @@ public final class ConfigSection {
     try {
       return Charset.forName(s);
     } catch (RuntimeException e) {
-      error(key, path(key) + ": unknown character set '" + s + "' (for example UTF-8, windows-1252, ISO-8859-1)");
+      error(
+          key,
+          path(key)
+              + ": unknown character set '"
+              + s
+              + "' (for example UTF-8, windows-1252, ISO-8859-1)");
       return fallback;
     }
   }
@@ -177,7 +192,9 @@ public final class ConfigSection {
     }
   }
 
-  /** A PostgreSQL identifier (checked as {@link Identifiers} does), or {@code fallback} when absent. */
+  /**
+   * A PostgreSQL identifier (checked as {@link Identifiers} does), or {@code fallback} when absent.
+   */
   public String identifier(String key, String fallback) {
     if (!has(key)) {
       return fallback;
@@ -190,7 +207,10 @@ public final class ConfigSection {
     return s;
   }
 
-  /** The name of a declared column, reported with "did you mean" when it is not one; null when absent. */
+  /**
+   * The name of a declared column, reported with "did you mean" when it is not one; null when
+   * absent.
+   */
   public String column(String key, List<Column> columns) {
     String name = string(key);
     if (name != null && SpecReader.isUnknown(name, columns)) {
@@ -200,7 +220,10 @@ public final class ConfigSection {
     return name;
   }
 
-  /** A list of declared columns ({@code key: [id, region]}); each unknown one reported where it is written. */
+  /**
+   * A list of declared columns ({@code key: [id, region]}); each unknown one reported where it is
+   * written.
+   */
   public List<String> columnList(String key, List<Column> columns) {
     List<String> out = new ArrayList<>();
     List<Node> items = has(key) ? yaml.sequence(value(key), path(key)) : null;
@@ -233,24 +256,36 @@ public final class ConfigSection {
     }
     String written = SecretResolver.withoutReferences(s);
     if (key.equals("password") && !written.isEmpty()) {
-      error(key, path(key) + " must be a reference, never the password itself: write ${env:NAME} or"
-          + " ${file:/run/secrets/name}");
+      error(
+          key,
+          path(key)
+              + " must be a reference, never the password itself: write ${env:NAME} or"
+              + " ${file:/run/secrets/name}");
       return null;
     }
     if (LITERAL_CREDENTIALS.matcher(written).find()) {
-      error(key, path(key) + " has a password written in it; move it to password: ${env:NAME}, or"
-          + " reference the whole value as ${env:NAME}");
+      error(
+          key,
+          path(key)
+              + " has a password written in it; move it to password: ${env:NAME}, or"
+              + " reference the whole value as ${env:NAME}");
       return null;
     }
     return secret(key);
   }
 
-  /** The mapping at {@code key}; null when absent (a mapping expected and something else found: reported). */
+  /**
+   * The mapping at {@code key}; null when absent (a mapping expected and something else found:
+   * reported).
+   */
   public ConfigSection section(String key) {
     return has(key) ? new ConfigSection(yaml, value(key), path(key), secrets) : null;
   }
 
-  /** The named mappings under {@code key} ({@code receivers: { oncall: {...}, chat: {...} }}), in file order. */
+  /**
+   * The named mappings under {@code key} ({@code receivers: { oncall: {...}, chat: {...} }}), in
+   * file order.
+   */
   public Map<String, ConfigSection> sections(String key) {
     Map<String, ConfigSection> out = new LinkedHashMap<>();
     ConfigSection parent = section(key);
@@ -262,7 +297,10 @@ public final class ConfigSection {
     return out;
   }
 
-  /** The list of mappings at {@code key} ({@code rules: [ {...}, {...} ]}), each named {@code key[i]}. */
+  /**
+   * The list of mappings at {@code key} ({@code rules: [ {...}, {...} ]}), each named {@code
+   * key[i]}.
+   */
   public List<ConfigSection> list(String key) {
     List<ConfigSection> out = new ArrayList<>();
     List<Node> items = has(key) ? yaml.sequence(value(key), path(key)) : null;

@@ -27,19 +27,34 @@ final class ConnectorSections {
 
   SourceSpec source(Node n, PipelineContext pipeline) {
     Map<String, SourceProvider> kinds = connectors.sources();
-    return read(n, "source", kinds.keySet(), "source needs exactly one of " + or(kinds.keySet()),
+    return read(
+        n,
+        "source",
+        kinds.keySet(),
+        "source needs exactly one of " + or(kinds.keySet()),
         (kind, section) -> kinds.get(kind).parse(section, pipeline));
   }
 
   SinkSpec sink(Node n, PipelineContext pipeline) {
     Map<String, SinkProvider> kinds = connectors.sinks();
-    String example = kinds.containsKey("postgres") ? "'postgres: { table: ..., key: [...], mode: upsert|append|replace }'"
-        : "one of " + or(kinds.keySet());
-    return read(n, "sink", kinds.keySet(), "sink needs " + example,
+    String example =
+        kinds.containsKey("postgres")
+            ? "'postgres: { table: ..., key: [...], mode: upsert|append|replace }'"
+            : "one of " + or(kinds.keySet());
+    return read(
+        n,
+        "sink",
+        kinds.keySet(),
+        "sink needs " + example,
         (kind, section) -> kinds.get(kind).parse(section, pipeline));
   }
 
-  private <T> T read(Node n, String what, Set<String> kinds, String needsOne, BiFunction<String, ConfigSection, T> parse) {
+  private <T> T read(
+      Node n,
+      String what,
+      Set<String> kinds,
+      String needsOne,
+      BiFunction<String, ConfigSection, T> parse) {
     if (n == null) {
       return null;
     }

@@ -5,8 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one way keel writes a duration, in pipeline files, the alert file and on the command line:
- * a whole number and a unit, {@code 500ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 1d}.
+ * The one way keel writes a duration, in pipeline files, the alert file and on the command line: a
+ * whole number and a unit, {@code 500ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 1d}.
  */
 public final class Durations {
   private static final Pattern FORM = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
@@ -14,11 +14,15 @@ public final class Durations {
 
   private Durations() {}
 
-  /** The duration {@code text} names; IllegalArgumentException naming the accepted forms when it names none. */
+  /**
+   * The duration {@code text} names; IllegalArgumentException naming the accepted forms when it
+   * names none.
+   */
   public static Duration parse(String text) {
     Matcher m = FORM.matcher(text == null ? "" : text.trim());
     if (!m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration; write e.g. " + EXAMPLES);
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a duration; write e.g. " + EXAMPLES);
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {

@@ -18,25 +18,118 @@ public final class Identifiers {
   private static final Pattern SIMPLE = Pattern.compile("[a-z_][a-z0-9_]*");
 
   /** PostgreSQL's reserved key words (those that cannot be column or table names unquoted). */
-  private static final Set<String> RESERVED = Set.of(
-      "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case",
-      "cast", "check", "collate", "column", "constraint", "create", "current_catalog", "current_date",
-      "current_role", "current_time", "current_timestamp", "current_user", "default", "deferrable",
-      "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from",
-      "grant", "group", "having", "in", "initially", "intersect", "into", "lateral", "leading",
-      "limit", "localtime", "localtimestamp", "not", "null", "offset", "on", "only", "or", "order",
-      "placing", "primary", "references", "returning", "select", "session_user", "some", "symmetric",
-      "system_user", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using",
-      "variadic", "when", "where", "window", "with");
+  private static final Set<String> RESERVED =
+      Set.of(
+          "all",
+          "analyse",
+          "analyze",
+          "and",
+          "any",
+          "array",
+          "as",
+          "asc",
+          "asymmetric",
+          "both",
+          "case",
+          "cast",
+          "check",
+          "collate",
+          "column",
+          "constraint",
+          "create",
+          "current_catalog",
+          "current_date",
+          "current_role",
+          "current_time",
+          "current_timestamp",
+          "current_user",
+          "default",
+          "deferrable",
+          "desc",
+          "distinct",
+          "do",
+          "else",
+          "end",
+          "except",
+          "false",
+          "fetch",
+          "for",
+          "foreign",
+          "from",
+          "grant",
+          "group",
+          "having",
+          "in",
+          "initially",
+          "intersect",
+          "into",
+          "lateral",
+          "leading",
+          "limit",
+          "localtime",
+          "localtimestamp",
+          "not",
+          "null",
+          "offset",
+          "on",
+          "only",
+          "or",
+          "order",
+          "placing",
+          "primary",
+          "references",
+          "returning",
+          "select",
+          "session_user",
+          "some",
+          "symmetric",
+          "system_user",
+          "table",
+          "then",
+          "to",
+          "trailing",
+          "true",
+          "union",
+          "unique",
+          "user",
+          "using",
+          "variadic",
+          "when",
+          "where",
+          "window",
+          "with");
 
   /** Words CEL keeps for itself: a variable so named cannot be referred to in an expression. */
-  private static final Set<String> EXPRESSION_WORDS = Set.of(
-      "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
-      "import", "let", "loop", "package", "namespace", "return", "var", "void", "while");
+  private static final Set<String> EXPRESSION_WORDS =
+      Set.of(
+          "true",
+          "false",
+          "null",
+          "in",
+          "as",
+          "break",
+          "const",
+          "continue",
+          "else",
+          "for",
+          "function",
+          "if",
+          "import",
+          "let",
+          "loop",
+          "package",
+          "namespace",
+          "return",
+          "var",
+          "void",
+          "while");
 
   private Identifiers() {}
 
-  /** Null when {@code name} may be a column, else why not: reserved SQL words are allowed (always quoted). */
+  /**
+   * Null when {@code name} may be a column, else why not: reserved SQL words are allowed (always
+   * quoted).
+   */
   public static String columnProblem(String name) {
     String problem = syntaxProblem(name);
     if (problem == null && EXPRESSION_WORDS.contains(name)) {
@@ -58,25 +151,33 @@ public final class Identifiers {
       return "an identifier must not be empty";
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      return "'" + abbreviate(name) + "' is longer than " + MAX_BYTES
+      return "'"
+          + abbreviate(name)
+          + "' is longer than "
+          + MAX_BYTES
           + " bytes (PostgreSQL would truncate it); choose a shorter name";
     }
     if (!SIMPLE.matcher(name).matches()) {
       String lower = name.toLowerCase(Locale.ROOT);
       if (SIMPLE.matcher(lower).matches()) {
-        return "'" + name + "' has upper-case letters, which PostgreSQL folds to lower case; write '" + lower + "'";
+        return "'"
+            + name
+            + "' has upper-case letters, which PostgreSQL folds to lower case; write '"
+            + lower
+            + "'";
       }
-      String why = name.chars().anyMatch(c -> c > 127)
-          ? "only ASCII letters are allowed (no accents or other scripts)"
-          : "use lower-case letters, digits and underscores, starting with a letter or underscore";
+      String why =
+          name.chars().anyMatch(c -> c > 127)
+              ? "only ASCII letters are allowed (no accents or other scripts)"
+              : "use lower-case letters, digits and underscores, starting with a letter or underscore";
       return "'" + abbreviate(name) + "' is not a valid identifier: " + why;
     }
     return null;
   }
 
   /**
-   * Double-quotes an identifier that has passed {@link #problem} or {@link #columnProblem}; re-checks
-   * its spelling to be safe (a reserved word is fine once quoted).
+   * Double-quotes an identifier that has passed {@link #problem} or {@link #columnProblem};
+   * re-checks its spelling to be safe (a reserved word is fine once quoted).
    */
   public static String quote(String name) {
     String problem = syntaxProblem(name);

@@ -4,13 +4,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * JDBC URLs made safe to show, with one rule for what a credential is: the user info of
- * {@code //user:password@host} and the parameters named in {@link #CREDENTIALS}, in either the
- * {@code ?a=b&c=d} or the {@code ;a=b} style, any case. Two forms apply that rule:
+ * JDBC URLs made safe to show, with one rule for what a credential is: the user info of {@code
+ * //user:password@host} and the parameters named in {@link #CREDENTIALS}, in either the {@code
+ * ?a=b&c=d} or the {@code ;a=b} style, any case. Two forms apply that rule:
  *
  * <ul>
- *   <li>{@link #redact(String)} masks credentials in place, in any text (an error message may
- *       quote a URL among other words), so the reader still sees that one was there;
+ *   <li>{@link #redact(String)} masks credentials in place, in any text (an error message may quote
+ *       a URL among other words), so the reader still sees that one was there;
  *   <li>{@link #describe(String)} removes them from a URL that names an endpoint, so a source is
  *       shown as {@code jdbc:postgresql://db/shop?ssl=true}.
  * </ul>
@@ -25,23 +25,32 @@ public final class JdbcUrls {
   public static final String CREDENTIALS = "password|passwd|pwd|user|username|sslpassword|sslkey";
 
   private static final Pattern USER_INFO = Pattern.compile("//[^/?@]*@");
+
   /**
    * No left boundary and up to the next {@code &} or {@code ;} on purpose: in free text, masking
    * {@code superuser=x} or the rest of a sentence costs less than showing a password.
    */
-  private static final Pattern CREDENTIAL_IN_TEXT = Pattern.compile("(?i)(" + CREDENTIALS + ")=[^&;]*");
+  private static final Pattern CREDENTIAL_IN_TEXT =
+      Pattern.compile("(?i)(" + CREDENTIALS + ")=[^&;]*");
+
   private static final Pattern CREDENTIAL_PARAM = Pattern.compile("(?i)(" + CREDENTIALS + ")=.*");
-  private static final Pattern SEMICOLON_CREDENTIALS = Pattern.compile("(?i);(" + CREDENTIALS + ")=[^;]*");
+  private static final Pattern SEMICOLON_CREDENTIALS =
+      Pattern.compile("(?i);(" + CREDENTIALS + ")=[^;]*");
 
   private JdbcUrls() {}
 
-  /** {@code text} with user info shown as {@code //***@} and each credential's value as {@code ***}; null stays null. */
+  /**
+   * {@code text} with user info shown as {@code //***@} and each credential's value as {@code ***};
+   * null stays null.
+   */
   public static String redact(String text) {
     if (text == null) {
       return null;
     }
     String s = USER_INFO.matcher(text).replaceAll("//" + Redactor.MASK + "@");
-    return CREDENTIAL_IN_TEXT.matcher(s).replaceAll("$1=" + Matcher.quoteReplacement(Redactor.MASK));
+    return CREDENTIAL_IN_TEXT
+        .matcher(s)
+        .replaceAll("$1=" + Matcher.quoteReplacement(Redactor.MASK));
   }
 
   /** The URL with its user info and credential parameters removed. */
@@ -61,7 +70,9 @@ public final class JdbcUrls {
     return safe.substring(0, q) + kept;
   }
 
-  /** The host and port (or hosts and ports) a URL names, without credentials, e.g. "127.0.0.1:5432". */
+  /**
+   * The host and port (or hosts and ports) a URL names, without credentials, e.g. "127.0.0.1:5432".
+   */
   public static String server(String url) {
     String safe = USER_INFO.matcher(url).replaceAll("//");
     int start = safe.indexOf("//");

@@ -4,11 +4,14 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The partitions a run is cut into: named values, a date range (inclusive), or the single "all". */
+/**
+ * The partitions a run is cut into: named values, a date range (inclusive), or the single "all".
+ */
 public record Partitions(List<String> values, LocalDate from, LocalDate to) {
 
   public static final String ALL = "all";
   public static final Partitions SINGLE = new Partitions(List.of(ALL), null, null);
+
   /** Guard against a typo such as a 100-year range creating millions of tasks. */
   public static final int MAX_DATES = 100_000;
 

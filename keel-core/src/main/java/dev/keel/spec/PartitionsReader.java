@@ -27,7 +27,9 @@ final class PartitionsReader {
     }
     yaml.onlyKeys(map, "partitions", Set.of("values", "dates"));
     if (map.containsKey("values") == map.containsKey("dates")) {
-      yaml.error(n, "partitions needs exactly one of 'values: [a, b]' or 'dates: { from: 2026-01-01, to: 2026-01-31 }'");
+      yaml.error(
+          n,
+          "partitions needs exactly one of 'values: [a, b]' or 'dates: { from: 2026-01-01, to: 2026-01-31 }'");
       return Partitions.SINGLE;
     }
     if (map.containsKey("values")) {
@@ -36,7 +38,11 @@ final class PartitionsReader {
       for (Node item : items == null ? List.<Node>of() : items) {
         String v = yaml.string(item, "a partition value");
         if (v != null && (!v.matches("[A-Za-z0-9_.-]{1,100}") || v.equals(".") || v.equals(".."))) {
-          yaml.error(item, "partition value '" + v + "' may use only letters, digits, '_', '.', '-' (it is used in paths), and may not be '.' or '..'");
+          yaml.error(
+              item,
+              "partition value '"
+                  + v
+                  + "' may use only letters, digits, '_', '.', '-' (it is used in paths), and may not be '.' or '..'");
         } else if (v != null && values.contains(v)) {
           yaml.error(item, "partition value '" + v + "' is listed twice");
         } else if (v != null) {
@@ -48,7 +54,8 @@ final class PartitionsReader {
       }
       return values.isEmpty() ? Partitions.SINGLE : new Partitions(List.copyOf(values), null, null);
     }
-    Map<String, NodeTuple> dates = yaml.mapping(map.get("dates").getValueNode(), "partitions.dates");
+    Map<String, NodeTuple> dates =
+        yaml.mapping(map.get("dates").getValueNode(), "partitions.dates");
     if (dates == null) {
       return Partitions.SINGLE;
     }
@@ -59,7 +66,9 @@ final class PartitionsReader {
       return Partitions.SINGLE;
     }
     if (to.isBefore(from)) {
-      yaml.error(dates.get("to").getValueNode(), "partitions.dates: 'to' (" + to + ") is before 'from' (" + from + ")");
+      yaml.error(
+          dates.get("to").getValueNode(),
+          "partitions.dates: 'to' (" + to + ") is before 'from' (" + from + ")");
       return Partitions.SINGLE;
     }
     if (from.plusDays(Partitions.MAX_DATES).isBefore(to)) {
@@ -79,7 +88,9 @@ final class PartitionsReader {
     try {
       return LocalDate.parse(s);
     } catch (RuntimeException e) {
-      yaml.error(t.getValueNode(), "partitions.dates." + key + " must be a date yyyy-mm-dd, not '" + s + "'");
+      yaml.error(
+          t.getValueNode(),
+          "partitions.dates." + key + " must be a date yyyy-mm-dd, not '" + s + "'");
       return null;
     }
   }

@@ -26,9 +26,32 @@ public record PipelineSpec(
   /** How long one attempt at a partition may run before it is stopped (transient, retried). */
   public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofHours(6);
 
-  public PipelineSpec(String name, Path file, String schedule, Partitions partitions, SourceSpec source, List<Column> columns,
-      List<TransformSpec> transforms, ValidateSpec validate, SinkSpec sink, RetrySpec retry, String text, String hash) {
-    this(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, DEFAULT_ATTEMPT_TIMEOUT, text,
+  public PipelineSpec(
+      String name,
+      Path file,
+      String schedule,
+      Partitions partitions,
+      SourceSpec source,
+      List<Column> columns,
+      List<TransformSpec> transforms,
+      ValidateSpec validate,
+      SinkSpec sink,
+      RetrySpec retry,
+      String text,
+      String hash) {
+    this(
+        name,
+        file,
+        schedule,
+        partitions,
+        source,
+        columns,
+        transforms,
+        validate,
+        sink,
+        retry,
+        DEFAULT_ATTEMPT_TIMEOUT,
+        text,
         hash);
   }
 
@@ -51,9 +74,31 @@ public record PipelineSpec(
    */
   @Override
   public String toString() {
-    return "PipelineSpec[name=" + name + ", file=" + file + ", schedule=" + schedule + ", partitions=" + partitions
-        + ", source=" + source + ", columns=" + columns + ", transforms=" + transforms + ", validate=" + validate
-        + ", sink=" + sink + ", retry=" + retry + ", attemptTimeout=" + attemptTimeout + ", hash=" + hash + "]";
+    return "PipelineSpec[name="
+        + name
+        + ", file="
+        + file
+        + ", schedule="
+        + schedule
+        + ", partitions="
+        + partitions
+        + ", source="
+        + source
+        + ", columns="
+        + columns
+        + ", transforms="
+        + transforms
+        + ", validate="
+        + validate
+        + ", sink="
+        + sink
+        + ", retry="
+        + retry
+        + ", attemptTimeout="
+        + attemptTimeout
+        + ", hash="
+        + hash
+        + "]";
   }
 
   /**
@@ -64,8 +109,15 @@ public record PipelineSpec(
     for (String p : names) {
       if (!partitions.contains(p)) {
         List<String> all = partitions.list();
-        return "partition '" + p + "' is not one of " + name + "'s partitions ("
-            + (all.size() > 10 ? all.get(0) + " … " + all.get(all.size() - 1) : String.join(", ", all)) + ")";
+        return "partition '"
+            + p
+            + "' is not one of "
+            + name
+            + "'s partitions ("
+            + (all.size() > 10
+                ? all.get(0) + " … " + all.get(all.size() - 1)
+                : String.join(", ", all))
+            + ")";
       }
     }
     return null;

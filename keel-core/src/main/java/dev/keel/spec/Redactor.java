@@ -18,20 +18,26 @@ import java.util.Set;
  * accumulate (a secret once resolved stays masked until the process exits).
  *
  * <p>Values shorter than {@value #MIN_LENGTH} characters are not masked: a 1-3 character value
- * ("a", "on", "123") would mask every word that contains it and make every message unreadable.
- * Such a value is still never printed on purpose (a {@link Secret} shows its reference); it is
- * only not searched for in text. A registered value that is an ordinary word (a user name such as
- * {@code postgres}) is masked wherever that word appears; that is the price of masking by value.
+ * ("a", "on", "123") would mask every word that contains it and make every message unreadable. Such
+ * a value is still never printed on purpose (a {@link Secret} shows its reference); it is only not
+ * searched for in text. A registered value that is an ordinary word (a user name such as {@code
+ * postgres}) is masked wherever that word appears; that is the price of masking by value.
  */
 public final class Redactor {
   public static final int MIN_LENGTH = 4;
   public static final String MASK = "***";
-  /** Longest first, so that a secret containing another is masked whole. Replaced, never mutated. */
+
+  /**
+   * Longest first, so that a secret containing another is masked whole. Replaced, never mutated.
+   */
   private static volatile List<String> values = List.of();
 
   private Redactor() {}
 
-  /** Masks {@code value} from now on, with its URL-encoded and JSON-escaped forms, unless it is too short. */
+  /**
+   * Masks {@code value} from now on, with its URL-encoded and JSON-escaped forms, unless it is too
+   * short.
+   */
   public static synchronized void register(String value) {
     if (value == null || value.length() < MIN_LENGTH) {
       return;

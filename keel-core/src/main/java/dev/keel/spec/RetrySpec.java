@@ -8,7 +8,8 @@ import java.time.Duration;
  * that ceiling with {@code jitter: full} (the default), or exactly the ceiling with {@code none}.
  */
 public record RetrySpec(int attempts, Duration backoff, Duration maxBackoff, Jitter jitter) {
-  public static final RetrySpec DEFAULT = new RetrySpec(3, Duration.ofSeconds(1), Duration.ofMinutes(1));
+  public static final RetrySpec DEFAULT =
+      new RetrySpec(3, Duration.ofSeconds(1), Duration.ofMinutes(1));
 
   /** How a delay is drawn below its exponential ceiling. */
   public enum Jitter {

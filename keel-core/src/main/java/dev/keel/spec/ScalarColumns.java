@@ -29,7 +29,9 @@ final class ScalarColumns {
     return Math.min(pos, Math.max(0, raw.length() - 1));
   }
 
-  /** How many written characters the value character at {@code pos} takes in a double-quoted scalar. */
+  /**
+   * How many written characters the value character at {@code pos} takes in a double-quoted scalar.
+   */
   private static int escapeLength(String raw, int pos) {
     if (raw.charAt(pos) != '\\' || pos + 1 >= raw.length()) {
       return 1;

@@ -24,7 +24,10 @@ public final class SecretResolver {
     return new SecretResolver(System::getenv);
   }
 
-  /** Resolves every reference in {@code text}; throws IllegalArgumentException saying which is missing. */
+  /**
+   * Resolves every reference in {@code text}; throws IllegalArgumentException saying which is
+   * missing.
+   */
   public Secret resolve(String text) {
     Matcher m = REF.matcher(text);
     StringBuilder out = new StringBuilder();
@@ -37,8 +40,11 @@ public final class SecretResolver {
     }
     m.appendTail(out);
     if (withoutReferences(text).contains("${")) {
-      throw new IllegalArgumentException("'" + text + "' has a reference keel does not understand; write ${env:NAME}"
-          + " or ${file:/path}");
+      throw new IllegalArgumentException(
+          "'"
+              + text
+              + "' has a reference keel does not understand; write ${env:NAME}"
+              + " or ${file:/path}");
     }
     return new Secret(out.toString(), any ? text : null);
   }
@@ -51,7 +57,8 @@ public final class SecretResolver {
   private String fromEnv(String name) {
     String v = env.apply(name);
     if (v == null) {
-      throw new IllegalArgumentException("environment variable " + name + " is not set (referenced as ${env:" + name + "})");
+      throw new IllegalArgumentException(
+          "environment variable " + name + " is not set (referenced as ${env:" + name + "})");
     }
     return v;
   }
@@ -62,8 +69,12 @@ public final class SecretResolver {
     } catch (SmallFiles.Unreadable e) {
       throw new IllegalArgumentException("secret file " + path + " " + e.getMessage());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("secret file " + path + " cannot be read (" + e.getClass().getSimpleName()
-          + "); check that it exists and is readable by keel");
+      throw new IllegalArgumentException(
+          "secret file "
+              + path
+              + " cannot be read ("
+              + e.getClass().getSimpleName()
+              + "); check that it exists and is readable by keel");
     }
   }
 }

@@ -18,15 +18,18 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 
-/** The sections of a pipeline file that are not connections; each method reports its own problems. */
+/**
+ * The sections of a pipeline file that are not connections; each method reports its own problems.
+ */
 final class Sections {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
-  private static final Map<String, String> EXAMPLES = Map.of(
-      "name", "name: orders_daily",
-      "source", "source: { csv: { path: data/orders.csv } }",
-      "columns", "columns: { id: bigint, customer: text }",
-      "sink", "sink: { postgres: { table: orders, key: [id] } }");
+  private static final Map<String, String> EXAMPLES =
+      Map.of(
+          "name", "name: orders_daily",
+          "source", "source: { csv: { path: data/orders.csv } }",
+          "columns", "columns: { id: bigint, customer: text }",
+          "sink", "sink: { postgres: { table: orders, key: [id] } }");
   private final YamlTree yaml;
   private final Map<String, NodeTuple> top;
   private final Node root;
@@ -56,7 +59,9 @@ final class Sections {
     String name = n == null ? null : yaml.string(n, "name");
     if (name != null && (!NAME.matcher(name).matches() || Identifiers.problem(name) != null)) {
       String why = Identifiers.problem(name);
-      yaml.error(n, "name '" + name + "' must match [a-z][a-z0-9_]*" + (why != null ? " (" + why + ")" : ""));
+      yaml.error(
+          n,
+          "name '" + name + "' must match [a-z][a-z0-9_]*" + (why != null ? " (" + why + ")" : ""));
     }
     return name;
   }
@@ -76,10 +81,16 @@ final class Sections {
     String cron = yaml.string(n, "schedule");
     if (cron != null) {
       try {
-        new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX)).parse(cron).validate();
+        new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX))
+            .parse(cron)
+            .validate();
       } catch (IllegalArgumentException e) {
-        yaml.error(n, "schedule '" + cron + "' is not a valid cron expression (minute hour day month weekday, UTC): "
-            + e.getMessage());
+        yaml.error(
+            n,
+            "schedule '"
+                + cron
+                + "' is not a valid cron expression (minute hour day month weekday, UTC): "
+                + e.getMessage());
       }
     }
     return cron;
@@ -109,7 +120,8 @@ final class Sections {
         continue;
       }
       if (e.getKey().startsWith("_keel")) {
-        yaml.error(e.getValue().getKeyNode(), "column names starting with _keel are reserved for keel");
+        yaml.error(
+            e.getValue().getKeyNode(), "column names starting with _keel are reserved for keel");
         continue;
       }
       String type = yaml.string(e.getValue().getValueNode(), "the type of column " + e.getKey());
@@ -130,8 +142,14 @@ final class Sections {
     Node n = optional("columns");
     int count = n instanceof org.yaml.snakeyaml.nodes.MappingNode m ? m.getValue().size() : 0;
     if (count > sink.maxColumns()) {
-      yaml.error(n, count + " columns is too many: at most " + sink.maxColumns() + " (" + sink.maxColumnsWhy()
-          + "); split the pipeline or the table");
+      yaml.error(
+          n,
+          count
+              + " columns is too many: at most "
+              + sink.maxColumns()
+              + " ("
+              + sink.maxColumnsWhy()
+              + "); split the pipeline or the table");
     }
   }
 
@@ -162,10 +180,13 @@ final class Sections {
       } else if (map.containsKey("set")) {
         Map<String, NodeTuple> assignments = yaml.mapping(map.get("set").getValueNode(), "set");
         Map<String, String> set = new LinkedHashMap<>();
-        for (Map.Entry<String, NodeTuple> a : assignments == null ? Map.<String, NodeTuple>of().entrySet() : assignments.entrySet()) {
-          Column target = columns.stream().filter(c -> c.name().equals(a.getKey())).findFirst().orElse(null);
+        for (Map.Entry<String, NodeTuple> a :
+            assignments == null ? Map.<String, NodeTuple>of().entrySet() : assignments.entrySet()) {
+          Column target =
+              columns.stream().filter(c -> c.name().equals(a.getKey())).findFirst().orElse(null);
           if (target == null && !columns.isEmpty()) {
-            yaml.error(a.getValue().getKeyNode(), SpecReader.unknownColumn("set", a.getKey(), columns));
+            yaml.error(
+                a.getValue().getKeyNode(), SpecReader.unknownColumn("set", a.getKey(), columns));
             continue;
           }
           Node expr = a.getValue().getValueNode();
@@ -211,8 +232,10 @@ final class Sections {
     }
     List<ValidateSpec.Check> checks = new ArrayList<>();
     if (map.containsKey("check")) {
-      Map<String, NodeTuple> named = yaml.mapping(map.get("check").getValueNode(), "validate.check (name: expression)");
-      for (Map.Entry<String, NodeTuple> c : named == null ? Map.<String, NodeTuple>of().entrySet() : named.entrySet()) {
+      Map<String, NodeTuple> named =
+          yaml.mapping(map.get("check").getValueNode(), "validate.check (name: expression)");
+      for (Map.Entry<String, NodeTuple> c :
+          named == null ? Map.<String, NodeTuple>of().entrySet() : named.entrySet()) {
         Node expr = c.getValue().getValueNode();
         String source = yaml.string(expr, "check " + c.getKey());
         if (source != null && compiler != null) {
@@ -231,7 +254,9 @@ final class Sections {
       } else if (s.matches("\\d{1,18}")) {
         max = new ValidateSpec.MaxRejected(Long.parseLong(s), -1);
       } else {
-        yaml.error(m, "validate.max_rejected must be a count (10) or a percentage (\"1%\"), not '" + s + "'");
+        yaml.error(
+            m,
+            "validate.max_rejected must be a count (10) or a percentage (\"1%\"), not '" + s + "'");
       }
     }
     return new ValidateSpec(List.copyOf(notNull), unique, List.copyOf(checks), max);
@@ -248,14 +273,24 @@ final class Sections {
     }
     yaml.onlyKeys(map, "retry", Set.of("attempts", "backoff", "max_backoff", "jitter"));
     RetrySpec d = RetrySpec.DEFAULT;
-    Long attempts = map.containsKey("attempts") ? yaml.integer(map.get("attempts").getValueNode(), "retry.attempts", 1, 100) : Long.valueOf(d.attempts());
-    Duration backoff = map.containsKey("backoff") ? SpecReader.duration(yaml, map.get("backoff").getValueNode(), "retry.backoff") : d.backoff();
-    Duration max = map.containsKey("max_backoff") ? SpecReader.duration(yaml, map.get("max_backoff").getValueNode(), "retry.max_backoff") : d.maxBackoff();
+    Long attempts =
+        map.containsKey("attempts")
+            ? yaml.integer(map.get("attempts").getValueNode(), "retry.attempts", 1, 100)
+            : Long.valueOf(d.attempts());
+    Duration backoff =
+        map.containsKey("backoff")
+            ? SpecReader.duration(yaml, map.get("backoff").getValueNode(), "retry.backoff")
+            : d.backoff();
+    Duration max =
+        map.containsKey("max_backoff")
+            ? SpecReader.duration(yaml, map.get("max_backoff").getValueNode(), "retry.max_backoff")
+            : d.maxBackoff();
     if (attempts == null || backoff == null || max == null) {
       return d;
     }
     if (max.compareTo(backoff) < 0) {
-      yaml.error(n, "retry.max_backoff (" + max + ") is shorter than retry.backoff (" + backoff + ")");
+      yaml.error(
+          n, "retry.max_backoff (" + max + ") is shorter than retry.backoff (" + backoff + ")");
     }
     RetrySpec.Jitter jitter = d.jitter();
     if (map.containsKey("jitter")) {

@@ -2,8 +2,8 @@ package dev.keel.spec;
 
 /**
  * Where a pipeline publishes: the parsed section of one sink kind ({@code sink.postgres}), made by
- * that kind's {@link dev.keel.connector.SinkProvider}. Immutable; its {@code toString} shows secrets
- * only as their references.
+ * that kind's {@link dev.keel.connector.SinkProvider}. Immutable; its {@code toString} shows
+ * secrets only as their references.
  */
 public interface SinkSpec {
 
@@ -12,7 +12,9 @@ public interface SinkSpec {
     UPSERT,
     /** Plain insert, exactly once per run: a load id recorded in the publish transaction. */
     APPEND,
-    /** The partition's previous rows (by {@code partitionColumn}, or the whole table) are swapped. */
+    /**
+     * The partition's previous rows (by {@code partitionColumn}, or the whole table) are swapped.
+     */
     REPLACE
   }
 
@@ -21,9 +23,10 @@ public interface SinkSpec {
     /** The whole partition in one transaction: all or nothing (the default). */
     PARTITION,
     /**
-     * Every {@code chunk_rows} rows, each chunk with a checkpoint of the source position in the same
-     * transaction, so a task killed mid-partition resumes after the last chunk. The unique rule and
-     * max_rejected apply per chunk and to the running totals; chunks already published stay.
+     * Every {@code chunk_rows} rows, each chunk with a checkpoint of the source position in the
+     * same transaction, so a task killed mid-partition resumes after the last chunk. The unique
+     * rule and max_rejected apply per chunk and to the running totals; chunks already published
+     * stay.
      */
     CHUNK
   }
@@ -44,11 +47,14 @@ public interface SinkSpec {
   String target();
 
   /**
-   * The address the sink connects to, which tells apart sinks that fail together (one circuit breaker
-   * per endpoint); null for the metadata database. It may hold credentials: redact it before showing.
+   * The address the sink connects to, which tells apart sinks that fail together (one circuit
+   * breaker per endpoint); null for the metadata database. It may hold credentials: redact it
+   * before showing.
    */
   String endpoint();
 
-  /** This sink publishing in another mode ({@code keel replay} appends what a replace run rejected). */
+  /**
+   * This sink publishing in another mode ({@code keel replay} appends what a replace run rejected).
+   */
   SinkSpec withMode(Mode mode);
 }

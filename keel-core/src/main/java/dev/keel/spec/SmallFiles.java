@@ -7,9 +7,9 @@ import java.nio.file.Path;
 
 /**
  * Reads the small files a pipeline is made of (the pipeline file, {@code ${file:}} secrets) in
- * bounded memory. Only regular files are read: a directory is named as one, and a device or pipe
- * is refused before it is opened ({@code /dev/zero} never ends; opening a FIFO with no writer
- * blocks forever).
+ * bounded memory. Only regular files are read: a directory is named as one, and a device or pipe is
+ * refused before it is opened ({@code /dev/zero} never ends; opening a FIFO with no writer blocks
+ * forever).
  */
 final class SmallFiles {
   /** 1 MiB: far more than any pipeline or secret, far less than the heap. */
@@ -29,7 +29,8 @@ final class SmallFiles {
       throw new Unreadable("is a directory, not a file");
     }
     if (Files.exists(file) && !Files.isRegularFile(file)) {
-      throw new Unreadable("is not a regular file (a device, a pipe or a socket); give the path of a file");
+      throw new Unreadable(
+          "is not a regular file (a device, a pipe or a socket); give the path of a file");
     }
     try (InputStream in = Files.newInputStream(file)) {
       byte[] bytes = in.readNBytes(MAX_BYTES + 1);
@@ -38,7 +39,10 @@ final class SmallFiles {
       }
       return bytes;
     } catch (IOException e) {
-      throw new Unreadable("cannot be read (" + e.getClass().getSimpleName() + "); check that it exists and is readable by keel");
+      throw new Unreadable(
+          "cannot be read ("
+              + e.getClass().getSimpleName()
+              + "); check that it exists and is readable by keel");
     }
   }
 }

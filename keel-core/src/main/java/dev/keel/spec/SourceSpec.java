@@ -1,9 +1,9 @@
 package dev.keel.spec;
 
 /**
- * Where a pipeline reads from: the parsed section of one source kind ({@code source.csv}, …),
- * made by that kind's {@link dev.keel.connector.SourceProvider}. Immutable; its {@code toString}
- * shows secrets only as their references.
+ * Where a pipeline reads from: the parsed section of one source kind ({@code source.csv}, …), made
+ * by that kind's {@link dev.keel.connector.SourceProvider}. Immutable; its {@code toString} shows
+ * secrets only as their references.
  */
 public interface SourceSpec {
   /** Default cap on one record (a line, or a CSV record with its quoted newlines). */

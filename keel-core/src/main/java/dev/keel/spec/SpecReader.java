@@ -23,7 +23,17 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  */
 public final class SpecReader {
   private static final Set<String> TOP =
-      Set.of("name", "description", "schedule", "partitions", "source", "columns", "transform", "validate", "sink", "retry",
+      Set.of(
+          "name",
+          "description",
+          "schedule",
+          "partitions",
+          "source",
+          "columns",
+          "transform",
+          "validate",
+          "sink",
+          "retry",
           "attempt_timeout");
   private final SecretResolver secrets;
   private final Connectors connectors;
@@ -52,10 +62,16 @@ public final class SpecReader {
       byte[] bytes = SmallFiles.read(file);
       return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
-      throw new SpecException(List.of(new SpecProblem(file.toString(), 1, 1,
-          "the file is not valid UTF-8 (perhaps windows-1252 or ISO-8859-1); save it as UTF-8")));
+      throw new SpecException(
+          List.of(
+              new SpecProblem(
+                  file.toString(),
+                  1,
+                  1,
+                  "the file is not valid UTF-8 (perhaps windows-1252 or ISO-8859-1); save it as UTF-8")));
     } catch (SmallFiles.Unreadable e) {
-      throw new SpecException(List.of(new SpecProblem(file.toString(), 0, 0, "the pipeline file " + e.getMessage())));
+      throw new SpecException(
+          List.of(new SpecProblem(file.toString(), 0, 0, "the pipeline file " + e.getMessage())));
     }
   }
 
@@ -91,13 +107,27 @@ public final class SpecReader {
     if (!yaml.problems().isEmpty()) {
       throw new SpecException(yaml.problems());
     }
-    return new PipelineSpec(name, file, schedule, partitions, source, columns, transforms, validate, sink, retry, attemptTimeout, text,
+    return new PipelineSpec(
+        name,
+        file,
+        schedule,
+        partitions,
+        source,
+        columns,
+        transforms,
+        validate,
+        sink,
+        retry,
+        attemptTimeout,
+        text,
         sha256(text));
   }
 
   static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -112,7 +142,8 @@ public final class SpecReader {
     try {
       return Durations.parse(s);
     } catch (IllegalArgumentException e) {
-      yaml.error(node, what + " must be a duration such as " + Durations.EXAMPLES + ", not '" + s + "'");
+      yaml.error(
+          node, what + " must be a duration such as " + Durations.EXAMPLES + ", not '" + s + "'");
       return null;
     }
   }
@@ -128,6 +159,12 @@ public final class SpecReader {
   static String unknownColumn(String where, String name, List<Column> columns) {
     List<String> names = columns.stream().map(Column::name).toList();
     String hint = Suggest.closest(name, names);
-    return where + ": unknown column '" + name + "'" + (hint != null ? "; did you mean '" + hint + "'?" : "; columns are " + String.join(", ", names));
+    return where
+        + ": unknown column '"
+        + name
+        + "'"
+        + (hint != null
+            ? "; did you mean '" + hint + "'?"
+            : "; columns are " + String.join(", ", names));
   }
 }

@@ -3,12 +3,15 @@ package dev.keel.spec;
 import java.util.List;
 
 /**
- * Rules every record must pass before it is published. Rejected records go to the dead-letter table;
- * when more than {@code maxRejected} are rejected the partition fails and nothing is published.
+ * Rules every record must pass before it is published. Rejected records go to the dead-letter
+ * table; when more than {@code maxRejected} are rejected the partition fails and nothing is
+ * published.
  */
-public record ValidateSpec(List<String> notNull, boolean unique, List<Check> checks, MaxRejected maxRejected) {
+public record ValidateSpec(
+    List<String> notNull, boolean unique, List<Check> checks, MaxRejected maxRejected) {
 
-  public static final ValidateSpec NONE = new ValidateSpec(List.of(), false, List.of(), MaxRejected.NONE);
+  public static final ValidateSpec NONE =
+      new ValidateSpec(List.of(), false, List.of(), MaxRejected.NONE);
 
   /** A named boolean expression; a record for which it is false (or null) is rejected. */
   public record Check(String name, String expression) {}

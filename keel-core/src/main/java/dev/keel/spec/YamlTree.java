@@ -16,17 +16,17 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
- * Safe YAML reading that keeps line and column of every node. The file is only composed into a
- * node tree, never constructed into Java objects, so no type tag can instantiate a class; custom
- * tags, anchors beyond a small cap ("billion laughs") and duplicate keys are refused.
+ * Safe YAML reading that keeps line and column of every node. The file is only composed into a node
+ * tree, never constructed into Java objects, so no type tag can instantiate a class; custom tags,
+ * anchors beyond a small cap ("billion laughs") and duplicate keys are refused.
  */
 final class YamlTree {
   static final int MAX_ALIASES = 20;
@@ -66,7 +66,12 @@ final class YamlTree {
     try {
       Node root = new Yaml(new SafeConstructor(options)).compose(new StringReader(text));
       if (root == null) {
-        problems.add(new SpecProblem(file, 1, 1, "the file is empty; a pipeline needs at least name, source, columns and sink"));
+        problems.add(
+            new SpecProblem(
+                file,
+                1,
+                1,
+                "the file is empty; a pipeline needs at least name, source, columns and sink"));
         return null;
       }
       checkTags(root, Collections.newSetFromMap(new IdentityHashMap<>()));
@@ -75,15 +80,27 @@ final class YamlTree {
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
-      problems.add(new SpecProblem(file, mark == null ? 1 : mark.getLine() + 1, mark == null ? 1 : mark.getColumn() + 1,
-          "YAML syntax error: " + what));
+      problems.add(
+          new SpecProblem(
+              file,
+              mark == null ? 1 : mark.getLine() + 1,
+              mark == null ? 1 : mark.getColumn() + 1,
+              "YAML syntax error: " + what));
       return null;
     } catch (ReaderException e) {
-      int at = text.offsetByCodePoints(0, Math.min(e.getPosition(), text.codePointCount(0, text.length())));
+      int at =
+          text.offsetByCodePoints(
+              0, Math.min(e.getPosition(), text.codePointCount(0, text.length())));
       int line = 1 + (int) text.substring(0, at).chars().filter(c -> c == '\n').count();
       int column = 1 + text.codePointCount(text.lastIndexOf('\n', at - 1) + 1, at);
-      problems.add(new SpecProblem(file, line, column, String.format(
-          "the file contains character U+%04X, which YAML does not allow; remove it", e.getCodePoint())));
+      problems.add(
+          new SpecProblem(
+              file,
+              line,
+              column,
+              String.format(
+                  "the file contains character U+%04X, which YAML does not allow; remove it",
+                  e.getCodePoint())));
       return null;
     } catch (YAMLException e) {
       problems.add(new SpecProblem(file, 1, 1, refusal(e.getMessage())));
@@ -93,7 +110,9 @@ final class YamlTree {
 
   private static String refusal(String why) {
     if (why != null && why.contains("aliases")) {
-      return "YAML refused: more than " + MAX_ALIASES + " aliases (*name) to lists or mappings; write the values out"
+      return "YAML refused: more than "
+          + MAX_ALIASES
+          + " aliases (*name) to lists or mappings; write the values out"
           + " (this cap stops 'billion laughs' files)";
     }
     return "YAML refused: " + why;
@@ -107,8 +126,12 @@ final class YamlTree {
     if (node.getTag().equals(Tag.MERGE)) {
       error(node, "merge keys (<<) are not supported; write the keys out");
     } else if (!STANDARD_TAGS.contains(node.getTag())) {
-      error(node, "type tag " + shortTag(node.getTag()) + " is not allowed; pipeline files are plain YAML"
-          + " (remove the tag)");
+      error(
+          node,
+          "type tag "
+              + shortTag(node.getTag())
+              + " is not allowed; pipeline files are plain YAML"
+              + " (remove the tag)");
     }
     if (node instanceof MappingNode map) {
       for (NodeTuple t : map.getValue()) {
@@ -131,16 +154,18 @@ final class YamlTree {
   }
 
   /**
-   * A problem at the 1-based {@code offsetInScalar} of a scalar's value (0 when unknown), such as the
-   * column an expression error names. On a one-line scalar the column is that of the character in
-   * the file, skipping the opening quote and counting escapes ({@code \"}, {@code ''}) as written;
-   * for scalars over several lines, the start of the value.
+   * A problem at the 1-based {@code offsetInScalar} of a scalar's value (0 when unknown), such as
+   * the column an expression error names. On a one-line scalar the column is that of the character
+   * in the file, skipping the opening quote and counting escapes ({@code \"}, {@code ''}) as
+   * written; for scalars over several lines, the start of the value.
    */
   void error(Node node, int offsetInScalar, String message) {
     Mark m = node.getStartMark();
     int column = m.getColumn() + 1;
     if (node instanceof ScalarNode s && s.getEndMark().getLine() == m.getLine()) {
-      column += ScalarColumns.rawOffset(s.getScalarStyle(), source(m, s.getEndMark()), Math.max(0, offsetInScalar - 1));
+      column +=
+          ScalarColumns.rawOffset(
+              s.getScalarStyle(), source(m, s.getEndMark()), Math.max(0, offsetInScalar - 1));
     }
     problems.add(new SpecProblem(file, m.getLine() + 1, column, message));
   }
@@ -156,7 +181,10 @@ final class YamlTree {
     }
   }
 
-  /** A mapping's entries by key, reporting keys that are not strings; null when the node is not a map. */
+  /**
+   * A mapping's entries by key, reporting keys that are not strings; null when the node is not a
+   * map.
+   */
   Map<String, NodeTuple> mapping(Node node, String what) {
     if (!(node instanceof MappingNode map)) {
       error(node, what + " must be a mapping (key: value)");
@@ -180,8 +208,15 @@ final class YamlTree {
     for (Map.Entry<String, NodeTuple> e : map.entrySet()) {
       if (!allowed.contains(e.getKey())) {
         String hint = Suggest.closest(e.getKey(), allowed);
-        error(e.getValue().getKeyNode(), "unknown key '" + e.getKey() + "' in " + where
-            + (hint != null ? "; did you mean '" + hint + "'?" : "; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed))));
+        error(
+            e.getValue().getKeyNode(),
+            "unknown key '"
+                + e.getKey()
+                + "' in "
+                + where
+                + (hint != null
+                    ? "; did you mean '" + hint + "'?"
+                    : "; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed))));
       }
     }
   }
@@ -196,7 +231,8 @@ final class YamlTree {
 
   Boolean bool(Node node, String what) {
     if (node instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
-      return Set.of("true", "yes", "on", "y").contains(s.getValue().toLowerCase(java.util.Locale.ROOT));
+      return Set.of("true", "yes", "on", "y")
+          .contains(s.getValue().toLowerCase(java.util.Locale.ROOT));
     }
     error(node, what + " must be true or false, not '" + scalarText(node) + "'");
     return null;
@@ -228,6 +264,8 @@ final class YamlTree {
   }
 
   static String scalarText(Node node) {
-    return node instanceof ScalarNode s ? s.getValue() : node instanceof MappingNode ? "{...}" : "[...]";
+    return node instanceof ScalarNode s
+        ? s.getValue()
+        : node instanceof MappingNode ? "{...}" : "[...]";
   }
 }

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 /** String-growing CEL functions are bounded before they allocate; their results are CEL's. */
 class BoundedStringsTest {
   private final ExpressionCompiler compiler =
-      new ExpressionCompiler(List.of(new Column("id", ColumnType.parse("bigint")), new Column("v", ColumnType.parse("text"))));
+      new ExpressionCompiler(
+          List.of(
+              new Column("id", ColumnType.parse("bigint")),
+              new Column("v", ColumnType.parse("text"))));
 
   private Object eval(String source, String v) {
     return compiler.compileValue(source, ColumnType.parse("text")).evaluate(new Object[] {1L, v});
@@ -24,14 +27,16 @@ class BoundedStringsTest {
     assertThatThrownBy(() -> eval("v.replace('a', v)", v))
         .isInstanceOf(ExpressionException.class)
         .hasMessageContaining("expression 'v.replace('a', v)'")
-        .hasMessageContaining("replace would make a string of 10000000000 characters; the limit is 16777216");
+        .hasMessageContaining(
+            "replace would make a string of 10000000000 characters; the limit is 16777216");
   }
 
   @Test
   void concatenation_and_join_are_bounded_too() {
     String v = "x".repeat(9_000_000);
 
-    assertThatThrownBy(() -> eval("v + v", v)).hasMessageContaining("+ would make a string of 18000000 characters");
+    assertThatThrownBy(() -> eval("v + v", v))
+        .hasMessageContaining("+ would make a string of 18000000 characters");
     assertThatThrownBy(() -> eval("v.split('').join(v)", "a".repeat(10_000)))
         .hasMessageContaining("join would make a string of");
   }

@@ -29,7 +29,12 @@ class ExpressionCompilerTest {
 
   private static Object[] row(Object id, String customer, String amount, Object qty) {
     return new Object[] {
-      id, customer, amount == null ? null : new BigDecimal(amount), qty, true, LocalDate.of(2024, 5, 17),
+      id,
+      customer,
+      amount == null ? null : new BigDecimal(amount),
+      qty,
+      true,
+      LocalDate.of(2024, 5, 17),
       OffsetDateTime.of(2024, 5, 17, 10, 30, 0, 0, ZoneOffset.UTC)
     };
   }
@@ -50,16 +55,21 @@ class ExpressionCompilerTest {
 
   @Test
   void int_and_double_compare_with_each_other() {
-    assertThat(compiler.compilePredicate("amount == 12").evaluate(row(1L, "a", "12.00", 1L))).isEqualTo(true);
-    assertThat(compiler.compilePredicate("amount != 12").evaluate(row(1L, "a", "12.50", 1L))).isEqualTo(true);
-    assertThat(compiler.compilePredicate("qty < 2.5").evaluate(row(1L, "a", "1", 2L))).isEqualTo(true);
-    assertThat(compiler.compilePredicate("amount == null").evaluate(row(1L, "a", null, 1L))).isEqualTo(true);
+    assertThat(compiler.compilePredicate("amount == 12").evaluate(row(1L, "a", "12.00", 1L)))
+        .isEqualTo(true);
+    assertThat(compiler.compilePredicate("amount != 12").evaluate(row(1L, "a", "12.50", 1L)))
+        .isEqualTo(true);
+    assertThat(compiler.compilePredicate("qty < 2.5").evaluate(row(1L, "a", "1", 2L)))
+        .isEqualTo(true);
+    assertThat(compiler.compilePredicate("amount == null").evaluate(row(1L, "a", null, 1L)))
+        .isEqualTo(true);
   }
 
   @Test
   void unknown_column_is_reported_with_its_position() {
     assertThatThrownBy(() -> compiler.compilePredicate("id > 1 && amout > 0"))
-        .isInstanceOfSatisfying(ExpressionException.class, e -> assertThat(e.column()).isEqualTo(11))
+        .isInstanceOfSatisfying(
+            ExpressionException.class, e -> assertThat(e.column()).isEqualTo(11))
         .hasMessageContaining("unknown column 'amout'")
         .hasMessageContaining("(columns: id, customer, amount, qty, active, ordered_on, paid_at)");
   }
@@ -67,7 +77,8 @@ class ExpressionCompilerTest {
   @Test
   void unknown_function_is_reported_as_a_function() {
     assertThatThrownBy(() -> compiler.compilePredicate("id > 1 && shout(customer) == 'X'"))
-        .isInstanceOfSatisfying(ExpressionException.class, e -> assertThat(e.column()).isEqualTo(11))
+        .isInstanceOfSatisfying(
+            ExpressionException.class, e -> assertThat(e.column()).isEqualTo(11))
         .hasMessageContaining("unknown function 'shout'")
         .hasMessageContaining("upper, lower, trim, length, coalesce");
   }
@@ -75,7 +86,8 @@ class ExpressionCompilerTest {
   @Test
   void syntax_error_is_reported_with_its_position() {
     assertThatThrownBy(() -> compiler.compilePredicate("amount > "))
-        .isInstanceOfSatisfying(ExpressionException.class, e -> assertThat(e.column()).isEqualTo(10))
+        .isInstanceOfSatisfying(
+            ExpressionException.class, e -> assertThat(e.column()).isEqualTo(10))
         .hasMessageContaining("'amount > '")
         .hasMessageContaining("column 10");
   }
@@ -114,9 +126,15 @@ class ExpressionCompilerTest {
 
   @Test
   void lower_trim_and_length_work_on_text() {
-    assertThat(compiler.compileValue("lower(trim(customer))", ColumnType.of(Kind.TEXT)).evaluate(row(1L, "  MiXed ", "1", 1L)))
+    assertThat(
+            compiler
+                .compileValue("lower(trim(customer))", ColumnType.of(Kind.TEXT))
+                .evaluate(row(1L, "  MiXed ", "1", 1L)))
         .isEqualTo("mixed");
-    assertThat(compiler.compileValue("length(customer)", ColumnType.of(Kind.INTEGER)).evaluate(row(1L, "héllo", "1", 1L)))
+    assertThat(
+            compiler
+                .compileValue("length(customer)", ColumnType.of(Kind.INTEGER))
+                .evaluate(row(1L, "héllo", "1", 1L)))
         .isEqualTo(5L);
   }
 
@@ -124,15 +142,25 @@ class ExpressionCompilerTest {
   void standard_and_string_extension_functions_are_available() {
     Object[] r = row(1L, "acme-north", "1", 1L);
 
-    assertThat(compiler.compilePredicate("customer.startsWith('acme') && customer.contains('-')").evaluate(r)).isEqualTo(true);
-    assertThat(compiler.compilePredicate("customer.matches('^[a-z]+-north$')").evaluate(r)).isEqualTo(true);
-    assertThat(compiler.compileValue("customer.replace('-', ' ')", ColumnType.of(Kind.TEXT)).evaluate(r)).isEqualTo("acme north");
+    assertThat(
+            compiler
+                .compilePredicate("customer.startsWith('acme') && customer.contains('-')")
+                .evaluate(r))
+        .isEqualTo(true);
+    assertThat(compiler.compilePredicate("customer.matches('^[a-z]+-north$')").evaluate(r))
+        .isEqualTo(true);
+    assertThat(
+            compiler
+                .compileValue("customer.replace('-', ' ')", ColumnType.of(Kind.TEXT))
+                .evaluate(r))
+        .isEqualTo("acme north");
     assertThat(compiler.compilePredicate("size(customer) == 10").evaluate(r)).isEqualTo(true);
   }
 
   @Test
   void coalesce_replaces_a_null_value() {
-    Expression text = compiler.compileValue("coalesce(customer, 'unknown')", ColumnType.of(Kind.TEXT));
+    Expression text =
+        compiler.compileValue("coalesce(customer, 'unknown')", ColumnType.of(Kind.TEXT));
     Expression number = compiler.compileValue("coalesce(qty, 0) + 1", ColumnType.of(Kind.INTEGER));
 
     assertThat(text.evaluate(row(1L, null, "1", 1L))).isEqualTo("unknown");
@@ -146,8 +174,12 @@ class ExpressionCompilerTest {
     Object[] allNull = new Object[COLUMNS.size()];
 
     for (Column column : COLUMNS) {
-      assertThat(compiler.compilePredicate(column.name() + " == null").evaluate(allNull)).as(column.name()).isEqualTo(true);
-      assertThat(compiler.compilePredicate(column.name() + " != null").evaluate(order())).as(column.name()).isEqualTo(true);
+      assertThat(compiler.compilePredicate(column.name() + " == null").evaluate(allNull))
+          .as(column.name())
+          .isEqualTo(true);
+      assertThat(compiler.compilePredicate(column.name() + " != null").evaluate(order()))
+          .as(column.name())
+          .isEqualTo(true);
     }
   }
 
@@ -169,7 +201,9 @@ class ExpressionCompilerTest {
 
   @Test
   void null_does_not_hide_a_real_failure_elsewhere() {
-    Expression value = compiler.compileValue("length(coalesce(customer, '')) + id / qty", ColumnType.of(Kind.BIGINT));
+    Expression value =
+        compiler.compileValue(
+            "length(coalesce(customer, '')) + id / qty", ColumnType.of(Kind.BIGINT));
 
     assertThat(value.evaluate(row(6L, null, "1", 2L))).isEqualTo(3L);
     assertThatThrownBy(() -> value.evaluate(row(6L, null, "1", 0L)))
@@ -188,7 +222,8 @@ class ExpressionCompilerTest {
   void int_result_is_exact_in_an_unconstrained_numeric() {
     Expression value = compiler.compileValue("id", ColumnType.parse("numeric"));
 
-    assertThat(value.evaluate(row(9_007_199_254_740_993L, "a", "1", 1L))).isEqualTo(new BigDecimal("9007199254740993"));
+    assertThat(value.evaluate(row(9_007_199_254_740_993L, "a", "1", 1L)))
+        .isEqualTo(new BigDecimal("9007199254740993"));
   }
 
   @Test
@@ -258,10 +293,22 @@ class ExpressionCompilerTest {
   void dates_and_timestamps_are_cel_timestamps_in_utc() {
     Object[] r = order();
 
-    assertThat(compiler.compilePredicate("ordered_on >= timestamp('2024-05-01T00:00:00Z')").evaluate(r)).isEqualTo(true);
-    assertThat(compiler.compilePredicate("paid_at.getHours() == 10 && ordered_on.getFullYear() == 2024").evaluate(r)).isEqualTo(true);
-    assertThat(compiler.compileValue("paid_at", ColumnType.of(Kind.DATE)).evaluate(r)).isEqualTo(LocalDate.of(2024, 5, 17));
-    assertThat(compiler.compileValue("ordered_on + duration('36h')", ColumnType.of(Kind.TIMESTAMP)).evaluate(r))
+    assertThat(
+            compiler
+                .compilePredicate("ordered_on >= timestamp('2024-05-01T00:00:00Z')")
+                .evaluate(r))
+        .isEqualTo(true);
+    assertThat(
+            compiler
+                .compilePredicate("paid_at.getHours() == 10 && ordered_on.getFullYear() == 2024")
+                .evaluate(r))
+        .isEqualTo(true);
+    assertThat(compiler.compileValue("paid_at", ColumnType.of(Kind.DATE)).evaluate(r))
+        .isEqualTo(LocalDate.of(2024, 5, 17));
+    assertThat(
+            compiler
+                .compileValue("ordered_on + duration('36h')", ColumnType.of(Kind.TIMESTAMP))
+                .evaluate(r))
         .isEqualTo(LocalDateTime.of(2024, 5, 18, 12, 0));
     assertThat(compiler.compileValue("paid_at", ColumnType.of(Kind.TIMESTAMPTZ)).evaluate(r))
         .isEqualTo(OffsetDateTime.of(2024, 5, 17, 10, 30, 0, 0, ZoneOffset.UTC));

@@ -29,7 +29,8 @@ class CoercionTest {
   @Test
   void null_stays_null_for_every_type() {
     for (ColumnType.Kind kind : ColumnType.Kind.values()) {
-      ColumnType type = kind == ColumnType.Kind.VARCHAR ? ColumnType.parse("varchar(3)") : ColumnType.of(kind);
+      ColumnType type =
+          kind == ColumnType.Kind.VARCHAR ? ColumnType.parse("varchar(3)") : ColumnType.of(kind);
       assertThat(Coercion.fromText(null, type, UTC)).as(kind.name()).isNull();
     }
   }
@@ -56,9 +57,12 @@ class CoercionTest {
 
   @Test
   void integer_overflow_is_rejected_per_kind() {
-    assertThatThrownBy(() -> coerce("32768", "smallint")).hasMessageContaining("out of range for smallint");
-    assertThatThrownBy(() -> coerce("2147483648", "integer")).hasMessageContaining("out of range for integer");
-    assertThatThrownBy(() -> coerce("9223372036854775808", "bigint")).hasMessageContaining("out of range for bigint");
+    assertThatThrownBy(() -> coerce("32768", "smallint"))
+        .hasMessageContaining("out of range for smallint");
+    assertThatThrownBy(() -> coerce("2147483648", "integer"))
+        .hasMessageContaining("out of range for integer");
+    assertThatThrownBy(() -> coerce("9223372036854775808", "bigint"))
+        .hasMessageContaining("out of range for bigint");
     assertThat(coerce("-9223372036854775808", "bigint")).isEqualTo(Long.MIN_VALUE);
   }
 
@@ -112,7 +116,8 @@ class CoercionTest {
   @ParameterizedTest
   @ValueSource(strings = {"1e-46", "-1e-46", "0.0000000000000000000000000000000000000000000001"})
   void real_rejects_a_non_zero_value_that_would_become_zero(String text) {
-    assertThatThrownBy(() -> coerce(text, "real")).hasMessageContaining("out of range for real (too small");
+    assertThatThrownBy(() -> coerce(text, "real"))
+        .hasMessageContaining("out of range for real (too small");
   }
 
   @ParameterizedTest
@@ -166,12 +171,16 @@ class CoercionTest {
 
   @Test
   void timestamps_accept_t_or_space_and_fractions() {
-    assertThat(coerce("2026-01-02T03:04:05", "timestamp")).isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4, 5));
+    assertThat(coerce("2026-01-02T03:04:05", "timestamp"))
+        .isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4, 5));
     assertThat(coerce("2026-01-02 03:04:05.123456", "timestamp"))
         .isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4, 5, 123_456_000));
-    assertThat(coerce("2026-01-02 03:04", "timestamp")).isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4));
-    assertThatThrownBy(() -> coerce("2026-01-02 25:00:00", "timestamp")).isInstanceOf(CoercionException.class);
-    assertThatThrownBy(() -> coerce("2026-01-02T03:04:05Z", "timestamp")).hasMessageContaining("timestamptz");
+    assertThat(coerce("2026-01-02 03:04", "timestamp"))
+        .isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4));
+    assertThatThrownBy(() -> coerce("2026-01-02 25:00:00", "timestamp"))
+        .isInstanceOf(CoercionException.class);
+    assertThatThrownBy(() -> coerce("2026-01-02T03:04:05Z", "timestamp"))
+        .hasMessageContaining("timestamptz");
   }
 
   @Test
@@ -225,20 +234,24 @@ class CoercionTest {
   @Test
   void text_with_the_mark_of_malformed_bytes_asks_for_an_encoding() {
     assertThatThrownBy(() -> coerce("caf" + Coercion.MALFORMED, "text"))
-        .hasMessageContaining("not valid in the source's encoding at character 4").hasMessageContaining("encoding:");
+        .hasMessageContaining("not valid in the source's encoding at character 4")
+        .hasMessageContaining("encoding:");
   }
 
   @Test
   void a_lone_surrogate_is_rejected_and_a_pair_is_kept() {
-    assertThatThrownBy(() -> coerce("a\uD800", "text")).hasMessageContaining("lone UTF-16 surrogate (\\ud800) at character 2");
-    assertThatThrownBy(() -> coerce("\uDC00b", "varchar(5)")).hasMessageContaining("lone UTF-16 surrogate");
+    assertThatThrownBy(() -> coerce("a\uD800", "text"))
+        .hasMessageContaining("lone UTF-16 surrogate (\\ud800) at character 2");
+    assertThatThrownBy(() -> coerce("\uDC00b", "varchar(5)"))
+        .hasMessageContaining("lone UTF-16 surrogate");
     assertThat(coerce("\uD83D\uDE00", "text")).isEqualTo("\uD83D\uDE00");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"0000-01-01", "0000-12-31"})
   void a_date_in_year_zero_is_rejected(String text) {
-    assertThatThrownBy(() -> coerce(text, "date")).hasMessageContaining("outside the years 1 to 9999")
+    assertThatThrownBy(() -> coerce(text, "date"))
+        .hasMessageContaining("outside the years 1 to 9999")
         .hasMessageContaining("1 BC");
     assertThat(coerce("0001-01-01", "date")).isEqualTo(LocalDate.of(1, 1, 1));
     assertThat(coerce("9999-12-31", "date")).isEqualTo(LocalDate.of(9999, 12, 31));
@@ -247,21 +260,29 @@ class CoercionTest {
   @ParameterizedTest
   @ValueSource(strings = {"-0001-01-01T00:00:00", "0000-01-01T00:00:00", "+10000-01-01T00:00:00"})
   void a_timestamp_outside_years_1_to_9999_is_rejected(String text) {
-    assertThatThrownBy(() -> coerce(text, "timestamp")).hasMessageContaining("outside the years 1 to 9999");
+    assertThatThrownBy(() -> coerce(text, "timestamp"))
+        .hasMessageContaining("outside the years 1 to 9999");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-4713-11-24T00:00:00Z", "0000-06-01 00:00:00Z", "0001-01-01T00:30:00+01:00",
-      "+10000-01-01T00:00:00Z"})
+  @ValueSource(
+      strings = {
+        "-4713-11-24T00:00:00Z",
+        "0000-06-01 00:00:00Z",
+        "0001-01-01T00:30:00+01:00",
+        "+10000-01-01T00:00:00Z"
+      })
   void a_timestamptz_outside_years_1_to_9999_in_utc_is_rejected(String text) {
-    assertThatThrownBy(() -> coerce(text, "timestamptz")).hasMessageContaining("outside the years 1 to 9999");
+    assertThatThrownBy(() -> coerce(text, "timestamptz"))
+        .hasMessageContaining("outside the years 1 to 9999");
   }
 
   @Test
   void sub_microsecond_digits_are_rejected_unless_zero() {
     assertThatThrownBy(() -> coerce("2026-01-02T23:59:59.9999995Z", "timestamptz"))
         .hasMessageContaining("finer than microseconds");
-    assertThatThrownBy(() -> coerce("2026-01-02 23:59:59.9999995", "timestamp")).hasMessageContaining("finer than microseconds");
+    assertThatThrownBy(() -> coerce("2026-01-02 23:59:59.9999995", "timestamp"))
+        .hasMessageContaining("finer than microseconds");
     assertThatThrownBy(() -> coerce("2026-01-02 23:59:59.1234561+02:00", "timestamptz"))
         .hasMessageContaining("finer than microseconds");
     assertThat(coerce("2026-01-02T23:59:59.999999000Z", "timestamptz"))
@@ -271,8 +292,10 @@ class CoercionTest {
   @Test
   void varchar_counts_characters_not_bytes() {
     assertThat(coerce("ééé", "varchar(3)")).isEqualTo("ééé");
-    assertThat(coerce("\uD83D\uDE00\uD83D\uDE00", "varchar(2)")).isEqualTo("\uD83D\uDE00\uD83D\uDE00");
-    assertThatThrownBy(() -> coerce("abcd", "varchar(3)")).hasMessageContaining("4 characters, varchar(3) allows 3");
+    assertThat(coerce("\uD83D\uDE00\uD83D\uDE00", "varchar(2)"))
+        .isEqualTo("\uD83D\uDE00\uD83D\uDE00");
+    assertThatThrownBy(() -> coerce("abcd", "varchar(3)"))
+        .hasMessageContaining("4 characters, varchar(3) allows 3");
   }
 
   @Test

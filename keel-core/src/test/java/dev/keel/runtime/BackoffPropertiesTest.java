@@ -13,12 +13,16 @@ import net.jqwik.api.constraints.LongRange;
 class BackoffPropertiesTest {
 
   @Property
-  void every_delay_is_within_zero_and_the_capped_exponential(@ForAll @IntRange(min = 1, max = 80) int attempt,
-      @ForAll @LongRange(min = 1, max = 60_000) long baseMillis, @ForAll @LongRange(min = 1, max = 3_600_000) long maxMillis,
+  void every_delay_is_within_zero_and_the_capped_exponential(
+      @ForAll @IntRange(min = 1, max = 80) int attempt,
+      @ForAll @LongRange(min = 1, max = 60_000) long baseMillis,
+      @ForAll @LongRange(min = 1, max = 3_600_000) long maxMillis,
       @ForAll long seed) {
     Duration base = Duration.ofMillis(baseMillis);
     Duration max = Duration.ofMillis(Math.max(baseMillis, maxMillis));
-    long ceiling = Math.min(max.toMillis(), (long) Math.min(Long.MAX_VALUE, baseMillis * Math.pow(2, attempt - 1)));
+    long ceiling =
+        Math.min(
+            max.toMillis(), (long) Math.min(Long.MAX_VALUE, baseMillis * Math.pow(2, attempt - 1)));
 
     Duration delay = Backoff.delay(attempt, base, max, new SplittableRandom(seed));
 
@@ -27,8 +31,8 @@ class BackoffPropertiesTest {
   }
 
   @Property(tries = 20)
-  void the_mean_delay_is_half_the_ceiling_and_doubles_per_attempt(@ForAll @IntRange(min = 1, max = 6) int attempt,
-      @ForAll long seed) {
+  void the_mean_delay_is_half_the_ceiling_and_doubles_per_attempt(
+      @ForAll @IntRange(min = 1, max = 6) int attempt, @ForAll long seed) {
     Duration base = Duration.ofMillis(100);
     Duration max = Duration.ofHours(1);
     SplittableRandom random = new SplittableRandom(seed);
@@ -47,15 +51,25 @@ class BackoffPropertiesTest {
   }
 
   @Property
-  void without_jitter_the_delay_is_the_ceiling(@ForAll @IntRange(min = 1, max = 80) int attempt,
-      @ForAll @LongRange(min = 1, max = 60_000) long baseMillis, @ForAll long seed) {
-    var retry = new dev.keel.spec.RetrySpec(3, Duration.ofMillis(baseMillis), Duration.ofHours(1), dev.keel.spec.RetrySpec.Jitter.NONE);
+  void without_jitter_the_delay_is_the_ceiling(
+      @ForAll @IntRange(min = 1, max = 80) int attempt,
+      @ForAll @LongRange(min = 1, max = 60_000) long baseMillis,
+      @ForAll long seed) {
+    var retry =
+        new dev.keel.spec.RetrySpec(
+            3,
+            Duration.ofMillis(baseMillis),
+            Duration.ofHours(1),
+            dev.keel.spec.RetrySpec.Jitter.NONE);
 
-    assertThat(Backoff.delay(attempt, retry, new SplittableRandom(seed))).isEqualTo(Backoff.ceiling(attempt, retry.backoff(), retry.maxBackoff()));
+    assertThat(Backoff.delay(attempt, retry, new SplittableRandom(seed)))
+        .isEqualTo(Backoff.ceiling(attempt, retry.backoff(), retry.maxBackoff()));
   }
 
   @Property
-  void once_capped_the_ceiling_stays_at_the_maximum(@ForAll @IntRange(min = 12, max = 1000) int attempt) {
-    assertThat(Backoff.ceiling(attempt, Duration.ofSeconds(2), Duration.ofMinutes(5))).isEqualTo(Duration.ofMinutes(5));
+  void once_capped_the_ceiling_stays_at_the_maximum(
+      @ForAll @IntRange(min = 12, max = 1000) int attempt) {
+    assertThat(Backoff.ceiling(attempt, Duration.ofSeconds(2), Duration.ofMinutes(5)))
+        .isEqualTo(Duration.ofMinutes(5));
   }
 }

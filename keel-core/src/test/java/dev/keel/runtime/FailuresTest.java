@@ -7,66 +7,108 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The classification table, row by row. */
 class FailuresTest {
 
   @ParameterizedTest(name = "SQLSTATE {0} is transient={1}")
   @CsvSource({
-      "08006, true", "08001, true", "08S01, true", "40001, true", "40P01, true", "53100, true", "53300, true",
-      "57P01, true", "57014, true", "55P03, true",
-      "42601, false", "42P01, false", "42703, false", "42501, false", "28P01, false", "3D000, false",
-      "23505, false", "23502, false", "22003, false", "22P02, false", "XX000, false"})
+    "08006, true",
+    "08001, true",
+    "08S01, true",
+    "40001, true",
+    "40P01, true",
+    "53100, true",
+    "53300, true",
+    "57P01, true",
+    "57014, true",
+    "55P03, true",
+    "42601, false",
+    "42P01, false",
+    "42703, false",
+    "42501, false",
+    "28P01, false",
+    "3D000, false",
+    "23505, false",
+    "23502, false",
+    "22003, false",
+    "22P02, false",
+    "XX000, false"
+  })
   void postgres_sqlstates_are_classified(String state, boolean transientError) {
     assertThat(Failures.isTransient(new SQLException("boom", state))).isEqualTo(transientError);
   }
 
   @ParameterizedTest(name = "MySQL error {0} is transient={1}")
-  @CsvSource({"1205, true", "1213, true", "1040, true", "2006, true", "2013, true", "1146, false", "1054, false", "1064, false", "1045, false"})
+  @CsvSource({
+    "1205, true",
+    "1213, true",
+    "1040, true",
+    "2006, true",
+    "2013, true",
+    "1146, false",
+    "1054, false",
+    "1064, false",
+    "1045, false"
+  })
   void mariadb_and_mysql_error_codes_are_classified(int code, boolean transientError) {
-    assertThat(Failures.isTransient(new SQLException("boom", "HY000", code))).isEqualTo(transientError);
+    assertThat(Failures.isTransient(new SQLException("boom", "HY000", code)))
+        .isEqualTo(transientError);
   }
 
   @Test
   void an_attempt_timeout_is_transient_even_when_its_cause_is_not() {
-    AttemptTimeoutException e = new AttemptTimeoutException("attempt exceeded attempt_timeout 2s during reading the source",
-        new SQLException("cancelled", "XX000"));
+    AttemptTimeoutException e =
+        new AttemptTimeoutException(
+            "attempt exceeded attempt_timeout 2s during reading the source",
+            new SQLException("cancelled", "XX000"));
     assertThat(Failures.classify(e)).isEqualTo(new Failures.Verdict(true, "attempt timeout"));
     assertThat(Failures.cause(e)).isEqualTo("timeout");
   }
 
   @Test
   void an_error_in_a_worker_is_permanent() {
-    RuntimeException wrapped = new RuntimeException("a worker failed", new OutOfMemoryError("Requested array size exceeds VM limit"));
-    assertThat(Failures.classify(wrapped)).isEqualTo(new Failures.Verdict(false, "internal error (OutOfMemoryError)"));
+    RuntimeException wrapped =
+        new RuntimeException(
+            "a worker failed", new OutOfMemoryError("Requested array size exceeds VM limit"));
+    assertThat(Failures.classify(wrapped))
+        .isEqualTo(new Failures.Verdict(false, "internal error (OutOfMemoryError)"));
   }
 
   @Test
   void a_wrapped_cause_is_found() {
-    RuntimeException wrapped = new RuntimeException("publishing failed", new SQLException("lost", "08006"));
-    assertThat(Failures.classify(wrapped)).isEqualTo(new Failures.Verdict(true, "connection lost or refused"));
+    RuntimeException wrapped =
+        new RuntimeException("publishing failed", new SQLException("lost", "08006"));
+    assertThat(Failures.classify(wrapped))
+        .isEqualTo(new Failures.Verdict(true, "connection lost or refused"));
   }
 
   @Test
   void socket_timeouts_are_transient_but_unknown_hosts_are_not() {
-    assertThat(Failures.isTransient(new IOException(new SocketTimeoutException("read timed out")))).isTrue();
-    assertThat(Failures.isTransient(new IOException(new UnknownHostException("db.example")))).isFalse();
+    assertThat(Failures.isTransient(new IOException(new SocketTimeoutException("read timed out"))))
+        .isTrue();
+    assertThat(Failures.isTransient(new IOException(new UnknownHostException("db.example"))))
+        .isFalse();
   }
 
   @Test
   void a_driver_error_without_sqlstate_is_judged_by_its_cause() {
-    SQLException noState = new SQLException("I/O error", (String) null, new SocketTimeoutException("timeout"));
+    SQLException noState =
+        new SQLException("I/O error", (String) null, new SocketTimeoutException("timeout"));
     assertThat(Failures.isTransient(noState)).isTrue();
     assertThat(Failures.isTransient(new SQLTransientConnectionException("pool timeout"))).isTrue();
   }
 
   @Test
-  void a_connection_the_server_rejected_for_want_of_a_password_is_permanent_not_a_lost_connection() {
-    SQLException noPassword = new SQLException(
-        "The server requested SCRAM-based authentication, but no password was provided.", "08004");
+  void
+      a_connection_the_server_rejected_for_want_of_a_password_is_permanent_not_a_lost_connection() {
+    SQLException noPassword =
+        new SQLException(
+            "The server requested SCRAM-based authentication, but no password was provided.",
+            "08004");
 
     assertThat(Failures.classify(noPassword).retry()).isFalse();
     assertThat(Failures.classify(noPassword).kind()).contains("rejected the connection");
@@ -81,6 +123,7 @@ class FailuresTest {
   @Test
   void rejected_limits_and_fence_refusals_are_never_retried() {
     assertThat(Failures.isTransient(new RejectedLimitException(3, "too many"))).isFalse();
-    assertThat(Failures.isTransient(new RuntimeException(new FenceRefusedException("stale")))).isFalse();
+    assertThat(Failures.isTransient(new RuntimeException(new FenceRefusedException("stale"))))
+        .isFalse();
   }
 }

@@ -8,9 +8,14 @@ import org.junit.jupiter.api.Test;
 class StepTest {
   @Test
   void the_sink_side_steps_are_the_ones_that_talk_to_the_sink() {
-    assertThat(Arrays.stream(Step.values()).filter(Step::sinkSide).map(Step::toString)).containsExactlyInAnyOrder(
-        "fencing the partition at the sink", "starting to stage into the sink", "reading the checkpoint", "staging rows",
-        "publishing a chunk", "publishing");
+    assertThat(Arrays.stream(Step.values()).filter(Step::sinkSide).map(Step::toString))
+        .containsExactlyInAnyOrder(
+            "fencing the partition at the sink",
+            "starting to stage into the sink",
+            "reading the checkpoint",
+            "staging rows",
+            "publishing a chunk",
+            "publishing");
   }
 
   @Test

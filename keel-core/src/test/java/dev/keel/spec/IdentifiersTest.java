@@ -17,8 +17,10 @@ class IdentifiersTest {
 
   @Test
   void a_reserved_word_is_refused_whatever_its_case() {
-    assertThat(Identifiers.problem("select")).isEqualTo("'select' is a reserved SQL word; choose another name");
-    assertThat(Identifiers.problem("SELECT")).isEqualTo("'SELECT' is a reserved SQL word; choose another name");
+    assertThat(Identifiers.problem("select"))
+        .isEqualTo("'select' is a reserved SQL word; choose another name");
+    assertThat(Identifiers.problem("SELECT"))
+        .isEqualTo("'SELECT' is a reserved SQL word; choose another name");
     assertThat(Identifiers.problem("user")).contains("reserved");
   }
 
@@ -28,20 +30,23 @@ class IdentifiersTest {
     assertThat(Identifiers.columnProblem("user")).isNull();
     assertThat(Identifiers.columnProblem("select")).isNull();
     assertThat(Identifiers.quote("order")).isEqualTo("\"order\"");
-    assertThat(Identifiers.columnProblem("in")).contains("reserved word of the expression language");
+    assertThat(Identifiers.columnProblem("in"))
+        .contains("reserved word of the expression language");
     assertThat(Identifiers.columnProblem("ORDER")).contains("write 'order'");
   }
 
   @Test
   void a_mixed_case_name_is_refused_with_the_lower_case_spelling_to_write() {
     assertThat(Identifiers.problem("Amount"))
-        .isEqualTo("'Amount' has upper-case letters, which PostgreSQL folds to lower case; write 'amount'");
+        .isEqualTo(
+            "'Amount' has upper-case letters, which PostgreSQL folds to lower case; write 'amount'");
   }
 
   @Test
   void a_name_with_accents_or_other_scripts_is_refused_as_not_ascii() {
     assertThat(Identifiers.problem("montant_\u00e9")).contains("only ASCII letters");
-    assertThat(Identifiers.problem("\u0437\u0430\u043a\u0430\u0437")).contains("only ASCII letters");
+    assertThat(Identifiers.problem("\u0437\u0430\u043a\u0430\u0437"))
+        .contains("only ASCII letters");
   }
 
   @Test
@@ -57,8 +62,9 @@ class IdentifiersTest {
     String evil = "x\"; DROP TABLE y;--";
 
     assertThat(Identifiers.problem(evil))
-        .isEqualTo("'x\"; DROP TABLE y;--' is not a valid identifier: use lower-case letters, digits and"
-            + " underscores, starting with a letter or underscore");
+        .isEqualTo(
+            "'x\"; DROP TABLE y;--' is not a valid identifier: use lower-case letters, digits and"
+                + " underscores, starting with a letter or underscore");
     assertThatThrownBy(() -> Identifiers.quote(evil)).isInstanceOf(IllegalArgumentException.class);
   }
 

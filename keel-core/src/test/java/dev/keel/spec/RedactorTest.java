@@ -10,9 +10,12 @@ class RedactorTest {
 
   @Test
   void a_resolved_value_is_masked_wherever_it_appears_whatever_the_parameter() {
-    new SecretResolver(Map.of("SSL_PW", "ssl-Pw-4410")::get).resolve("jdbc:postgresql://h/db?sslpassword=${env:SSL_PW}");
+    new SecretResolver(Map.of("SSL_PW", "ssl-Pw-4410")::get)
+        .resolve("jdbc:postgresql://h/db?sslpassword=${env:SSL_PW}");
 
-    assertThat(Redactor.mask("cannot connect to jdbc:postgresql://h/db?sslpassword=ssl-Pw-4410&x=ssl-Pw-4410"))
+    assertThat(
+            Redactor.mask(
+                "cannot connect to jdbc:postgresql://h/db?sslpassword=ssl-Pw-4410&x=ssl-Pw-4410"))
         .isEqualTo("cannot connect to jdbc:postgresql://h/db?sslpassword=***&x=***");
   }
 
@@ -20,7 +23,9 @@ class RedactorTest {
   void url_encoded_and_json_escaped_forms_are_masked_too() {
     Redactor.register("a b/c+\"d\\e-9921");
 
-    assertThat(Redactor.mask("q=a+b%2Fc%2B%22d%5Ce-9921 p=a%20b%2Fc%2B%22d%5Ce-9921 j=\"a b/c+\\\"d\\\\e-9921\""))
+    assertThat(
+            Redactor.mask(
+                "q=a+b%2Fc%2B%22d%5Ce-9921 p=a%20b%2Fc%2B%22d%5Ce-9921 j=\"a b/c+\\\"d\\\\e-9921\""))
         .isEqualTo("q=*** p=*** j=\"***\"");
   }
 
@@ -29,7 +34,8 @@ class RedactorTest {
     Redactor.register("on");
     Redactor.register("abc");
 
-    assertThat(Redactor.mask("connection refused on abc port")).isEqualTo("connection refused on abc port");
+    assertThat(Redactor.mask("connection refused on abc port"))
+        .isEqualTo("connection refused on abc port");
   }
 
   @Test

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SecretResolverTest {
-  private final SecretResolver resolver = new SecretResolver(Map.of("PGPASSWORD", "pw-from-env", "PGUSER", "alice")::get);
+  private final SecretResolver resolver =
+      new SecretResolver(Map.of("PGPASSWORD", "pw-from-env", "PGUSER", "alice")::get);
 
   @Test
   void an_env_reference_resolves_and_prints_as_written() {
@@ -23,14 +24,16 @@ class SecretResolverTest {
 
   @Test
   void several_references_inside_a_url_all_resolve() {
-    Secret s = resolver.resolve("jdbc:postgresql://db/x?user=${env:PGUSER}&password=${env:PGPASSWORD}");
+    Secret s =
+        resolver.resolve("jdbc:postgresql://db/x?user=${env:PGUSER}&password=${env:PGPASSWORD}");
 
     assertThat(s.reveal()).isEqualTo("jdbc:postgresql://db/x?user=alice&password=pw-from-env");
     assertThat(s.toString()).doesNotContain("alice", "pw-from-env");
   }
 
   @Test
-  void a_file_reference_reads_the_file_without_its_trailing_newline(@TempDir Path dir) throws Exception {
+  void a_file_reference_reads_the_file_without_its_trailing_newline(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("pw");
     Files.writeString(file, "from-file$1\\n\n");
 
@@ -59,15 +62,17 @@ class SecretResolverTest {
   void a_missing_file_is_named_with_what_to_check() {
     assertThatThrownBy(() -> resolver.resolve("${file:/nonexistent/keel/pw}"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("secret file /nonexistent/keel/pw cannot be read (NoSuchFileException); check that it exists and"
-            + " is readable by keel");
+        .hasMessage(
+            "secret file /nonexistent/keel/pw cannot be read (NoSuchFileException); check that it exists and"
+                + " is readable by keel");
   }
 
   @Test
   void a_reference_keel_does_not_understand_is_refused_not_kept_as_text() {
     assertThatThrownBy(() -> resolver.resolve("${ENV:PGPASSWORD}"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("has a reference keel does not understand; write ${env:NAME} or ${file:/path}");
+        .hasMessageContaining(
+            "has a reference keel does not understand; write ${env:NAME} or ${file:/path}");
   }
 
   @Test

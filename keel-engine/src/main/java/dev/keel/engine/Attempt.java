@@ -8,8 +8,8 @@ import dev.keel.store.DeadLetterStore;
 /**
  * What {@link TaskExecutor} knows about one attempt while it runs: the step (its own, or the
  * runner's while the partition runs), the records rejected so far, and whether its circuit-breaker
- * permission was settled. It is also the attempt's {@link Rejects}: each rejected record goes to the
- * dead-letter writer and is counted.
+ * permission was settled. It is also the attempt's {@link Rejects}: each rejected record goes to
+ * the dead-letter writer and is counted.
  *
  * <p>Used by the worker's thread, except {@link #step()}, which the attempt's deadline reads from
  * its timer thread (hence volatile).
@@ -19,14 +19,23 @@ final class Attempt implements Rejects {
   private final DeadLetterStore.Writer deadLetters;
   private final CallRetry calls;
   private final long startedNanos;
+
   /** The executor's own step, or null while the runner's applies. */
   private volatile Step ownStep = Step.FENCING;
+
   private long rejected;
-  /** The breaker was told of the outcome (success): a later failure must not release its permission. */
+
+  /**
+   * The breaker was told of the outcome (success): a later failure must not release its permission.
+   */
   private boolean settled;
 
   /** {@code startedNanos}: when the attempt began, by {@link System#nanoTime()}. */
-  Attempt(PartitionRunner runner, DeadLetterStore.Writer deadLetters, CallRetry calls, long startedNanos) {
+  Attempt(
+      PartitionRunner runner,
+      DeadLetterStore.Writer deadLetters,
+      CallRetry calls,
+      long startedNanos) {
     this.startedNanos = startedNanos;
     this.runner = runner;
     this.deadLetters = deadLetters;
@@ -73,6 +82,8 @@ final class Attempt implements Rejects {
 
   @Override
   public void supersede(long fromPosition, long toPosition) {
-    calls.run("voiding earlier attempts' dead letters", () -> deadLetters.supersede(fromPosition, toPosition));
+    calls.run(
+        "voiding earlier attempts' dead letters",
+        () -> deadLetters.supersede(fromPosition, toPosition));
   }
 }

@@ -18,14 +18,18 @@ import org.slf4j.LoggerFactory;
  * blocked on a peer that never answers fails at once), and the worker is interrupted (a connect in
  * progress gives up). A failure that follows is then the timeout's, reported by {@link #translate}.
  *
- * <p>The interrupt can only land while the attempt is open: {@link #close()} and the firing
- * exclude each other, and close clears an interrupt the timeout sent, so the worker's next task
- * does not start interrupted. A publish in progress is not interrupted (its own socket timeout
- * bounds it, and a publish that completes is a success).
+ * <p>The interrupt can only land while the attempt is open: {@link #close()} and the firing exclude
+ * each other, and close clears an interrupt the timeout sent, so the worker's next task does not
+ * start interrupted. A publish in progress is not interrupted (its own socket timeout bounds it,
+ * and a publish that completes is a success).
  */
 final class AttemptDeadline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AttemptDeadline.class);
-  /** One timer thread for the process, idle (and gone) when no attempt runs; it only starts cancellers. */
+
+  /**
+   * One timer thread for the process, idle (and gone) when no attempt runs; it only starts
+   * cancellers.
+   */
   private static final ScheduledThreadPoolExecutor TIMER = timer();
 
   private final Duration limit;
@@ -61,8 +65,10 @@ final class AttemptDeadline implements AutoCloseable {
         worker.interrupt();
       }
     }
-    log.warn("attempt exceeded attempt_timeout {} during {}; cancelling its work", text(limit), during);
-    // On its own thread: a cancel request to a database that does not answer waits for its own timeout.
+    log.warn(
+        "attempt exceeded attempt_timeout {} during {}; cancelling its work", text(limit), during);
+    // On its own thread: a cancel request to a database that does not answer waits for its own
+    // timeout.
     Thread canceller = new Thread(runner::cancel, "keel-attempt-timeout");
     canceller.setDaemon(true);
     canceller.start();
@@ -80,7 +86,8 @@ final class AttemptDeadline implements AutoCloseable {
     if (during == null || e instanceof AttemptTimeoutException) {
       return e;
     }
-    return new AttemptTimeoutException(message(during) + "; its work was cancelled (" + firstLine(e.getMessage()) + ")", e);
+    return new AttemptTimeoutException(
+        message(during) + "; its work was cancelled (" + firstLine(e.getMessage()) + ")", e);
   }
 
   private String message(Step during) {
@@ -122,11 +129,14 @@ final class AttemptDeadline implements AutoCloseable {
   }
 
   private static ScheduledThreadPoolExecutor timer() {
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread thread = new Thread(r, "keel-attempt-deadlines");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread thread = new Thread(r, "keel-attempt-deadlines");
+              thread.setDaemon(true);
+              return thread;
+            });
     t.setRemoveOnCancelPolicy(true);
     t.setKeepAliveTime(30, TimeUnit.SECONDS);
     t.allowCoreThreadTimeOut(true);

@@ -54,13 +54,18 @@ public final class LocalRun {
       this.store = store;
     }
 
-    /** An observer of task outcomes (metrics when {@code keel run} serves HTTP); none by default. */
+    /**
+     * An observer of task outcomes (metrics when {@code keel run} serves HTTP); none by default.
+     */
     public Builder events(RuntimeEvents events) {
       this.events = events;
       return this;
     }
 
-    /** How long tasks wait for a sink that is down before one tries it again; {@link SinkBreakers#DEFAULT_WAIT} by default. */
+    /**
+     * How long tasks wait for a sink that is down before one tries it again; {@link
+     * SinkBreakers#DEFAULT_WAIT} by default.
+     */
     public Builder sinkOutageWait(Duration wait) {
       this.sinkOutageWait = wait;
       return this;
@@ -75,11 +80,16 @@ public final class LocalRun {
   public long create(PipelineSpec spec, List<String> partitions) {
     for (long dead : store.expiredLeases().abandonDeadManualRuns()) {
       store.runs().refresh(dead);
-      log.warn("run {} was left unfinished by a keel run process that stopped (killed or crashed); its open tasks are"
-          + " marked failed", dead);
+      log.warn(
+          "run {} was left unfinished by a keel run process that stopped (killed or crashed); its open tasks are"
+              + " marked failed",
+          dead);
     }
-    long version = store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
-    return store.runs().create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry())
+    long version =
+        store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
+    return store
+        .runs()
+        .create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry())
         .orElseThrow(() -> new IllegalStateException("a run with the same logical time exists"));
   }
 
@@ -88,28 +98,48 @@ public final class LocalRun {
    * source run and partition (its trigger and logical time are derived from them), so replaying the
    * same dead letters twice publishes once. Empty when that replay run exists already.
    */
-  public java.util.Optional<Long> createReplay(PipelineSpec spec, long versionId, long sourceRun, String partition) {
-    return store.runs().create(spec.name(), versionId, "manual:replay:" + partition, Instant.ofEpochSecond(sourceRun),
-        List.of(partition), spec.retry());
+  public java.util.Optional<Long> createReplay(
+      PipelineSpec spec, long versionId, long sourceRun, String partition) {
+    return store
+        .runs()
+        .create(
+            spec.name(),
+            versionId,
+            "manual:replay:" + partition,
+            Instant.ofEpochSecond(sourceRun),
+            List.of(partition),
+            spec.retry());
   }
 
   /** Executes every task of the run, retrying transient failures, until none is open. */
-  public void execute(long runId, PipelineSpec spec, Sink sink, int workers) throws InterruptedException {
+  public void execute(long runId, PipelineSpec spec, Sink sink, int workers)
+      throws InterruptedException {
     execute(runId, spec, sink, workers, null);
   }
 
   /** The same, reading sources through {@code sources} when not null. */
-  public void execute(long runId, PipelineSpec spec, Sink sink, int workers, dev.keel.runtime.SourceOpener sources)
+  public void execute(
+      long runId, PipelineSpec spec, Sink sink, int workers, dev.keel.runtime.SourceOpener sources)
       throws InterruptedException {
-    TaskExecutor executor = TaskExecutor.builder(store, node).events(events).breakers(breakers).sources(sources).build();
-    ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
-    heartbeat.scheduleWithFixedDelay(() -> {
-      try {
-        store.tasks().renew(node, LEASE);
-      } catch (RuntimeException e) {
-        log.warn("renewing leases failed: {}", e.getMessage());
-      }
-    }, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    TaskExecutor executor =
+        TaskExecutor.builder(store, node)
+            .events(events)
+            .breakers(breakers)
+            .sources(sources)
+            .build();
+    ScheduledExecutorService heartbeat =
+        Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "keel-heartbeat"));
+    heartbeat.scheduleWithFixedDelay(
+        () -> {
+          try {
+            store.tasks().renew(node, LEASE);
+          } catch (RuntimeException e) {
+            log.warn("renewing leases failed: {}", e.getMessage());
+          }
+        },
+        HEARTBEAT.toMillis(),
+        HEARTBEAT.toMillis(),
+        TimeUnit.MILLISECONDS);
     ExecutorService pool = Executors.newFixedThreadPool(workers, r -> daemon(r, "keel-worker"));
     try {
       List<Future<?>> futures = new ArrayList<>();
@@ -120,7 +150,8 @@ public final class LocalRun {
         try {
           f.get();
         } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException("a worker failed: " + e.getCause().getMessage(), e.getCause());
+          throw new IllegalStateException(
+              "a worker failed: " + e.getCause().getMessage(), e.getCause());
         }
       }
     } finally {
@@ -129,7 +160,8 @@ public final class LocalRun {
     }
   }
 
-  private Void work(long runId, PipelineSpec spec, Sink sink, TaskExecutor executor) throws InterruptedException {
+  private Void work(long runId, PipelineSpec spec, Sink sink, TaskExecutor executor)
+      throws InterruptedException {
     while (!Thread.currentThread().isInterrupted()) {
       List<ClaimedTask> claimed = store.tasks().claim(node, runId, 1, LEASE);
       if (claimed.isEmpty()) {
@@ -144,8 +176,10 @@ public final class LocalRun {
         try {
           executor.execute(task, spec, sink, TaskControl.NONE);
         } catch (RuntimeException | Error e) {
-          // The executor records every failure of the work itself; this is one of the executor (e.g.
-          // out of memory while recording). Fail the task rather than leave it running and the run open.
+          // The executor records every failure of the work itself; this is one of the executor
+          // (e.g.
+          // out of memory while recording). Fail the task rather than leave it running and the run
+          // open.
           executor.failUnexpectedly(task, e);
         }
       }

@@ -8,14 +8,18 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** An open sink breaker probes soon after opening, then twice as long each time the probe fails, up to the wait. */
+/**
+ * An open sink breaker probes soon after opening, then twice as long each time the probe fails, up
+ * to the wait.
+ */
 class SinkBreakersTest {
   static void fail(CircuitBreaker cb) {
     cb.onError(1, TimeUnit.MILLISECONDS, new IOException("connection refused"));
   }
 
   @Test
-  void probes_back_off_from_a_second_to_the_configured_wait_and_start_again_after_the_sink_returns() {
+  void
+      probes_back_off_from_a_second_to_the_configured_wait_and_start_again_after_the_sink_returns() {
     SinkBreakers breakers = new SinkBreakers(Duration.ofSeconds(30));
     CircuitBreaker cb = breakers.of("sink");
     for (int i = 0; i < SinkBreakers.MIN_CALLS; i++) {
@@ -38,7 +42,9 @@ class SinkBreakersTest {
     for (int i = 0; i < SinkBreakers.MIN_CALLS; i++) {
       fail(cb);
     }
-    assertThat(breakers.untilProbe("sink")).as("a new outage starts from the first probe again").isEqualTo(Duration.ofSeconds(1));
+    assertThat(breakers.untilProbe("sink"))
+        .as("a new outage starts from the first probe again")
+        .isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
@@ -48,7 +54,8 @@ class SinkBreakersTest {
     for (int i = 0; i < SinkBreakers.MIN_CALLS; i++) {
       fail(cb);
     }
-    assertThat(breakers.untilProbe("sink")).isEqualTo(Duration.ofMillis(500)); // a wait under a second caps the first probe
+    assertThat(breakers.untilProbe("sink"))
+        .isEqualTo(Duration.ofMillis(500)); // a wait under a second caps the first probe
     assertThat(cb.tryAcquirePermission()).isFalse();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(cb::tryAcquirePermission);
   }

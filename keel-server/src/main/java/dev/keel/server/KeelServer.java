@@ -2,8 +2,8 @@ package dev.keel.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.server.api.Actions;
-import dev.keel.server.api.ApiException;
 import dev.keel.server.api.AlertReads;
+import dev.keel.server.api.ApiException;
 import dev.keel.server.api.Auth;
 import dev.keel.server.api.PipelineReads;
 import dev.keel.server.api.ReadApi;
@@ -27,13 +27,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * keel's HTTP side, the same in {@code keel node}, {@code keel serve} and {@code keel run --serve}:
- * {@code /metrics} (Prometheus text), {@code /health/live}, {@code /health/ready},
- * {@code /openapi.json} and the REST API under {@code /api}. Built with {@link #builder}, then
- * {@link #start()} and {@link #stop()}; it owns neither the store nor the registry.
+ * {@code /metrics} (Prometheus text), {@code /health/live}, {@code /health/ready}, {@code
+ * /openapi.json} and the REST API under {@code /api}. Built with {@link #builder}, then {@link
+ * #start()} and {@link #stop()}; it owns neither the store nor the registry.
  */
 public final class KeelServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KeelServer.class);
   public static final int DEFAULT_PORT = 8080;
+
   /** Request bodies over this are refused with 413; the API's bodies are a few hundred bytes. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -86,13 +87,18 @@ public final class KeelServer implements AutoCloseable {
       return this;
     }
 
-    /** Lets GET requests under /api through without a token (actions still need an operator token). */
+    /**
+     * Lets GET requests under /api through without a token (actions still need an operator token).
+     */
     public Builder openReads(boolean open) {
       this.openReads = open;
       return this;
     }
 
-    /** Serve HTTPS only, with this PEM certificate chain and PKCS#8 key; the session cookie is then marked Secure. */
+    /**
+     * Serve HTTPS only, with this PEM certificate chain and PKCS#8 key; the session cookie is then
+     * marked Secure.
+     */
     public Builder tls(Path certificate, Path key) {
       this.tls = certificate == null ? null : new Tls(certificate, key);
       this.secure = tls != null;
@@ -127,54 +133,86 @@ public final class KeelServer implements AutoCloseable {
     WebUi ui = new WebUi(auth, config.secure);
     ObjectMapper mapper = RedactedJson.mapper();
     java.security.KeyStore keys = config.tls == null ? null : config.tls.keyStore();
-    app = Javalin.create(c -> {
-      if (keys != null) {
-        c.jetty.addConnector((server, http) -> config.tls.connector(server, http, keys, config.host, config.port));
-      }
-      c.startup.showJavalinBanner = false;
-      c.http.maxRequestSize = config.maxRequestBytes;
-      c.jsonMapper(new JavalinJackson(mapper, false));
-      route(c, "get", "/metrics", ctx -> {
-        gauges.refresh();
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(config.registry.scrape());
-      });
-      route(c, "get", "/health/live", ctx -> ctx.json(Map.of("status", "live")));
-      route(c, "get", "/health/ready", ctx -> {
-        Health.Result r = health.ready();
-        ctx.status(r.ready() ? 200 : 503).json(r.body());
-      });
-      route(c, "get", "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
-      ui.register(c); // "/" and "/ui/*": the web UI, not part of the API document
-      c.routes.before("/api/*", auth::check);
-      route(c, "get", "/api/pipelines", read::pipelines);
-      route(c, "get", "/api/runs", read::runs);
-      route(c, "get", "/api/runs/{id}", read::run);
-      route(c, "get", "/api/tasks/{id}", read::task);
-      route(c, "get", "/api/nodes", read::nodes);
-      route(c, "get", "/api/dead-letters", read::deadLetters);
-      route(c, "get", "/api/checkpoints", read::checkpoints);
-      route(c, "get", "/api/pipelines/{name}/grid", pipelines::grid);
-      route(c, "get", "/api/pipelines/{name}/versions/{id}", pipelines::version);
-      route(c, "get", "/api/alerts", alerts::alerts);
-      route(c, "post", "/api/pipelines/{name}/trigger", actions::trigger);
-      route(c, "post", "/api/pipelines/{name}/backfill", actions::backfill);
-      route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
-      route(c, "post", "/api/pipelines/{name}/resume", actions::resume);
-      route(c, "post", "/api/tasks/{id}/retry", actions::retry);
-      c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
-      c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), message(e)));
-      c.routes.exception(Exception.class, (e, ctx) -> {
-        log.error("{} {} failed", ctx.method(), ctx.path(), e);
-        error(ctx, 500, "internal error: " + JdbcUrls.redact(String.valueOf(e.getMessage())));
-      });
-    });
+    app =
+        Javalin.create(
+            c -> {
+              if (keys != null) {
+                c.jetty.addConnector(
+                    (server, http) ->
+                        config.tls.connector(server, http, keys, config.host, config.port));
+              }
+              c.startup.showJavalinBanner = false;
+              c.http.maxRequestSize = config.maxRequestBytes;
+              c.jsonMapper(new JavalinJackson(mapper, false));
+              route(
+                  c,
+                  "get",
+                  "/metrics",
+                  ctx -> {
+                    gauges.refresh();
+                    ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                        .result(config.registry.scrape());
+                  });
+              route(c, "get", "/health/live", ctx -> ctx.json(Map.of("status", "live")));
+              route(
+                  c,
+                  "get",
+                  "/health/ready",
+                  ctx -> {
+                    Health.Result r = health.ready();
+                    ctx.status(r.ready() ? 200 : 503).json(r.body());
+                  });
+              route(
+                  c,
+                  "get",
+                  "/openapi.json",
+                  ctx -> ctx.contentType("application/json").result(openApi));
+              ui.register(c); // "/" and "/ui/*": the web UI, not part of the API document
+              c.routes.before("/api/*", auth::check);
+              route(c, "get", "/api/pipelines", read::pipelines);
+              route(c, "get", "/api/runs", read::runs);
+              route(c, "get", "/api/runs/{id}", read::run);
+              route(c, "get", "/api/tasks/{id}", read::task);
+              route(c, "get", "/api/nodes", read::nodes);
+              route(c, "get", "/api/dead-letters", read::deadLetters);
+              route(c, "get", "/api/checkpoints", read::checkpoints);
+              route(c, "get", "/api/pipelines/{name}/grid", pipelines::grid);
+              route(c, "get", "/api/pipelines/{name}/versions/{id}", pipelines::version);
+              route(c, "get", "/api/alerts", alerts::alerts);
+              route(c, "post", "/api/pipelines/{name}/trigger", actions::trigger);
+              route(c, "post", "/api/pipelines/{name}/backfill", actions::backfill);
+              route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
+              route(c, "post", "/api/pipelines/{name}/resume", actions::resume);
+              route(c, "post", "/api/tasks/{id}/retry", actions::retry);
+              c.routes.exception(
+                  ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+              c.routes.exception(
+                  HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), message(e)));
+              c.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                    error(
+                        ctx,
+                        500,
+                        "internal error: " + JdbcUrls.redact(String.valueOf(e.getMessage())));
+                  });
+            });
     app.start(config.host, config.port);
-    log.info("{} on {}:{} (UI /, metrics /metrics, health /health/ready, API /api, reads {})", config.tls != null ? "HTTPS" : "HTTP", config.host, app.port(),
+    log.info(
+        "{} on {}:{} (UI /, metrics /metrics, health /health/ready, API /api, reads {})",
+        config.tls != null ? "HTTPS" : "HTTP",
+        config.host,
+        app.port(),
         config.openReads ? "open" : "need a token");
     return this;
   }
 
-  private void route(io.javalin.config.JavalinConfig c, String method, String path, io.javalin.http.Handler handler) {
+  private void route(
+      io.javalin.config.JavalinConfig c,
+      String method,
+      String path,
+      io.javalin.http.Handler handler) {
     routes.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path);
     if (method.equals("get")) {
       c.routes.get(path, handler);

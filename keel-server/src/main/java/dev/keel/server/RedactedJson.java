@@ -10,7 +10,8 @@ import java.io.IOException;
 
 /**
  * The API's JSON: every string of every answer (rows read from the metadata database, error
- * messages) passes through {@link Redactor}, so a resolved secret is masked whatever field holds it.
+ * messages) passes through {@link Redactor}, so a resolved secret is masked whatever field holds
+ * it.
  */
 final class RedactedJson extends StdScalarSerializer<String> {
   private RedactedJson() {
@@ -18,11 +19,14 @@ final class RedactedJson extends StdScalarSerializer<String> {
   }
 
   static ObjectMapper mapper() {
-    return new ObjectMapper().registerModule(new SimpleModule("keel-redaction").addSerializer(String.class, new RedactedJson()));
+    return new ObjectMapper()
+        .registerModule(
+            new SimpleModule("keel-redaction").addSerializer(String.class, new RedactedJson()));
   }
 
   @Override
-  public void serialize(String value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+  public void serialize(String value, JsonGenerator gen, SerializerProvider provider)
+      throws IOException {
     gen.writeString(Redactor.mask(value));
   }
 }

@@ -32,20 +32,33 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 public record Tls(Path certificate, Path key) {
   static final char[] NO_PASSWORD = new char[0];
 
-  /** Reads both files now, so a bad file is reported at start with its name, not at the first connection. */
+  /**
+   * Reads both files now, so a bad file is reported at start with its name, not at the first
+   * connection.
+   */
   KeyStore keyStore() {
     try {
-      List<? extends Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certificate))));
+      List<? extends Certificate> chain =
+          List.copyOf(
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certificate))));
       if (chain.isEmpty()) {
-        throw new IllegalArgumentException("--tls-cert " + certificate + " holds no PEM certificate");
+        throw new IllegalArgumentException(
+            "--tls-cert " + certificate + " holds no PEM certificate");
       }
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry("keel", privateKey(), NO_PASSWORD, chain.toArray(new Certificate[0]));
       return store;
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("--tls-cert " + certificate + " / --tls-key " + key + " cannot be used: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--tls-cert "
+              + certificate
+              + " / --tls-key "
+              + key
+              + " cannot be used: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -54,8 +67,11 @@ public record Tls(Path certificate, Path key) {
     int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
     int end = pem.indexOf("-----END PRIVATE KEY-----");
     if (begin < 0 || end < begin) {
-      throw new IllegalArgumentException("--tls-key " + key + " is not a PEM PKCS#8 key (BEGIN PRIVATE KEY); convert it with"
-          + " openssl pkcs8 -topk8 -nocrypt -in KEY -out key.pem");
+      throw new IllegalArgumentException(
+          "--tls-key "
+              + key
+              + " is not a PEM PKCS#8 key (BEGIN PRIVATE KEY); convert it with"
+              + " openssl pkcs8 -topk8 -nocrypt -in KEY -out key.pem");
     }
     byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
     for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
@@ -65,7 +81,8 @@ public record Tls(Path certificate, Path key) {
         // try the next algorithm
       }
     }
-    throw new IllegalArgumentException("--tls-key " + key + " is neither an RSA, an EC nor an Ed25519 key");
+    throw new IllegalArgumentException(
+        "--tls-key " + key + " is neither an RSA, an EC nor an Ed25519 key");
   }
 
   /** A Jetty connector serving HTTPS on {@code host:port} with this certificate. */
@@ -77,7 +94,9 @@ public record Tls(Path certificate, Path key) {
     SecureRequestCustomizer secure = new SecureRequestCustomizer();
     secure.setSniHostCheck(false); // clients may reach a node by IP or by a load balancer's name
     https.addCustomizer(secure);
-    ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+    ServerConnector connector =
+        new ServerConnector(
+            server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
     connector.setHost(host);
     connector.setPort(port);
     return connector;

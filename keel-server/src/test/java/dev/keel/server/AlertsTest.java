@@ -19,8 +19,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -41,23 +41,27 @@ class AlertsTest {
   static final List<Received> received = new CopyOnWriteArrayList<>();
   static final AtomicInteger failNext = new AtomicInteger();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void start() throws IOException {
     store = TestStore.fresh();
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext("/", exchange -> {
-      byte[] body = exchange.getRequestBody().readAllBytes();
-      int status = failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 503 : 202;
-      if (status == 202) {
-        received.add(new Received(exchange.getRequestURI().toString(), exchange.getRequestHeaders().getFirst("Authorization"),
-            new ObjectMapper().readTree(new String(body, StandardCharsets.UTF_8))));
-      }
-      exchange.sendResponseHeaders(status, -1);
-      exchange.close();
-    });
+    receiver.createContext(
+        "/",
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          int status = failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 503 : 202;
+          if (status == 202) {
+            received.add(
+                new Received(
+                    exchange.getRequestURI().toString(),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    new ObjectMapper().readTree(new String(body, StandardCharsets.UTF_8))));
+          }
+          exchange.sendResponseHeaders(status, -1);
+          exchange.close();
+        });
     receiver.start();
   }
 
@@ -69,7 +73,8 @@ class AlertsTest {
 
   @BeforeEach
   void clean() {
-    TestDatabase.exec("TRUNCATE keel.pipeline_version, keel.run, keel.task, keel.alert_outbox, keel.alert_incident CASCADE");
+    TestDatabase.exec(
+        "TRUNCATE keel.pipeline_version, keel.run, keel.task, keel.alert_outbox, keel.alert_incident CASCADE");
     received.clear();
     failNext.set(0);
   }
@@ -82,7 +87,9 @@ class AlertsTest {
   private AlertDispatcher dispatcher(String receivers, String kinds) throws IOException {
     String base = "http://127.0.0.1:" + receiver.getAddress().getPort();
     Path file = dir.resolve("alerts.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         alerts:
           receivers:
             pd: { pagerduty: { routing_key: "${env:PD_KEY}", url: "%1$s/pd" } }
@@ -92,25 +99,38 @@ class AlertsTest {
           rules:
             - on: [%3$s]
               send: [%2$s]
-        """.formatted(base, receivers, kinds));
-    AlertRules rules = AlertRules.read(file, new SecretResolver(Map.of("PD_KEY", "pd-routing-key")::get));
+        """
+            .formatted(base, receivers, kinds));
+    AlertRules rules =
+        AlertRules.read(file, new SecretResolver(Map.of("PD_KEY", "pd-routing-key")::get));
     return new AlertDispatcher(store.db(), rules, HttpClient.newHttpClient());
   }
 
   private long run(String pipeline, String... partitions) {
     long version = store.versions().save(pipeline, "h", "name: " + pipeline, null);
-    return store.runs().create(pipeline, version, "t" + System.nanoTime(), Instant.now(), List.of(partitions), 1).orElseThrow();
+    return store
+        .runs()
+        .create(pipeline, version, "t" + System.nanoTime(), Instant.now(), List.of(partitions), 1)
+        .orElseThrow();
   }
 
-  /** The state change as the executor makes it: the task's row, then the run derived from its tasks. */
+  /**
+   * The state change as the executor makes it: the task's row, then the run derived from its tasks.
+   */
   private void finish(long runId, String state) {
-    TestDatabase.exec("UPDATE keel.task SET state = '" + state + "', attempt = 1, error = "
-        + (state.equals("failed") ? "'relation \"orders\" does not exist'" : "NULL") + " WHERE run_id = " + runId);
+    TestDatabase.exec(
+        "UPDATE keel.task SET state = '"
+            + state
+            + "', attempt = 1, error = "
+            + (state.equals("failed") ? "'relation \"orders\" does not exist'" : "NULL")
+            + " WHERE run_id = "
+            + runId);
     store.runs().refresh(runId);
   }
 
   @Test
-  void a_task_failing_for_good_pages_pagerduty_with_a_stable_dedup_key_and_its_success_resolves() throws IOException {
+  void a_task_failing_for_good_pages_pagerduty_with_a_stable_dedup_key_and_its_success_resolves()
+      throws IOException {
     AlertDispatcher d = dispatcher("pd", "task_failed");
     finish(run("orders", "eu"), "failed");
 
@@ -124,7 +144,8 @@ class AlertsTest {
     assertThat(trigger.get("routing_key").asText()).isEqualTo("pd-routing-key");
     assertThat(trigger.get("event_action").asText()).isEqualTo("trigger");
     assertThat(trigger.get("dedup_key").asText()).isEqualTo("keel:task_failed:orders:eu");
-    assertThat(trigger.at("/payload/summary").asText()).contains("orders/eu failed", "does not exist");
+    assertThat(trigger.at("/payload/summary").asText())
+        .contains("orders/eu failed", "does not exist");
     assertThat(trigger.at("/payload/source").asText()).isEqualTo("keel");
     assertThat(trigger.at("/payload/severity").asText()).isEqualTo("error");
     assertThat(trigger.at("/payload/custom_details/partition").asText()).isEqualTo("eu");
@@ -149,7 +170,8 @@ class AlertsTest {
     assertThat(create.body().get("alias").asText()).isEqualTo("keel:run_failed:orders");
     assertThat(create.body().get("message").asText()).contains("of orders failed");
     assertThat(create.body().at("/details/failed_partitions").asText()).contains("eu", "us");
-    assertThat(received.get(1).path()).isEqualTo("/og/v2/alerts/keel%3Arun_failed%3Aorders/close?identifierType=alias");
+    assertThat(received.get(1).path())
+        .isEqualTo("/og/v2/alerts/keel%3Arun_failed%3Aorders/close?identifierType=alias");
   }
 
   @Test
@@ -159,7 +181,9 @@ class AlertsTest {
     d.runOnce();
 
     assertThat(received).extracting(Received::path).containsExactly("/slack", "/hook");
-    assertThat(received.get(0).body().get("text").asText()).startsWith(":red_circle: keel: run").contains("orders failed");
+    assertThat(received.get(0).body().get("text").asText())
+        .startsWith(":red_circle: keel: run")
+        .contains("orders failed");
     JsonNode hook = received.get(1).body();
     assertThat(hook.get("action").asText()).isEqualTo("trigger");
     assertThat(hook.get("kind").asText()).isEqualTo("run_failed");
@@ -177,16 +201,23 @@ class AlertsTest {
 
     d.runOnce();
 
-    assertThat(received).extracting(r -> r.body().get("event_action").asText()).containsExactly("trigger", "resolve");
-    assertThat(TestDatabase.value("SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL")).isEqualTo("0");
+    assertThat(received)
+        .extracting(r -> r.body().get("event_action").asText())
+        .containsExactly("trigger", "resolve");
+    assertThat(
+            TestDatabase.value("SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL"))
+        .isEqualTo("0");
     assertThat(d.runOnce()).isZero();
   }
 
   @Test
-  void an_alert_is_in_the_outbox_with_the_state_change_and_two_nodes_deliver_it_once() throws Exception {
+  void an_alert_is_in_the_outbox_with_the_state_change_and_two_nodes_deliver_it_once()
+      throws Exception {
     finish(run("orders", "eu"), "failed");
     // The node that failed the task is gone before delivering: the alert waits in the outbox.
-    assertThat(TestDatabase.value("SELECT count(*) FROM keel.alert_outbox WHERE kind = 'run_failed'")).isEqualTo("1");
+    assertThat(
+            TestDatabase.value("SELECT count(*) FROM keel.alert_outbox WHERE kind = 'run_failed'"))
+        .isEqualTo("1");
     AlertDispatcher a = dispatcher("pd", "run_failed");
     AlertDispatcher b = dispatcher("pd", "run_failed");
 
@@ -198,7 +229,8 @@ class AlertsTest {
   }
 
   @Test
-  void a_failed_delivery_is_retried_later_and_receivers_that_took_it_are_not_sent_it_again() throws IOException {
+  void a_failed_delivery_is_retried_later_and_receivers_that_took_it_are_not_sent_it_again()
+      throws IOException {
     AlertDispatcher d = dispatcher("slack, hook", "run_failed");
     finish(run("orders", "eu"), "failed");
     failNext.set(1); // slack answers 503, the webhook 202
@@ -206,9 +238,13 @@ class AlertsTest {
     d.runOnce();
 
     assertThat(received).extracting(Received::path).containsExactly("/hook");
-    assertThat(TestDatabase.value("SELECT concat_ws(' ', attempts, delivered_at IS NULL, array_to_string(delivered_to, ','),"
-        + " last_error) FROM keel.alert_outbox WHERE kind = 'run_failed'")).isEqualTo("1 t hook slack receiver slack: HTTP 503 ");
-    TestDatabase.exec("UPDATE keel.alert_outbox SET next_attempt_at = now()"); // the backoff has passed
+    assertThat(
+            TestDatabase.value(
+                "SELECT concat_ws(' ', attempts, delivered_at IS NULL, array_to_string(delivered_to, ','),"
+                    + " last_error) FROM keel.alert_outbox WHERE kind = 'run_failed'"))
+        .isEqualTo("1 t hook slack receiver slack: HTTP 503 ");
+    TestDatabase.exec(
+        "UPDATE keel.alert_outbox SET next_attempt_at = now()"); // the backoff has passed
     d.runOnce();
     assertThat(received).extracting(Received::path).containsExactly("/hook", "/slack");
   }
@@ -216,20 +252,30 @@ class AlertsTest {
   @Test
   void alert_files_with_unknown_keys_or_receivers_are_refused_with_the_place() throws IOException {
     Path file = dir.resolve("bad.yaml");
-    Files.writeString(file, "alerts:\n  receivers: {}\n  rules:\n    - on: [task_failed]\n      send: [nobody]\n");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertRules.read(file, SecretResolver.system()))
+    Files.writeString(
+        file,
+        "alerts:\n  receivers: {}\n  rules:\n    - on: [task_failed]\n      send: [nobody]\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> AlertRules.read(file, SecretResolver.system()))
         .hasMessageContaining("alerts.rules[0].send: no receiver named 'nobody'");
   }
 
   @Test
   void alert_file_problems_are_all_reported_with_line_and_column() throws IOException {
     Path file = dir.resolve("bad.yaml");
-    Files.writeString(file, "alerts:\n  receivers:\n    chat: { slak: { webhook: x } }\n  checks:\n"
-        + "    node_lost_after: soon\n    rejected_ratio: 200%\n");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertRules.read(file, SecretResolver.system()))
+    Files.writeString(
+        file,
+        "alerts:\n  receivers:\n    chat: { slak: { webhook: x } }\n  checks:\n"
+            + "    node_lost_after: soon\n    rejected_ratio: 200%\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> AlertRules.read(file, SecretResolver.system()))
         .isInstanceOf(dev.keel.spec.SpecException.class)
-        .hasMessageContaining(file + ":3:13: unknown key 'slak' in alerts.receivers.chat; did you mean 'slack'?")
-        .hasMessageContaining(file + ":5:22: alerts.checks.node_lost_after must be a duration such as 500ms, 2s, 5m or 1h, not 'soon'")
-        .hasMessageContaining(file + ":6:21: alerts.checks.rejected_ratio: '200%' is not a percentage");
+        .hasMessageContaining(
+            file + ":3:13: unknown key 'slak' in alerts.receivers.chat; did you mean 'slack'?")
+        .hasMessageContaining(
+            file
+                + ":5:22: alerts.checks.node_lost_after must be a duration such as 500ms, 2s, 5m or 1h, not 'soon'")
+        .hasMessageContaining(
+            file + ":6:21: alerts.checks.rejected_ratio: '200%' is not a percentage");
   }
 }

@@ -18,9 +18,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Every REST endpoint over real HTTP on a real PostgreSQL: answers, tokens, and each error code. */
+/**
+ * Every REST endpoint over real HTTP on a real PostgreSQL: answers, tokens, and each error code.
+ */
 class ApiTest {
-  static final String SALES = """
+  static final String SALES =
+      """
       name: sales
       partitions: { dates: { from: 2026-01-01, to: 2026-01-05 } }
       source: { csv: { path: "sales-${partition}.csv" } }
@@ -38,7 +41,12 @@ class ApiTest {
   @BeforeAll
   static void start() {
     store = TestStore.fresh();
-    server = KeelServer.builder(store, KeelMetrics.prometheus()).port(0).host("127.0.0.1").build().start();
+    server =
+        KeelServer.builder(store, KeelMetrics.prometheus())
+            .port(0)
+            .host("127.0.0.1")
+            .build()
+            .start();
     http = new Http(server.port());
   }
 
@@ -50,8 +58,9 @@ class ApiTest {
 
   @BeforeEach
   void clean() {
-    TestDatabase.exec("TRUNCATE keel.pipeline_version, keel.run, keel.task, keel.dead_letter, keel.node, keel.pipeline_pause,"
-        + " keel.api_token CASCADE");
+    TestDatabase.exec(
+        "TRUNCATE keel.pipeline_version, keel.run, keel.task, keel.dead_letter, keel.node, keel.pipeline_pause,"
+            + " keel.api_token CASCADE");
     store.versions().save("sales", "h1", SALES, "/pipelines/sales.yaml");
     viewer = new Tokens(store.db()).create(Role.VIEWER, "test");
     operator = new Tokens(store.db()).create(Role.OPERATOR, "test");
@@ -59,7 +68,10 @@ class ApiTest {
 
   @Test
   void tokens_are_stored_only_as_sha256_hashes() {
-    assertThat(TestDatabase.value("SELECT count(*) FROM keel.api_token WHERE hash = '" + operator + "'")).isEqualTo("0");
+    assertThat(
+            TestDatabase.value(
+                "SELECT count(*) FROM keel.api_token WHERE hash = '" + operator + "'"))
+        .isEqualTo("0");
     assertThat(TestDatabase.value("SELECT min(length(hash)) FROM keel.api_token")).isEqualTo("64");
   }
 
@@ -92,7 +104,13 @@ class ApiTest {
 
   @Test
   void open_reads_let_gets_through_but_actions_still_need_an_operator() {
-    try (KeelServer open = KeelServer.builder(store, KeelMetrics.prometheus()).port(0).host("127.0.0.1").openReads(true).build().start()) {
+    try (KeelServer open =
+        KeelServer.builder(store, KeelMetrics.prometheus())
+            .port(0)
+            .host("127.0.0.1")
+            .openReads(true)
+            .build()
+            .start()) {
       Http h = new Http(open.port());
       assertThat(h.get("/api/runs", null).status()).isEqualTo(200);
       assertThat(h.post("/api/pipelines/sales/trigger", null, "{}").status()).isEqualTo(401);
@@ -112,7 +130,8 @@ class ApiTest {
   }
 
   @Test
-  void trigger_creates_a_run_of_every_partition_from_the_latest_version_and_the_run_lists_its_tasks() {
+  void
+      trigger_creates_a_run_of_every_partition_from_the_latest_version_and_the_run_lists_its_tasks() {
     Http.Response r = http.post("/api/pipelines/sales/trigger", operator, null);
 
     assertThat(r.status()).as(r.body()).isEqualTo(201);
@@ -127,8 +146,10 @@ class ApiTest {
 
   @Test
   void trigger_of_named_partitions_checks_them() {
-    Http.Response ok = http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-02\"]}");
-    Http.Response bad = http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2027-01-01\"]}");
+    Http.Response ok =
+        http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-02\"]}");
+    Http.Response bad =
+        http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2027-01-01\"]}");
 
     assertThat(ok.status()).isEqualTo(201);
     assertThat(ok.json().get("partitions")).hasSize(1);
@@ -149,9 +170,11 @@ class ApiTest {
 
   @Test
   void malformed_json_and_bad_fields_are_400_saying_where() {
-    Http.Response malformed = http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [");
+    Http.Response malformed =
+        http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [");
     Http.Response notObject = http.post("/api/pipelines/sales/trigger", operator, "[1]");
-    Http.Response unknownField = http.post("/api/pipelines/sales/trigger", operator, "{\"partitons\": []}");
+    Http.Response unknownField =
+        http.post("/api/pipelines/sales/trigger", operator, "{\"partitons\": []}");
     Http.Response badId = http.get("/api/runs/abc", viewer);
     Http.Response badLimit = http.get("/api/runs?limit=0", viewer);
 
@@ -165,7 +188,8 @@ class ApiTest {
 
   @Test
   void a_huge_body_is_413_and_creates_nothing() {
-    String huge = "{\"partitions\": [\"" + "x".repeat((int) KeelServer.DEFAULT_MAX_REQUEST_BYTES) + "\"]}";
+    String huge =
+        "{\"partitions\": [\"" + "x".repeat((int) KeelServer.DEFAULT_MAX_REQUEST_BYTES) + "\"]}";
 
     Http.Response r = http.post("/api/pipelines/sales/trigger", operator, huge);
 
@@ -176,10 +200,26 @@ class ApiTest {
 
   @Test
   void backfill_enqueues_the_range_once_and_refuses_an_inverted_one() {
-    Http.Response ok = http.post("/api/pipelines/sales/backfill", operator, "{\"from\": \"2026-01-02\", \"to\": \"2026-01-03\"}");
-    Http.Response again = http.post("/api/pipelines/sales/backfill", operator, "{\"from\": \"2026-01-02\", \"to\": \"2026-01-03\"}");
-    Http.Response inverted = http.post("/api/pipelines/sales/backfill", operator, "{\"from\": \"2026-01-03\", \"to\": \"2026-01-01\"}");
-    Http.Response notDate = http.post("/api/pipelines/sales/backfill", operator, "{\"from\": \"yesterday\", \"to\": \"2026-01-01\"}");
+    Http.Response ok =
+        http.post(
+            "/api/pipelines/sales/backfill",
+            operator,
+            "{\"from\": \"2026-01-02\", \"to\": \"2026-01-03\"}");
+    Http.Response again =
+        http.post(
+            "/api/pipelines/sales/backfill",
+            operator,
+            "{\"from\": \"2026-01-02\", \"to\": \"2026-01-03\"}");
+    Http.Response inverted =
+        http.post(
+            "/api/pipelines/sales/backfill",
+            operator,
+            "{\"from\": \"2026-01-03\", \"to\": \"2026-01-01\"}");
+    Http.Response notDate =
+        http.post(
+            "/api/pipelines/sales/backfill",
+            operator,
+            "{\"from\": \"yesterday\", \"to\": \"2026-01-01\"}");
 
     assertThat(ok.status()).as(ok.body()).isEqualTo(201);
     assertThat(ok.json().get("partitions").toString()).isEqualTo("[\"2026-01-02\",\"2026-01-03\"]");
@@ -191,10 +231,18 @@ class ApiTest {
 
   @Test
   void retry_queues_a_failed_task_again_with_more_attempts_and_refuses_others() {
-    long runId = http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-01\"]}").json().get("run_id").asLong();
-    long taskId = Long.parseLong(TestDatabase.value("SELECT id FROM keel.task WHERE run_id = " + runId));
-    assertThat(http.post("/api/tasks/" + taskId + "/retry", operator, null).status()).isEqualTo(409);
-    TestDatabase.exec("UPDATE keel.task SET state = 'failed', attempt = 3, error = 'boom', finished_at = now() WHERE id = " + taskId);
+    long runId =
+        http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-01\"]}")
+            .json()
+            .get("run_id")
+            .asLong();
+    long taskId =
+        Long.parseLong(TestDatabase.value("SELECT id FROM keel.task WHERE run_id = " + runId));
+    assertThat(http.post("/api/tasks/" + taskId + "/retry", operator, null).status())
+        .isEqualTo(409);
+    TestDatabase.exec(
+        "UPDATE keel.task SET state = 'failed', attempt = 3, error = 'boom', finished_at = now() WHERE id = "
+            + taskId);
     store.runs().refresh(runId);
 
     Http.Response r = http.post("/api/tasks/" + taskId + "/retry", operator, "{\"attempts\": 2}");
@@ -205,8 +253,11 @@ class ApiTest {
     assertThat(task.get("attempt").asInt()).isEqualTo(3);
     assertThat(task.get("max_attempts").asInt()).isEqualTo(5);
     assertThat(task.get("error").isNull()).isTrue();
-    assertThat(store.runs().state(runId)).as("failed before, waiting for a node again").isEqualTo("queued");
-    assertThat(http.post("/api/tasks/" + taskId + "/retry", operator, "{\"attempts\": 0}").status()).isEqualTo(400);
+    assertThat(store.runs().state(runId))
+        .as("failed before, waiting for a node again")
+        .isEqualTo("queued");
+    assertThat(http.post("/api/tasks/" + taskId + "/retry", operator, "{\"attempts\": 0}").status())
+        .isEqualTo(400);
   }
 
   @Test
@@ -217,37 +268,59 @@ class ApiTest {
 
     assertThat(http.post("/api/pipelines/sales/resume", operator, null).status()).isEqualTo(200);
 
-    assertThat(http.get("/api/pipelines", viewer).json().get(0).get("paused").asBoolean()).isFalse();
+    assertThat(http.get("/api/pipelines", viewer).json().get(0).get("paused").asBoolean())
+        .isFalse();
     assertThat(http.post("/api/pipelines/nope/pause", operator, null).status()).isEqualTo(404);
   }
 
   @Test
   void a_paused_pipelines_tasks_are_not_claimed_until_it_is_resumed() {
-    long version = Long.parseLong(TestDatabase.value("SELECT max(id) FROM keel.pipeline_version WHERE pipeline = 'sales'"));
-    long runId = store.runs().create("sales", version, "manual", java.time.Instant.now(), List.of("a", "b"), 3)
-        .orElseThrow();
+    long version =
+        Long.parseLong(
+            TestDatabase.value(
+                "SELECT max(id) FROM keel.pipeline_version WHERE pipeline = 'sales'"));
+    long runId =
+        store
+            .runs()
+            .create("sales", version, "manual", java.time.Instant.now(), List.of("a", "b"), 3)
+            .orElseThrow();
     assertThat(http.post("/api/pipelines/sales/pause", operator, null).status()).isEqualTo(200);
 
     assertThat(store.tasks().claim("node-a", null, 10, Duration.ofSeconds(10))).isEmpty();
     assertThat(store.tasks().claim("node-a", runId, 10, Duration.ofSeconds(10))).isEmpty();
 
     assertThat(http.post("/api/pipelines/sales/resume", operator, null).status()).isEqualTo(200);
-    assertThat(store.tasks().claim("node-a", null, 10, Duration.ofSeconds(10))).extracting(t -> t.partition())
+    assertThat(store.tasks().claim("node-a", null, 10, Duration.ofSeconds(10)))
+        .extracting(t -> t.partition())
         .containsExactlyInAnyOrder("a", "b");
   }
 
   @Test
   void nodes_dead_letters_and_checkpoints_are_listed_and_filtered() {
-    long runId = http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-01\"]}").json().get("run_id").asLong();
-    long taskId = Long.parseLong(TestDatabase.value("SELECT id FROM keel.task WHERE run_id = " + runId));
-    TestDatabase.exec("INSERT INTO keel.node (id, host, pid) VALUES ('node-a', 'h', 1)",
+    long runId =
+        http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-01\"]}")
+            .json()
+            .get("run_id")
+            .asLong();
+    long taskId =
+        Long.parseLong(TestDatabase.value("SELECT id FROM keel.task WHERE run_id = " + runId));
+    TestDatabase.exec(
+        "INSERT INTO keel.node (id, host, pid) VALUES ('node-a', 'h', 1)",
         "INSERT INTO keel.dead_letter (pipeline, run_id, task_id, partition, attempt, position, raw, reason) VALUES"
-            + " ('sales', " + runId + ", " + taskId + ", '2026-01-01', 1, 7, 'x,y', 'bad id')",
-        "INSERT INTO keel.checkpoint (task_id, position, rows_done) VALUES (" + taskId + ", 'line 7', 6)");
+            + " ('sales', "
+            + runId
+            + ", "
+            + taskId
+            + ", '2026-01-01', 1, 7, 'x,y', 'bad id')",
+        "INSERT INTO keel.checkpoint (task_id, position, rows_done) VALUES ("
+            + taskId
+            + ", 'line 7', 6)");
 
     JsonNode nodes = http.get("/api/nodes", viewer).json();
-    JsonNode letters = http.get("/api/dead-letters?pipeline=sales&partition=2026-01-01", viewer).json();
-    JsonNode otherPartition = http.get("/api/dead-letters?pipeline=sales&partition=2026-01-02", viewer).json();
+    JsonNode letters =
+        http.get("/api/dead-letters?pipeline=sales&partition=2026-01-01", viewer).json();
+    JsonNode otherPartition =
+        http.get("/api/dead-letters?pipeline=sales&partition=2026-01-02", viewer).json();
     JsonNode checkpoints = http.get("/api/checkpoints?pipeline=sales", viewer).json();
 
     assertThat(nodes.get(0).get("id").asText()).isEqualTo("node-a");
@@ -271,8 +344,13 @@ class ApiTest {
   void every_route_is_in_the_openapi_document() throws Exception {
     JsonNode doc = new ObjectMapper().readTree(http.get("/openapi.json", null).body());
     List<String> documented = new ArrayList<>();
-    doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames()
-        .forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
+    doc.get("paths")
+        .fields()
+        .forEachRemaining(
+            p ->
+                p.getValue()
+                    .fieldNames()
+                    .forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
 
     assertThat(documented).containsExactlyInAnyOrderElementsOf(server.routes());
     try (InputStream in = KeelServer.class.getResourceAsStream("/keel/openapi.json")) {

@@ -29,8 +29,14 @@ public record Http(int port) {
   }
 
   public Response post(String path, String token, String body) {
-    return send(request(path, token).header("Content-Type", "application/json")
-        .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(
+        request(path, token)
+            .header("Content-Type", "application/json")
+            .POST(
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   private HttpRequest.Builder request(String path, String token) {

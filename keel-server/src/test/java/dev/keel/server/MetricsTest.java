@@ -51,36 +51,53 @@ class MetricsTest {
 
     String text = http.get("/metrics", null).body();
 
-    assertThat(text).contains(
-        "keel_rows_read_total{pipeline=\"orders\"} 10.0",
-        "keel_rows_filtered_total{pipeline=\"orders\"} 2.0",
-        "keel_rows_published_total{pipeline=\"orders\"} 7.0",
-        "keel_rows_rejected_total{pipeline=\"orders\"} 1.0",
-        "keel_retries_total{cause=\"connection\",pipeline=\"orders\"} 1.0",
-        "keel_tasks_failed_total{cause=\"permanent\",pipeline=\"orders\"} 1.0",
-        "keel_leases_lost_total{pipeline=\"orders\"} 1.0",
-        "keel_fence_refusals_total{pipeline=\"orders\"} 1.0",
-        "keel_task_duration_seconds_count{outcome=\"succeeded\",pipeline=\"orders\"} 1",
-        "keel_task_duration_seconds_count{outcome=\"retry\",pipeline=\"orders\"} 1",
-        "keel_task_duration_seconds_bucket{outcome=\"succeeded\",pipeline=\"orders\",le=\"+Inf\"} 1");
+    assertThat(text)
+        .contains(
+            "keel_rows_read_total{pipeline=\"orders\"} 10.0",
+            "keel_rows_filtered_total{pipeline=\"orders\"} 2.0",
+            "keel_rows_published_total{pipeline=\"orders\"} 7.0",
+            "keel_rows_rejected_total{pipeline=\"orders\"} 1.0",
+            "keel_retries_total{cause=\"connection\",pipeline=\"orders\"} 1.0",
+            "keel_tasks_failed_total{cause=\"permanent\",pipeline=\"orders\"} 1.0",
+            "keel_leases_lost_total{pipeline=\"orders\"} 1.0",
+            "keel_fence_refusals_total{pipeline=\"orders\"} 1.0",
+            "keel_task_duration_seconds_count{outcome=\"succeeded\",pipeline=\"orders\"} 1",
+            "keel_task_duration_seconds_count{outcome=\"retry\",pipeline=\"orders\"} 1",
+            "keel_task_duration_seconds_bucket{outcome=\"succeeded\",pipeline=\"orders\",le=\"+Inf\"} 1");
   }
 
   @Test
   void database_gauges_show_tasks_by_state_freshness_and_nodes_alive() {
     long version = store.versions().save("daily", "h", "name: daily", null);
-    long run = store.runs().create("daily", version, "t", Instant.parse("2026-01-01T00:00:00Z"), List.of("a", "b"), 1).orElseThrow();
-    TestDatabase.exec("UPDATE keel.task SET state = 'succeeded' WHERE run_id = " + run + " AND partition = 'a'",
-        "UPDATE keel.run SET state = 'succeeded', finished_at = now() - interval '100 seconds' WHERE id = " + run,
+    long run =
+        store
+            .runs()
+            .create(
+                "daily", version, "t", Instant.parse("2026-01-01T00:00:00Z"), List.of("a", "b"), 1)
+            .orElseThrow();
+    TestDatabase.exec(
+        "UPDATE keel.task SET state = 'succeeded' WHERE run_id = " + run + " AND partition = 'a'",
+        "UPDATE keel.run SET state = 'succeeded', finished_at = now() - interval '100 seconds' WHERE id = "
+            + run,
         "INSERT INTO keel.node (id) VALUES ('n1'), ('n2')",
         "INSERT INTO keel.node (id, heartbeat_at) VALUES ('gone', now() - interval '1 hour')");
 
     String text = http.get("/metrics", null).body();
 
-    assertThat(text).contains("keel_tasks{pipeline=\"daily\",state=\"succeeded\"} 1",
-        "keel_tasks{pipeline=\"daily\",state=\"queued\"} 1", "keel_tasks{pipeline=\"daily\",state=\"failed\"} 0",
-        "keel_nodes_alive 2", "keel_alerts_pending 0");
-    double freshness = Double.parseDouble(text.lines().filter(l -> l.startsWith("keel_run_freshness_seconds{pipeline=\"daily\"}"))
-        .findFirst().orElseThrow().split(" ")[1]);
+    assertThat(text)
+        .contains(
+            "keel_tasks{pipeline=\"daily\",state=\"succeeded\"} 1",
+            "keel_tasks{pipeline=\"daily\",state=\"queued\"} 1",
+            "keel_tasks{pipeline=\"daily\",state=\"failed\"} 0",
+            "keel_nodes_alive 2",
+            "keel_alerts_pending 0");
+    double freshness =
+        Double.parseDouble(
+            text.lines()
+                .filter(l -> l.startsWith("keel_run_freshness_seconds{pipeline=\"daily\"}"))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[1]);
     assertThat(freshness).isBetween(100.0, 200.0);
   }
 
@@ -88,7 +105,12 @@ class MetricsTest {
   void jvm_and_connection_pool_metrics_are_exported() {
     String text = http.get("/metrics", null).body();
 
-    assertThat(text).contains("jvm_memory_used_bytes", "jvm_threads_live_threads", "process_uptime_seconds",
-        "hikaricp_connections_active", "hikaricp_connections_max");
+    assertThat(text)
+        .contains(
+            "jvm_memory_used_bytes",
+            "jvm_threads_live_threads",
+            "process_uptime_seconds",
+            "hikaricp_connections_active",
+            "hikaricp_connections_max");
   }
 }

@@ -19,10 +19,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The web UI's HTTP side without a browser: page and assets, sign-in cookie, CSRF, the UI's extra reads. */
+/**
+ * The web UI's HTTP side without a browser: page and assets, sign-in cookie, CSRF, the UI's extra
+ * reads.
+ */
 class WebUiTest {
-  static final String SALES = ApiTest.SALES.replace("retry:", "schedule: \"0 2 * * *\"\nretry:")
-      + "# source was jdbc:postgresql://db/shop?user=app&password=hunter2\n";
+  static final String SALES =
+      ApiTest.SALES.replace("retry:", "schedule: \"0 2 * * *\"\nretry:")
+          + "# source was jdbc:postgresql://db/shop?user=app&password=hunter2\n";
   static final HttpClient CLIENT = HttpClient.newHttpClient();
   static MetadataStore store;
   static KeelServer server;
@@ -32,7 +36,12 @@ class WebUiTest {
   @BeforeAll
   static void start() {
     store = TestStore.fresh();
-    server = KeelServer.builder(store, KeelMetrics.prometheus()).port(0).host("127.0.0.1").build().start();
+    server =
+        KeelServer.builder(store, KeelMetrics.prometheus())
+            .port(0)
+            .host("127.0.0.1")
+            .build()
+            .start();
   }
 
   @AfterAll
@@ -43,8 +52,9 @@ class WebUiTest {
 
   @BeforeEach
   void clean() {
-    TestDatabase.exec("TRUNCATE keel.pipeline_version, keel.run, keel.task, keel.dead_letter, keel.pipeline_pause, keel.api_token,"
-        + " keel.alert_outbox, keel.alert_incident CASCADE");
+    TestDatabase.exec(
+        "TRUNCATE keel.pipeline_version, keel.run, keel.task, keel.dead_letter, keel.pipeline_pause, keel.api_token,"
+            + " keel.alert_outbox, keel.alert_incident CASCADE");
     store.versions().save("sales", "h1", ApiTest.SALES, "/pipelines/sales.yaml");
     store.versions().save("sales", "h2", SALES, "/pipelines/sales.yaml");
     viewer = new Tokens(store.db()).create(Role.VIEWER, "test");
@@ -52,16 +62,25 @@ class WebUiTest {
   }
 
   @Test
-  void the_page_and_its_assets_come_from_the_jar_with_a_same_origin_content_security_policy() throws Exception {
+  void the_page_and_its_assets_come_from_the_jar_with_a_same_origin_content_security_policy()
+      throws Exception {
     HttpResponse<String> page = send(HttpRequest.newBuilder(uri("/")).GET(), null);
     HttpResponse<String> script = send(HttpRequest.newBuilder(uri("/ui/app.js")).GET(), null);
 
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.body()).contains("<script type=\"module\" src=\"/ui/app.js\">").doesNotContain("http://", "https://");
-    assertThat(page.headers().firstValue("Content-Security-Policy")).get().asString()
+    assertThat(page.body())
+        .contains("<script type=\"module\" src=\"/ui/app.js\">")
+        .doesNotContain("http://", "https://");
+    assertThat(page.headers().firstValue("Content-Security-Policy"))
+        .get()
+        .asString()
         .contains("default-src 'none'", "script-src 'self'", "connect-src 'self'");
-    assertThat(script.headers().firstValue("Content-Type")).get().asString().startsWith("text/javascript");
-    assertThat(send(HttpRequest.newBuilder(uri("/ui/nope.js")).GET(), null).statusCode()).isEqualTo(404);
+    assertThat(script.headers().firstValue("Content-Type"))
+        .get()
+        .asString()
+        .startsWith("text/javascript");
+    assertThat(send(HttpRequest.newBuilder(uri("/ui/nope.js")).GET(), null).statusCode())
+        .isEqualTo(404);
   }
 
   @Test
@@ -72,15 +91,24 @@ class WebUiTest {
     assertThat(bad.statusCode()).isEqualTo(401);
     assertThat(ok.statusCode()).isEqualTo(200);
     String cookie = ok.headers().firstValue("Set-Cookie").orElseThrow();
-    assertThat(cookie).startsWith(Session.COOKIE + "=").containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Strict");
+    assertThat(cookie)
+        .startsWith(Session.COOKIE + "=")
+        .containsIgnoringCase("HttpOnly")
+        .containsIgnoringCase("SameSite=Strict");
     assertThat(get("/api/runs", viewer).statusCode()).isEqualTo(200);
-    assertThat(get("/ui/session", viewer).body()).contains("\"role\":\"viewer\"", "\"csrf\":\"" + Session.csrf(viewer) + "\"");
+    assertThat(get("/ui/session", viewer).body())
+        .contains("\"role\":\"viewer\"", "\"csrf\":\"" + Session.csrf(viewer) + "\"");
   }
 
   @Test
   void a_sign_in_posted_from_another_origin_is_refused() throws Exception {
-    HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/ui/sign-in")).header("Origin", "https://evil.example")
-        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("token=" + operator)), null);
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(uri("/ui/sign-in"))
+                .header("Origin", "https://evil.example")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + operator)),
+            null);
 
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
@@ -89,26 +117,59 @@ class WebUiTest {
   @Test
   void an_action_on_the_session_cookie_needs_the_csrf_token_and_an_operator() throws Exception {
     assertThat(post("/api/pipelines/sales/pause", operator, Map.of()).statusCode()).isEqualTo(403);
-    assertThat(post("/api/pipelines/sales/pause", operator, Map.of(Session.CSRF_HEADER, Session.csrf(viewer))).statusCode()).isEqualTo(403);
-    assertThat(post("/api/pipelines/sales/pause", viewer, Map.of(Session.CSRF_HEADER, Session.csrf(viewer))).statusCode()).isEqualTo(403);
+    assertThat(
+            post(
+                    "/api/pipelines/sales/pause",
+                    operator,
+                    Map.of(Session.CSRF_HEADER, Session.csrf(viewer)))
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(
+            post(
+                    "/api/pipelines/sales/pause",
+                    viewer,
+                    Map.of(Session.CSRF_HEADER, Session.csrf(viewer)))
+                .statusCode())
+        .isEqualTo(403);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.pipeline_pause")).isZero();
 
-    assertThat(post("/api/pipelines/sales/pause", operator, Map.of(Session.CSRF_HEADER, Session.csrf(operator))).statusCode()).isEqualTo(200);
+    assertThat(
+            post(
+                    "/api/pipelines/sales/pause",
+                    operator,
+                    Map.of(Session.CSRF_HEADER, Session.csrf(operator)))
+                .statusCode())
+        .isEqualTo(200);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.pipeline_pause")).isOne();
   }
 
   @Test
-  void pipelines_carry_their_schedule_and_last_run_and_a_version_is_shown_with_urls_redacted() throws Exception {
-    long run = store.runs().create("sales", latestVersion(), "test", java.time.Instant.now(), java.util.List.of("2026-01-01"),
-        new dev.keel.spec.RetrySpec(1, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1))).orElseThrow();
+  void pipelines_carry_their_schedule_and_last_run_and_a_version_is_shown_with_urls_redacted()
+      throws Exception {
+    long run =
+        store
+            .runs()
+            .create(
+                "sales",
+                latestVersion(),
+                "test",
+                java.time.Instant.now(),
+                java.util.List.of("2026-01-01"),
+                new dev.keel.spec.RetrySpec(
+                    1, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1)))
+            .orElseThrow();
 
     String pipelines = get("/api/pipelines", viewer).body();
     String grid = get("/api/pipelines/sales/grid", viewer).body();
     String version = get("/api/pipelines/sales/versions/" + latestVersion(), viewer).body();
 
-    assertThat(pipelines).contains("\"schedule\":\"0 2 * * *\"", "\"last_run\":{\"id\":" + run + ",\"state\":\"queued\"");
+    assertThat(pipelines)
+        .contains(
+            "\"schedule\":\"0 2 * * *\"", "\"last_run\":{\"id\":" + run + ",\"state\":\"queued\"");
     assertThat(grid).contains("\"partitions\":[\"2026-01-01\"]", "\"2026-01-01\":{");
-    assertThat(version).contains("jdbc:postgresql://db/shop?user=***&password=***").doesNotContain("hunter2");
+    assertThat(version)
+        .contains("jdbc:postgresql://db/shop?user=***&password=***")
+        .doesNotContain("hunter2");
     assertThat(get("/api/pipelines/nope/grid", viewer).statusCode()).isEqualTo(404);
   }
 
@@ -117,21 +178,27 @@ class WebUiTest {
   }
 
   private static HttpResponse<String> signIn(String token) throws Exception {
-    return send(HttpRequest.newBuilder(uri("/ui/sign-in")).header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("token=" + token)), null);
+    return send(
+        HttpRequest.newBuilder(uri("/ui/sign-in"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("token=" + token)),
+        null);
   }
 
   private static HttpResponse<String> get(String path, String session) throws Exception {
     return send(HttpRequest.newBuilder(uri(path)).GET(), session);
   }
 
-  private static HttpResponse<String> post(String path, String session, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.noBody());
+  private static HttpResponse<String> post(String path, String session, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.noBody());
     headers.forEach(b::header);
     return send(b, session);
   }
 
-  private static HttpResponse<String> send(HttpRequest.Builder b, String session) throws IOException, InterruptedException {
+  private static HttpResponse<String> send(HttpRequest.Builder b, String session)
+      throws IOException, InterruptedException {
     if (session != null) {
       b.header("Cookie", Session.COOKIE + "=" + session);
     }

@@ -18,7 +18,9 @@ final class ConnectFailure {
 
   static StoreException of(String url, Throwable error) {
     SQLException sql = rootSql(error);
-    return new StoreException("cannot connect to the database at " + where(url) + ": " + what(error), sql != null ? sql : error);
+    return new StoreException(
+        "cannot connect to the database at " + where(url) + ": " + what(error),
+        sql != null ? sql : error);
   }
 
   /** {@code host:port/db}, several hosts comma-separated, as PgJDBC reads them from the URL. */
@@ -31,7 +33,10 @@ final class ConnectFailure {
     String[] ports = p.getProperty("PGPORT", "5432").split(",");
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < hosts.length; i++) {
-      out.append(i == 0 ? "" : ",").append(hosts[i]).append(':').append(i < ports.length ? ports[i] : ports[ports.length - 1]);
+      out.append(i == 0 ? "" : ",")
+          .append(hosts[i])
+          .append(':')
+          .append(i < ports.length ? ports[i] : ports[ports.length - 1]);
     }
     return out.append('/').append(p.getProperty("PGDBNAME", "")).toString();
   }
@@ -50,7 +55,8 @@ final class ConnectFailure {
     }
     SQLException sql = rootSql(error);
     if (sql != null) {
-      return sql.getMessage() + (sql.getSQLState() == null ? "" : " (SQLSTATE " + sql.getSQLState() + ")");
+      return sql.getMessage()
+          + (sql.getSQLState() == null ? "" : " (SQLSTATE " + sql.getSQLState() + ")");
     }
     return error.getMessage();
   }

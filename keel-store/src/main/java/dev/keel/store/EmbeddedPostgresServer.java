@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+
   /** How long a process waits for another to finish starting or stopping the server. */
   public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(120);
 
@@ -53,8 +54,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return new EmbeddedPostgresServer(home, pm, new ServerUsers(home).register(), lockWait);
       }
     } catch (IOException e) {
-      throw new KeelException("cannot start the embedded PostgreSQL under " + home + ": " + e.getMessage()
-          + "; check that the folder is writable, or pass --db URL to use another PostgreSQL", e);
+      throw new KeelException(
+          "cannot start the embedded PostgreSQL under "
+              + home
+              + ": "
+              + e.getMessage()
+              + "; check that the folder is writable, or pass --db URL to use another PostgreSQL",
+          e);
     }
   }
 
@@ -75,7 +81,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     return home;
   }
 
-  /** This process stops using the server; the last user out stops it (unless {@code keel db start} holds it). */
+  /**
+   * This process stops using the server; the last user out stops it (unless {@code keel db start}
+   * holds it).
+   */
   @Override
   public void close() {
     try (HomeLock lock = HomeLock.acquire(home, lockWait)) {
@@ -85,7 +94,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         new SharedServer(home).stop("the last keel process using it has finished");
       }
     } catch (IOException | RuntimeException e) {
-      // The server keeps running; the next keel process on this KEEL_HOME prunes our entry and decides.
+      // The server keeps running; the next keel process on this KEEL_HOME prunes our entry and
+      // decides.
       log.warn("could not leave the embedded PostgreSQL of {} cleanly: {}", home, e.getMessage());
       try {
         new ServerUsers(home).remove(user);

@@ -8,19 +8,31 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** {@code keel db start | stop | status}: the shared embedded PostgreSQL of a KEEL_HOME as a local service. */
+/**
+ * {@code keel db start | stop | status}: the shared embedded PostgreSQL of a KEEL_HOME as a local
+ * service.
+ */
 public final class EmbeddedServers {
   private EmbeddedServers() {}
 
   /** What runs on a KEEL_HOME. {@code port} and {@code pid} are 0 when no server runs. */
-  public record State(Path home, boolean running, int port, long pid, Path dataDirectory, int majorVersion,
-      List<Long> users, boolean service) {
+  public record State(
+      Path home,
+      boolean running,
+      int port,
+      long pid,
+      Path dataDirectory,
+      int majorVersion,
+      List<Long> users,
+      boolean service) {
     public String jdbcUrl() {
       return SharedServer.jdbcUrl(port);
     }
   }
 
-  /** Starts (or adopts) the server and keeps it up after this process exits, until {@link #stop}. */
+  /**
+   * Starts (or adopts) the server and keeps it up after this process exits, until {@link #stop}.
+   */
   public static State start(Path home, Duration lockWait) {
     try (EmbeddedPostgresServer use = EmbeddedPostgresServer.start(home, lockWait)) {
       // Taken while this process still counts as a user, so the server never stops in between.
@@ -62,8 +74,15 @@ public final class EmbeddedServers {
       ServerUsers users = new ServerUsers(home);
       List<Long> live = users.live();
       Optional<PostmasterPid> pm = new SharedServer(home).running();
-      return new State(home, pm.isPresent(), pm.map(PostmasterPid::port).orElse(0), pm.map(PostmasterPid::pid).orElse(0L), data,
-          SharedServer.MAJOR_VERSION, live, users.serviceHeld());
+      return new State(
+          home,
+          pm.isPresent(),
+          pm.map(PostmasterPid::port).orElse(0),
+          pm.map(PostmasterPid::pid).orElse(0L),
+          data,
+          SharedServer.MAJOR_VERSION,
+          live,
+          users.serviceHeld());
     } catch (IOException e) {
       throw failed(home, e);
     }

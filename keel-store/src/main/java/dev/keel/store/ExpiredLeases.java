@@ -20,7 +20,8 @@ public final class ExpiredLeases {
    * their primary key from arrays (fences are unique, so the pairs match exactly): a join with
    * {@code reaped} could get a generic plan that scans all of task_attempt, once a second per node.
    */
-  private static final String REAP = """
+  private static final String REAP =
+      """
       WITH expired AS (
         SELECT id, owner FROM keel.task WHERE state = 'running' AND lease_until < now()
         ORDER BY lease_until FOR UPDATE SKIP LOCKED LIMIT ?),
@@ -41,7 +42,14 @@ public final class ExpiredLeases {
       SELECT id, run_id, pipeline, partition, state, attempt, owner FROM reaped""";
 
   /** A task whose lease expired, as the reaper left it ({@code queued} or {@code failed}). */
-  public record Reaped(long id, long runId, String pipeline, String partition, String state, int attempt, String previousOwner) {}
+  public record Reaped(
+      long id,
+      long runId,
+      String pipeline,
+      String partition,
+      String state,
+      int attempt,
+      String previousOwner) {}
 
   private final Database db;
 
@@ -56,23 +64,33 @@ public final class ExpiredLeases {
    * the tasks of nodes that are alive but could not heartbeat either.
    */
   public List<Reaped> reap(int limit, Duration outageThreshold) {
-    return db.inTransaction("reaping expired leases", c -> {
-      SharedOutage.observe(c, outageThreshold);
-      List<Reaped> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(REAP)) {
-        ps.setInt(1, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new Reaped(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6),
-                rs.getString(7)));
+    return db.inTransaction(
+        "reaping expired leases",
+        c -> {
+          SharedOutage.observe(c, outageThreshold);
+          List<Reaped> out = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement(REAP)) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new Reaped(
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getInt(6),
+                        rs.getString(7)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
-  private static final String ABANDON_MANUAL = """
+  private static final String ABANDON_MANUAL =
+      """
       WITH dead AS (
         SELECT t.id, t.run_id FROM keel.task t JOIN keel.run r ON r.id = t.run_id
         WHERE r.trigger LIKE 'manual:%' AND t.state = 'running' AND t.lease_until < now()
@@ -88,14 +106,17 @@ public final class ExpiredLeases {
    * will claim them for that run. Returns the runs touched, to refresh.
    */
   public Set<Long> abandonDeadManualRuns() {
-    return db.inTransaction("closing runs of dead keel run processes", c -> {
-      Set<Long> runs = new TreeSet<>();
-      try (PreparedStatement ps = c.prepareStatement(ABANDON_MANUAL); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          runs.add(rs.getLong(1));
-        }
-      }
-      return runs;
-    });
+    return db.inTransaction(
+        "closing runs of dead keel run processes",
+        c -> {
+          Set<Long> runs = new TreeSet<>();
+          try (PreparedStatement ps = c.prepareStatement(ABANDON_MANUAL);
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              runs.add(rs.getLong(1));
+            }
+          }
+          return runs;
+        });
   }
 }

@@ -44,7 +44,8 @@ final class GroupCommit<T, R> {
     lock.lock();
     try {
       if (flushing && flusher == Thread.currentThread()) {
-        throw new IllegalStateException("a submit from inside this group commit's own flush would wait for itself forever");
+        throw new IllegalStateException(
+            "a submit from inside this group commit's own flush would wait for itself forever");
       }
       pending.add(mine);
       while (flushing && !mine.done) {

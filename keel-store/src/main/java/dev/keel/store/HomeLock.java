@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The exclusive lock on {@code KEEL_HOME/keel.lock}, held only while a process decides to start,
- * adopt or stop the embedded PostgreSQL and changes the users list: two processes starting at
- * once cannot both start a server, and the last one out cannot stop it while another is adopting
- * it. A file lock belongs to the whole JVM (a second {@code lock()} in it throws), so threads of
- * one JVM queue on a {@link ReentrantLock} per folder first.
+ * adopt or stop the embedded PostgreSQL and changes the users list: two processes starting at once
+ * cannot both start a server, and the last one out cannot stop it while another is adopting it. A
+ * file lock belongs to the whole JVM (a second {@code lock()} in it throws), so threads of one JVM
+ * queue on a {@link ReentrantLock} per folder first.
  */
 final class HomeLock implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HomeLock.class);
@@ -44,7 +44,12 @@ final class HomeLock implements AutoCloseable {
     ReentrantLock jvmLock = IN_JVM.computeIfAbsent(home, h -> new ReentrantLock());
     try {
       if (!jvmLock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new KeelException("KEEL_HOME " + home + " stayed locked by another thread of this process for " + wait.toSeconds() + " s");
+        throw new KeelException(
+            "KEEL_HOME "
+                + home
+                + " stayed locked by another thread of this process for "
+                + wait.toSeconds()
+                + " s");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -53,10 +58,17 @@ final class HomeLock implements AutoCloseable {
     FileChannel channel = null;
     try {
       Path lockFile = home.resolve("keel.lock");
-      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      channel =
+          FileChannel.open(
+              lockFile,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       FileLock lock = waitFor(channel, lockFile, deadline, wait);
       channel.truncate(0);
-      channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      channel.write(
+          ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)),
+          0);
       return new HomeLock(jvmLock, channel, lock);
     } catch (IOException | RuntimeException e) {
       if (channel != null) {
@@ -67,7 +79,8 @@ final class HomeLock implements AutoCloseable {
     }
   }
 
-  private static FileLock waitFor(FileChannel channel, Path lockFile, Instant deadline, Duration wait) throws IOException {
+  private static FileLock waitFor(
+      FileChannel channel, Path lockFile, Instant deadline, Duration wait) throws IOException {
     boolean told = false;
     while (true) {
       FileLock lock = channel.tryLock();
@@ -76,13 +89,22 @@ final class HomeLock implements AutoCloseable {
       }
       String holder = Files.readString(lockFile, StandardCharsets.UTF_8).strip();
       if (Instant.now().isAfter(deadline)) {
-        throw new KeelException("KEEL_HOME " + lockFile.getParent() + " is in use by another keel process (pid " + holder
-            + ") that kept its lock for over " + wait.toSeconds() + " s (an older keel holds it for as long as it runs); "
-            + "wait for it to finish, or set KEEL_HOME to another folder");
+        throw new KeelException(
+            "KEEL_HOME "
+                + lockFile.getParent()
+                + " is in use by another keel process (pid "
+                + holder
+                + ") that kept its lock for over "
+                + wait.toSeconds()
+                + " s (an older keel holds it for as long as it runs); "
+                + "wait for it to finish, or set KEEL_HOME to another folder");
       }
       if (!told) {
-        log.info("KEEL_HOME {} is locked by keel process {} (starting or stopping its PostgreSQL); waiting up to {} s",
-            lockFile.getParent(), holder, wait.toSeconds());
+        log.info(
+            "KEEL_HOME {} is locked by keel process {} (starting or stopping its PostgreSQL); waiting up to {} s",
+            lockFile.getParent(),
+            holder,
+            wait.toSeconds());
         told = true;
       }
       try {

@@ -15,15 +15,17 @@ public final class MetadataStore implements AutoCloseable {
     this.db = db;
   }
 
-  /** Connects and applies pending migrations (safe to run from many nodes at once: Flyway locks). */
+  /**
+   * Connects and applies pending migrations (safe to run from many nodes at once: Flyway locks).
+   */
   public static MetadataStore open(Database db) {
     flyway(db).migrate();
     return new MetadataStore(db);
   }
 
   /**
-   * Migrations this code knows and the database has not applied (or failed to apply): not zero
-   * when a newer keel migrated nothing yet, or a migration failed. For readiness checks.
+   * Migrations this code knows and the database has not applied (or failed to apply): not zero when
+   * a newer keel migrated nothing yet, or a migration failed. For readiness checks.
    */
   public int pendingMigrations() {
     var info = flyway(db).info();

@@ -9,13 +9,15 @@ import dev.keel.spec.JdbcUrls;
  */
 public final class PostgresUrls {
   /** Connect/login timeouts and keep-alive, so a dead database is noticed within a lease. */
-  public static final String PG_DEFAULTS = "connectTimeout=5&loginTimeout=10&socketTimeout=60&tcpKeepAlive=true";
+  public static final String PG_DEFAULTS =
+      "connectTimeout=5&loginTimeout=10&socketTimeout=60&tcpKeepAlive=true";
 
   private PostgresUrls() {}
 
   /** The form a metadata database URL takes, for messages. */
-  public static final String EXPECTED_FORM = "jdbc:postgresql://host:port/db (several hosts for failover:"
-      + " jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=primary)";
+  public static final String EXPECTED_FORM =
+      "jdbc:postgresql://host:port/db (several hosts for failover:"
+          + " jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=primary)";
 
   /**
    * Why {@code url} is not a PostgreSQL JDBC URL that PgJDBC can use, or null when it is. Checked
@@ -26,10 +28,15 @@ public final class PostgresUrls {
       return "the URL is empty; expected " + EXPECTED_FORM;
     }
     if (!url.startsWith("jdbc:postgresql:")) {
-      return "'" + JdbcUrls.redact(url) + "' is not a PostgreSQL JDBC URL; expected " + EXPECTED_FORM;
+      return "'"
+          + JdbcUrls.redact(url)
+          + "' is not a PostgreSQL JDBC URL; expected "
+          + EXPECTED_FORM;
     }
     if (org.postgresql.Driver.parseURL(url, null) == null) {
-      return "'" + JdbcUrls.redact(url) + "' is malformed (check the host, the port number and the database name); expected "
+      return "'"
+          + JdbcUrls.redact(url)
+          + "' is malformed (check the host, the port number and the database name); expected "
           + EXPECTED_FORM;
     }
     return null;

@@ -15,15 +15,23 @@ import java.util.Optional;
  */
 record PostmasterPid(long pid, Path dataDirectory, long startEpochSeconds, int port) {
 
-  /** The file's content, or empty when there is none (no server, or a clean stop) or it is half-written. */
+  /**
+   * The file's content, or empty when there is none (no server, or a clean stop) or it is
+   * half-written.
+   */
   static Optional<PostmasterPid> read(Path data) {
     try {
-      List<String> lines = Files.readAllLines(data.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+      List<String> lines =
+          Files.readAllLines(data.resolve("postmaster.pid"), StandardCharsets.UTF_8);
       if (lines.size() < 4) {
         return Optional.empty();
       }
-      return Optional.of(new PostmasterPid(Long.parseLong(lines.get(0).trim()), Path.of(lines.get(1).trim()),
-          Long.parseLong(lines.get(2).trim()), Integer.parseInt(lines.get(3).trim())));
+      return Optional.of(
+          new PostmasterPid(
+              Long.parseLong(lines.get(0).trim()),
+              Path.of(lines.get(1).trim()),
+              Long.parseLong(lines.get(2).trim()),
+              Integer.parseInt(lines.get(3).trim())));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | NumberFormatException e) {

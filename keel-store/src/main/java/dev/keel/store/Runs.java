@@ -11,12 +11,15 @@ import java.util.Optional;
 
 /** Runs of a pipeline, each cut into one task per partition. */
 public final class Runs {
-  private static final String INSERT_RUN = """
+  private static final String INSERT_RUN =
+      """
       INSERT INTO keel.run (pipeline, version_id, trigger, logical_time) VALUES (?, ?, ?, ?)
       ON CONFLICT (pipeline, trigger, logical_time) DO NOTHING RETURNING id""";
-  private static final String INSERT_TASK = """
+  private static final String INSERT_TASK =
+      """
       INSERT INTO keel.task (run_id, pipeline, partition, max_attempts, backoff_ms, max_backoff_ms, jitter) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, partition) DO NOTHING""";
+
   /**
    * Derives the run's state from its tasks; called after every task transition. The run row is
    * written only when its state changes: otherwise every task completion of a big run would queue
@@ -24,7 +27,8 @@ public final class Runs {
    * at a time. The state is computed once (a MATERIALIZED CTE: inlined, it was evaluated once per
    * reference, three times), from index probes on the partial indexes of V3 and V9.
    */
-  private static final String REFRESH = """
+  private static final String REFRESH =
+      """
       WITH s AS MATERIALIZED (
         SELECT CASE
           WHEN EXISTS (SELECT 1 FROM keel.task WHERE run_id = ? AND state = 'running') THEN 'running'
@@ -48,9 +52,19 @@ public final class Runs {
    * Creates a run and its tasks in one transaction; empty when a run with the same pipeline,
    * trigger and logical time exists already (another node scheduled it).
    */
-  public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
-      List<String> partitions, int maxAttempts) {
-    return create(pipeline, versionId, trigger, logicalTime, partitions,
+  public Optional<Long> create(
+      String pipeline,
+      long versionId,
+      String trigger,
+      Instant logicalTime,
+      List<String> partitions,
+      int maxAttempts) {
+    return create(
+        pipeline,
+        versionId,
+        trigger,
+        logicalTime,
+        partitions,
         new RetrySpec(maxAttempts, RetrySpec.DEFAULT.backoff(), RetrySpec.DEFAULT.maxBackoff()));
   }
 
@@ -58,41 +72,48 @@ public final class Runs {
    * As above, with the pipeline's retry policy: its attempts, and the backoff and jitter the reaper
    * applies when a lease expires.
    */
-  public Optional<Long> create(String pipeline, long versionId, String trigger, Instant logicalTime,
-      List<String> partitions, RetrySpec retry) {
+  public Optional<Long> create(
+      String pipeline,
+      long versionId,
+      String trigger,
+      Instant logicalTime,
+      List<String> partitions,
+      RetrySpec retry) {
     int maxAttempts = retry.attempts();
     Duration backoff = retry.backoff();
     Duration maxBackoff = retry.maxBackoff();
     boolean jitter = retry.jitter() != RetrySpec.Jitter.NONE;
-    return db.inTransaction("creating a run of " + pipeline, c -> {
-      long runId;
-      try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
-        ps.setString(1, pipeline);
-        ps.setLong(2, versionId);
-        ps.setString(3, trigger);
-        ps.setTimestamp(4, Timestamp.from(logicalTime));
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.empty();
+    return db.inTransaction(
+        "creating a run of " + pipeline,
+        c -> {
+          long runId;
+          try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
+            ps.setString(1, pipeline);
+            ps.setLong(2, versionId);
+            ps.setString(3, trigger);
+            ps.setTimestamp(4, Timestamp.from(logicalTime));
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.empty();
+              }
+              runId = rs.getLong(1);
+            }
           }
-          runId = rs.getLong(1);
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(INSERT_TASK)) {
-        for (String p : partitions) {
-          ps.setLong(1, runId);
-          ps.setString(2, pipeline);
-          ps.setString(3, p);
-          ps.setInt(4, maxAttempts);
-          ps.setLong(5, backoff.toMillis());
-          ps.setLong(6, maxBackoff.toMillis());
-          ps.setBoolean(7, jitter);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      return Optional.of(runId);
-    });
+          try (PreparedStatement ps = c.prepareStatement(INSERT_TASK)) {
+            for (String p : partitions) {
+              ps.setLong(1, runId);
+              ps.setString(2, pipeline);
+              ps.setString(3, p);
+              ps.setInt(4, maxAttempts);
+              ps.setLong(5, backoff.toMillis());
+              ps.setLong(6, maxBackoff.toMillis());
+              ps.setBoolean(7, jitter);
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          return Optional.of(runId);
+        });
   }
 
   /**
@@ -102,22 +123,25 @@ public final class Runs {
    * commit to flush when the state did not change.
    */
   public void refresh(long runId) {
-    db.withConnection("updating run " + runId, c -> {
-      try (PreparedStatement ps = c.prepareStatement(REFRESH)) {
-        for (int i = 1; i <= 5; i++) {
-          ps.setLong(i, runId);
-        }
-        return ps.executeUpdate();
-      }
-    });
+    db.withConnection(
+        "updating run " + runId,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(REFRESH)) {
+            for (int i = 1; i <= 5; i++) {
+              ps.setLong(i, runId);
+            }
+            return ps.executeUpdate();
+          }
+        });
   }
 
   /**
    * Open runs whose stored state is behind their tasks: every task has ended, or a task has started
-   * or ended while the run still says queued. That happens when a refresh is lost: a node died, or gave up
-   * retrying, between a task's commit and the run's refresh.
+   * or ended while the run still says queued. That happens when a refresh is lost: a node died, or
+   * gave up retrying, between a task's commit and the run's refresh.
    */
-  private static final String STALE = """
+  private static final String STALE =
+      """
       SELECT r.id FROM keel.run r WHERE r.state IN ('queued', 'running') AND (
         (NOT EXISTS (SELECT 1 FROM keel.task t WHERE t.run_id = r.id AND t.state = 'running')
          AND NOT EXISTS (SELECT 1 FROM keel.task t WHERE t.run_id = r.id AND t.state = 'queued'))
@@ -127,43 +151,53 @@ public final class Runs {
 
   /** Refreshes the open runs whose state fell behind their tasks (see STALE); returns their ids. */
   public List<Long> refreshStale() {
-    List<Long> stale = db.withConnection("looking for runs with a stale state", c -> {
-      List<Long> out = new java.util.ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(STALE); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getLong(1));
-        }
-      }
-      return out;
-    });
+    List<Long> stale =
+        db.withConnection(
+            "looking for runs with a stale state",
+            c -> {
+              List<Long> out = new java.util.ArrayList<>();
+              try (PreparedStatement ps = c.prepareStatement(STALE);
+                  ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  out.add(rs.getLong(1));
+                }
+              }
+              return out;
+            });
     stale.forEach(this::refresh);
     return stale;
   }
 
   /** The newest logical time of a run with this trigger, if any (where the scheduler resumes). */
   public Optional<Instant> latest(String pipeline, String trigger) {
-    return db.withConnection("reading the latest run of " + pipeline, c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT max(logical_time) FROM keel.run WHERE pipeline = ? AND trigger = ?")) {
-        ps.setString(1, pipeline);
-        ps.setString(2, trigger);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          Timestamp t = rs.getTimestamp(1);
-          return Optional.ofNullable(t).map(Timestamp::toInstant);
-        }
-      }
-    });
+    return db.withConnection(
+        "reading the latest run of " + pipeline,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT max(logical_time) FROM keel.run WHERE pipeline = ? AND trigger = ?")) {
+            ps.setString(1, pipeline);
+            ps.setString(2, trigger);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              Timestamp t = rs.getTimestamp(1);
+              return Optional.ofNullable(t).map(Timestamp::toInstant);
+            }
+          }
+        });
   }
 
   public String state(long runId) {
-    return db.withConnection("reading run " + runId, c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT state FROM keel.run WHERE id = ?")) {
-        ps.setLong(1, runId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? rs.getString(1) : null;
-        }
-      }
-    });
+    return db.withConnection(
+        "reading run " + runId,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT state FROM keel.run WHERE id = ?")) {
+            ps.setLong(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getString(1) : null;
+            }
+          }
+        });
   }
 }

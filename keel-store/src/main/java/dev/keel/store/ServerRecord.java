@@ -13,20 +13,26 @@ import java.util.Properties;
 
 /**
  * {@code KEEL_HOME/server.properties}: where the shared embedded PostgreSQL listens and which
- * postmaster it is (pid, start time, data folder, major version). Written by the process that starts
- * the server, deleted by the one that stops it. It is only a note: before any keel process connects
- * it must agree with PostgreSQL's own {@code postmaster.pid}, and the server must name the same data
- * folder and major version ({@link EmbeddedPostgresServer}).
+ * postmaster it is (pid, start time, data folder, major version). Written by the process that
+ * starts the server, deleted by the one that stops it. It is only a note: before any keel process
+ * connects it must agree with PostgreSQL's own {@code postmaster.pid}, and the server must name the
+ * same data folder and major version ({@link EmbeddedPostgresServer}).
  */
-record ServerRecord(int port, long pid, long startEpochSeconds, Path dataDirectory, int majorVersion) {
+record ServerRecord(
+    int port, long pid, long startEpochSeconds, Path dataDirectory, int majorVersion) {
   static final String FILE = "server.properties";
 
   static Optional<ServerRecord> read(Path home) {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(home.resolve(FILE), StandardCharsets.UTF_8)) {
       p.load(r);
-      return Optional.of(new ServerRecord(Integer.parseInt(p.getProperty("port")), Long.parseLong(p.getProperty("pid")),
-          Long.parseLong(p.getProperty("start")), Path.of(p.getProperty("data")), Integer.parseInt(p.getProperty("major"))));
+      return Optional.of(
+          new ServerRecord(
+              Integer.parseInt(p.getProperty("port")),
+              Long.parseLong(p.getProperty("pid")),
+              Long.parseLong(p.getProperty("start")),
+              Path.of(p.getProperty("data")),
+              Integer.parseInt(p.getProperty("major"))));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
@@ -36,7 +42,8 @@ record ServerRecord(int port, long pid, long startEpochSeconds, Path dataDirecto
   }
 
   static ServerRecord of(PostmasterPid pm, int majorVersion) {
-    return new ServerRecord(pm.port(), pm.pid(), pm.startEpochSeconds(), pm.dataDirectory(), majorVersion);
+    return new ServerRecord(
+        pm.port(), pm.pid(), pm.startEpochSeconds(), pm.dataDirectory(), majorVersion);
   }
 
   boolean describes(PostmasterPid pm) {
@@ -54,7 +61,11 @@ record ServerRecord(int port, long pid, long startEpochSeconds, Path dataDirecto
     try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       p.store(w, "the embedded PostgreSQL of this KEEL_HOME (written by keel; see keel db status)");
     }
-    Files.move(tmp, home.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        home.resolve(FILE),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   static void delete(Path home) throws IOException {

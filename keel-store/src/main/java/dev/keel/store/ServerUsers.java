@@ -15,10 +15,10 @@ import java.util.stream.Stream;
 /**
  * Who uses the shared embedded PostgreSQL: {@code KEEL_HOME/users/PID-N}, one file per open handle
  * (a JVM may open several), holding the process's start time, plus {@code users/service} while
- * {@code keel db start} keeps the server up. A file whose process is gone (killed with SIGKILL, so it
- * could not remove its file) or whose pid now belongs to another process (a different start time)
- * is pruned. Read and changed only under the KEEL_HOME lock, so a count of zero is final until the
- * lock is released.
+ * {@code keel db start} keeps the server up. A file whose process is gone (killed with SIGKILL, so
+ * it could not remove its file) or whose pid now belongs to another process (a different start
+ * time) is pruned. Read and changed only under the KEEL_HOME lock, so a count of zero is final
+ * until the lock is released.
  */
 final class ServerUsers {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServerUsers.class);
@@ -35,7 +35,10 @@ final class ServerUsers {
   String register() throws IOException {
     Files.createDirectories(dir);
     String name = ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
-    Files.writeString(dir.resolve(name), Long.toString(startMillis(ProcessHandle.current()).orElse(0L)), StandardCharsets.UTF_8);
+    Files.writeString(
+        dir.resolve(name),
+        Long.toString(startMillis(ProcessHandle.current()).orElse(0L)),
+        StandardCharsets.UTF_8);
     return name;
   }
 
@@ -45,7 +48,10 @@ final class ServerUsers {
 
   void holdService() throws IOException {
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(SERVICE), "kept up by keel db start until keel db stop\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        dir.resolve(SERVICE),
+        "kept up by keel db start until keel db stop\n",
+        StandardCharsets.UTF_8);
   }
 
   /** Drops the service hold; true when there was one. */
@@ -73,7 +79,8 @@ final class ServerUsers {
       }
       Long pid = alivePid(f, name);
       if (pid == null) {
-        log.warn("keel process {} ended without leaving the embedded PostgreSQL (killed?); it is no longer counted as a user",
+        log.warn(
+            "keel process {} ended without leaving the embedded PostgreSQL (killed?); it is no longer counted as a user",
             name.substring(0, Math.max(0, name.indexOf('-'))));
         Files.deleteIfExists(f);
       } else {
@@ -89,7 +96,11 @@ final class ServerUsers {
       long recorded = Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
       Optional<ProcessHandle> p = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
       // The same pid with another start time is a new process that reused it: the user is gone.
-      boolean same = p.isPresent() && startMillis(p.get()).map(s -> recorded == 0 || Math.abs(s - recorded) < 2_000).orElse(true);
+      boolean same =
+          p.isPresent()
+              && startMillis(p.get())
+                  .map(s -> recorded == 0 || Math.abs(s - recorded) < 2_000)
+                  .orElse(true);
       return same ? pid : null;
     } catch (IOException | RuntimeException e) {
       return null; // a half-written or foreign file: no user

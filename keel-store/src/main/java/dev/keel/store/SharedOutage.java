@@ -28,7 +28,8 @@ public final class SharedOutage {
    * (a few statements per node per second); greatest() keeps the clock from going back when a
    * transaction that started earlier commits later.
    */
-  private static final String OBSERVE = """
+  private static final String OBSERVE =
+      """
       WITH before AS (SELECT seen_at FROM keel.coordination_clock FOR UPDATE),
       gap AS (SELECT now() - seen_at AS gap FROM before WHERE now() - seen_at > ? * interval '1 millisecond'),
       clock AS (
@@ -41,7 +42,10 @@ public final class SharedOutage {
         RETURNING 1)
       SELECT (SELECT extract(epoch FROM gap) FROM gap), (SELECT count(*) FROM moved)""";
 
-  /** An outage found by {@link #observe}: how long the clock stood still, and how many leases moved on. */
+  /**
+   * An outage found by {@link #observe}: how long the clock stood still, and how many leases moved
+   * on.
+   */
   public record Gap(Duration length, long leasesMoved) {}
 
   private SharedOutage() {}
@@ -56,12 +60,17 @@ public final class SharedOutage {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         double seconds = rs.getDouble(1);
-        return rs.wasNull() ? null : new Gap(Duration.ofMillis(Math.round(seconds * 1000)), rs.getLong(2));
+        return rs.wasNull()
+            ? null
+            : new Gap(Duration.ofMillis(Math.round(seconds * 1000)), rs.getLong(2));
       }
     }
   }
 
-  /** The outage threshold of a node with this lease: half of it (a heartbeat comes at least twice a lease). */
+  /**
+   * The outage threshold of a node with this lease: half of it (a heartbeat comes at least twice a
+   * lease).
+   */
   public static Duration thresholdFor(Duration lease) {
     return lease.dividedBy(2);
   }

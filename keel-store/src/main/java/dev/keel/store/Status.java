@@ -9,24 +9,51 @@ import java.util.List;
 
 /** What {@code keel status} shows: nodes, recent runs and their tasks, checkpoints. */
 public final class Status {
-  public record NodeInfo(String id, String host, long pid, String state, boolean alive, double heartbeatAgeSeconds, int tasksHeld) {}
+  public record NodeInfo(
+      String id,
+      String host,
+      long pid,
+      String state,
+      boolean alive,
+      double heartbeatAgeSeconds,
+      int tasksHeld) {}
 
-  public record RunInfo(long id, String pipeline, String trigger, String state, String createdAt, String finishedAt,
+  public record RunInfo(
+      long id,
+      String pipeline,
+      String trigger,
+      String state,
+      String createdAt,
+      String finishedAt,
       List<TaskInfo> tasks) {}
 
-  public record TaskInfo(long id, String partition, String state, int attempt, int maxAttempts, String owner,
-      Double leaseRemainingSeconds, Long rowsPublished, Long rowsRejected, String checkpoint, String error) {}
+  public record TaskInfo(
+      long id,
+      String partition,
+      String state,
+      int attempt,
+      int maxAttempts,
+      String owner,
+      Double leaseRemainingSeconds,
+      Long rowsPublished,
+      Long rowsRejected,
+      String checkpoint,
+      String error) {}
 
-  public record Report(List<NodeInfo> nodes, List<RunInfo> runs, List<PipelineProblems.Problem> problems) {}
+  public record Report(
+      List<NodeInfo> nodes, List<RunInfo> runs, List<PipelineProblems.Problem> problems) {}
 
-  private static final String NODES = """
+  private static final String NODES =
+      """
       SELECT n.id, n.host, n.pid, n.state, n.heartbeat_at > now() - ? * interval '1 millisecond',
              extract(epoch FROM now() - n.heartbeat_at)::float8,
              (SELECT count(*) FROM keel.task t WHERE t.owner = n.id AND t.state = 'running')::int
       FROM keel.node n ORDER BY n.id""";
-  private static final String RUNS = """
+  private static final String RUNS =
+      """
       SELECT id, pipeline, trigger, state, created_at::text, finished_at::text FROM keel.run ORDER BY id DESC LIMIT ?""";
-  private static final String TASKS = """
+  private static final String TASKS =
+      """
       SELECT t.id, t.partition, t.state, t.attempt, t.max_attempts, t.owner,
              CASE WHEN t.state = 'running' THEN extract(epoch FROM t.lease_until - now())::float8 END,
              t.rows_published, t.rows_rejected, c.position, t.error
@@ -39,8 +66,11 @@ public final class Status {
   }
 
   public Report read(int runs, long nodeDeadAfterMillis) {
-    return db.withConnection("reading status", c -> new Report(nodes(c, nodeDeadAfterMillis), runs(c, runs),
-        new PipelineProblems(db).list()));
+    return db.withConnection(
+        "reading status",
+        c ->
+            new Report(
+                nodes(c, nodeDeadAfterMillis), runs(c, runs), new PipelineProblems(db).list()));
   }
 
   private static List<NodeInfo> nodes(Connection c, long deadAfter) throws SQLException {
@@ -51,8 +81,15 @@ public final class Status {
         while (rs.next()) {
           boolean alive = rs.getBoolean(5) && !"stopped".equals(rs.getString(4));
           String state = alive ? "alive" : "stopped".equals(rs.getString(4)) ? "stopped" : "dead";
-          out.add(new NodeInfo(rs.getString(1), rs.getString(2), rs.getLong(3), state,
-              alive, rs.getDouble(6), rs.getInt(7)));
+          out.add(
+              new NodeInfo(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getLong(3),
+                  state,
+                  alive,
+                  rs.getDouble(6),
+                  rs.getInt(7)));
         }
       }
     }
@@ -65,7 +102,15 @@ public final class Status {
       ps.setInt(1, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(new RunInfo(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), tasks(c, rs.getLong(1))));
+          out.add(
+              new RunInfo(
+                  rs.getLong(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  tasks(c, rs.getLong(1))));
         }
       }
     }
@@ -78,8 +123,19 @@ public final class Status {
       ps.setLong(1, runId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(new TaskInfo(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5), rs.getString(6),
-              (Double) rs.getObject(7), (Long) rs.getObject(8), (Long) rs.getObject(9), rs.getString(10), rs.getString(11)));
+          out.add(
+              new TaskInfo(
+                  rs.getLong(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getInt(4),
+                  rs.getInt(5),
+                  rs.getString(6),
+                  (Double) rs.getObject(7),
+                  (Long) rs.getObject(8),
+                  (Long) rs.getObject(9),
+                  rs.getString(10),
+                  rs.getString(11)));
         }
       }
     }

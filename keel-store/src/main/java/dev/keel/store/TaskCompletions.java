@@ -8,11 +8,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * A node's successes and run refreshes, group-committed: the workers of a node that finish while
- * an earlier flush is in flight share the next statement (and its durable commit) instead of one
- * each. A lone worker's success goes out at once. With a {@link Refill}, the same statement also
- * claims the node's next tasks (complete-and-claim): for short tasks, one round trip per batch
- * instead of two per task. One instance per node, shared by its workers.
+ * A node's successes and run refreshes, group-committed: the workers of a node that finish while an
+ * earlier flush is in flight share the next statement (and its durable commit) instead of one each.
+ * A lone worker's success goes out at once. With a {@link Refill}, the same statement also claims
+ * the node's next tasks (complete-and-claim): for short tasks, one round trip per batch instead of
+ * two per task. One instance per node, shared by its workers.
  */
 public final class TaskCompletions {
   /** The node's free slots, filled by the statement that records successes. */
@@ -25,9 +25,15 @@ public final class TaskCompletions {
 
     /**
      * After it: what it claimed (at most {@code reserved}), or {@code failed} with nothing claimed.
-     * {@code sent}: when the statement was sent, by the refill's clock (the claims' leases began no earlier).
+     * {@code sent}: when the statement was sent, by the refill's clock (the claims' leases began no
+     * earlier).
      */
-    void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed);
+    void claimed(
+        int reserved,
+        List<ClaimedTask> finishing,
+        List<ClaimedTask> claimed,
+        Instant sent,
+        boolean failed);
   }
 
   private record Recorded(boolean succeeded, boolean refreshNeeded) {}
@@ -43,14 +49,16 @@ public final class TaskCompletions {
   public TaskCompletions(MetadataStore store) {
     this.store = store;
     this.successes = new GroupCommit<>(this::flush);
-    this.refreshes = new GroupCommit<>(runs -> {
-      for (long run : new LinkedHashSet<>(runs)) {
-        store.runs().refresh(run);
-      }
-      List<Boolean> out = new ArrayList<>(runs.size());
-      runs.forEach(r -> out.add(true));
-      return out;
-    });
+    this.refreshes =
+        new GroupCommit<>(
+            runs -> {
+              for (long run : new LinkedHashSet<>(runs)) {
+                store.runs().refresh(run);
+              }
+              List<Boolean> out = new ArrayList<>(runs.size());
+              runs.forEach(r -> out.add(true));
+              return out;
+            });
   }
 
   /**
@@ -65,15 +73,23 @@ public final class TaskCompletions {
   }
 
   /**
-   * Records the success; throws {@link LeaseLostException} when the claim's fence is stale.
-   * Returns whether the run must be refreshed now ({@link #refresh}); false when the same statement
-   * claimed another task of the run while the run was running, so that task's end refreshes it.
+   * Records the success; throws {@link LeaseLostException} when the claim's fence is stale. Returns
+   * whether the run must be refreshed now ({@link #refresh}); false when the same statement claimed
+   * another task of the run while the run was running, so that task's end refreshes it.
    */
   public boolean succeed(ClaimedTask task, TaskCounts counts) {
     Recorded r = successes.submit(new Tasks.Success(task, counts));
     if (!r.succeeded()) {
-      throw new LeaseLostException("task " + task.id() + " (" + task.pipeline() + "/" + task.partition()
-          + ") was taken over by another claim (fence " + task.fence() + " is stale)");
+      throw new LeaseLostException(
+          "task "
+              + task.id()
+              + " ("
+              + task.pipeline()
+              + "/"
+              + task.partition()
+              + ") was taken over by another claim (fence "
+              + task.fence()
+              + " is stale)");
     }
     return r.refreshNeeded();
   }
@@ -108,7 +124,9 @@ public final class TaskCompletions {
     }
     List<Recorded> out = new ArrayList<>(batch.size());
     for (Tasks.Success s : batch) {
-      out.add(new Recorded(x.succeeded().contains(s.task().id()), !x.runsRunning().contains(s.task().runId())));
+      out.add(
+          new Recorded(
+              x.succeeded().contains(s.task().id()), !x.runsRunning().contains(s.task().runId())));
     }
     return out;
   }

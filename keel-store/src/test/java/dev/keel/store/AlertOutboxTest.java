@@ -18,7 +18,9 @@ class AlertOutboxTest {
   }
 
   private static String actions() {
-    return String.join(",", TestDatabase.rows("select dedup_key || ':' || action from keel.alert_outbox order by id"));
+    return String.join(
+        ",",
+        TestDatabase.rows("select dedup_key || ':' || action from keel.alert_outbox order by id"));
   }
 
   @Test
@@ -33,14 +35,17 @@ class AlertOutboxTest {
 
     assertThat(alerts().open("run_late")).isEmpty();
     assertThat(actions()).isEqualTo("k1:trigger,k1:resolve");
-    assertThat(TestDatabase.count("select count(*) from keel.alert_outbox where delivered_at is null")).isEqualTo(2);
+    assertThat(
+            TestDatabase.count("select count(*) from keel.alert_outbox where delivered_at is null"))
+        .isEqualTo(2);
   }
 
   @Test
   void a_node_without_heartbeat_is_lost_once_and_resolved_when_it_heartbeats_again() {
     db.store().nodes().register("node-a", "h1", 10, null);
     db.store().nodes().register("node-b", "h1", 11, null);
-    TestDatabase.exec("update keel.node set heartbeat_at = now() - interval '5 minutes' where id = 'node-a'");
+    TestDatabase.exec(
+        "update keel.node set heartbeat_at = now() - interval '5 minutes' where id = 'node-a'");
 
     assertThat(alerts().checkNodes(LOST_AFTER)).isEqualTo(1);
     assertThat(alerts().checkNodes(LOST_AFTER)).isEqualTo(1);

@@ -7,7 +7,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Checkpoints (one row per task, overwritten) and pipeline versions (one row per distinct text). */
+/**
+ * Checkpoints (one row per task, overwritten) and pipeline versions (one row per distinct text).
+ */
 class CheckpointsAndVersionsTest {
   @RegisterExtension final FreshStore db = new FreshStore();
 
@@ -30,7 +32,8 @@ class CheckpointsAndVersionsTest {
 
     assertThat(versions.save("p", "h1", "name: p # 1", "b.yaml")).isEqualTo(first);
 
-    assertThat(versions.current("p")).contains(new PipelineVersions.Stored(first, "p", "name: p # 1", "b.yaml"));
+    assertThat(versions.current("p"))
+        .contains(new PipelineVersions.Stored(first, "p", "name: p # 1", "b.yaml"));
     assertThat(versions.load(second)).map(PipelineVersions.Stored::spec).contains("name: p # 2");
     assertThat(versions.load(-1)).isEmpty();
     assertThat(versions.current("q")).isEmpty();

@@ -7,7 +7,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Dead letters: written per claim, shown once per position as the newest claim saw it, superseded by fence. */
+/**
+ * Dead letters: written per claim, shown once per position as the newest claim saw it, superseded
+ * by fence.
+ */
 class DeadLetterStoreTest {
   private static final Duration LEASE = Duration.ofSeconds(30);
 
@@ -25,7 +28,9 @@ class DeadLetterStoreTest {
     }
   }
 
-  /** A first claim that rejected positions 1, 2, 3 and 10, given back, and the task claimed again. */
+  /**
+   * A first claim that rejected positions 1, 2, 3 and 10, given back, and the task claimed again.
+   */
   private ClaimedTask[] twoClaims() {
     db.run("t", 3, "x");
     ClaimedTask first = claim();
@@ -37,21 +42,26 @@ class DeadLetterStoreTest {
   }
 
   private String letters(ClaimedTask t) {
-    return String.join(",", db.store().deadLetters().list("p", "x", t.runId(), 100).stream()
-        .map(r -> r.position() + ":" + r.reason()).toList());
+    return String.join(
+        ",",
+        db.store().deadLetters().list("p", "x", t.runId(), 100).stream()
+            .map(r -> r.position() + ":" + r.reason())
+            .toList());
   }
 
   @Test
   void each_position_is_listed_once_as_the_newest_claim_rejected_it() {
     ClaimedTask[] claims = twoClaims();
     assertThat(letters(claims[1])).isEqualTo("1:first,2:second,3:first,10:first");
-    assertThat(db.store().deadLetters().positions("p", "x", claims[1].runId())).containsExactly(1, 2, 3, 10);
+    assertThat(db.store().deadLetters().positions("p", "x", claims[1].runId()))
+        .containsExactly(1, 2, 3, 10);
     assertThat(db.store().deadLetters().latestRun("p", "x")).hasValue(claims[1].runId());
     assertThat(db.store().deadLetters().latestRun("p", "other")).isEmpty();
   }
 
   @Test
-  void a_publish_supersedes_what_earlier_claims_rejected_in_its_range_and_keeps_its_own_and_the_rest() {
+  void
+      a_publish_supersedes_what_earlier_claims_rejected_in_its_range_and_keeps_its_own_and_the_rest() {
     ClaimedTask[] claims = twoClaims();
     db.store().deadLetters().writer(claims[1]).supersede(1, 5);
     assertThat(letters(claims[1])).isEqualTo("2:second,10:first");
@@ -74,6 +84,8 @@ class DeadLetterStoreTest {
     }
     assertThat(TestDatabase.rows("select length(raw) from keel.dead_letter where position = 1"))
         .containsExactly(String.valueOf(DeadLetterStore.MAX_RAW_CHARS + 1));
-    assertThat(TestDatabase.value("select raw from keel.dead_letter where position = 2")).doesNotContain("\u0000").startsWith("a");
+    assertThat(TestDatabase.value("select raw from keel.dead_letter where position = 2"))
+        .doesNotContain("\u0000")
+        .startsWith("a");
   }
 }

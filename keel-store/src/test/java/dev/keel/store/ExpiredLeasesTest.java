@@ -8,9 +8,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The reaper's statement: expired leases back to the queue with their attempt counted, or failed on the last. */
+/**
+ * The reaper's statement: expired leases back to the queue with their attempt counted, or failed on
+ * the last.
+ */
 class ExpiredLeasesTest {
-  /** No node heartbeats in these tests: a day's threshold keeps the shared-outage rule (SharedOutageTest) out. */
+  /**
+   * No node heartbeats in these tests: a day's threshold keeps the shared-outage rule
+   * (SharedOutageTest) out.
+   */
   static final java.time.Duration NO_SHARED_OUTAGE = java.time.Duration.ofDays(1);
 
   private static final Duration LEASE = Duration.ofSeconds(30);
@@ -18,7 +24,8 @@ class ExpiredLeasesTest {
   @RegisterExtension final FreshStore db = new FreshStore();
 
   private static void expireAll() {
-    TestDatabase.exec("update keel.task set lease_until = now() - interval '1 second' where state = 'running'");
+    TestDatabase.exec(
+        "update keel.task set lease_until = now() - interval '1 second' where state = 'running'");
   }
 
   @Test
@@ -29,10 +36,15 @@ class ExpiredLeasesTest {
 
     List<ExpiredLeases.Reaped> reaped = db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE);
 
-    assertThat(reaped).containsExactly(new ExpiredLeases.Reaped(t.id(), t.runId(), "p", "x", "queued", 1, "node-a"));
-    assertThat(TestDatabase.rows("select state, owner, lease_until, finished_at, error from keel.task"))
+    assertThat(reaped)
+        .containsExactly(
+            new ExpiredLeases.Reaped(t.id(), t.runId(), "p", "x", "queued", 1, "node-a"));
+    assertThat(
+            TestDatabase.rows(
+                "select state, owner, lease_until, finished_at, error from keel.task"))
         .containsExactly("queued|null|null|null|the lease of node node-a expired during attempt 1");
-    assertThat(TestDatabase.rows("select outcome, finished_at is not null from keel.task_attempt")).containsExactly("lease expired|t");
+    assertThat(TestDatabase.rows("select outcome, finished_at is not null from keel.task_attempt"))
+        .containsExactly("lease expired|t");
     TestDatabase.exec("update keel.task set due_at = now()");
     ClaimedTask again = db.store().tasks().claim("node-b", null, 1, LEASE).get(0);
     assertThat(again.attempt()).isEqualTo(2);
@@ -44,8 +56,11 @@ class ExpiredLeasesTest {
     db.run("t", 1, "x");
     db.store().tasks().claim("node-a", null, 1, LEASE);
     expireAll();
-    assertThat(db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE)).extracting(ExpiredLeases.Reaped::state).containsExactly("failed");
-    assertThat(TestDatabase.rows("select state, finished_at is not null from keel.task")).containsExactly("failed|t");
+    assertThat(db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE))
+        .extracting(ExpiredLeases.Reaped::state)
+        .containsExactly("failed");
+    assertThat(TestDatabase.rows("select state, finished_at is not null from keel.task"))
+        .containsExactly("failed|t");
   }
 
   @Test

@@ -33,11 +33,15 @@ final class FreshStore implements BeforeEachCallback, AfterEachCallback {
   /** A run of pipeline {@code p} over {@code partitions}, each task with {@code maxAttempts}. */
   long run(String trigger, int maxAttempts, String... partitions) {
     long version = store.versions().save("p", "h", "name: p", null);
-    return store.runs().create("p", version, trigger, Instant.now(), List.of(partitions), maxAttempts).orElseThrow();
+    return store
+        .runs()
+        .create("p", version, trigger, Instant.now(), List.of(partitions), maxAttempts)
+        .orElseThrow();
   }
 
   /** Moves a task's fence on, as another node's claim of it would. */
   static void takeOver(long taskId) {
-    TestDatabase.exec("update keel.task set fence = nextval('keel.fence_seq') where id = " + taskId);
+    TestDatabase.exec(
+        "update keel.task set fence = nextval('keel.fence_seq') where id = " + taskId);
   }
 }

@@ -11,14 +11,17 @@ class PostgresUrlsTest {
     assertThat(PostgresUrls.withTimeouts("jdbc:postgresql://db/keel"))
         .isEqualTo("jdbc:postgresql://db/keel?" + PostgresUrls.PG_DEFAULTS);
     assertThat(PostgresUrls.withTimeouts("jdbc:postgresql://db/keel?socketTimeout=5"))
-        .isEqualTo("jdbc:postgresql://db/keel?socketTimeout=5&connectTimeout=5&loginTimeout=10&tcpKeepAlive=true");
+        .isEqualTo(
+            "jdbc:postgresql://db/keel?socketTimeout=5&connectTimeout=5&loginTimeout=10&tcpKeepAlive=true");
   }
 
   @Test
   void a_url_that_is_not_postgresql_gets_no_timeouts_and_is_a_problem() {
     assertThat(PostgresUrls.withTimeouts("jdbc:h2:mem:x")).isEqualTo("jdbc:h2:mem:x");
     assertThat(PostgresUrls.problem("jdbc:mysql://bob:hunter2@db/keel"))
-        .isEqualTo("'jdbc:mysql://***@db/keel' is not a PostgreSQL JDBC URL; expected " + PostgresUrls.EXPECTED_FORM);
+        .isEqualTo(
+            "'jdbc:mysql://***@db/keel' is not a PostgreSQL JDBC URL; expected "
+                + PostgresUrls.EXPECTED_FORM);
   }
 
   @Test

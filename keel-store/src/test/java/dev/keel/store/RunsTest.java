@@ -9,14 +9,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Runs: created once per pipeline, trigger and logical time, and their state derived from their tasks. */
+/**
+ * Runs: created once per pipeline, trigger and logical time, and their state derived from their
+ * tasks.
+ */
 class RunsTest {
   private static final Duration LEASE = Duration.ofSeconds(30);
 
   @RegisterExtension final FreshStore db = new FreshStore();
 
   private void succeed(ClaimedTask t) {
-    db.store().tasks().succeedAndClaim(List.of(new Tasks.Success(t, new TaskCounts(1, 0, 0, 1))), "node-a", 0, LEASE);
+    db.store()
+        .tasks()
+        .succeedAndClaim(
+            List.of(new Tasks.Success(t, new TaskCounts(1, 0, 0, 1))), "node-a", 0, LEASE);
   }
 
   @Test
@@ -30,7 +36,8 @@ class RunsTest {
   }
 
   @Test
-  void refresh_marks_a_run_running_once_a_task_started_and_settles_it_when_all_its_tasks_succeeded() {
+  void
+      refresh_marks_a_run_running_once_a_task_started_and_settles_it_when_all_its_tasks_succeeded() {
     long run = db.run("t", 3, "x", "y");
     assertThat(db.store().runs().state(run)).isEqualTo("queued");
     List<ClaimedTask> held = db.store().tasks().claim("node-a", run, 2, LEASE);
@@ -44,14 +51,17 @@ class RunsTest {
     db.store().runs().refresh(run);
 
     assertThat(db.store().runs().state(run)).isEqualTo("succeeded");
-    assertThat(TestDatabase.rows("select finished_at is not null from keel.run where id = " + run)).containsExactly("t");
+    assertThat(TestDatabase.rows("select finished_at is not null from keel.run where id = " + run))
+        .containsExactly("t");
   }
 
   @Test
   void refresh_settles_a_run_with_a_failed_task_as_failed_once_no_task_is_open() {
     long run = db.run("t", 1, "x", "y");
     List<ClaimedTask> held = db.store().tasks().claim("node-a", run, 2, LEASE);
-    db.store().tasks().fail(held.get(0), "bad column", false, Duration.ZERO, new TaskCounts(0, 0, 0, 0));
+    db.store()
+        .tasks()
+        .fail(held.get(0), "bad column", false, Duration.ZERO, new TaskCounts(0, 0, 0, 0));
     db.store().runs().refresh(run);
     assertThat(db.store().runs().state(run)).isEqualTo("running");
     assertThat(db.store().tasks().open(run)).isEqualTo(1);
@@ -65,7 +75,8 @@ class RunsTest {
   void stale_runs_are_found_and_settled_by_one_refresh_of_each() {
     long behind = db.run("a", 3, "x");
     long current = db.run("b", 3, "x");
-    TestDatabase.exec("update keel.task set state = 'succeeded', finished_at = now() where run_id = " + behind);
+    TestDatabase.exec(
+        "update keel.task set state = 'succeeded', finished_at = now() where run_id = " + behind);
     assertThat(db.store().runs().refreshStale()).containsExactly(behind);
     assertThat(db.store().runs().state(behind)).isEqualTo("succeeded");
     assertThat(db.store().runs().state(current)).isEqualTo("queued");

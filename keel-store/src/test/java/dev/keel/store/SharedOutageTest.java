@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Time every node spent without the database does not count against leases: the coordination clock
- * stood still, and the first heartbeat or reaper tick after the outage moves the leases on by the gap.
+ * stood still, and the first heartbeat or reaper tick after the outage moves the leases on by the
+ * gap.
  */
 class SharedOutageTest {
   static final Duration LEASE = Duration.ofSeconds(10);
@@ -28,7 +29,11 @@ class SharedOutageTest {
     TestDatabase.reset();
     store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
     long version = store.versions().save("p", "h", "name: p", null);
-    run = store.runs().create("p", version, "t", Instant.now(), List.of("a", "b"), RetrySpec.DEFAULT).orElseThrow();
+    run =
+        store
+            .runs()
+            .create("p", version, "t", Instant.now(), List.of("a", "b"), RetrySpec.DEFAULT)
+            .orElseThrow();
     assertThat(store.tasks().claim("node-a", run, 1, LEASE)).hasSize(1);
     assertThat(store.tasks().claim("node-b", run, 1, LEASE)).hasSize(1);
   }
@@ -38,14 +43,19 @@ class SharedOutageTest {
     store.close();
   }
 
-  /** The database was away for {@code seconds} for everybody, and node-a's lease ran out in that time. */
+  /**
+   * The database was away for {@code seconds} for everybody, and node-a's lease ran out in that
+   * time.
+   */
   void outage(int seconds) {
-    TestDatabase.exec("update keel.coordination_clock set seen_at = now() - interval '" + seconds + " seconds'",
+    TestDatabase.exec(
+        "update keel.coordination_clock set seen_at = now() - interval '" + seconds + " seconds'",
         "update keel.task set lease_until = now() - interval '2 seconds' where owner = 'node-a'");
   }
 
   long fence(String node) {
-    return Long.parseLong(TestDatabase.value("select fence from keel.task where owner = '" + node + "'"));
+    return Long.parseLong(
+        TestDatabase.value("select fence from keel.task where owner = '" + node + "'"));
   }
 
   @Test
@@ -54,52 +64,71 @@ class SharedOutageTest {
 
     assertThat(store.expiredLeases().reap(100, THRESHOLD)).isEmpty();
 
-    assertThat(store.nodes().heartbeat("node-a", "alive", List.of(fence("node-a")), LEASE)).containsExactly(fence("node-a"));
-    assertThat(TestDatabase.value("select outage_seconds >= 20 and outage_ended_at is not null from keel.coordination_clock"))
+    assertThat(store.nodes().heartbeat("node-a", "alive", List.of(fence("node-a")), LEASE))
+        .containsExactly(fence("node-a"));
+    assertThat(
+            TestDatabase.value(
+                "select outage_seconds >= 20 and outage_ended_at is not null from keel.coordination_clock"))
         .isEqualTo("t");
   }
 
   @Test
-  void the_first_heartbeat_after_the_outage_moves_the_leases_on_by_the_gap_so_its_owner_keeps_its_task() {
+  void
+      the_first_heartbeat_after_the_outage_moves_the_leases_on_by_the_gap_so_its_owner_keeps_its_task() {
     outage(20);
     long fence = fence("node-a");
 
-    assertThat(store.nodes().heartbeat("node-a", "alive", List.of(fence), LEASE)).containsExactly(fence);
+    assertThat(store.nodes().heartbeat("node-a", "alive", List.of(fence), LEASE))
+        .containsExactly(fence);
     assertThat(store.expiredLeases().reap(100, THRESHOLD)).isEmpty();
   }
 
   @Test
   void a_node_that_died_in_the_outage_is_reaped_one_lease_after_the_database_returned() {
     outage(20);
-    assertThat(store.nodes().heartbeat("node-b", "alive", List.of(fence("node-b")), LEASE)).hasSize(1);
+    assertThat(store.nodes().heartbeat("node-b", "alive", List.of(fence("node-b")), LEASE))
+        .hasSize(1);
     // node-a never heartbeats again: its lease, moved on by the 20 s gap, ends about 18 s from now
     // (it had run out 2 s before the database returned).
-    assertThat(Double.parseDouble(TestDatabase.value(
-        "select extract(epoch from lease_until - now()) from keel.task where owner = 'node-a'"))).isBetween(16.0, 19.0);
+    assertThat(
+            Double.parseDouble(
+                TestDatabase.value(
+                    "select extract(epoch from lease_until - now()) from keel.task where owner = 'node-a'")))
+        .isBetween(16.0, 19.0);
 
-    TestDatabase.exec("update keel.task set lease_until = now() - interval '1 millisecond' where owner = 'node-a'",
-        "update keel.coordination_clock set seen_at = now()"); // a lease later, the others heartbeating all along
-    assertThat(store.expiredLeases().reap(100, THRESHOLD)).extracting(ExpiredLeases.Reaped::previousOwner)
+    TestDatabase.exec(
+        "update keel.task set lease_until = now() - interval '1 millisecond' where owner = 'node-a'",
+        "update keel.coordination_clock set seen_at = now()"); // a lease later, the others
+    // heartbeating all along
+    assertThat(store.expiredLeases().reap(100, THRESHOLD))
+        .extracting(ExpiredLeases.Reaped::previousOwner)
         .containsExactly("node-a");
   }
 
   @Test
   void while_any_node_coordinates_a_dead_nodes_lease_expires_on_time() {
-    TestDatabase.exec("update keel.coordination_clock set seen_at = now() - interval '1 second'",
+    TestDatabase.exec(
+        "update keel.coordination_clock set seen_at = now() - interval '1 second'",
         "update keel.task set lease_until = now() - interval '2 seconds' where owner = 'node-a'");
 
-    assertThat(store.expiredLeases().reap(100, THRESHOLD)).extracting(ExpiredLeases.Reaped::previousOwner)
+    assertThat(store.expiredLeases().reap(100, THRESHOLD))
+        .extracting(ExpiredLeases.Reaped::previousOwner)
         .containsExactly("node-a");
-    assertThat(store.nodes().heartbeat("node-b", "alive", List.of(fence("node-b")), LEASE)).hasSize(1);
+    assertThat(store.nodes().heartbeat("node-b", "alive", List.of(fence("node-b")), LEASE))
+        .hasSize(1);
   }
 
   @Test
   void a_gap_shorter_than_the_threshold_moves_nothing() {
     TestDatabase.exec("update keel.coordination_clock set seen_at = now() - interval '3 seconds'");
-    String before = TestDatabase.value("select string_agg(lease_until::text, ',' order by id) from keel.task");
+    String before =
+        TestDatabase.value("select string_agg(lease_until::text, ',' order by id) from keel.task");
 
     assertThat(store.nodes().heartbeat("node-b", "alive", Set.of(), LEASE)).isEmpty();
 
-    assertThat(TestDatabase.value("select string_agg(lease_until::text, ',' order by id) from keel.task")).isEqualTo(before);
+    assertThat(
+            TestDatabase.value(
+                "select string_agg(lease_until::text, ',' order by id) from keel.task"))
+        .isEqualTo(before);
   }
 }

@@ -1,10 +1,9 @@
 package dev.keel.store;
 
-import dev.keel.runtime.TaskOutcome;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.runtime.TaskOutcome;
 import dev.keel.testkit.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +37,8 @@ class TasksTest {
   }
 
   @Test
-  void two_concurrent_claimers_each_get_every_task_at_most_once_and_together_all_of_them() throws Exception {
+  void two_concurrent_claimers_each_get_every_task_at_most_once_and_together_all_of_them()
+      throws Exception {
     int n = 300;
     db.run("t", 3, partitions(n));
     CountDownLatch start = new CountDownLatch(1);
@@ -46,14 +46,17 @@ class TasksTest {
     try {
       List<Future<List<ClaimedTask>>> claimers = new ArrayList<>();
       for (String node : List.of("node-a", "node-b")) {
-        Callable<List<ClaimedTask>> claimer = () -> {
-          start.await();
-          List<ClaimedTask> mine = new ArrayList<>();
-          for (List<ClaimedTask> got = tasks().claim(node, null, 7, LEASE); !got.isEmpty(); got = tasks().claim(node, null, 7, LEASE)) {
-            mine.addAll(got);
-          }
-          return mine;
-        };
+        Callable<List<ClaimedTask>> claimer =
+            () -> {
+              start.await();
+              List<ClaimedTask> mine = new ArrayList<>();
+              for (List<ClaimedTask> got = tasks().claim(node, null, 7, LEASE);
+                  !got.isEmpty();
+                  got = tasks().claim(node, null, 7, LEASE)) {
+                mine.addAll(got);
+              }
+              return mine;
+            };
         claimers.add(threads.submit(claimer));
       }
       start.countDown();
@@ -66,7 +69,8 @@ class TasksTest {
       assertThat(all).allSatisfy(t -> assertThat(t.attempt()).isEqualTo(1));
       assertThat(TestDatabase.count("select count(*) from keel.task_attempt")).isEqualTo(n);
       assertThat(TestDatabase.count("select count(distinct fence) from keel.task")).isEqualTo(n);
-      assertThat(TestDatabase.rows("select distinct state from keel.task")).containsExactly("running");
+      assertThat(TestDatabase.rows("select distinct state from keel.task"))
+          .containsExactly("running");
     } finally {
       threads.shutdownNow();
     }
@@ -79,10 +83,17 @@ class TasksTest {
     assertThat(t.runId()).isEqualTo(run);
     assertThat(t.partition()).isEqualTo("x");
     assertThat(t.maxAttempts()).isEqualTo(3);
-    assertThat(TestDatabase.rows("select state, owner, attempt, fence = " + t.fence()
-        + ", lease_until between now() + interval '29 seconds' and now() + interval '31 seconds' from keel.task where id = " + t.id()))
+    assertThat(
+            TestDatabase.rows(
+                "select state, owner, attempt, fence = "
+                    + t.fence()
+                    + ", lease_until between now() + interval '29 seconds' and now() + interval '31 seconds' from keel.task where id = "
+                    + t.id()))
         .containsExactly("running|node-a|1|t|t");
-    assertThat(TestDatabase.rows("select node, attempt, fence, outcome from keel.task_attempt where task_id = " + t.id()))
+    assertThat(
+            TestDatabase.rows(
+                "select node, attempt, fence, outcome from keel.task_attempt where task_id = "
+                    + t.id()))
         .containsExactly("node-a|1|" + t.fence() + "|null");
     assertThat(tasks().claim("node-b", run, 5, LEASE)).isEmpty();
   }
@@ -103,25 +114,42 @@ class TasksTest {
     FreshStore.takeOver(t.id());
     String before = TestDatabase.rows("select * from keel.task where id = " + t.id()).get(0);
 
-    assertThatThrownBy(() -> tasks().fail(t, "boom", true, Duration.ZERO, new TaskCounts(1, 0, 0, 0)))
+    assertThatThrownBy(
+            () -> tasks().fail(t, "boom", true, Duration.ZERO, new TaskCounts(1, 0, 0, 0)))
         .isInstanceOf(LeaseLostException.class)
         .hasMessageContaining("taken over");
     assertThat(tasks().release(t)).isFalse();
     assertThat(tasks().waitFor(t, "sink down", Duration.ofSeconds(5))).isFalse();
 
-    assertThat(TestDatabase.rows("select * from keel.task where id = " + t.id())).containsExactly(before);
-    assertThat(TestDatabase.rows("select outcome from keel.task_attempt where task_id = " + t.id())).containsExactly("null");
+    assertThat(TestDatabase.rows("select * from keel.task where id = " + t.id()))
+        .containsExactly(before);
+    assertThat(TestDatabase.rows("select outcome from keel.task_attempt where task_id = " + t.id()))
+        .containsExactly("null");
   }
 
   @Test
   void a_transient_failure_with_attempts_left_is_queued_again_and_a_permanent_one_fails_the_task() {
     db.run("t", 3, "x", "y");
     List<ClaimedTask> held = tasks().claim("node-a", null, 2, LEASE);
-    assertThat(tasks().fail(held.get(0), "connection reset", true, Duration.ZERO, new TaskCounts(4, 0, 0, 0))).isEqualTo(TaskOutcome.RETRY);
-    assertThat(tasks().fail(held.get(1), "bad column", false, Duration.ZERO, new TaskCounts(4, 0, 0, 0))).isEqualTo(TaskOutcome.FAILED);
-    assertThat(TestDatabase.rows("select partition, state, owner, finished_at is null, error from keel.task order by partition"))
+    assertThat(
+            tasks()
+                .fail(
+                    held.get(0),
+                    "connection reset",
+                    true,
+                    Duration.ZERO,
+                    new TaskCounts(4, 0, 0, 0)))
+        .isEqualTo(TaskOutcome.RETRY);
+    assertThat(
+            tasks()
+                .fail(held.get(1), "bad column", false, Duration.ZERO, new TaskCounts(4, 0, 0, 0)))
+        .isEqualTo(TaskOutcome.FAILED);
+    assertThat(
+            TestDatabase.rows(
+                "select partition, state, owner, finished_at is null, error from keel.task order by partition"))
         .containsExactly("x|queued|null|t|connection reset", "y|failed|null|f|bad column");
-    assertThat(TestDatabase.rows("select outcome from keel.task_attempt order by task_id")).containsExactly("retry", "failed");
+    assertThat(TestDatabase.rows("select outcome from keel.task_attempt order by task_id"))
+        .containsExactly("retry", "failed");
     // The retry is a new claim: attempt 2, a higher fence.
     ClaimedTask again = tasks().claim("node-b", null, 5, LEASE).get(0);
     assertThat(again.attempt()).isEqualTo(2);
@@ -134,9 +162,13 @@ class TasksTest {
     List<ClaimedTask> held = tasks().claim("node-a", null, 2, LEASE);
     assertThat(tasks().release(held.get(0))).isTrue();
     assertThat(tasks().waitFor(held.get(1), "sink down", Duration.ofMinutes(5))).isTrue();
-    assertThat(TestDatabase.rows("select partition, state, attempt, owner, due_at > now() + interval '4 minutes', error"
-        + " from keel.task order by partition")).containsExactly("x|queued|0|null|f|null", "y|queued|0|null|t|sink down");
-    assertThat(TestDatabase.rows("select outcome from keel.task_attempt order by task_id")).containsExactly("released", "waiting");
+    assertThat(
+            TestDatabase.rows(
+                "select partition, state, attempt, owner, due_at > now() + interval '4 minutes', error"
+                    + " from keel.task order by partition"))
+        .containsExactly("x|queued|0|null|f|null", "y|queued|0|null|t|sink down");
+    assertThat(TestDatabase.rows("select outcome from keel.task_attempt order by task_id"))
+        .containsExactly("released", "waiting");
   }
 
   @Test
@@ -146,7 +178,9 @@ class TasksTest {
     tasks().claim("node-b", null, 1, LEASE);
     TestDatabase.exec("update keel.task set lease_until = now()");
     assertThat(tasks().renew("node-a", Duration.ofMinutes(10))).isEqualTo(1);
-    assertThat(TestDatabase.rows("select owner, lease_until > now() + interval '9 minutes' from keel.task order by owner"))
+    assertThat(
+            TestDatabase.rows(
+                "select owner, lease_until > now() + interval '9 minutes' from keel.task order by owner"))
         .containsExactly("node-a|t", "node-b|f");
   }
 }

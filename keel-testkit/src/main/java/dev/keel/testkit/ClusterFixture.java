@@ -32,7 +32,10 @@ public final class ClusterFixture implements BeforeEachCallback, AfterEachCallba
     work = Files.createTempDirectory("keel-cluster-");
   }
 
-  /** This test's folder (pipelines, data, the nodes' logs under {@code logs/}), deleted after the test. */
+  /**
+   * This test's folder (pipelines, data, the nodes' logs under {@code logs/}), deleted after the
+   * test.
+   */
   public Path work() {
     return work;
   }
@@ -47,7 +50,10 @@ public final class ClusterFixture implements BeforeEachCallback, AfterEachCallba
     return cluster;
   }
 
-  /** A cluster whose PostgreSQL can be stopped and started again on its data ({@link LocalCluster#restartDatabase}). */
+  /**
+   * A cluster whose PostgreSQL can be stopped and started again on its data ({@link
+   * LocalCluster#restartDatabase}).
+   */
   public LocalCluster startRestartable() throws IOException {
     cluster = LocalCluster.startRestartable(logs(), work.resolve("pgdata"));
     return cluster;
@@ -74,7 +80,8 @@ public final class ClusterFixture implements BeforeEachCallback, AfterEachCallba
     Files.createDirectories(into);
     try (Stream<Path> files = Files.list(logs())) {
       for (Path f : files.toList()) {
-        Files.copy(f, into.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            f, into.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }

@@ -28,14 +28,24 @@ public final class LocalCluster implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
-  /** A cluster whose PostgreSQL can be stopped and started again ({@link #restartDatabase}) on its data folder and port. */
+  /**
+   * A cluster whose PostgreSQL can be stopped and started again ({@link #restartDatabase}) on its
+   * data folder and port.
+   */
   public static LocalCluster startRestartable(Path logDir, Path dataDir) throws IOException {
-    EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("max_connections", "300").setDataDirectory(dataDir)
-        .setCleanDataDirectory(false).start();
+    EmbeddedPostgres pg =
+        EmbeddedPostgres.builder()
+            .setServerConfig("max_connections", "300")
+            .setDataDirectory(dataDir)
+            .setCleanDataDirectory(false)
+            .start();
     return new LocalCluster(pg, logDir, dataDir);
   }
 
-  /** Stops PostgreSQL (every connection breaks), waits {@code down}, and starts it again on the same data and port. */
+  /**
+   * Stops PostgreSQL (every connection breaks), waits {@code down}, and starts it again on the same
+   * data and port.
+   */
   public void restartDatabase(java.time.Duration down) throws IOException, InterruptedException {
     restartDatabase(down, () -> {});
   }
@@ -46,18 +56,26 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** The same, doing {@code whileDown} (killing a node, say) once the database is stopped. */
-  public void restartDatabase(java.time.Duration down, WhileDown whileDown) throws IOException, InterruptedException {
+  public void restartDatabase(java.time.Duration down, WhileDown whileDown)
+      throws IOException, InterruptedException {
     stopDatabase();
     long back = System.nanoTime() + down.toNanos();
     whileDown.run();
-    Thread.sleep(Math.max(0, (back - System.nanoTime()) / 1_000_000)); // the outage itself, not a wait for something
+    Thread.sleep(
+        Math.max(
+            0,
+            (back - System.nanoTime()) / 1_000_000)); // the outage itself, not a wait for something
     startDatabase();
   }
 
-  /** Stops PostgreSQL (fast shutdown: every connection breaks); {@link #startDatabase} brings it back. */
+  /**
+   * Stops PostgreSQL (fast shutdown: every connection breaks); {@link #startDatabase} brings it
+   * back.
+   */
   public void stopDatabase() throws IOException {
     if (dataDir == null) {
-      throw new IllegalStateException("start the cluster with startRestartable to restart its database");
+      throw new IllegalStateException(
+          "start the cluster with startRestartable to restart its database");
     }
     port = postgres.getPort();
     postgres.close();
@@ -65,15 +83,25 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts PostgreSQL again on the data and port it had before {@link #stopDatabase}. */
   public void startDatabase() throws IOException {
-    postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "300").setDataDirectory(dataDir)
-        .setCleanDataDirectory(false).setPort(port).start();
+    postgres =
+        EmbeddedPostgres.builder()
+            .setServerConfig("max_connections", "300")
+            .setDataDirectory(dataDir)
+            .setCleanDataDirectory(false)
+            .setPort(port)
+            .start();
   }
 
-  /** @param durable fsync and synchronous commit on (benchmarks), or off (tests) */
+  /**
+   * @param durable fsync and synchronous commit on (benchmarks), or off (tests)
+   */
   public static LocalCluster start(Path logDir, boolean durable) throws IOException {
-    EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setServerConfig("max_connections", "300");
+    EmbeddedPostgres.Builder b =
+        EmbeddedPostgres.builder().setServerConfig("max_connections", "300");
     if (durable) {
-      b.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on");
+      b.setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("full_page_writes", "on");
     }
     return new LocalCluster(b.start(), logDir, null);
   }
@@ -100,7 +128,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public long scalar(String sql, Object... params) throws SQLException {
-    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         ps.setObject(i + 1, params[i]);
       }
@@ -112,7 +141,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public List<List<String>> rows(String sql, Object... params) throws SQLException {
-    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         ps.setObject(i + 1, params[i]);
       }
@@ -132,7 +162,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public void execute(String sql) throws SQLException {
-    try (Connection c = connect(); var st = c.createStatement()) {
+    try (Connection c = connect();
+        var st = c.createStatement()) {
       st.execute(sql);
     }
   }

@@ -23,7 +23,8 @@ public final class NodeProcess implements AutoCloseable {
     this.log = log;
   }
 
-  public static NodeProcess start(String id, Path logDir, List<String> keelArgs) throws IOException {
+  public static NodeProcess start(String id, Path logDir, List<String> keelArgs)
+      throws IOException {
     Files.createDirectories(logDir);
     Path log = logDir.resolve(id + ".log");
     List<String> cmd = new ArrayList<>();
@@ -34,7 +35,8 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.keel.cli.Main");
     cmd.addAll(keelArgs);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new NodeProcess(id, p, log);
   }
 
@@ -83,7 +85,8 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   private void signal(String name) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (kill.waitFor() != 0) {
       throw new IOException("kill -" + name + " " + process.pid() + " failed");
     }

@@ -23,10 +23,16 @@ public final class Pipelines {
     return out;
   }
 
-  /** An append-mode pipeline (a double publish would show as duplicate ids) over {@code partitions} CSV files. */
-  public static void writeCsvPipeline(Path dir, String name, List<String> partitions, int rowsEach) throws IOException {
+  /**
+   * An append-mode pipeline (a double publish would show as duplicate ids) over {@code partitions}
+   * CSV files.
+   */
+  public static void writeCsvPipeline(Path dir, String name, List<String> partitions, int rowsEach)
+      throws IOException {
     Files.createDirectories(dir.resolve("data"));
-    Files.writeString(dir.resolve(name + ".yaml"), """
+    Files.writeString(
+        dir.resolve(name + ".yaml"),
+        """
         name: %s
         partitions:
           values: [%s]
@@ -39,9 +45,11 @@ public final class Pipelines {
         sink:
           postgres: { table: %s, mode: append }
         retry: { attempts: 6, backoff: 200ms, max_backoff: 1s }
-        """.formatted(name, String.join(", ", partitions), name));
+        """
+            .formatted(name, String.join(", ", partitions), name));
     for (int p = 0; p < partitions.size(); p++) {
-      try (Writer w = Files.newBufferedWriter(dir.resolve("data").resolve(partitions.get(p) + ".csv"))) {
+      try (Writer w =
+          Files.newBufferedWriter(dir.resolve("data").resolve(partitions.get(p) + ".csv"))) {
         w.write("id,v,amount\n");
         for (int i = 0; i < rowsEach; i++) {
           long id = id(p, i);
@@ -67,7 +75,9 @@ public final class Pipelines {
       for (int p = 0; p < partitions; p++) {
         for (int i = 0; i < rowsEach; i++) {
           long id = id(p, i);
-          md5.update(((first ? "" : "|") + id + ",v" + id + "," + amount(id)).getBytes(StandardCharsets.UTF_8));
+          md5.update(
+              ((first ? "" : "|") + id + ",v" + id + "," + amount(id))
+                  .getBytes(StandardCharsets.UTF_8));
           first = false;
         }
       }
@@ -78,7 +88,7 @@ public final class Pipelines {
   }
 
   public static String checksumSql(String table) {
-    return "SELECT md5(string_agg(id || ',' || v || ',' || amount, '|' ORDER BY id)) FROM public." + table;
+    return "SELECT md5(string_agg(id || ',' || v || ',' || amount, '|' ORDER BY id)) FROM public."
+        + table;
   }
-
 }

@@ -20,15 +20,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * A loopback TCP proxy in front of PostgreSQL that injects network faults: it can refuse new
  * connections ({@link #down()}), cut every live one ({@link #cutAll()}), cut a connection once a
  * number of bytes went client→server ({@link #cutAfterClientBytes}, mid-COPY), or when a client
- * packet carries a byte pattern ({@link #cutOnClientBytes}, e.g. a publish statement or COMMIT in
- * a Parse/Query message). Cuts are one-shot: armed, fired once, disarmed.
+ * packet carries a byte pattern ({@link #cutOnClientBytes}, e.g. a publish statement or COMMIT in a
+ * Parse/Query message). Cuts are one-shot: armed, fired once, disarmed.
  *
- * <p>A cut after the matching packet forwards it first and drops every reply: the server acts on
- * it (commits) and the client never hears — the in-doubt commit of DESIGN §4.
+ * <p>A cut after the matching packet forwards it first and drops every reply: the server acts on it
+ * (commits) and the client never hears — the in-doubt commit of DESIGN §4.
  */
 public final class TcpProxy implements AutoCloseable {
   /** Whether the matching packet reaches the server before the connection is cut. */
-  public enum When { BEFORE_FORWARDING, AFTER_FORWARDING }
+  public enum When {
+    BEFORE_FORWARDING,
+    AFTER_FORWARDING
+  }
 
   private final InetSocketAddress target;
   private final int port;
@@ -42,7 +45,10 @@ public final class TcpProxy implements AutoCloseable {
   private volatile Thread acceptor;
   private volatile boolean closed;
 
-  /** Fires on a packet holding the last of {@code steps}, once the earlier ones went by on the same connection. */
+  /**
+   * Fires on a packet holding the last of {@code steps}, once the earlier ones went by on the same
+   * connection.
+   */
   private record Pattern(List<byte[]> steps, When when) {}
 
   public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -86,21 +92,24 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   private void startAccepting(ServerSocket s) {
-    Thread t = new Thread(() -> {
-      while (!s.isClosed()) {
-        try {
-          Socket client = s.accept();
-          if (server != s) {
-            client.close(); // accepted in the instant down() was closing the port
-            continue;
-          }
-          accepted.incrementAndGet();
-          open(client);
-        } catch (IOException e) {
-          return; // closed by down() or close()
-        }
-      }
-    }, "tcp-proxy-accept-" + port);
+    Thread t =
+        new Thread(
+            () -> {
+              while (!s.isClosed()) {
+                try {
+                  Socket client = s.accept();
+                  if (server != s) {
+                    client.close(); // accepted in the instant down() was closing the port
+                    continue;
+                  }
+                  accepted.incrementAndGet();
+                  open(client);
+                } catch (IOException e) {
+                  return; // closed by down() or close()
+                }
+              }
+            },
+            "tcp-proxy-accept-" + port);
     t.setDaemon(true);
     acceptor = t;
     t.start();
@@ -157,7 +166,10 @@ public final class TcpProxy implements AutoCloseable {
     cutAfterClientBytes(bytes, false);
   }
 
-  /** As above; with {@code thenDown}, every live connection is cut and new ones refused from that instant (an outage). */
+  /**
+   * As above; with {@code thenDown}, every live connection is cut and new ones refused from that
+   * instant (an outage).
+   */
   public void cutAfterClientBytes(long bytes, boolean thenDown) {
     downAfterByteCut = thenDown;
     bytesToCut.set(bytes);
@@ -169,7 +181,10 @@ public final class TcpProxy implements AutoCloseable {
    * publish's load-id insert, then COMMIT).
    */
   public void cutOnClientBytes(When when, String... texts) {
-    pattern.set(new Pattern(java.util.Arrays.stream(texts).map(t -> t.getBytes(StandardCharsets.UTF_8)).toList(), when));
+    pattern.set(
+        new Pattern(
+            java.util.Arrays.stream(texts).map(t -> t.getBytes(StandardCharsets.UTF_8)).toList(),
+            when));
   }
 
   /** True while a cut is armed and has not fired yet. */
@@ -188,11 +203,15 @@ public final class TcpProxy implements AutoCloseable {
   private final class Link {
     private final Socket client;
     private final Socket upstream;
+
     /** Replies are swallowed once the connection is doomed (in-doubt). */
     private volatile boolean deaf;
+
     private byte[] tail = new byte[0];
+
     /** How many steps of the armed pattern went by on this connection. */
     private int matched;
+
     private Pattern matching;
 
     Link(Socket client, Socket upstream) {
@@ -213,7 +232,8 @@ public final class TcpProxy implements AutoCloseable {
 
     private void pumpClientToServer() {
       byte[] buf = new byte[16 * 1024];
-      try (InputStream in = client.getInputStream(); OutputStream out = upstream.getOutputStream()) {
+      try (InputStream in = client.getInputStream();
+          OutputStream out = upstream.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) >= 0) {
           Pattern p = pattern.get();
@@ -238,7 +258,8 @@ public final class TcpProxy implements AutoCloseable {
               out.flush();
               cut();
               if (downAfterByteCut) {
-                // An outage: nothing new gets through and every pooled connection dies with this one.
+                // An outage: nothing new gets through and every pooled connection dies with this
+                // one.
                 down();
                 cutAll();
               }
@@ -260,7 +281,8 @@ public final class TcpProxy implements AutoCloseable {
 
     private void pumpServerToClient() {
       byte[] buf = new byte[16 * 1024];
-      try (InputStream in = upstream.getInputStream(); OutputStream out = client.getOutputStream()) {
+      try (InputStream in = upstream.getInputStream();
+          OutputStream out = client.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) >= 0) {
           if (!deaf) {
@@ -275,7 +297,9 @@ public final class TcpProxy implements AutoCloseable {
       }
     }
 
-    /** Advances this connection through the pattern's steps; true when this packet holds the last. */
+    /**
+     * Advances this connection through the pattern's steps; true when this packet holds the last.
+     */
     private boolean fires(Pattern p, byte[] buf, int n) {
       if (matching != p) {
         matching = p;

@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * One real PostgreSQL per test JVM (zonky embedded binaries), shared by the modules' tests; {@link
- * #reset()} empties it between tests. Tests trade
- * durability for speed here (zonky's fsync=off default); keel's own embedded server turns it on.
+ * #reset()} empties it between tests. Tests trade durability for speed here (zonky's fsync=off
+ * default); keel's own embedded server turns it on.
  */
 public final class TestDatabase {
   private static EmbeddedPostgres postgres;
@@ -28,25 +28,32 @@ public final class TestDatabase {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          postgres.close();
-        } catch (IOException ignored) {
-          // the JVM is exiting
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      postgres.close();
+                    } catch (IOException ignored) {
+                      // the JVM is exiting
+                    }
+                  }));
     }
     return postgres.getJdbcUrl("postgres", "postgres");
   }
 
   /** Drops keel's schemas and everything in public. */
   public static void reset() {
-    exec("DROP SCHEMA IF EXISTS keel CASCADE", "DROP SCHEMA IF EXISTS keel_sink CASCADE", "DROP SCHEMA public CASCADE",
+    exec(
+        "DROP SCHEMA IF EXISTS keel CASCADE",
+        "DROP SCHEMA IF EXISTS keel_sink CASCADE",
+        "DROP SCHEMA public CASCADE",
         "CREATE SCHEMA public");
   }
 
   public static void exec(String... sql) {
-    try (Connection c = DriverManager.getConnection(url()); Statement st = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url());
+        Statement st = c.createStatement()) {
       for (String s : sql) {
         st.execute(s);
       }
@@ -57,7 +64,9 @@ public final class TestDatabase {
 
   /** Each row's columns joined with '|', nulls as "null". */
   public static List<String> rows(String query) {
-    try (Connection c = DriverManager.getConnection(url()); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+    try (Connection c = DriverManager.getConnection(url());
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(query)) {
       List<String> out = new ArrayList<>();
       int n = rs.getMetaData().getColumnCount();
       while (rs.next()) {
@@ -75,7 +84,9 @@ public final class TestDatabase {
 
   /** The first column of the first row, or null when there is no row. */
   public static String value(String query) {
-    try (Connection c = DriverManager.getConnection(url()); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+    try (Connection c = DriverManager.getConnection(url());
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(query)) {
       return rs.next() ? rs.getString(1) : null;
     } catch (SQLException e) {
       throw new IllegalStateException(e);

@@ -1,11 +1,10 @@
 package dev.keel.cli.chaos;
 
-import dev.keel.testkit.TcpProxy;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.runtime.Failures;
+import dev.keel.testkit.TcpProxy;
 import dev.keel.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,15 +13,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
-/** The fault-injecting proxy itself: what each fault looks like to PgJDBC, and that it is transient. */
+/**
+ * The fault-injecting proxy itself: what each fault looks like to PgJDBC, and that it is transient.
+ */
 class TcpProxyTest {
 
   private static Connection connect(TcpProxy proxy) throws SQLException {
-    return DriverManager.getConnection(proxy.jdbcUrl(TestDatabase.url()) + "&connectTimeout=2&socketTimeout=10");
+    return DriverManager.getConnection(
+        proxy.jdbcUrl(TestDatabase.url()) + "&connectTimeout=2&socketTimeout=10");
   }
 
   private static long one(Connection c, String sql) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }
@@ -35,10 +38,13 @@ class TcpProxyTest {
         assertThat(one(c, "select 1")).isEqualTo(1);
       }
       proxy.down();
-      assertThatThrownBy(() -> connect(proxy)).isInstanceOfSatisfying(SQLException.class, e -> {
-        assertThat(e.getSQLState()).startsWith("08");
-        assertThat(Failures.isTransient(e)).isTrue();
-      });
+      assertThatThrownBy(() -> connect(proxy))
+          .isInstanceOfSatisfying(
+              SQLException.class,
+              e -> {
+                assertThat(e.getSQLState()).startsWith("08");
+                assertThat(Failures.isTransient(e)).isTrue();
+              });
       proxy.up();
       try (Connection c = connect(proxy)) {
         assertThat(one(c, "select 2")).isEqualTo(2);
@@ -48,18 +54,23 @@ class TcpProxyTest {
 
   @Test
   void cutting_live_connections_is_seen_as_a_transient_connection_failure() throws Exception {
-    try (TcpProxy proxy = TcpProxy.forJdbcUrl(TestDatabase.url()); Connection c = connect(proxy)) {
+    try (TcpProxy proxy = TcpProxy.forJdbcUrl(TestDatabase.url());
+        Connection c = connect(proxy)) {
       assertThat(one(c, "select 1")).isEqualTo(1);
       proxy.cutAll();
-      assertThatThrownBy(() -> one(c, "select 1")).isInstanceOfSatisfying(SQLException.class,
-          e -> assertThat(Failures.isTransient(e)).as(e.toString()).isTrue());
+      assertThatThrownBy(() -> one(c, "select 1"))
+          .isInstanceOfSatisfying(
+              SQLException.class,
+              e -> assertThat(Failures.isTransient(e)).as(e.toString()).isTrue());
     }
   }
 
   @Test
-  void a_cut_on_a_pattern_after_forwarding_lets_the_server_commit_what_the_client_never_hears() throws Exception {
+  void a_cut_on_a_pattern_after_forwarding_lets_the_server_commit_what_the_client_never_hears()
+      throws Exception {
     TestDatabase.exec("DROP TABLE IF EXISTS proxy_probe", "CREATE TABLE proxy_probe (v int)");
-    try (TcpProxy proxy = TcpProxy.forJdbcUrl(TestDatabase.url()); Connection c = connect(proxy)) {
+    try (TcpProxy proxy = TcpProxy.forJdbcUrl(TestDatabase.url());
+        Connection c = connect(proxy)) {
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
         st.executeUpdate("INSERT INTO proxy_probe VALUES (1)");
@@ -68,7 +79,9 @@ class TcpProxyTest {
       assertThatThrownBy(c::commit).isInstanceOf(SQLException.class);
       assertThat(proxy.armed()).isFalse();
     }
-    assertThat(TestDatabase.count("select count(*) from proxy_probe")).as("committed, in doubt for the client").isEqualTo(1);
+    assertThat(TestDatabase.count("select count(*) from proxy_probe"))
+        .as("committed, in doubt for the client")
+        .isEqualTo(1);
   }
 
   @Test
@@ -82,7 +95,10 @@ class TcpProxyTest {
       for (int i = 0; i < 50_000; i++) {
         rows.append("row ").append(i).append('\n');
       }
-      assertThatThrownBy(() -> copy.copyIn("COPY proxy_copy FROM STDIN", new java.io.StringReader(rows.toString())))
+      assertThatThrownBy(
+              () ->
+                  copy.copyIn(
+                      "COPY proxy_copy FROM STDIN", new java.io.StringReader(rows.toString())))
           .satisfies(e -> assertThat(Failures.isTransient(e)).as(e.toString()).isTrue());
       assertThat(proxy.cuts()).isEqualTo(1);
     }

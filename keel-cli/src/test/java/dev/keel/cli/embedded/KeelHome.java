@@ -11,7 +11,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Real {@code keel} processes on one KEEL_HOME (the embedded default: no --db, no KEEL_DB), each with its own log. */
+/**
+ * Real {@code keel} processes on one KEEL_HOME (the embedded default: no --db, no KEEL_DB), each
+ * with its own log.
+ */
 final class KeelHome {
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
@@ -47,10 +50,19 @@ final class KeelHome {
   Started start(String... args) throws IOException {
     Files.createDirectories(logs);
     Path log = logs.resolve(SEQUENCE.incrementAndGet() + "-" + args[0] + ".log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("KEEL_HOME", home.toString());
     pb.environment().put("KEEL_LOG_FORMAT", "text");
     pb.environment().remove("KEEL_DB");
@@ -65,7 +77,8 @@ final class KeelHome {
   /** The postmaster of this home's data folder, from PostgreSQL's own lock file. */
   Optional<Long> postmaster() {
     try {
-      return Optional.of(Long.parseLong(Files.readAllLines(home.resolve("pgdata/postmaster.pid")).get(0).trim()));
+      return Optional.of(
+          Long.parseLong(Files.readAllLines(home.resolve("pgdata/postmaster.pid")).get(0).trim()));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

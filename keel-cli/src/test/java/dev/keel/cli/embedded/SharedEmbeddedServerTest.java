@@ -26,8 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedEmbeddedServerTest {
   private static final Pattern URL = Pattern.compile("serving (http://localhost:\\d+)/");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path pipeline() throws Exception {
     Path pipelines = Files.createDirectories(dir.resolve("pipelines"));
@@ -37,7 +36,9 @@ class SharedEmbeddedServerTest {
     }
     Files.writeString(pipelines.resolve("items.csv"), csv);
     Path file = pipelines.resolve("items.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: items
         source: { csv: { path: items.csv } }
         columns: { id: bigint, name: text }
@@ -47,7 +48,9 @@ class SharedEmbeddedServerTest {
   }
 
   private static String nodeUrl(KeelHome.Started node) {
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(node.logText()).containsPattern(URL));
     Matcher m = URL.matcher(node.logText());
     m.find();
@@ -55,10 +58,12 @@ class SharedEmbeddedServerTest {
   }
 
   @Test
-  void node_status_run_and_token_create_on_one_home_share_the_server_and_the_last_one_out_stops_it() throws Exception {
+  void node_status_run_and_token_create_on_one_home_share_the_server_and_the_last_one_out_stops_it()
+      throws Exception {
     Path file = pipeline();
     KeelHome home = new KeelHome(dir.resolve("home"), dir.resolve("logs"));
-    KeelHome.Started node = home.start("node", "--pipelines", file.getParent().toString(), "--node-id", "n1");
+    KeelHome.Started node =
+        home.start("node", "--pipelines", file.getParent().toString(), "--node-id", "n1");
     String url = nodeUrl(node);
     assertThat(node.logText()).contains("keel token create --role viewer");
     long postmaster = home.postmaster().orElseThrow();
@@ -72,17 +77,33 @@ class SharedEmbeddedServerTest {
     assertThat(statusDone.exit()).as(statusDone.log()).isZero();
     assertThat(statusDone.log()).contains("n1");
     assertThat(runDone.exit()).as(runDone.log()).isZero();
-    assertThat(runDone.log()).contains("succeeded").doesNotContain("in use by another keel process");
+    assertThat(runDone.log())
+        .contains("succeeded")
+        .doesNotContain("in use by another keel process");
     assertThat(tokenDone.exit()).as(tokenDone.log()).isZero();
-    String secret = tokenDone.log().lines().filter(l -> !l.startsWith("keel:") && !l.isBlank() && !l.contains(" ")).findFirst().orElseThrow();
+    String secret =
+        tokenDone
+            .log()
+            .lines()
+            .filter(l -> !l.startsWith("keel:") && !l.isBlank() && !l.contains(" "))
+            .findFirst()
+            .orElseThrow();
 
-    HttpResponse<String> runs = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/api/runs"))
-        .header("Authorization", "Bearer " + secret).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> runs =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "/api/runs"))
+                    .header("Authorization", "Bearer " + secret)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(runs.statusCode()).as(runs.body()).isEqualTo(200);
     assertThat(runs.body()).contains("items");
 
     KeelHome.Done db = home.run("db", "status");
-    assertThat(db.log()).contains("running on port").contains("pid " + postmaster).contains(Long.toString(node.process().pid()));
+    assertThat(db.log())
+        .contains("running on port")
+        .contains("pid " + postmaster)
+        .contains(Long.toString(node.process().pid()));
     assertThat(KeelHome.alive(postmaster)).as("the node still uses it").isTrue();
 
     node.process().destroy(); // SIGTERM: drain, leave, and as the last user stop the server
@@ -93,10 +114,19 @@ class SharedEmbeddedServerTest {
   }
 
   @Test
-  void after_kill_9_of_the_process_that_started_the_server_every_command_works_and_no_data_is_lost() throws Exception {
+  void after_kill_9_of_the_process_that_started_the_server_every_command_works_and_no_data_is_lost()
+      throws Exception {
     Path file = pipeline();
     KeelHome home = new KeelHome(dir.resolve("home"), dir.resolve("logs"));
-    KeelHome.Started node = home.start("node", "--pipelines", file.getParent().toString(), "--node-id", "starter", "--http-port", "0");
+    KeelHome.Started node =
+        home.start(
+            "node",
+            "--pipelines",
+            file.getParent().toString(),
+            "--node-id",
+            "starter",
+            "--http-port",
+            "0");
     nodeUrl(node);
     long postmaster = home.postmaster().orElseThrow();
     KeelHome.Done first = home.run("run", file.toString());
@@ -104,10 +134,16 @@ class SharedEmbeddedServerTest {
 
     node.process().destroyForcibly();
     assertThat(node.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(KeelHome.alive(postmaster)).as("the server outlives the process that started it").isTrue();
+    assertThat(KeelHome.alive(postmaster))
+        .as("the server outlives the process that started it")
+        .isTrue();
 
-    List<KeelHome.Started> all = List.of(home.start("status"), home.start("run", file.toString()),
-        home.start("token", "create", "--role", "viewer"), home.start("sql", "select count(*), sum(id) from items"));
+    List<KeelHome.Started> all =
+        List.of(
+            home.start("status"),
+            home.start("run", file.toString()),
+            home.start("token", "create", "--role", "viewer"),
+            home.start("sql", "select count(*), sum(id) from items"));
     for (KeelHome.Started s : all) {
       KeelHome.Done d = s.await(120);
       assertThat(d.exit()).as(d.log()).isZero();
@@ -115,7 +151,9 @@ class SharedEmbeddedServerTest {
     KeelHome.Done count = home.run("sql", "select count(*), sum(id) from items");
     assertThat(count.log()).containsPattern("500\\s+\\|\\s+125250");
     // The starter's entry was pruned as dead; the last command out stopped the server.
-    await().atMost(Duration.ofMinutes(1)).until(() -> !KeelHome.alive(postmaster) && home.postmaster().isEmpty());
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> !KeelHome.alive(postmaster) && home.postmaster().isEmpty());
   }
 
   @Test
@@ -129,12 +167,19 @@ class SharedEmbeddedServerTest {
     long pa = a.postmaster().orElseThrow();
     long pb = b.postmaster().orElseThrow();
     assertThat(pa).isNotEqualTo(pb);
-    assertThat(KeelHome.alive(pa) && KeelHome.alive(pb)).as("kept up after keel db start exited").isTrue();
+    assertThat(KeelHome.alive(pa) && KeelHome.alive(pb))
+        .as("kept up after keel db start exited")
+        .isTrue();
 
     assertThat(a.run("sql", "create table only_a (v int)").exit()).isZero();
-    assertThat(b.run("sql", "select to_regclass('public.only_a') is null as absent").log()).containsPattern("\\n\\s*t\\s*\\n");
-    assertThat(a.run("sql", "select to_regclass('public.only_a') is null as absent").log()).containsPattern("\\n\\s*f\\s*\\n");
-    assertThat(a.run("db", "status").log()).contains("pid " + pa).contains("stays up until keel db stop").doesNotContain("pid " + pb);
+    assertThat(b.run("sql", "select to_regclass('public.only_a') is null as absent").log())
+        .containsPattern("\\n\\s*t\\s*\\n");
+    assertThat(a.run("sql", "select to_regclass('public.only_a') is null as absent").log())
+        .containsPattern("\\n\\s*f\\s*\\n");
+    assertThat(a.run("db", "status").log())
+        .contains("pid " + pa)
+        .contains("stays up until keel db stop")
+        .doesNotContain("pid " + pb);
     assertThat(KeelHome.alive(pa)).as("a command that ends does not stop a service").isTrue();
 
     assertThat(a.run("db", "stop").log()).contains("stopped");
@@ -144,7 +189,8 @@ class SharedEmbeddedServerTest {
   }
 
   @Test
-  void a_record_naming_another_homes_server_or_another_major_version_is_refused_with_exit_2() throws Exception {
+  void a_record_naming_another_homes_server_or_another_major_version_is_refused_with_exit_2()
+      throws Exception {
     KeelHome a = new KeelHome(dir.resolve("a"), dir.resolve("logs"));
     assertThat(a.run("db", "start").exit()).isZero();
     try {

@@ -1,14 +1,13 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.Pipelines;
-import dev.keel.testkit.ClusterFixture;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Main;
+import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
+import dev.keel.testkit.Pipelines;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -43,12 +42,29 @@ class ClusterKillTest {
     Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(partitions), rowsEach);
     cluster = fixture.start();
-    String[] args = {"--pipelines", dir.toString(), "--workers", "2", "--lease", "3s", "--heartbeat", "1s", "--poll", "200ms"};
+    String[] args = {
+      "--pipelines",
+      dir.toString(),
+      "--workers",
+      "2",
+      "--lease",
+      "3s",
+      "--heartbeat",
+      "1s",
+      "--poll",
+      "200ms"
+    };
     NodeProcess a = cluster.node("node-a", args);
     NodeProcess b = cluster.node("node-b", args);
     NodeProcess c = cluster.node("node-c", args);
-    await().ignoreExceptions().atMost(Duration.ofSeconds(60)).until(() -> cluster.scalar(
-        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'") == 3);
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
+                    == 3);
 
     long run = trigger(dir);
 
@@ -61,53 +77,106 @@ class ClusterKillTest {
     List<String> heldByB = held(run, b);
     b.kill9();
 
-    await().ignoreExceptions().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
-        .until(() -> cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')", run) == 0);
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(240))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')",
+                        run)
+                    == 0);
 
-    assertThat(cluster.rows("SELECT partition, state, error FROM keel.task WHERE run_id = ? AND state <> 'succeeded'", run)).isEmpty();
-    assertThat(cluster.rows("SELECT state FROM keel.run WHERE id = ?", run)).containsExactly(List.of("succeeded"));
+    assertThat(
+            cluster.rows(
+                "SELECT partition, state, error FROM keel.task WHERE run_id = ? AND state <> 'succeeded'",
+                run))
+        .isEmpty();
+    assertThat(cluster.rows("SELECT state FROM keel.run WHERE id = ?", run))
+        .containsExactly(List.of("succeeded"));
     long expected = (long) partitions * rowsEach;
     assertThat(cluster.scalar("SELECT count(*) FROM public." + PIPELINE)).isEqualTo(expected);
-    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public." + PIPELINE)).isEqualTo(expected);
-    assertThat(cluster.rows(Pipelines.checksumSql(PIPELINE)).get(0).get(0)).isEqualTo(Pipelines.expectedChecksum(partitions, rowsEach));
-    assertThat(cluster.scalar("SELECT count(*) FROM keel_sink.load WHERE target LIKE '%" + PIPELINE + "%'")).isEqualTo(partitions);
+    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public." + PIPELINE))
+        .isEqualTo(expected);
+    assertThat(cluster.rows(Pipelines.checksumSql(PIPELINE)).get(0).get(0))
+        .isEqualTo(Pipelines.expectedChecksum(partitions, rowsEach));
+    assertThat(
+            cluster.scalar(
+                "SELECT count(*) FROM keel_sink.load WHERE target LIKE '%" + PIPELINE + "%'"))
+        .isEqualTo(partitions);
 
     // The killed nodes' tasks were finished by the survivors, on a later claim.
     for (String task : heldByA) {
-      assertThat(survivorSucceeded(task, "node-a")).as("task %s held by node-a when it was killed", task).isTrue();
+      assertThat(survivorSucceeded(task, "node-a"))
+          .as("task %s held by node-a when it was killed", task)
+          .isTrue();
     }
     for (String task : heldByB) {
-      assertThat(survivorSucceeded(task, "node-b")).as("task %s held by node-b when it was killed", task).isTrue();
+      assertThat(survivorSucceeded(task, "node-b"))
+          .as("task %s held by node-b when it was killed", task)
+          .isTrue();
     }
     assertThat(c.isAlive()).isTrue();
     assertThat(c.terminate(60)).as("node-c drains and exits 0 on SIGTERM").isZero();
-    assertThat(cluster.rows("SELECT state FROM keel.node WHERE id = 'node-c'")).containsExactly(List.of("stopped"));
+    assertThat(cluster.rows("SELECT state FROM keel.node WHERE id = 'node-c'"))
+        .containsExactly(List.of("stopped"));
   }
 
   long trigger(Path dir) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", fixture.work().resolve("pipelines").toString());
+    int code =
+        Main.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "trigger",
+            PIPELINE,
+            "--db",
+            cluster.url(),
+            "--pipelines",
+            fixture.work().resolve("pipelines").toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }
 
   void awaitHolding(long run, NodeProcess node, int succeededAtLeast) {
-    await().ignoreExceptions().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() ->
-        cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND owner = ? AND state = 'running'", run, node.id()) > 0
-            && cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state = 'succeeded'", run) >= succeededAtLeast);
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                cluster.scalar(
+                            "SELECT count(*) FROM keel.task WHERE run_id = ? AND owner = ? AND state = 'running'",
+                            run,
+                            node.id())
+                        > 0
+                    && cluster.scalar(
+                            "SELECT count(*) FROM keel.task WHERE run_id = ? AND state = 'succeeded'",
+                            run)
+                        >= succeededAtLeast);
   }
 
   List<String> held(long run, NodeProcess node) throws Exception {
-    return cluster.rows("SELECT id::text FROM keel.task WHERE run_id = ? AND owner = ? AND state = 'running'", run, node.id())
-        .stream().map(r -> r.get(0)).toList();
+    return cluster
+        .rows(
+            "SELECT id::text FROM keel.task WHERE run_id = ? AND owner = ? AND state = 'running'",
+            run,
+            node.id())
+        .stream()
+        .map(r -> r.get(0))
+        .toList();
   }
 
   boolean survivorSucceeded(String taskId, String killed) throws Exception {
-    return cluster.scalar("""
+    return cluster.scalar(
+            """
         SELECT count(*) FROM keel.task_attempt s WHERE s.task_id = ?::bigint AND s.outcome = 'succeeded' AND s.node <> ?
           AND s.fence > (SELECT max(k.fence) FROM keel.task_attempt k WHERE k.task_id = s.task_id AND k.node = ?)""",
-        taskId, killed, killed) == 1;
+            taskId,
+            killed,
+            killed)
+        == 1;
   }
 }

@@ -51,10 +51,18 @@ class DatabaseOutageTest {
 
     awaitEnded(run);
     assertExactRows(run);
-    assertThat(cluster.rows("SELECT task_id, node, fence FROM keel.task_attempt WHERE outcome = 'lease expired'"))
-        .as("no lease expired: nobody took a live node's task").isEmpty();
-    assertThat(cluster.scalar("SELECT max(attempt) FROM keel.task WHERE run_id = ?", run)).as("no attempt spent").isEqualTo(1);
-    assertThat(cluster.scalar("SELECT count(*) FROM keel.coordination_clock WHERE outage_ended_at IS NOT NULL")).isEqualTo(1);
+    assertThat(
+            cluster.rows(
+                "SELECT task_id, node, fence FROM keel.task_attempt WHERE outcome = 'lease expired'"))
+        .as("no lease expired: nobody took a live node's task")
+        .isEmpty();
+    assertThat(cluster.scalar("SELECT max(attempt) FROM keel.task WHERE run_id = ?", run))
+        .as("no attempt spent")
+        .isEqualTo(1);
+    assertThat(
+            cluster.scalar(
+                "SELECT count(*) FROM keel.coordination_clock WHERE outage_ended_at IS NOT NULL"))
+        .isEqualTo(1);
     for (NodeProcess n : nodes) {
       assertThat(n.logText()).doesNotContain("expired during attempt");
       assertThat(n.isAlive()).isTrue();
@@ -63,7 +71,8 @@ class DatabaseOutageTest {
 
   @Test
   @Tag("slow")
-  void a_node_killed_during_the_outage_is_reaped_after_the_database_returns_and_no_other_is() throws Exception {
+  void a_node_killed_during_the_outage_is_reaped_after_the_database_returns_and_no_other_is()
+      throws Exception {
     Duration lease = Duration.ofSeconds(3);
     List<NodeProcess> nodes = startThreeNodes(lease);
     long run = trigger();
@@ -74,51 +83,112 @@ class DatabaseOutageTest {
 
     awaitEnded(run);
     assertExactRows(run);
-    assertThat(cluster.rows("SELECT DISTINCT node FROM keel.task_attempt WHERE outcome = 'lease expired'"))
-        .as("only the dead node's leases expired").containsExactly(List.of(dead.id()));
-    assertThat(cluster.scalar("""
+    assertThat(
+            cluster.rows(
+                "SELECT DISTINCT node FROM keel.task_attempt WHERE outcome = 'lease expired'"))
+        .as("only the dead node's leases expired")
+        .containsExactly(List.of(dead.id()));
+    assertThat(
+            cluster.scalar(
+                """
         SELECT count(*) FROM keel.task_attempt a, keel.coordination_clock c WHERE a.outcome = 'lease expired'
-          AND a.finished_at BETWEEN c.outage_ended_at AND c.outage_ended_at + interval '1 second' * ?""", lease.toSeconds() + 5))
+          AND a.finished_at BETWEEN c.outage_ended_at AND c.outage_ended_at + interval '1 second' * ?""",
+                lease.toSeconds() + 5))
         .as("reaped within a lease (and a reaper tick) of the database's return")
-        .isEqualTo(cluster.scalar("SELECT count(*) FROM keel.task_attempt WHERE outcome = 'lease expired'"));
+        .isEqualTo(
+            cluster.scalar(
+                "SELECT count(*) FROM keel.task_attempt WHERE outcome = 'lease expired'"));
   }
 
   List<NodeProcess> startThreeNodes(Duration lease) throws Exception {
     Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(PARTITIONS), ROWS);
     cluster = fixture.startRestartable();
-    String[] args = {"--pipelines", dir.toString(), "--workers", "2", "--lease", lease.toSeconds() + "s", "--heartbeat", "1s",
-        "--poll", "200ms"};
-    List<NodeProcess> nodes = List.of(cluster.node("node-a", args), cluster.node("node-b", args), cluster.node("node-c", args));
-    await().ignoreExceptions().atMost(Duration.ofSeconds(60)).until(() -> cluster.scalar(
-        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'") == 3);
+    String[] args = {
+      "--pipelines",
+      dir.toString(),
+      "--workers",
+      "2",
+      "--lease",
+      lease.toSeconds() + "s",
+      "--heartbeat",
+      "1s",
+      "--poll",
+      "200ms"
+    };
+    List<NodeProcess> nodes =
+        List.of(
+            cluster.node("node-a", args),
+            cluster.node("node-b", args),
+            cluster.node("node-c", args));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
+                    == 3);
     return nodes;
   }
 
   void awaitRunningOnEveryNodeWithSomePublished(long run, List<NodeProcess> nodes) {
-    await().ignoreExceptions().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() ->
-        cluster.scalar("SELECT count(DISTINCT owner) FROM keel.task WHERE run_id = ? AND state = 'running'", run) == nodes.size()
-            && cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state = 'succeeded'", run) >= 1);
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                cluster.scalar(
+                            "SELECT count(DISTINCT owner) FROM keel.task WHERE run_id = ? AND state = 'running'",
+                            run)
+                        == nodes.size()
+                    && cluster.scalar(
+                            "SELECT count(*) FROM keel.task WHERE run_id = ? AND state = 'succeeded'",
+                            run)
+                        >= 1);
   }
 
   void awaitEnded(long run) {
-    await().ignoreExceptions().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
-        .until(() -> cluster.scalar("SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')", run) == 0);
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(240))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.task WHERE run_id = ? AND state IN ('queued', 'running')",
+                        run)
+                    == 0);
   }
 
   void assertExactRows(long run) throws Exception {
-    assertThat(cluster.rows("SELECT partition, state, error FROM keel.task WHERE run_id = ? AND state <> 'succeeded'", run)).isEmpty();
+    assertThat(
+            cluster.rows(
+                "SELECT partition, state, error FROM keel.task WHERE run_id = ? AND state <> 'succeeded'",
+                run))
+        .isEmpty();
     long expected = (long) PARTITIONS * ROWS;
     assertThat(cluster.scalar("SELECT count(*) FROM public." + PIPELINE)).isEqualTo(expected);
-    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public." + PIPELINE)).isEqualTo(expected);
-    assertThat(cluster.rows(Pipelines.checksumSql(PIPELINE)).get(0).get(0)).isEqualTo(Pipelines.expectedChecksum(PARTITIONS, ROWS));
+    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public." + PIPELINE))
+        .isEqualTo(expected);
+    assertThat(cluster.rows(Pipelines.checksumSql(PIPELINE)).get(0).get(0))
+        .isEqualTo(Pipelines.expectedChecksum(PARTITIONS, ROWS));
   }
 
   long trigger() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", fixture.work().resolve("pipelines").toString());
+    int code =
+        Main.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "trigger",
+            PIPELINE,
+            "--db",
+            cluster.url(),
+            "--pipelines",
+            fixture.work().resolve("pipelines").toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }

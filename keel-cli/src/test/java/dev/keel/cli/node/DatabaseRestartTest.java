@@ -1,14 +1,13 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.Pipelines;
-import dev.keel.testkit.ClusterFixture;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Main;
+import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
+import dev.keel.testkit.Pipelines;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -33,12 +32,24 @@ class DatabaseRestartTest {
     Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(2), 100);
     cluster = fixture.startRestartable();
-    NodeProcess node = cluster.node("node-a", "--pipelines", dir.toString(), "--workers", "2", "--lease", "3s", "--heartbeat",
-        "1s", "--poll", "200ms");
+    NodeProcess node =
+        cluster.node(
+            "node-a",
+            "--pipelines",
+            dir.toString(),
+            "--workers",
+            "2",
+            "--lease",
+            "3s",
+            "--heartbeat",
+            "1s",
+            "--poll",
+            "200ms");
     long before = trigger(dir);
     awaitSucceeded(before);
 
-    // Down for longer than the pool waits for a connection (15 s), so the loops' ticks fail, not just wait.
+    // Down for longer than the pool waits for a connection (15 s), so the loops' ticks fail, not
+    // just wait.
     cluster.restartDatabase(Duration.ofSeconds(20));
 
     assertThat(node.logText()).contains("terminating connection", "loop failed (will retry");
@@ -47,20 +58,36 @@ class DatabaseRestartTest {
     awaitSucceeded(after);
     await().atMost(Duration.ofSeconds(30)).until(() -> node.logText().contains("recovered after"));
     assertThat(cluster.scalar("SELECT count(*) FROM public." + PIPELINE)).isEqualTo(2 * 2 * 100);
-    assertThat(cluster.rows("SELECT state FROM keel.node WHERE id = 'node-a'")).containsExactly(List.of("alive"));
+    assertThat(cluster.rows("SELECT state FROM keel.node WHERE id = 'node-a'"))
+        .containsExactly(List.of("alive"));
     assertThat(node.terminate(60)).as("drains and exits 0").isZero();
   }
 
   void awaitSucceeded(long run) {
-    await().ignoreExceptions().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300))
-        .until(() -> cluster.rows("SELECT state FROM keel.run WHERE id = ?", run).equals(List.of(List.of("succeeded"))));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(300))
+        .until(
+            () ->
+                cluster
+                    .rows("SELECT state FROM keel.run WHERE id = ?", run)
+                    .equals(List.of(List.of("succeeded"))));
   }
 
   long trigger(Path dir) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", dir.toString());
+    int code =
+        Main.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "trigger",
+            PIPELINE,
+            "--db",
+            cluster.url(),
+            "--pipelines",
+            dir.toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }

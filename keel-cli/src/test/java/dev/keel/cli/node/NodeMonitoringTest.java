@@ -1,14 +1,13 @@
 package dev.keel.cli.node;
 
-import dev.keel.testkit.Pipelines;
-import dev.keel.testkit.ClusterFixture;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Main;
+import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
+import dev.keel.testkit.Pipelines;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,37 +32,68 @@ class NodeMonitoringTest {
   LocalCluster cluster;
 
   @Test
-  void node_serves_metrics_health_and_api_and_its_metrics_count_the_tasks_it_ran() throws Exception {
+  void node_serves_metrics_health_and_api_and_its_metrics_count_the_tasks_it_ran()
+      throws Exception {
     Path dir = fixture.work().resolve("pipelines");
     Pipelines.writeCsvPipeline(dir, PIPELINE, Pipelines.partitions(3), 40);
     cluster = fixture.start();
-    NodeProcess node = cluster.node("node-a", "--pipelines", dir.toString(), "--workers", "2", "--poll", "200ms",
-        "--http-port", "0", "--http-host", "127.0.0.1", "--open-reads");
+    NodeProcess node =
+        cluster.node(
+            "node-a",
+            "--pipelines",
+            dir.toString(),
+            "--workers",
+            "2",
+            "--poll",
+            "200ms",
+            "--http-port",
+            "0",
+            "--http-host",
+            "127.0.0.1",
+            "--open-reads");
     // The node registers the port it actually serves on (0 picked a free one).
-    await().ignoreExceptions().atMost(Duration.ofSeconds(60)).until(() -> cluster.scalar(
-        "SELECT coalesce(http_port, 0) FROM keel.node WHERE id = 'node-a' AND state = 'alive'") > 0);
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT coalesce(http_port, 0) FROM keel.node WHERE id = 'node-a' AND state = 'alive'")
+                    > 0);
     int port = (int) cluster.scalar("SELECT http_port FROM keel.node WHERE id = 'node-a'");
-    await().atMost(Duration.ofSeconds(30)).until(() -> get(port, "/health/ready").startsWith("200"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> get(port, "/health/ready").startsWith("200"));
 
     long run = trigger(dir);
-    await().ignoreExceptions().atMost(Duration.ofSeconds(60))
-        .until(() -> cluster.rows("SELECT state FROM keel.run WHERE id = ?", run).equals(List.of(List.of("succeeded"))));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster
+                    .rows("SELECT state FROM keel.run WHERE id = ?", run)
+                    .equals(List.of(List.of("succeeded"))));
 
     String metrics = get(port, "/metrics");
-    assertThat(metrics).startsWith("200").contains(
-        "keel_rows_read_total{pipeline=\"watched\"} 120.0",
-        "keel_rows_published_total{pipeline=\"watched\"} 120.0",
-        "keel_task_duration_seconds_count{outcome=\"succeeded\",pipeline=\"watched\"} 3",
-        "keel_tasks{pipeline=\"watched\",state=\"succeeded\"} 3.0",
-        "keel_nodes_alive 1.0",
-        "hikaricp_connections",
-        "jvm_memory_used_bytes");
+    assertThat(metrics)
+        .startsWith("200")
+        .contains(
+            "keel_rows_read_total{pipeline=\"watched\"} 120.0",
+            "keel_rows_published_total{pipeline=\"watched\"} 120.0",
+            "keel_task_duration_seconds_count{outcome=\"succeeded\",pipeline=\"watched\"} 3",
+            "keel_tasks{pipeline=\"watched\",state=\"succeeded\"} 3.0",
+            "keel_nodes_alive 1.0",
+            "hikaricp_connections",
+            "jvm_memory_used_bytes");
     assertThat(get(port, "/health/live")).startsWith("200");
     assertThat(get(port, "/api/nodes")).startsWith("200").contains("node-a");
     assertThat(get(port, "/api/runs/" + run)).startsWith("200").contains("succeeded");
     assertThat(get(port, "/openapi.json")).startsWith("200").contains("\"openapi\"");
     // JSON log lines by default, with the node and task ids on the lines of task work.
-    assertThat(node.logText()).contains("\"node\":\"node-a\"", "\"pipeline\":\"watched\"", "\"message\":\"node node-a started");
+    assertThat(node.logText())
+        .contains(
+            "\"node\":\"node-a\"", "\"pipeline\":\"watched\"", "\"message\":\"node node-a started");
 
     assertThat(node.terminate(60)).as("drains and exits 0").isZero();
     assertThat(get(port, "/health/live")).startsWith("down");
@@ -72,17 +102,29 @@ class NodeMonitoringTest {
   long trigger(Path dir) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "trigger", PIPELINE, "--db", cluster.url(),
-        "--pipelines", dir.toString());
+    int code =
+        Main.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "trigger",
+            PIPELINE,
+            "--db",
+            cluster.url(),
+            "--pipelines",
+            dir.toString());
     assertThat(code).as(err.toString()).isZero();
     return Long.parseLong(out.toString().strip());
   }
 
   static String get(int port, String path) {
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       return r.statusCode() + "\n" + r.body();
     } catch (IOException e) {
       return "down: " + e;

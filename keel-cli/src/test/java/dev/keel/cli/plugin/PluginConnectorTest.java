@@ -12,8 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A connector kind registered only in test resources runs through keel validate and keel run. */
 class PluginConnectorTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void clean() {
@@ -23,7 +22,9 @@ class PluginConnectorTest {
   @Test
   void a_source_kind_from_a_services_file_is_validated_and_run_end_to_end() throws Exception {
     Path file = dir.resolve("seq.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: seq
         source: { sequence: { rows: 2500 } }
         columns: { id: bigint, note: text }
@@ -34,18 +35,23 @@ class PluginConnectorTest {
 
     Cli validate = Cli.run("validate", file.toString());
     assertThat(validate.exit()).as(validate.toString()).isZero();
-    assertThat(validate.out()).contains("ok — pipeline seq, 2 columns, 1 partitions, upsert into public.seq");
+    assertThat(validate.out())
+        .contains("ok — pipeline seq, 2 columns, 1 partitions, upsert into public.seq");
 
     Cli run = Cli.runPipeline(file);
     assertThat(run.exit()).as(run.toString()).isZero();
     assertThat(run.out()).contains("run 1 of seq into public.seq (upsert)");
-    assertThat(TestDatabase.value("SELECT count(*) || ' ' || sum(id) FROM seq")).isEqualTo("1250 1563750");
+    assertThat(TestDatabase.value("SELECT count(*) || ' ' || sum(id) FROM seq"))
+        .isEqualTo("1250 1563750");
   }
 
   @Test
-  void a_mistake_in_a_plugin_section_is_reported_with_line_and_column_by_the_plugin() throws Exception {
+  void a_mistake_in_a_plugin_section_is_reported_with_line_and_column_by_the_plugin()
+      throws Exception {
     Path file = dir.resolve("seq.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: seq
         source:
           sequence: { rows: 10, rowz: 3 }
@@ -55,13 +61,16 @@ class PluginConnectorTest {
 
     Cli validate = Cli.run("validate", file.toString());
     assertThat(validate.exit()).isEqualTo(2);
-    assertThat(validate.err()).contains("seq.yaml:3:25: unknown key 'rowz' in source.sequence; did you mean 'rows'?");
+    assertThat(validate.err())
+        .contains("seq.yaml:3:25: unknown key 'rowz' in source.sequence; did you mean 'rows'?");
   }
 
   @Test
   void an_unknown_kind_is_reported_with_its_line_and_the_kinds_installed() throws Exception {
     Path file = dir.resolve("seq.yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         name: seq
         source:
           sequense: { rows: 10 }
@@ -71,6 +80,7 @@ class PluginConnectorTest {
 
     Cli validate = Cli.run("validate", file.toString());
     assertThat(validate.exit()).isEqualTo(2);
-    assertThat(validate.err()).contains("seq.yaml:3:3: unknown key 'sequense' in source; did you mean 'sequence'?");
+    assertThat(validate.err())
+        .contains("seq.yaml:3:3: unknown key 'sequense' in source; did you mean 'sequence'?");
   }
 }

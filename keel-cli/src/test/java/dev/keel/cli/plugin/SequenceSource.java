@@ -35,14 +35,16 @@ public final class SequenceSource implements SourceProvider {
     if (!section.has("rows")) {
       section.error(section.where() + " needs 'rows'");
     }
-    if (!pipeline.columns().isEmpty() && pipeline.columns().stream().noneMatch(c -> c.name().equals("id"))) {
+    if (!pipeline.columns().isEmpty()
+        && pipeline.columns().stream().noneMatch(c -> c.name().equals("id"))) {
       section.error(section.where() + " yields an 'id' column; declare it");
     }
     return new Spec(section.integer("rows", 0, 0, 10_000_000));
   }
 
   @Override
-  public RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     long rows = ((Spec) spec).rows();
     int id = columns.stream().map(Column::name).toList().indexOf("id");
     return new RecordSource() {

@@ -14,8 +14,8 @@ import java.util.logging.Level;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -44,7 +44,8 @@ final class Browser implements AutoCloseable {
   }
 
   static void assumeInstalled() {
-    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+    Assumptions.assumeTrue(
+        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Debian chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
   }
 
@@ -53,13 +54,23 @@ final class Browser implements AutoCloseable {
     System.setProperty("SE_OFFLINE", "true");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run", "--window-size=1280,900");
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1280,900");
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
     options.setCapability("goog:loggingPrefs", logs);
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-        .usingAnyFreePort().build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().scriptTimeout(WAIT);
     return new Browser(driver, "http://127.0.0.1:" + port);
@@ -75,25 +86,48 @@ final class Browser implements AutoCloseable {
   }
 
   WebElement waitFor(By by) {
-    return explained(by.toString(), () -> new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
-      List<WebElement> found = d.findElements(by);
-      return found.isEmpty() ? null : found.get(0);
-    }));
+    return explained(
+        by.toString(),
+        () ->
+            new WebDriverWait(driver, WAIT)
+                .ignoring(StaleElementReferenceException.class)
+                .until(
+                    d -> {
+                      List<WebElement> found = d.findElements(by);
+                      return found.isEmpty() ? null : found.get(0);
+                    }));
   }
 
   void waitForText(By by, String text) {
-    explained(by + " with " + text,
-        () -> new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> d.findElements(by).stream().anyMatch(e -> e.getText().contains(text))));
+    explained(
+        by + " with " + text,
+        () ->
+            new WebDriverWait(driver, WAIT)
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElements(by).stream().anyMatch(e -> e.getText().contains(text))));
   }
 
-  /** A wait that fails with what the page showed and logged, and a screenshot under target/screenshots. */
+  /**
+   * A wait that fails with what the page showed and logged, and a screenshot under
+   * target/screenshots.
+   */
   private <T> T explained(String what, java.util.function.Supplier<T> wait) {
     try {
       return wait.get();
     } catch (org.openqa.selenium.TimeoutException e) {
       screenshot("failed-" + System.currentTimeMillis());
-      throw new AssertionError("waited " + WAIT.toSeconds() + " s for " + what + " at " + driver.getCurrentUrl() + "; the page shows:\n"
-          + driver.findElement(By.tagName("body")).getText() + "\nbrowser log: " + driver.manage().logs().get(LogType.BROWSER).getAll(), e);
+      throw new AssertionError(
+          "waited "
+              + WAIT.toSeconds()
+              + " s for "
+              + what
+              + " at "
+              + driver.getCurrentUrl()
+              + "; the page shows:\n"
+              + driver.findElement(By.tagName("body")).getText()
+              + "\nbrowser log: "
+              + driver.manage().logs().get(LogType.BROWSER).getAll(),
+          e);
     }
   }
 
@@ -110,12 +144,21 @@ final class Browser implements AutoCloseable {
     waitFor(By.id("token"));
   }
 
-  /** Runs {@code fetch} in the page and returns {@code status}; the page's session cookie goes with it. */
+  /**
+   * Runs {@code fetch} in the page and returns {@code status}; the page's session cookie goes with
+   * it.
+   */
   long fetchStatus(String method, String path, Map<String, String> headers) {
-    Object status = ((JavascriptExecutor) driver).executeAsyncScript("""
+    Object status =
+        ((JavascriptExecutor) driver)
+            .executeAsyncScript(
+                """
         const done = arguments[arguments.length - 1];
         fetch(arguments[1], { method: arguments[0], credentials: 'same-origin', headers: arguments[2] })
-          .then(r => done(r.status), e => done(-1));""", method, path, headers);
+          .then(r => done(r.status), e => done(-1));""",
+                method,
+                path,
+                headers);
     return ((Number) status).longValue();
   }
 
@@ -124,11 +167,15 @@ final class Browser implements AutoCloseable {
   }
 
   List<LogEntry> severeLogs() {
-    return driver.manage().logs().get(LogType.BROWSER).getAll().stream().filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
         .toList();
   }
 
-  /** Saves a PNG of the window under target/screenshots, and into docs/ui when -Dkeel.screenshots=docs. */
+  /**
+   * Saves a PNG of the window under target/screenshots, and into docs/ui when
+   * -Dkeel.screenshots=docs.
+   */
   void screenshot(String name) {
     byte[] png = driver.getScreenshotAs(OutputType.BYTES);
     assertThat(png).isNotEmpty();

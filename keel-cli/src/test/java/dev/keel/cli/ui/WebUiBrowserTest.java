@@ -36,11 +36,13 @@ import org.openqa.selenium.WebElement;
 
 /**
  * The web UI in a real browser (Debian chromium, headless) against a real keel server and node on
- * the test PostgreSQL, after real runs of real pipelines: what an operator and a viewer see and may do.
+ * the test PostgreSQL, after real runs of real pipelines: what an operator and a viewer see and may
+ * do.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebUiBrowserTest {
-  static final String ORDERS = """
+  static final String ORDERS =
+      """
       name: orders
       partitions: { values: [eu, us, apac] }
       source: { csv: { path: "orders-${partition}.csv", header: true } }
@@ -51,8 +53,7 @@ class WebUiBrowserTest {
       """;
   static final String SCRIPT = "<script>window.keelPwned=1</script>";
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static MetadataStore store;
   static Database coordination;
   static ClusterNode node;
@@ -66,10 +67,13 @@ class WebUiBrowserTest {
     Browser.assumeInstalled();
     TestDatabase.reset();
     for (String p : List.of("eu", "us", "apac")) {
-      String rows = IntStream.rangeClosed(1, 40).mapToObj(i -> (p.hashCode() % 1000 * 1000L + i) + ",customer " + i + "," + i + ".50")
-          .collect(Collectors.joining("\n"));
+      String rows =
+          IntStream.rangeClosed(1, 40)
+              .mapToObj(i -> (p.hashCode() % 1000 * 1000L + i) + ",customer " + i + "," + i + ".50")
+              .collect(Collectors.joining("\n"));
       String bad = p.equals("eu") ? "\n999001," + SCRIPT + ",not-a-number\n999002,,3.00" : "";
-      Files.writeString(dir.resolve("orders-" + p + ".csv"), "id,customer,amount\n" + rows + bad + "\n");
+      Files.writeString(
+          dir.resolve("orders-" + p + ".csv"), "id,customer,amount\n" + rows + bad + "\n");
     }
     Path file = dir.resolve("orders.yaml");
     Files.writeString(file, ORDERS);
@@ -77,19 +81,33 @@ class WebUiBrowserTest {
     Files.writeString(file, ORDERS.replace("max_rejected: 5", "max_rejected: 10"));
     assertThat(Cli.runPipeline(file).exit()).isZero();
     // A pipeline with a partition whose file is missing: a failed task to look at and retry.
-    Files.writeString(dir.resolve("events.yaml"), ORDERS.replace("name: orders", "name: events").replace("orders-", "events-")
-        .replace("table: orders", "table: events"));
+    Files.writeString(
+        dir.resolve("events.yaml"),
+        ORDERS
+            .replace("name: orders", "name: events")
+            .replace("orders-", "events-")
+            .replace("table: orders", "table: events"));
     Files.copy(dir.resolve("orders-us.csv"), dir.resolve("events-us.csv"));
     Files.copy(dir.resolve("orders-apac.csv"), dir.resolve("events-apac.csv"));
     assertThat(Cli.runPipeline(dir.resolve("events.yaml")).exit()).isEqualTo(1);
-    assertThat(Cli.runPipeline(dir.resolve("events.yaml")).exit()).isEqualTo(1); // a second failed task, for the viewer
+    assertThat(Cli.runPipeline(dir.resolve("events.yaml")).exit())
+        .isEqualTo(1); // a second failed task, for the viewer
 
     store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 6, "ui-test"));
     coordination = new Database(TestDatabase.url(), null, null, 2, "ui-test-coordination");
-    node = new ClusterNode(store, MetadataStore.attach(coordination), NodeConfig.builder("node-a").workers(2)
-        .poll(Duration.ofMillis(200)).build(), RuntimeEvents.NONE);
+    node =
+        new ClusterNode(
+            store,
+            MetadataStore.attach(coordination),
+            NodeConfig.builder("node-a").workers(2).poll(Duration.ofMillis(200)).build(),
+            RuntimeEvents.NONE);
     node.start();
-    server = KeelServer.builder(store, KeelMetrics.prometheus()).host("127.0.0.1").port(0).build().start();
+    server =
+        KeelServer.builder(store, KeelMetrics.prometheus())
+            .host("127.0.0.1")
+            .port(0)
+            .build()
+            .start();
     viewer = new Tokens(store.db()).create(Role.VIEWER, "browser test");
     operator = new Tokens(store.db()).create(Role.OPERATOR, "browser test");
   }
@@ -123,30 +141,38 @@ class WebUiBrowserTest {
     browser.waitForText(By.cssSelector("tr[data-pipeline=orders]"), "succeeded");
     assertThat(browser.driver.findElement(By.cssSelector("tr[data-pipeline=orders]")).getText())
         .contains("orders", "on demand", "succeeded", "run 2", "old", "2");
-    assertThat(browser.driver.findElement(By.cssSelector("tr[data-pipeline=events]")).getText()).contains("failed");
+    assertThat(browser.driver.findElement(By.cssSelector("tr[data-pipeline=events]")).getText())
+        .contains("failed");
     browser.screenshot("pipelines");
 
     browser.navigate("#/pipelines/orders");
     browser.waitFor(By.cssSelector("table.grid"));
-    assertThat(browser.driver.findElements(By.cssSelector("table.grid a.sq.s-succeeded"))).hasSize(2 + 2 * 3);
+    assertThat(browser.driver.findElements(By.cssSelector("table.grid a.sq.s-succeeded")))
+        .hasSize(2 + 2 * 3);
     browser.screenshot("pipeline-grid");
 
     browser.navigate("#/pipelines/orders/versions");
     browser.waitFor(By.cssSelector("pre.diff span.add"));
-    assertThat(browser.driver.findElement(By.cssSelector("pre.diff span.add")).getText()).contains("max_rejected: 10");
-    assertThat(browser.driver.findElement(By.cssSelector("pre.diff span.del")).getText()).contains("max_rejected: 5");
+    assertThat(browser.driver.findElement(By.cssSelector("pre.diff span.add")).getText())
+        .contains("max_rejected: 10");
+    assertThat(browser.driver.findElement(By.cssSelector("pre.diff span.del")).getText())
+        .contains("max_rejected: 5");
     browser.screenshot("pipeline-versions");
 
     browser.navigate("#/runs/2");
     browser.waitFor(By.cssSelector("tr[data-task]"));
     WebElement eu = browser.driver.findElement(By.xpath("//tr[td/a[text()='eu']]"));
-    assertThat(eu.getText()).contains("succeeded", "1 / 2", "42", "2", "40"); // read, rejected, published
+    assertThat(eu.getText())
+        .contains("succeeded", "1 / 2", "42", "2", "40"); // read, rejected, published
     browser.screenshot("run");
 
-    String failedTask = TestDatabase.value("SELECT min(id) FROM keel.task WHERE pipeline = 'events' AND partition = 'eu'");
+    String failedTask =
+        TestDatabase.value(
+            "SELECT min(id) FROM keel.task WHERE pipeline = 'events' AND partition = 'eu'");
     browser.navigate("#/tasks/" + failedTask);
     browser.waitFor(By.cssSelector(".timeline .bar"));
-    assertThat(browser.driver.findElement(By.tagName("main")).getText()).contains("failed", "orders-eu.csv".replace("orders", "events"));
+    assertThat(browser.driver.findElement(By.tagName("main")).getText())
+        .contains("failed", "orders-eu.csv".replace("orders", "events"));
     browser.screenshot("task");
 
     browser.navigate("#/nodes");
@@ -161,7 +187,8 @@ class WebUiBrowserTest {
 
     browser.navigate("#/alerts");
     browser.waitForText(By.tagName("main"), "History");
-    assertThat(browser.driver.findElement(By.tagName("main")).getText()).contains("task_failed", "events");
+    assertThat(browser.driver.findElement(By.tagName("main")).getText())
+        .contains("task_failed", "events");
     browser.screenshot("alerts");
   }
 
@@ -177,13 +204,16 @@ class WebUiBrowserTest {
     String run = flash.replaceAll(".*\\(run (\\d+)\\).*", "$1");
     browser.navigate("#/runs/" + run);
     browser.waitFor(By.cssSelector("h1 .badge"));
-    browser.waitForText(By.cssSelector("h1 .badge"), "succeeded"); // the page refreshes itself while the node works
+    browser.waitForText(
+        By.cssSelector("h1 .badge"), "succeeded"); // the page refreshes itself while the node works
     assertThat(browser.driver.findElements(By.cssSelector("tr[data-state=succeeded]"))).hasSize(3);
   }
 
   @Test
   void an_operator_retries_a_failed_task_after_fixing_its_input() throws IOException {
-    String task = TestDatabase.value("SELECT id FROM keel.task WHERE pipeline = 'events' AND partition = 'eu' ORDER BY id DESC LIMIT 1");
+    String task =
+        TestDatabase.value(
+            "SELECT id FROM keel.task WHERE pipeline = 'events' AND partition = 'eu' ORDER BY id DESC LIMIT 1");
     browser.signIn(operator);
     browser.navigate("#/tasks/" + task);
     WebElement retry = browser.waitFor(By.xpath("//button[text()='Retry']"));
@@ -192,7 +222,8 @@ class WebUiBrowserTest {
     retry.click();
 
     browser.waitForText(By.cssSelector("h1 .badge"), "succeeded");
-    assertThat(TestDatabase.value("SELECT state FROM keel.task WHERE id = " + task)).isEqualTo("succeeded");
+    assertThat(TestDatabase.value("SELECT state FROM keel.task WHERE id = " + task))
+        .isEqualTo("succeeded");
   }
 
   @Test
@@ -200,17 +231,28 @@ class WebUiBrowserTest {
     browser.signIn(viewer);
     browser.navigate("#/pipelines/orders");
     browser.waitFor(By.cssSelector("table.grid"));
-    String failed = TestDatabase.value("SELECT min(id) FROM keel.task WHERE state = 'failed'"); // the retry test takes the newest
+    String failed =
+        TestDatabase.value(
+            "SELECT min(id) FROM keel.task WHERE state = 'failed'"); // the retry test takes the
+    // newest
 
-    assertThat(browser.driver.findElements(By.tagName("button"))).extracting(WebElement::getText).containsOnly("Sign out");
+    assertThat(browser.driver.findElements(By.tagName("button")))
+        .extracting(WebElement::getText)
+        .containsOnly("Sign out");
     browser.navigate("#/tasks/" + failed);
     browser.waitFor(By.cssSelector("h1 .badge"));
     assertThat(browser.driver.findElements(By.xpath("//button[text()='Retry']"))).isEmpty();
 
     long runs = TestDatabase.count("SELECT count(*) FROM keel.run");
     String csrf = Session.csrf(viewer);
-    assertThat(browser.fetchStatus("POST", "/api/pipelines/orders/trigger", Map.of(Session.CSRF_HEADER, csrf))).isEqualTo(403);
-    assertThat(browser.fetchStatus("POST", "/api/tasks/" + failed + "/retry", Map.of(Session.CSRF_HEADER, csrf))).isEqualTo(403);
+    assertThat(
+            browser.fetchStatus(
+                "POST", "/api/pipelines/orders/trigger", Map.of(Session.CSRF_HEADER, csrf)))
+        .isEqualTo(403);
+    assertThat(
+            browser.fetchStatus(
+                "POST", "/api/tasks/" + failed + "/retry", Map.of(Session.CSRF_HEADER, csrf)))
+        .isEqualTo(403);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.run")).isEqualTo(runs);
   }
 
@@ -219,8 +261,12 @@ class WebUiBrowserTest {
     browser.signIn(operator);
     long runs = TestDatabase.count("SELECT count(*) FROM keel.run");
 
-    assertThat(browser.fetchStatus("POST", "/api/pipelines/orders/trigger", Map.of())).isEqualTo(403);
-    assertThat(browser.fetchStatus("POST", "/api/pipelines/orders/pause", Map.of(Session.CSRF_HEADER, "forged"))).isEqualTo(403);
+    assertThat(browser.fetchStatus("POST", "/api/pipelines/orders/trigger", Map.of()))
+        .isEqualTo(403);
+    assertThat(
+            browser.fetchStatus(
+                "POST", "/api/pipelines/orders/pause", Map.of(Session.CSRF_HEADER, "forged")))
+        .isEqualTo(403);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.run")).isEqualTo(runs);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.pipeline_pause")).isZero();
   }
@@ -230,7 +276,8 @@ class WebUiBrowserTest {
     browser.signIn(viewer);
     browser.go("#/dead-letters?pipeline=orders");
 
-    WebElement raw = browser.waitFor(By.xpath("//tr[@data-dead-letter]//code[contains(., 'keelPwned')]"));
+    WebElement raw =
+        browser.waitFor(By.xpath("//tr[@data-dead-letter]//code[contains(., 'keelPwned')]"));
 
     assertThat(raw.getText()).contains(SCRIPT);
     assertThat(browser.script("return window.keelPwned === undefined")).isEqualTo(true);
@@ -242,8 +289,16 @@ class WebUiBrowserTest {
     browser.signIn(operator);
     String run = TestDatabase.value("SELECT max(id) FROM keel.run WHERE pipeline = 'orders'");
     String task = TestDatabase.value("SELECT min(id) FROM keel.task");
-    for (String page : List.of("#/pipelines", "#/pipelines/orders", "#/pipelines/orders/versions", "#/runs/" + run, "#/tasks/" + task,
-        "#/nodes", "#/dead-letters?pipeline=orders", "#/alerts")) {
+    for (String page :
+        List.of(
+            "#/pipelines",
+            "#/pipelines/orders",
+            "#/pipelines/orders/versions",
+            "#/runs/" + run,
+            "#/tasks/" + task,
+            "#/nodes",
+            "#/dead-letters?pipeline=orders",
+            "#/alerts")) {
       browser.go(page);
       browser.waitFor(By.cssSelector("#live > *, #static > *"));
       browser.waitFor(By.cssSelector("h1"));
@@ -251,7 +306,11 @@ class WebUiBrowserTest {
 
     assertThat(browser.severeLogs()).isEmpty();
     @SuppressWarnings("unchecked")
-    List<String> loaded = (List<String>) browser.script("return performance.getEntriesByType('resource').map(e => e.name)");
-    assertThat(loaded).isNotEmpty().allMatch(url -> url.startsWith(browser.origin + "/"), "from " + browser.origin);
+    List<String> loaded =
+        (List<String>)
+            browser.script("return performance.getEntriesByType('resource').map(e => e.name)");
+    assertThat(loaded)
+        .isNotEmpty()
+        .allMatch(url -> url.startsWith(browser.origin + "/"), "from " + browser.origin);
   }
 }

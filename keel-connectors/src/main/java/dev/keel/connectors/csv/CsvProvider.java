@@ -1,10 +1,9 @@
 package dev.keel.connectors.csv;
 
-import dev.keel.connectors.files.FileSources;
-import dev.keel.connectors.files.Sources;
-
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SourceProvider;
+import dev.keel.connectors.files.FileSources;
+import dev.keel.connectors.files.Sources;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.ConfigSection;
@@ -13,7 +12,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-/** {@code source: { csv: { path, header, delimiter, quote, encoding, null, timezone, max_record_bytes } }}. */
+/**
+ * {@code source: { csv: { path, header, delimiter, quote, encoding, null, timezone,
+ * max_record_bytes } }}.
+ */
 public final class CsvProvider implements SourceProvider {
   @Override
   public String kind() {
@@ -22,26 +24,52 @@ public final class CsvProvider implements SourceProvider {
 
   @Override
   public SourceSpec parse(ConfigSection s, PipelineContext pipeline) {
-    s.onlyKeys(Set.of("path", "header", "delimiter", "quote", "encoding", "null", "timezone", "max_record_bytes"));
+    s.onlyKeys(
+        Set.of(
+            "path",
+            "header",
+            "delimiter",
+            "quote",
+            "encoding",
+            "null",
+            "timezone",
+            "max_record_bytes"));
     String path = s.requiredString("path");
     boolean header = s.bool("header", true);
     char delimiter = s.character("delimiter", ',');
     char quote = s.character("quote", '"');
     if (quote == delimiter && s.has("quote")) {
-      s.error("quote", s.where() + ".quote is the same character as the delimiter ('"
-          + (quote == '\t' ? "\\t" : String.valueOf(quote)) + "'); fields could not be told apart; choose another quote"
-          + " or delimiter");
+      s.error(
+          "quote",
+          s.where()
+              + ".quote is the same character as the delimiter ('"
+              + (quote == '\t' ? "\\t" : String.valueOf(quote))
+              + "'); fields could not be told apart; choose another quote"
+              + " or delimiter");
     } else if (quote == delimiter) {
-      s.error("delimiter", s.where() + ".delimiter '" + delimiter + "' is the quote character;"
-          + " choose another delimiter, or set quote: to another character");
+      s.error(
+          "delimiter",
+          s.where()
+              + ".delimiter '"
+              + delimiter
+              + "' is the quote character;"
+              + " choose another delimiter, or set quote: to another character");
     }
     String nullString = s.string("null");
-    return new CsvSpec(path, header, delimiter, quote, FileSources.encoding(s), nullString, FileSources.timezone(s),
+    return new CsvSpec(
+        path,
+        header,
+        delimiter,
+        quote,
+        FileSources.encoding(s),
+        nullString,
+        FileSources.timezone(s),
         FileSources.maxRecordBytes(s));
   }
 
   @Override
-  public RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     CsvSpec csv = (CsvSpec) spec;
     return new CsvSource(Sources.resolve(csv.path(), partition, baseDir), csv, columns, resume);
   }

@@ -1,11 +1,10 @@
 package dev.keel.connectors.csv;
 
+import dev.keel.KeelException;
 import dev.keel.connectors.files.CappedReader;
 import dev.keel.connectors.files.CorruptGzip;
 import dev.keel.connectors.files.RawText;
 import dev.keel.connectors.files.TextFiles;
-
-import dev.keel.KeelException;
 import dev.keel.record.Coercion;
 import dev.keel.record.CoercionException;
 import dev.keel.record.RecordSource;
@@ -52,8 +51,10 @@ final class CsvSource implements RecordSource {
   private final CappedReader reader;
   private final CSVParser parser;
   private final Iterator<CSVRecord> records;
+
   /** Lines before the parser's first line (non-zero when resumed mid-file). */
   private long lineOffset;
+
   private long lastCharPos = -1;
   private long lastLine;
   private int[] fieldOf;
@@ -74,7 +75,8 @@ final class CsvSource implements RecordSource {
     this.nullString = spec.nullString();
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
     this.delimiter = spec.delimiter() == 0 ? ',' : spec.delimiter();
-    this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    this.cap =
+        spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
     long[] at = resume == null ? null : parsePosition(resume);
     if (at != null && spec.header()) {
       // The header decides the field mapping; read it from a first, short-lived parser.
@@ -92,7 +94,8 @@ final class CsvSource implements RecordSource {
     }
     // ALL_NON_NULL with no null string is what makes commons-csv return null for ,, and "" for ,"",
     CSVFormat format =
-        CSVFormat.RFC4180.builder()
+        CSVFormat.RFC4180
+            .builder()
             .setDelimiter(delimiter)
             .setQuote(spec.quote() == 0 ? '"' : spec.quote())
             .setQuoteMode(QuoteMode.ALL_NON_NULL)
@@ -100,8 +103,12 @@ final class CsvSource implements RecordSource {
             .setIgnoreEmptyLines(false)
             .get();
     try {
-      this.parser = CSVParser.builder().setReader(reader).setFormat(format)
-          .setCharacterOffset(at == null ? 0 : at[0]).get();
+      this.parser =
+          CSVParser.builder()
+              .setReader(reader)
+              .setFormat(format)
+              .setCharacterOffset(at == null ? 0 : at[0])
+              .get();
     } catch (IOException e) {
       throw new KeelException(name + ": cannot read: " + e.getMessage(), e);
     }
@@ -135,7 +142,8 @@ final class CsvSource implements RecordSource {
   private static long[] parsePosition(String token) {
     String[] parts = token.split(":");
     if (parts.length != 3 || !parts[0].equals("csv")) {
-      throw new KeelException("checkpoint '" + token + "' is not a CSV position; was the source changed?");
+      throw new KeelException(
+          "checkpoint '" + token + "' is not a CSV position; was the source changed?");
     }
     return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])};
   }
@@ -147,9 +155,13 @@ final class CsvSource implements RecordSource {
         reader.startRecord(); // skipped text is not a record: keep the size cap out of it
         long skipped = reader.skip(Math.min(left, 1024));
         if (skipped <= 0) {
-          throw new KeelException(name + ": the checkpoint is at character " + n + " but the file is shorter now;"
-              + " it was truncated or replaced since the last run, so it cannot be resumed: clear the checkpoint"
-              + " (keel sql \"delete from keel_sink.checkpoint where ...\") to read it from the start");
+          throw new KeelException(
+              name
+                  + ": the checkpoint is at character "
+                  + n
+                  + " but the file is shorter now;"
+                  + " it was truncated or replaced since the last run, so it cannot be resumed: clear the checkpoint"
+                  + " (keel sql \"delete from keel_sink.checkpoint where ...\") to read it from the start");
         }
         left -= skipped;
       }
@@ -170,10 +182,13 @@ final class CsvSource implements RecordSource {
   private void readHeader() {
     CSVRecord header = nextRaw();
     if (header == null) {
-      // Not "no records": a file emptied by a failed export or a truncating redirect (: > f.csv) looks
+      // Not "no records": a file emptied by a failed export or a truncating redirect (: > f.csv)
+      // looks
       // like this, and read as no records it would let mode replace wipe the partition.
-      throw new KeelException(name + ": the file is empty, but header: true says its first line names the columns;"
-          + " a file with no records still has its header line. Check how the file was produced, or set header: false");
+      throw new KeelException(
+          name
+              + ": the file is empty, but header: true says its first line names the columns;"
+              + " a file with no records still has its header line. Check how the file was produced, or set header: false");
     }
     List<String> names = new ArrayList<>();
     for (String n : header) {
@@ -187,16 +202,28 @@ final class CsvSource implements RecordSource {
       String key = names.get(i).toLowerCase(Locale.ROOT);
       Integer before = index.putIfAbsent(key, i);
       if (before != null && !key.isEmpty()) {
-        throw new KeelException(name + " line 1: the header names column '"
-            + names.get(i) + "' twice (fields " + (before + 1) + " and " + (i + 1) + "); rename one of them");
+        throw new KeelException(
+            name
+                + " line 1: the header names column '"
+                + names.get(i)
+                + "' twice (fields "
+                + (before + 1)
+                + " and "
+                + (i + 1)
+                + "); rename one of them");
       }
     }
     fieldOf = new int[columns.size()];
     for (int c = 0; c < columns.size(); c++) {
       Integer field = index.get(columns.get(c).name().toLowerCase(Locale.ROOT));
       if (field == null) {
-        throw new KeelException(name + ": the header has no column '" + columns.get(c).name()
-            + "' (it has: " + RawText.bound(String.join(", ", names)) + "); fix the header or the columns: section");
+        throw new KeelException(
+            name
+                + ": the header has no column '"
+                + columns.get(c).name()
+                + "' (it has: "
+                + RawText.bound(String.join(", ", names))
+                + "); fix the header or the columns: section");
       }
       fieldOf[c] = field;
     }
@@ -226,14 +253,25 @@ final class CsvSource implements RecordSource {
     try {
       return records.hasNext() ? records.next() : null;
     } catch (CappedReader.RecordTooLarge e) {
-      throw new KeelException(name + " line " + line + ": record exceeds the " + TextFiles.formatCap(cap)
-          + " cap (max_record_bytes); an unterminated quote can cause this");
+      throw new KeelException(
+          name
+              + " line "
+              + line
+              + ": record exceeds the "
+              + TextFiles.formatCap(cap)
+              + " cap (max_record_bytes); an unterminated quote can cause this");
     } catch (UncheckedIOException e) {
       if (e.getCause() instanceof CorruptGzip gz) {
         throw new KeelException(name + " line " + line + ": " + gz.getMessage());
       }
-      throw new KeelException(name + " line " + line + ": " + e.getCause().getMessage()
-          + "; a field containing quotes must be quoted, with each inner quote doubled (\"\")", e);
+      throw new KeelException(
+          name
+              + " line "
+              + line
+              + ": "
+              + e.getCause().getMessage()
+              + "; a field containing quotes must be quoted, with each inner quote doubled (\"\")",
+          e);
     } catch (IllegalStateException e) {
       throw new KeelException(name + " line " + line + ": " + e.getMessage(), e);
     }
@@ -241,8 +279,8 @@ final class CsvSource implements RecordSource {
 
   private SourceRecord convert(CSVRecord record, long line) {
     if (record.size() != expectedFields) {
-      return SourceRecord.rejected(line, raw(record),
-          "expected " + expectedFields + " fields, found " + record.size());
+      return SourceRecord.rejected(
+          line, raw(record), "expected " + expectedFields + " fields, found " + record.size());
     }
     Object[] values = new Object[columns.size()];
     for (int c = 0; c < values.length; c++) {
@@ -256,7 +294,8 @@ final class CsvSource implements RecordSource {
         try {
           values[c] = Coercion.fromText(field, column.type(), zone);
         } catch (CoercionException e) {
-          return SourceRecord.rejected(line, raw(record), "column " + column.name() + ": " + e.getMessage());
+          return SourceRecord.rejected(
+              line, raw(record), "column " + column.name() + ": " + e.getMessage());
         }
       }
     }

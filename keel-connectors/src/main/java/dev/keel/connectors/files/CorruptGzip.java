@@ -14,8 +14,9 @@ import java.util.zip.ZipException;
  * sources name the file and the line reached.
  */
 public final class CorruptGzip extends IOException {
-  static final String TRUNCATED = "the gzip file is truncated: it ends before its compressed data does; copy or write it"
-      + " again completely";
+  static final String TRUNCATED =
+      "the gzip file is truncated: it ends before its compressed data does; copy or write it"
+          + " again completely";
 
   public CorruptGzip(String message) {
     super(message);

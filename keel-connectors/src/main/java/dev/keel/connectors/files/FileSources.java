@@ -2,8 +2,8 @@ package dev.keel.connectors.files;
 
 import dev.keel.spec.ConfigSection;
 import dev.keel.spec.SourceSpec;
-import java.nio.charset.StandardCharsets;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 

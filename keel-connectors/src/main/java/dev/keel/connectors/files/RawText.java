@@ -19,7 +19,11 @@ public final class RawText {
 
   public static String join(List<String> fields, char delimiter) {
     CSVFormat format =
-        CSVFormat.RFC4180.builder().setDelimiter(delimiter).setQuoteMode(QuoteMode.ALL_NON_NULL).get();
+        CSVFormat.RFC4180
+            .builder()
+            .setDelimiter(delimiter)
+            .setQuoteMode(QuoteMode.ALL_NON_NULL)
+            .get();
     StringBuilder b = new StringBuilder();
     try {
       for (int i = 0; i < fields.size() && b.length() <= CAP; i++) {

@@ -25,7 +25,8 @@ public final class Sources {
    *     :partition} in queries
    * @param baseDir the folder of the pipeline file, against which relative paths resolve
    */
-  public static RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir) {
+  public static RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir) {
     return open(spec, columns, partition, baseDir, null);
   }
 
@@ -33,21 +34,35 @@ public final class Sources {
    * Opens the source positioned after {@code resume}, a {@link RecordSource#position()} from an
    * earlier reading of the same partition (null: from the start).
    */
-  public static RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public static RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     if (columns.size() > MAX_COLUMNS) {
-      throw new KeelException(columns.size() + " columns are declared; PostgreSQL allows at most "
-          + MAX_COLUMNS + " in a table");
+      throw new KeelException(
+          columns.size()
+              + " columns are declared; PostgreSQL allows at most "
+              + MAX_COLUMNS
+              + " in a table");
     }
-    return Connectors.installed().source(spec.kind()).open(spec, columns, partition, baseDir, resume);
+    return Connectors.installed()
+        .source(spec.kind())
+        .open(spec, columns, partition, baseDir, resume);
   }
 
   public static Path resolve(String path, String partition, Path baseDir) {
     String p = path;
     if (p.contains(PLACEHOLDER)) {
-      if (partition == null || partition.isEmpty() || partition.contains("/") || partition.contains("\\")
-          || partition.equals("..") || partition.equals(".")) {
-        throw new KeelException("partition '" + partition + "' cannot be used in the path " + path
-            + "; partition names in paths must not be empty or contain / \\ or be . or ..");
+      if (partition == null
+          || partition.isEmpty()
+          || partition.contains("/")
+          || partition.contains("\\")
+          || partition.equals("..")
+          || partition.equals(".")) {
+        throw new KeelException(
+            "partition '"
+                + partition
+                + "' cannot be used in the path "
+                + path
+                + "; partition names in paths must not be empty or contain / \\ or be . or ..");
       }
       p = p.replace(PLACEHOLDER, partition);
     }

@@ -32,8 +32,10 @@ public final class TextFiles {
   public static Reader open(Path file, Charset charset) {
     Charset cs = charset == null ? StandardCharsets.UTF_8 : charset;
     if (Files.isDirectory(file)) {
-      throw new KeelException(file + ": is a directory; a source path names one file (use ${partition} in it for one"
-          + " file per partition)");
+      throw new KeelException(
+          file
+              + ": is a directory; a source path names one file (use ${partition} in it for one"
+              + " file per partition)");
     }
     InputStream in = null;
     try {
@@ -52,10 +54,15 @@ public final class TextFiles {
     } catch (EOFException e) {
       closeQuietly(in);
       // No cause attached: an EOFException in the chain would classify as a lost connection.
-      throw new KeelException(file + ": " + CorruptGzip.TRUNCATED + " (it ends inside the gzip header)");
+      throw new KeelException(
+          file + ": " + CorruptGzip.TRUNCATED + " (it ends inside the gzip header)");
     } catch (ZipException e) {
       closeQuietly(in);
-      throw new KeelException(file + ": not a gzip file (" + e.getMessage() + "); remove the .gz suffix or compress it");
+      throw new KeelException(
+          file
+              + ": not a gzip file ("
+              + e.getMessage()
+              + "); remove the .gz suffix or compress it");
     } catch (IOException e) {
       closeQuietly(in);
       throw new KeelException(file + ": cannot open: " + e.getMessage(), e);

@@ -32,14 +32,17 @@ public final class JdbcProvider implements SourceProvider {
     int fetch = (int) s.integer("fetch_size", DEFAULT_FETCH_SIZE, 1, 1_000_000);
     Duration timeout = s.duration("timeout", JdbcSpec.DEFAULT_TIMEOUT);
     if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-      s.error("timeout", s.where() + ".timeout must be at least 1s"); // the drivers count in seconds
+      s.error(
+          "timeout", s.where() + ".timeout must be at least 1s"); // the drivers count in seconds
       timeout = JdbcSpec.DEFAULT_TIMEOUT;
     }
-    return new JdbcSpec(url, user, password, query, fetch, s.zone("timezone", ZoneOffset.UTC), timeout);
+    return new JdbcSpec(
+        url, user, password, query, fetch, s.zone("timezone", ZoneOffset.UTC), timeout);
   }
 
   @Override
-  public RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     return new JdbcSource((JdbcSpec) spec, columns, partition, resume);
   }
 }

@@ -1,8 +1,7 @@
 package dev.keel.connectors.jdbc;
 
-import dev.keel.connectors.files.RawText;
-
 import dev.keel.KeelException;
+import dev.keel.connectors.files.RawText;
 import dev.keel.record.Coercion;
 import dev.keel.record.CoercionException;
 import dev.keel.record.RecordSource;
@@ -11,7 +10,6 @@ import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
 import dev.keel.spec.JdbcUrls;
 import dev.keel.spec.Secret;
-import dev.keel.spec.SourceSpec;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Connection;
@@ -37,15 +35,15 @@ import java.util.Properties;
  * result columns are ignored.
  *
  * <p>Streaming: the statement is forward-only and read-only, autocommit is off and the fetch size
- * is set. PgJDBC then reads through a server-side cursor, {@code fetchSize} rows at a time.
- * MariaDB Connector/J (used for {@code jdbc:mariadb:} and {@code jdbc:mysql:} URLs) streams with a
- * positive fetch size as well; no URL option is needed. (MySQL's own Connector/J would need
- * {@code useCursorFetch=true} in the URL; keel ships MariaDB's driver.)
+ * is set. PgJDBC then reads through a server-side cursor, {@code fetchSize} rows at a time. MariaDB
+ * Connector/J (used for {@code jdbc:mariadb:} and {@code jdbc:mysql:} URLs) streams with a positive
+ * fetch size as well; no URL option is needed. (MySQL's own Connector/J would need {@code
+ * useCursorFetch=true} in the URL; keel ships MariaDB's driver.)
  *
- * <p>Values: typed JDBC values (numbers, booleans, dates, timestamps) are converted exactly, through
- * {@link Coercion}'s rules where a range or scale must be checked; anything else is read as text and
- * coerced. A timestamp without time zone read into a timestamptz column is interpreted in the
- * source's {@code timezone}. A value that does not convert makes a rejected record.
+ * <p>Values: typed JDBC values (numbers, booleans, dates, timestamps) are converted exactly,
+ * through {@link Coercion}'s rules where a range or scale must be checked; anything else is read as
+ * text and coerced. A timestamp without time zone read into a timestamptz column is interpreted in
+ * the source's {@code timezone}. A value that does not convert makes a rejected record.
  *
  * <p>Messages never hold the password or the URL's credentials; {@link #describe()} is the URL with
  * them stripped.
@@ -62,8 +60,10 @@ final class JdbcSource implements RecordSource {
   private final String resume;
   private final Connection connection;
   private final PreparedStatement statement;
+
   /** Set by {@link #cancel()}: a failure after it is the cancel's doing, not the server's. */
   private volatile boolean cancelled;
+
   private ResultSet rows;
   private int[] indexOf;
   private int[] sqlTypeOf;
@@ -107,7 +107,9 @@ final class JdbcSource implements RecordSource {
     try {
       connection.setAutoCommit(false);
       PartitionQuery query = PartitionQuery.of(spec.query());
-      statement = connection.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+      statement =
+          connection.prepareStatement(
+              query.sql(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       statement.setFetchSize(spec.fetchSize() > 0 ? spec.fetchSize() : DEFAULT_FETCH_SIZE);
       for (int p = 1; p <= query.parameters(); p++) {
         statement.setString(p, partition);
@@ -158,22 +160,34 @@ final class JdbcSource implements RecordSource {
     for (int i = 0; i < labels.size(); i++) {
       if (labels.get(i).toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
         if (found >= 0) {
-          throw new KeelException("query on " + described + " returns column '" + name
-              + "' twice; give one of them another name with AS");
+          throw new KeelException(
+              "query on "
+                  + described
+                  + " returns column '"
+                  + name
+                  + "' twice; give one of them another name with AS");
         }
         found = i + 1;
       }
     }
     if (found < 0) {
-      throw new KeelException("query on " + described + " returns no column '" + name + "' (it returns: "
-          + String.join(", ", labels) + "); add it to the SELECT list or use AS " + name);
+      throw new KeelException(
+          "query on "
+              + described
+              + " returns no column '"
+              + name
+              + "' (it returns: "
+              + String.join(", ", labels)
+              + "); add it to the SELECT list or use AS "
+              + name);
     }
     return found;
   }
 
   private static long rowPosition(String token) {
     if (!token.startsWith("row:")) {
-      throw new KeelException("checkpoint '" + token + "' is not a row position; was the source changed?");
+      throw new KeelException(
+          "checkpoint '" + token + "' is not a row position; was the source changed?");
     }
     return Long.parseLong(token.substring(4));
   }
@@ -200,12 +214,16 @@ final class JdbcSource implements RecordSource {
         try {
           values[c] = value(column.type(), indexOf[c], sqlTypeOf[c]);
         } catch (CoercionException e) {
-          return SourceRecord.rejected(number, raw(), "column " + column.name() + ": " + e.getMessage());
+          return SourceRecord.rejected(
+              number, raw(), "column " + column.name() + ": " + e.getMessage());
         }
       }
       return SourceRecord.row(number, values);
     } catch (SQLException e) {
-      throw fail("reading row " + (number + 1) + " from " + described + " failed", e, JdbcTimeouts.answerLimit(url, spec));
+      throw fail(
+          "reading row " + (number + 1) + " from " + described + " failed",
+          e,
+          JdbcTimeouts.answerLimit(url, spec));
     }
   }
 
@@ -258,7 +276,10 @@ final class JdbcSource implements RecordSource {
     if (v instanceof BigDecimal d) {
       return d.toPlainString();
     }
-    if (v instanceof BigInteger || v instanceof Long || v instanceof Integer || v instanceof Short
+    if (v instanceof BigInteger
+        || v instanceof Long
+        || v instanceof Integer
+        || v instanceof Short
         || v instanceof Byte) {
       return v.toString();
     }
@@ -281,9 +302,9 @@ final class JdbcSource implements RecordSource {
   }
 
   /**
-   * An exception safe to log: the driver's message with secrets redacted, the SQLState kept (so
-   * the runtime can tell transient from permanent), and no driver exception chained, since its
-   * message could carry the URL as given.
+   * An exception safe to log: the driver's message with secrets redacted, the SQLState kept (so the
+   * runtime can tell transient from permanent), and no driver exception chained, since its message
+   * could carry the URL as given.
    */
   private KeelException fail(String what, SQLException e, String limit) {
     String message = JdbcUrls.redact(e.getMessage(), url, password);
@@ -301,7 +322,8 @@ final class JdbcSource implements RecordSource {
   private static boolean timedOut(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.net.SocketTimeoutException
-          || (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("timed out"))) {
+          || (t.getMessage() != null
+              && t.getMessage().toLowerCase(Locale.ROOT).contains("timed out"))) {
         return true;
       }
     }

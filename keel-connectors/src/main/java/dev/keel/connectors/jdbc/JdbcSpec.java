@@ -11,13 +11,21 @@ import java.time.ZoneId;
  * for one answer of the source database (running the query, fetching a batch); connecting and
  * logging in wait at most {@link #CONNECT_TIMEOUT}, or {@code timeout} when that is shorter.
  */
-public record JdbcSpec(Secret url, Secret user, Secret password, String query, int fetchSize, ZoneId timezone, Duration timeout)
+public record JdbcSpec(
+    Secret url,
+    Secret user,
+    Secret password,
+    String query,
+    int fetchSize,
+    ZoneId timezone,
+    Duration timeout)
     implements SourceSpec {
   public static final String KIND = "jdbc";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
   public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-  public JdbcSpec(Secret url, Secret user, Secret password, String query, int fetchSize, ZoneId timezone) {
+  public JdbcSpec(
+      Secret url, Secret user, Secret password, String query, int fetchSize, ZoneId timezone) {
     this(url, user, password, query, fetchSize, timezone, DEFAULT_TIMEOUT);
   }
 

@@ -1,6 +1,5 @@
 package dev.keel.connectors.jdbc;
 
-import dev.keel.spec.SourceSpec;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
@@ -8,8 +7,8 @@ import java.util.Properties;
 /**
  * The timeouts and keep-alive a JDBC source connects with, as driver properties. Drivers wait
  * forever by default (PgJDBC: {@code socketTimeout=0}, {@code loginTimeout=0}), so a server that
- * accepts the connection and never answers would hold a worker, and its task, for good. A value
- * the user wrote in the URL wins: a property is only set when the URL does not name it.
+ * accepts the connection and never answers would hold a worker, and its task, for good. A value the
+ * user wrote in the URL wins: a property is only set when the URL does not name it.
  */
 final class JdbcTimeouts {
   private JdbcTimeouts() {}
@@ -17,7 +16,8 @@ final class JdbcTimeouts {
   /** Adds to {@code props} the defaults for {@code url}'s driver; other drivers get nothing. */
   static void apply(String url, JdbcSpec spec, Properties props) {
     Duration timeout = spec.timeout() == null ? JdbcSpec.DEFAULT_TIMEOUT : spec.timeout();
-    Duration connect = timeout.compareTo(JdbcSpec.CONNECT_TIMEOUT) < 0 ? timeout : JdbcSpec.CONNECT_TIMEOUT;
+    Duration connect =
+        timeout.compareTo(JdbcSpec.CONNECT_TIMEOUT) < 0 ? timeout : JdbcSpec.CONNECT_TIMEOUT;
     if (url.startsWith("jdbc:postgresql:")) {
       // PgJDBC counts in seconds. loginTimeout bounds connecting and the startup exchange together;
       // cancelSignalTimeout bounds the cancel request sent when an attempt runs out of time.
@@ -34,11 +34,18 @@ final class JdbcTimeouts {
     }
   }
 
-  /** The timeout that bounds logging in, as the user will read it: from the URL if written there. */
+  /**
+   * The timeout that bounds logging in, as the user will read it: from the URL if written there.
+   */
   static String loginLimit(String url, JdbcSpec spec) {
-    String written = url.startsWith("jdbc:postgresql:") ? inUrl(url, "loginTimeout") : inUrl(url, "connectTimeout");
+    String written =
+        url.startsWith("jdbc:postgresql:")
+            ? inUrl(url, "loginTimeout")
+            : inUrl(url, "connectTimeout");
     if (written != null) {
-      return (url.startsWith("jdbc:postgresql:") ? "loginTimeout=" : "connectTimeout=") + written + " in the URL";
+      return (url.startsWith("jdbc:postgresql:") ? "loginTimeout=" : "connectTimeout=")
+          + written
+          + " in the URL";
     }
     Duration t = spec.timeout() == null ? JdbcSpec.DEFAULT_TIMEOUT : spec.timeout();
     Duration c = t.compareTo(JdbcSpec.CONNECT_TIMEOUT) < 0 ? t : JdbcSpec.CONNECT_TIMEOUT;
@@ -52,7 +59,9 @@ final class JdbcTimeouts {
       return "socketTimeout=" + written + " in the URL";
     }
     Duration t = spec.timeout() == null ? JdbcSpec.DEFAULT_TIMEOUT : spec.timeout();
-    return "the source's timeout of " + t.toSeconds() + "s (raise source.jdbc.timeout for longer queries)";
+    return "the source's timeout of "
+        + t.toSeconds()
+        + "s (raise source.jdbc.timeout for longer queries)";
   }
 
   private static void setUnlessInUrl(String url, Properties props, String key, String value) {

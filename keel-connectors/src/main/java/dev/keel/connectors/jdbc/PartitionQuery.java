@@ -31,8 +31,10 @@ record PartitionQuery(String sql, int parameters) {
       } else if (c == ':' && i + 1 < n && query.charAt(i + 1) == ':') {
         out.append("::");
         i += 2;
-      } else if (c == ':' && query.startsWith(NAME, i + 1)
-          && (i + 1 + NAME.length() == n || !isIdentifierPart(query.charAt(i + 1 + NAME.length())))) {
+      } else if (c == ':'
+          && query.startsWith(NAME, i + 1)
+          && (i + 1 + NAME.length() == n
+              || !isIdentifierPart(query.charAt(i + 1 + NAME.length())))) {
         out.append('?');
         count++;
         i += 1 + NAME.length();

@@ -1,10 +1,9 @@
 package dev.keel.connectors.jsonl;
 
-import dev.keel.connectors.files.FileSources;
-import dev.keel.connectors.files.Sources;
-
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SourceProvider;
+import dev.keel.connectors.files.FileSources;
+import dev.keel.connectors.files.Sources;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.ConfigSection;
@@ -24,12 +23,15 @@ public final class JsonlProvider implements SourceProvider {
   public SourceSpec parse(ConfigSection s, PipelineContext pipeline) {
     s.onlyKeys(Set.of("path", "encoding", "timezone", "max_record_bytes"));
     String path = s.requiredString("path");
-    return new JsonlSpec(path, FileSources.encoding(s), FileSources.timezone(s), FileSources.maxRecordBytes(s));
+    return new JsonlSpec(
+        path, FileSources.encoding(s), FileSources.timezone(s), FileSources.maxRecordBytes(s));
   }
 
   @Override
-  public RecordSource open(SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     JsonlSpec jsonl = (JsonlSpec) spec;
-    return new JsonlSource(Sources.resolve(jsonl.path(), partition, baseDir), jsonl, columns, resume);
+    return new JsonlSource(
+        Sources.resolve(jsonl.path(), partition, baseDir), jsonl, columns, resume);
   }
 }

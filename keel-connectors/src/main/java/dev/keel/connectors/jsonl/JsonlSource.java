@@ -1,21 +1,20 @@
 package dev.keel.connectors.jsonl;
 
-import dev.keel.connectors.files.BoundedLineReader;
-import dev.keel.connectors.files.CorruptGzip;
-import dev.keel.connectors.files.RawText;
-import dev.keel.connectors.files.TextFiles;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.keel.KeelException;
+import dev.keel.connectors.files.BoundedLineReader;
+import dev.keel.connectors.files.CorruptGzip;
+import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.TextFiles;
 import dev.keel.record.Coercion;
 import dev.keel.record.CoercionException;
 import dev.keel.record.RecordSource;
@@ -33,36 +32,45 @@ import java.util.regex.Pattern;
  * JSON Lines: one JSON object per line, keys are column names (exact case); a missing key or JSON
  * null is NULL; unknown keys are ignored; blank lines are skipped. Strings and numbers go through
  * {@link Coercion} (numbers are read as BigDecimal/BigInteger, so no digit is lost before the
- * declared type decides); an empty string is the empty string for text columns and NULL for
- * others, as in CSV. A line that is not one JSON object (not JSON, a trailing comma, an array, a
- * duplicate key, trailing garbage), a nested object or array where a column is declared, or a line
- * longer than {@code maxRecordBytes} is a rejected record; reading goes on with the next line. So
- * is a line over the parser's limits: a number of more than {@value #MAX_NUMBER_LENGTH} characters,
- * nesting deeper than {@value #MAX_NESTING_DEPTH}, or a number BigDecimal cannot hold
- * ({@code 1e-2147483648}).
+ * declared type decides); an empty string is the empty string for text columns and NULL for others,
+ * as in CSV. A line that is not one JSON object (not JSON, a trailing comma, an array, a duplicate
+ * key, trailing garbage), a nested object or array where a column is declared, or a line longer
+ * than {@code maxRecordBytes} is a rejected record; reading goes on with the next line. So is a
+ * line over the parser's limits: a number of more than {@value #MAX_NUMBER_LENGTH} characters,
+ * nesting deeper than {@value #MAX_NESTING_DEPTH}, or a number BigDecimal cannot hold ({@code
+ * 1e-2147483648}).
  */
 final class JsonlSource implements RecordSource {
   /** Digits a JSON number may have (Jackson's default): a longer one is a rejected record. */
   static final int MAX_NUMBER_LENGTH = 1000;
-  /** Arrays and objects nested deeper than this in a line make it a rejected record (Jackson's default). */
+
+  /**
+   * Arrays and objects nested deeper than this in a line make it a rejected record (Jackson's
+   * default).
+   */
   static final int MAX_NESTING_DEPTH = 1000;
 
   private final ObjectMapper json;
 
   /** Also bounds strings by the line cap (a string cannot be longer than its line anyway). */
   private static ObjectMapper mapper(long cap) {
-    StreamReadConstraints limits = StreamReadConstraints.builder()
-        .maxNumberLength(MAX_NUMBER_LENGTH)
-        .maxNestingDepth(MAX_NESTING_DEPTH)
-        .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(cap, StreamReadConstraints.DEFAULT_MAX_STRING_LEN)))
-        .build();
+    StreamReadConstraints limits =
+        StreamReadConstraints.builder()
+            .maxNumberLength(MAX_NUMBER_LENGTH)
+            .maxNestingDepth(MAX_NESTING_DEPTH)
+            .maxStringLength(
+                (int)
+                    Math.min(
+                        Integer.MAX_VALUE,
+                        Math.max(cap, StreamReadConstraints.DEFAULT_MAX_STRING_LEN)))
+            .build();
     return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build())
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-          .build();
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+        .build();
   }
 
   /** Jackson's pointer to its own setting, which means nothing to a pipeline's author. */
@@ -73,28 +81,35 @@ final class JsonlSource implements RecordSource {
   private final ZoneId zone;
   private final long cap;
   private final BoundedLineReader lines;
+
   /** Lines up to here were published before (a resumed reading); they are skipped unparsed. */
   private final long skipThrough;
+
   private long lastLine;
 
   JsonlSource(Path file, JsonlSpec spec, List<Column> columns) {
     this(file, spec, columns, null);
   }
 
-  /** @param resume a {@link #position()} of an earlier reading ("line:N"): lines up to N are skipped, not parsed */
+  /**
+   * @param resume a {@link #position()} of an earlier reading ("line:N"): lines up to N are
+   *     skipped, not parsed
+   */
   JsonlSource(Path file, JsonlSpec spec, List<Column> columns, String resume) {
     this.skipThrough = resume == null ? 0 : linePosition(resume);
     this.file = file;
     this.columns = List.copyOf(columns);
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
-    this.cap = spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
+    this.cap =
+        spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
     this.json = mapper(cap);
     this.lines = new BoundedLineReader(TextFiles.open(file, spec.encoding()), cap);
   }
 
   static long linePosition(String token) {
     if (!token.startsWith("line:")) {
-      throw new KeelException("checkpoint '" + token + "' is not a line position; was the source changed?");
+      throw new KeelException(
+          "checkpoint '" + token + "' is not a line position; was the source changed?");
     }
     return Long.parseLong(token.substring(5));
   }
@@ -120,8 +135,12 @@ final class JsonlSource implements RecordSource {
     } while (line.number() <= skipThrough || (!line.tooLong() && line.text().isBlank()));
     lastLine = line.number();
     if (line.tooLong()) {
-      return SourceRecord.rejected(line.number(), RawText.bound(line.text()),
-          "line is longer than the " + TextFiles.formatCap(cap) + " cap (max_record_bytes); skipped");
+      return SourceRecord.rejected(
+          line.number(),
+          RawText.bound(line.text()),
+          "line is longer than the "
+              + TextFiles.formatCap(cap)
+              + " cap (max_record_bytes); skipped");
     }
     return convert(line.number(), line.text());
   }
@@ -132,10 +151,18 @@ final class JsonlSource implements RecordSource {
     try {
       root = json.readTree(text);
     } catch (StreamConstraintsException e) {
-      return SourceRecord.rejected(number, raw, "JSON over keel's limits: " + LIMIT_HINT.matcher(e.getOriginalMessage()).replaceAll(")"));
+      return SourceRecord.rejected(
+          number,
+          raw,
+          "JSON over keel's limits: " + LIMIT_HINT.matcher(e.getOriginalMessage()).replaceAll(")"));
     } catch (JsonProcessingException e) {
-      return SourceRecord.rejected(number, raw, "not valid JSON" + (e.getLocation() == null ? "" : " at column "
-          + e.getLocation().getColumnNr()) + ": " + e.getOriginalMessage());
+      return SourceRecord.rejected(
+          number,
+          raw,
+          "not valid JSON"
+              + (e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr())
+              + ": "
+              + e.getOriginalMessage());
     } catch (NumberFormatException | ArithmeticException e) {
       // A number Jackson cannot hold as BigDecimal, such as 1e-2147483648 (scale out of range).
       return SourceRecord.rejected(number, raw, "a JSON number is out of range: " + e.getMessage());
@@ -151,8 +178,16 @@ final class JsonlSource implements RecordSource {
         continue;
       }
       if (node.isContainerNode()) {
-        return SourceRecord.rejected(number, raw, "column " + column.name() + ": " + kind(node)
-            + " where " + column.type().sql() + " is declared");
+        return SourceRecord.rejected(
+            number,
+            raw,
+            "column "
+                + column.name()
+                + ": "
+                + kind(node)
+                + " where "
+                + column.type().sql()
+                + " is declared");
       }
       String value = node.asText();
       if (value.isEmpty() && node.isTextual()) {
@@ -162,7 +197,8 @@ final class JsonlSource implements RecordSource {
       try {
         values[c] = Coercion.fromText(value, column.type(), zone);
       } catch (CoercionException e) {
-        return SourceRecord.rejected(number, raw, "column " + column.name() + ": " + e.getMessage());
+        return SourceRecord.rejected(
+            number, raw, "column " + column.name() + ": " + e.getMessage());
       }
     }
     return SourceRecord.row(number, values);

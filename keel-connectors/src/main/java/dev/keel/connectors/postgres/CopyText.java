@@ -7,8 +7,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Encodes values into PostgreSQL's COPY text format (tab-separated, {@code \N} for NULL,
- * backslash escapes) into a reusable byte buffer.
+ * Encodes values into PostgreSQL's COPY text format (tab-separated, {@code \N} for NULL, backslash
+ * escapes) into a reusable byte buffer.
  */
 final class CopyText {
   private static final DateTimeFormatter TZ = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
@@ -54,7 +54,10 @@ final class CopyText {
     } else if (v instanceof BigDecimal d) {
       ascii(d.toPlainString());
     } else if (v instanceof Double d) {
-      ascii(d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : Double.toString(d));
+      ascii(
+          d.isNaN()
+              ? "NaN"
+              : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : Double.toString(d));
     } else if (v instanceof Boolean b) {
       put((byte) (b ? 't' : 'f'));
     } else if (v instanceof OffsetDateTime t) {
@@ -64,7 +67,10 @@ final class CopyText {
     }
   }
 
-  /** ISO_OFFSET_DATE_TIME's text, written by hand for UTC years 0..9999 (what coercion yields); else the formatter. */
+  /**
+   * ISO_OFFSET_DATE_TIME's text, written by hand for UTC years 0..9999 (what coercion yields); else
+   * the formatter.
+   */
   private void timestamptz(OffsetDateTime t) {
     int year = t.getYear();
     if (!ZoneOffset.UTC.equals(t.getOffset()) || year < 0 || year > 9999) {
@@ -108,10 +114,22 @@ final class CopyText {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
-        case '\\' -> { put((byte) '\\'); put((byte) '\\'); }
-        case '\n' -> { put((byte) '\\'); put((byte) 'n'); }
-        case '\r' -> { put((byte) '\\'); put((byte) 'r'); }
-        case '\t' -> { put((byte) '\\'); put((byte) 't'); }
+        case '\\' -> {
+          put((byte) '\\');
+          put((byte) '\\');
+        }
+        case '\n' -> {
+          put((byte) '\\');
+          put((byte) 'n');
+        }
+        case '\r' -> {
+          put((byte) '\\');
+          put((byte) 'r');
+        }
+        case '\t' -> {
+          put((byte) '\\');
+          put((byte) 't');
+        }
         default -> {
           if (c < 0x80) {
             put((byte) c);

@@ -5,7 +5,6 @@ import dev.keel.runtime.Sink;
 import dev.keel.runtime.SinkSession;
 import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
-import dev.keel.spec.SinkSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -19,7 +18,8 @@ import org.flywaydb.core.Flyway;
  */
 public final class PostgresSink implements Sink {
   static final String SCHEMA = "keel_sink";
-  private static final String FENCE = """
+  private static final String FENCE =
+      """
       INSERT INTO keel_sink.fence (target, partition, token) VALUES (?, ?, ?)
       ON CONFLICT (target, partition) DO UPDATE SET token = greatest(fence.token, excluded.token)""";
 
@@ -34,7 +34,12 @@ public final class PostgresSink implements Sink {
    * @param owned closed with the sink (a pool opened for this sink), or null when shared
    * @param unique reject later duplicates of the key even when the mode is not upsert
    */
-  public PostgresSink(DataSource dataSource, PostgresSinkSpec spec, List<Column> columns, boolean unique, AutoCloseable owned) {
+  public PostgresSink(
+      DataSource dataSource,
+      PostgresSinkSpec spec,
+      List<Column> columns,
+      boolean unique,
+      AutoCloseable owned) {
     this.dataSource = dataSource;
     this.spec = spec;
     this.columns = columns;
@@ -45,16 +50,26 @@ public final class PostgresSink implements Sink {
 
   @Override
   public void prepare() {
-    Flyway.configure().dataSource(dataSource).schemas(SCHEMA).createSchemas(true)
-        .table("sink_schema_history").locations("classpath:db/sink").load().migrate();
+    Flyway.configure()
+        .dataSource(dataSource)
+        .schemas(SCHEMA)
+        .createSchemas(true)
+        .table("sink_schema_history")
+        .locations("classpath:db/sink")
+        .load()
+        .migrate();
     try (Connection c = dataSource.getConnection()) {
       target.createOrCheck(c);
     } catch (SQLException e) {
-      throw new KeelException("preparing target table " + target.name() + " failed: " + e.getMessage(), e);
+      throw new KeelException(
+          "preparing target table " + target.name() + " failed: " + e.getMessage(), e);
     }
   }
 
-  /** Asks the server when it started ({@code pg_postmaster_start_time()}); no answer means it is away. */
+  /**
+   * Asks the server when it started ({@code pg_postmaster_start_time()}); no answer means it is
+   * away.
+   */
   @Override
   public boolean wentAwaySince(java.time.Instant since) {
     try (Connection c = dataSource.getConnection();
@@ -70,13 +85,21 @@ public final class PostgresSink implements Sink {
 
   @Override
   public void fence(String partition, long fence) {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(FENCE)) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(FENCE)) {
       ps.setString(1, target.name());
       ps.setString(2, partition);
       ps.setLong(3, fence);
       ps.executeUpdate();
     } catch (SQLException e) {
-      throw new KeelException("recording the fence of " + target.name() + "/" + partition + " failed: " + e.getMessage(), e);
+      throw new KeelException(
+          "recording the fence of "
+              + target.name()
+              + "/"
+              + partition
+              + " failed: "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -17,14 +17,22 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code sink: { postgres: { url, user, password, schema, table, key, mode, partition_column, commit,
- * chunk_rows, allow_empty } }}. Without {@code url}, the sink shares the metadata database's pool.
+ * {@code sink: { postgres: { url, user, password, schema, table, key, mode, partition_column,
+ * commit, chunk_rows, allow_empty } }}. Without {@code url}, the sink shares the metadata
+ * database's pool.
  */
 public final class PostgresSinkProvider implements SinkProvider {
   /** PostgreSQL allows 1,600 columns in a table; keel's staging table adds one (_keel_pos). */
   public static final int MAX_COLUMNS = 1599;
-  private static final SinkCapabilities CAPABILITIES = new SinkCapabilities(EnumSet.allOf(Mode.class), true, true, true,
-      MAX_COLUMNS, "PostgreSQL allows 1600 per table and keel's staging table adds one");
+
+  private static final SinkCapabilities CAPABILITIES =
+      new SinkCapabilities(
+          EnumSet.allOf(Mode.class),
+          true,
+          true,
+          true,
+          MAX_COLUMNS,
+          "PostgreSQL allows 1600 per table and keel's staging table adds one");
 
   @Override
   public String kind() {
@@ -39,8 +47,19 @@ public final class PostgresSinkProvider implements SinkProvider {
   @Override
   public SinkSpec parse(ConfigSection s, PipelineContext pipeline) {
     String where = s.where();
-    s.onlyKeys(Set.of("url", "user", "password", "schema", "table", "key", "mode", "partition_column", "commit",
-        "chunk_rows", "allow_empty"));
+    s.onlyKeys(
+        Set.of(
+            "url",
+            "user",
+            "password",
+            "schema",
+            "table",
+            "key",
+            "mode",
+            "partition_column",
+            "commit",
+            "chunk_rows",
+            "allow_empty"));
     Secret url = s.credential("url", false);
     Secret user = s.credential("user", false);
     Secret password = s.credential("password", false);
@@ -57,38 +76,63 @@ public final class PostgresSinkProvider implements SinkProvider {
       }
     }
     if (mode == Mode.UPSERT && key.isEmpty()) {
-      s.error(where + ": mode upsert needs key: [column, ...] naming the columns that identify a row");
+      s.error(
+          where + ": mode upsert needs key: [column, ...] naming the columns that identify a row");
     }
     String partitionColumn = null;
     if (s.has("partition_column")) {
       partitionColumn = s.string("partition_column");
       s.column("partition_column", pipeline.columns());
-    } else if (mode == Mode.REPLACE && pipeline.partitions() != null && pipeline.partitions().list().size() > 1) {
-      s.error(where + ": mode replace with several partitions needs partition_column: the column whose value is"
-          + " the partition, so that one partition's rows can be swapped without touching the others");
+    } else if (mode == Mode.REPLACE
+        && pipeline.partitions() != null
+        && pipeline.partitions().list().size() > 1) {
+      s.error(
+          where
+              + ": mode replace with several partitions needs partition_column: the column whose value is"
+              + " the partition, so that one partition's rows can be swapped without touching the others");
     }
     Commit commit = Commit.PARTITION;
     String c = s.string("commit");
     if ("chunk".equals(c)) {
       commit = Commit.CHUNK;
     } else if (c != null && !"partition".equals(c)) {
-      s.error("commit", where + ".commit must be partition (the default: all or nothing) or chunk (publish every"
-          + " chunk_rows rows with a checkpoint), not '" + c + "'");
+      s.error(
+          "commit",
+          where
+              + ".commit must be partition (the default: all or nothing) or chunk (publish every"
+              + " chunk_rows rows with a checkpoint), not '"
+              + c
+              + "'");
     }
     long chunkRows = s.integer("chunk_rows", SinkSpec.DEFAULT_CHUNK_ROWS, 1, 100_000_000);
     if (s.has("chunk_rows") && commit != Commit.CHUNK) {
       s.errorAtKey("chunk_rows", where + ".chunk_rows only applies with commit: chunk");
     }
     if (commit == Commit.CHUNK && mode == Mode.REPLACE) {
-      s.error(where + ": commit: chunk cannot be used with mode replace (a partition swapped chunk by chunk would"
-          + " be half old, half new while it runs); use upsert or append");
+      s.error(
+          where
+              + ": commit: chunk cannot be used with mode replace (a partition swapped chunk by chunk would"
+              + " be half old, half new while it runs); use upsert or append");
     }
     boolean allowEmpty = s.bool("allow_empty", false);
     if (s.has("allow_empty") && mode != Mode.REPLACE) {
-      s.errorAtKey("allow_empty", where + ".allow_empty only applies with mode: replace (the only mode in which an"
-          + " empty source deletes rows)");
+      s.errorAtKey(
+          "allow_empty",
+          where
+              + ".allow_empty only applies with mode: replace (the only mode in which an"
+              + " empty source deletes rows)");
     }
-    return new PostgresSinkSpec(url, user, password, schema, table, key, mode, partitionColumn, commit, chunkRows,
+    return new PostgresSinkSpec(
+        url,
+        user,
+        password,
+        schema,
+        table,
+        key,
+        mode,
+        partitionColumn,
+        commit,
+        chunkRows,
         allowEmpty);
   }
 
@@ -99,8 +143,12 @@ public final class PostgresSinkProvider implements SinkProvider {
     if (pg.url() == null) {
       return new PostgresSink(context.metadata(), pg, pipeline.columns(), unique, null);
     }
-    SinkContext.OwnedPool own = context.pool(pg.url().reveal(), pg.user() == null ? null : pg.user().reveal(),
-        pg.password() == null ? null : pg.password().reveal(), "keel-sink-" + pipeline.name());
+    SinkContext.OwnedPool own =
+        context.pool(
+            pg.url().reveal(),
+            pg.user() == null ? null : pg.user().reveal(),
+            pg.password() == null ? null : pg.password().reveal(),
+            "keel-sink-" + pipeline.name());
     return new PostgresSink(own.dataSource(), pg, pipeline.columns(), unique, own);
   }
 }

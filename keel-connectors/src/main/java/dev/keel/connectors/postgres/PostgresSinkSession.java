@@ -31,15 +31,17 @@ import org.slf4j.LoggerFactory;
 final class PostgresSinkSession implements SinkSession {
   private static final Logger log = LoggerFactory.getLogger(PostgresSinkSession.class);
   private static final int FLUSH_BYTES = 1 << 16;
+
   /** Each refused row costs a rebuild of the stage; past this many, the partition fails. */
   static final int MAX_REFUSED = 1000;
+
   /**
-   * The socket read timeout while publishing. The pool's 60 s (PostgresUrls) notices a dead database
-   * quickly, but the duplicate-key check and the merge are single statements that legitimately
-   * send nothing back for minutes on a big partition (5M rows: over 60 s on 2 busy cores, which
-   * failed every attempt with "Read timed out"). Leases are renewed on other connections meanwhile,
-   * and the fence in this transaction still refuses a stale publish. Hikari restores the pool's
-   * timeout when the connection goes back.
+   * The socket read timeout while publishing. The pool's 60 s (PostgresUrls) notices a dead
+   * database quickly, but the duplicate-key check and the merge are single statements that
+   * legitimately send nothing back for minutes on a big partition (5M rows: over 60 s on 2 busy
+   * cores, which failed every attempt with "Read timed out"). Leases are renewed on other
+   * connections meanwhile, and the fence in this transaction still refuses a stale publish. Hikari
+   * restores the pool's timeout when the connection goes back.
    */
   static final java.time.Duration PUBLISH_SOCKET_TIMEOUT = java.time.Duration.ofHours(1);
 
@@ -50,23 +52,39 @@ final class PostgresSinkSession implements SinkSession {
   private final DataSource dataSource;
   private Connection conn;
   private final CopyText buffer = new CopyText();
+
   /** The COPY text of the stage, kept to rebuild it without a row PostgreSQL refuses. */
   private final StagedLines sent = new StagedLines();
+
   /** Rows PostgreSQL refused at COPY since the last commit, dead-lettered at publish. */
   private final List<Refused> refused = new java.util.ArrayList<>();
+
   private final PublishStatement statement;
   private final RepeatedKeys repeatedKeys;
   private CopyIn copy;
   private long staged;
+
   /** The lowest and highest source position staged since the last commit. */
   private long firstStaged;
+
   private long lastStaged;
-  /** Rows published by earlier chunks of this run's partition (from the checkpoint), for the load row. */
+
+  /**
+   * Rows published by earlier chunks of this run's partition (from the checkpoint), for the load
+   * row.
+   */
   private long priorPublished;
+
   private boolean done;
   private final long begun = System.nanoTime();
 
-  PostgresSinkSession(DataSource ds, PostgresSinkSpec spec, List<Column> columns, boolean unique, TargetTable target, TaskRef task) {
+  PostgresSinkSession(
+      DataSource ds,
+      PostgresSinkSpec spec,
+      List<Column> columns,
+      boolean unique,
+      TargetTable target,
+      TaskRef task) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
@@ -84,7 +102,10 @@ final class PostgresSinkSession implements SinkSession {
     }
   }
 
-  /** A new temporary staging table in the current transaction (dropped when it ends), and a COPY into it. */
+  /**
+   * A new temporary staging table in the current transaction (dropped when it ends), and a COPY
+   * into it.
+   */
   private void beginStage() throws SQLException {
     try (Statement st = conn.createStatement()) {
       st.execute(StageTable.create(columns));
@@ -150,16 +171,24 @@ final class PostgresSinkSession implements SinkSession {
    * staging line named in its context) and the stage is kept, that row is set aside (dead-lettered
    * at publish, with its source position) and the stage is rebuilt in a new transaction from the
    * other rows, again until a rebuild goes through. Rows already committed by earlier chunks are
-   * not touched: the rollback only ends this chunk's transaction, which holds nothing but the stage.
-   * Otherwise {@code e} is the failure.
+   * not touched: the rollback only ends this chunk's transaction, which holds nothing but the
+   * stage. Otherwise {@code e} is the failure.
    */
   private void restage(SQLException e) throws SQLException {
     SQLException error = e;
     while (true) {
       long line = RefusedRow.stagingLine(error);
       if (line <= 0 || !sent.kept()) {
-        throw failure("staging rows with COPY" + (line > 0 ? " (staging line " + line + "; the stage is over "
-            + StagedLines.CAP / (1024 * 1024) + " MiB, too big to set the row aside: use commit: chunk)" : ""), error);
+        throw failure(
+            "staging rows with COPY"
+                + (line > 0
+                    ? " (staging line "
+                        + line
+                        + "; the stage is over "
+                        + StagedLines.CAP / (1024 * 1024)
+                        + " MiB, too big to set the row aside: use commit: chunk)"
+                    : ""),
+            error);
       }
       buffer.reset();
       StagedLines.Line[] lines = sent.take();
@@ -169,16 +198,19 @@ final class PostgresSinkSession implements SinkSession {
       StagedLines.Line bad = lines[(int) line - 1];
       refused.add(new Refused(bad.position(), bad.values(), RefusedRow.reason(error)));
       if (refused.size() > MAX_REFUSED) {
-        throw failure("staging rows with COPY: PostgreSQL refused more than " + MAX_REFUSED + " rows", error);
+        throw failure(
+            "staging rows with COPY: PostgreSQL refused more than " + MAX_REFUSED + " rows", error);
       }
-      log.debug("{}: COPY refused the row at position {}; restaging without it", task, bad.position());
+      log.debug(
+          "{}: COPY refused the row at position {}; restaging without it", task, bad.position());
       if (copy != null && copy.isActive()) {
         copy.cancelCopy();
       }
       conn.rollback();
       beginStage();
       for (Refused r : refused) {
-        // Still this publish's positions: supersede covers them (an earlier attempt's verdict is void).
+        // Still this publish's positions: supersede covers them (an earlier attempt's verdict is
+        // void).
         firstStaged = Math.min(firstStaged, r.position());
         lastStaged = Math.max(lastStaged, r.position());
       }
@@ -212,7 +244,8 @@ final class PostgresSinkSession implements SinkSession {
     long n = refused.size();
     refused.clear();
     if (n > 0 && !stillWithinLimit.test(n)) {
-      throw new dev.keel.runtime.RejectedLimitException(n, n + " records of " + task + " were refused by PostgreSQL at COPY");
+      throw new dev.keel.runtime.RejectedLimitException(
+          n, n + " records of " + task + " were refused by PostgreSQL at COPY");
     }
     return n;
   }
@@ -231,8 +264,12 @@ final class PostgresSinkSession implements SinkSession {
       if (previous != null) {
         conn.rollback();
         done = true;
-        log.info("{}: already published by an earlier attempt ({} rows, {} rejected at publish, load {}); not publishing again", task,
-            previous[0], previous[1], task.loadId());
+        log.info(
+            "{}: already published by an earlier attempt ({} rows, {} rejected at publish, load {}); not publishing again",
+            task,
+            previous[0],
+            previous[1],
+            task.loadId());
         // The rows that publish rejected count as this partition's rejects (their dead letters are
         // the earlier attempt's, made durable before its commit).
         return new PublishResult(previous[0], previous[1], true);
@@ -254,9 +291,19 @@ final class PostgresSinkSession implements SinkSession {
       conn.commit();
       done = true;
       if (log.isDebugEnabled()) {
-        log.debug("{}: {} rows: read, transformed and staged in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
-            + " duplicate-key check {} ms, {} into {} {} ms, commit {} ms", task, staged, ms(t1 - begun), ms(t1 - t0), ms(t2 - t1),
-            ms(t3 - t2), spec.mode(), target.name(), ms(t4 - t3), ms(System.nanoTime() - t4));
+        log.debug(
+            "{}: {} rows: read, transformed and staged in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
+                + " duplicate-key check {} ms, {} into {} {} ms, commit {} ms",
+            task,
+            staged,
+            ms(t1 - begun),
+            ms(t1 - t0),
+            ms(t2 - t1),
+            ms(t3 - t2),
+            spec.mode(),
+            target.name(),
+            ms(t4 - t3),
+            ms(System.nanoTime() - t4));
       }
       return new PublishResult(published, rejected, false);
     } catch (SQLException e) {
@@ -279,12 +326,20 @@ final class PostgresSinkSession implements SinkSession {
       endStage();
       rows = statement.replacedRows(conn, task.partition());
     } catch (SQLException e) {
-      throw failure("counting the rows of partition " + task.partition() + " in " + target.name(), e);
+      throw failure(
+          "counting the rows of partition " + task.partition() + " in " + target.name(), e);
     }
     if (rows > 0) {
-      throw new EmptySourceException(task + ": the source yielded no records, and mode replace would delete the "
-          + rows + " rows of partition " + task.partition() + " in " + target.name() + "; refused, the target is untouched."
-          + " If the source is meant to be empty, set sink.postgres.allow_empty: true");
+      throw new EmptySourceException(
+          task
+              + ": the source yielded no records, and mode replace would delete the "
+              + rows
+              + " rows of partition "
+              + task.partition()
+              + " in "
+              + target.name()
+              + "; refused, the target is untouched."
+              + " If the source is meant to be empty, set sink.postgres.allow_empty: true");
     }
   }
 
@@ -295,7 +350,10 @@ final class PostgresSinkSession implements SinkSession {
   @Override
   public Checkpoint resumePoint() {
     // Its own connection: this session's is busy with the COPY already.
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                """
         SELECT position, chunks, rows_read, rows_filtered, rows_rejected, rows_published
         FROM keel_sink.checkpoint WHERE load_id = ?""")) {
       ps.setString(1, task.loadId());
@@ -304,7 +362,13 @@ final class PostgresSinkSession implements SinkSession {
           return null;
         }
         priorPublished = rs.getLong(6);
-        return new Checkpoint(rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
+        return new Checkpoint(
+            rs.getString(1),
+            rs.getInt(2),
+            rs.getLong(3),
+            rs.getLong(4),
+            rs.getLong(5),
+            rs.getLong(6));
       }
     } catch (SQLException e) {
       throw failure("reading the checkpoint", e);
@@ -312,7 +376,8 @@ final class PostgresSinkSession implements SinkSession {
   }
 
   @Override
-  public PublishResult publishChunk(Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
+  public PublishResult publishChunk(
+      Checkpoint at, Rejects rejects, LongPredicate stillWithinLimit) {
     try {
       conn.setNetworkTimeout(Runnable::run, (int) PUBLISH_SOCKET_TIMEOUT.toMillis());
       endStage();
@@ -323,7 +388,9 @@ final class PostgresSinkSession implements SinkSession {
       long atInsert = duplicates + write(rejects, duplicates, within);
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
-      try (PreparedStatement ps = conn.prepareStatement("""
+      try (PreparedStatement ps =
+          conn.prepareStatement(
+              """
           INSERT INTO keel_sink.checkpoint (load_id, target, position, chunks, rows_read, rows_filtered, rows_rejected,
                                             rows_published, fence)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -341,7 +408,8 @@ final class PostgresSinkSession implements SinkSession {
         ps.setLong(9, task.fence());
         ps.executeUpdate();
       }
-      // As the runner does with the chunk's other rejects: a resumed attempt starts after this chunk.
+      // As the runner does with the chunk's other rejects: a resumed attempt starts after this
+      // chunk.
       rejects.flush();
       supersede(rejects);
       conn.commit();
@@ -354,16 +422,24 @@ final class PostgresSinkSession implements SinkSession {
   }
 
   private void checkFence() throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(
-        "SELECT token FROM keel_sink.fence WHERE target = ? AND partition = ? FOR UPDATE")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT token FROM keel_sink.fence WHERE target = ? AND partition = ? FOR UPDATE")) {
       ps.setString(1, target.name());
       ps.setString(2, task.partition());
       try (ResultSet rs = ps.executeQuery()) {
         long current = rs.next() ? rs.getLong(1) : -1;
         if (current != task.fence()) {
-          throw new FenceRefusedException("fence refused the publish of " + task + " to " + target.name()
-              + ": this attempt holds token " + task.fence() + " but the partition's newest claim is " + current
-              + "; another node owns it now, so this attempt publishes nothing");
+          throw new FenceRefusedException(
+              "fence refused the publish of "
+                  + task
+                  + " to "
+                  + target.name()
+                  + ": this attempt holds token "
+                  + task.fence()
+                  + " but the partition's newest claim is "
+                  + current
+                  + "; another node owns it now, so this attempt publishes nothing");
         }
       }
     }
@@ -371,7 +447,8 @@ final class PostgresSinkSession implements SinkSession {
 
   /** The rows published and rejected at publish by the load of this run's partition, or null. */
   private long[] previousLoad() throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT rows, rows_rejected FROM keel_sink.load WHERE load_id = ?")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT rows, rows_rejected FROM keel_sink.load WHERE load_id = ?")) {
       ps.setString(1, task.loadId());
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
@@ -395,14 +472,18 @@ final class PostgresSinkSession implements SinkSession {
    * ({@link ViolatorBisection}); returns how many it rejected. {@code duplicates} were rejected
    * before, and count towards the limit.
    */
-  private long write(Rejects rejects, long duplicates, LongPredicate stillWithinLimit) throws SQLException {
+  private long write(Rejects rejects, long duplicates, LongPredicate stillWithinLimit)
+      throws SQLException {
     statement.beforeInsert(conn, task.partition());
-    return new ViolatorBisection(conn, statement, target, columns, task, rejects, duplicates, stillWithinLimit).publish();
+    return new ViolatorBisection(
+            conn, statement, target, columns, task, rejects, duplicates, stillWithinLimit)
+        .publish();
   }
 
   private void recordLoad(long rows, long rejected) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(
-        "INSERT INTO keel_sink.load (load_id, target, fence, rows, rows_rejected) VALUES (?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "INSERT INTO keel_sink.load (load_id, target, fence, rows, rows_rejected) VALUES (?, ?, ?, ?, ?)")) {
       ps.setString(1, task.loadId());
       ps.setString(2, target.name());
       ps.setLong(3, task.fence());

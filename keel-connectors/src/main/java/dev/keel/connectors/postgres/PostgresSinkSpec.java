@@ -8,7 +8,8 @@ import java.util.List;
  * A PostgreSQL table. {@code url} null means the metadata database (embedded, or --db). Rows are
  * staged with COPY and published in one transaction together with the fence check.
  *
- * @param allowEmpty a replace whose source yields no record may empty the partition (refused otherwise)
+ * @param allowEmpty a replace whose source yields no record may empty the partition (refused
+ *     otherwise)
  */
 public record PostgresSinkSpec(
     Secret url,
@@ -42,6 +43,17 @@ public record PostgresSinkSpec(
 
   @Override
   public PostgresSinkSpec withMode(Mode other) {
-    return new PostgresSinkSpec(url, user, password, schema, table, key, other, partitionColumn, commit, chunkRows, allowEmpty);
+    return new PostgresSinkSpec(
+        url,
+        user,
+        password,
+        schema,
+        table,
+        key,
+        other,
+        partitionColumn,
+        commit,
+        chunkRows,
+        allowEmpty);
   }
 }

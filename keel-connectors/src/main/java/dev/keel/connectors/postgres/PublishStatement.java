@@ -27,17 +27,19 @@ final class PublishStatement {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
-    this.columnList = columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+    this.columnList =
+        columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
   }
 
   /**
    * What comes before the insert in the publish transaction: in replace mode, deleting the
-   * partition's rows (or the whole table); and the target's deferred constraints made immediate,
-   * so that a row breaking one fails its insert (and can be set aside) instead of the commit.
+   * partition's rows (or the whole table); and the target's deferred constraints made immediate, so
+   * that a row breaking one fails its insert (and can be set aside) instead of the commit.
    */
   void beforeInsert(Connection conn, String partition) throws SQLException {
     if (spec.mode() == SinkSpec.Mode.REPLACE) {
-      try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + target.qualified + partitionRows())) {
+      try (PreparedStatement ps =
+          conn.prepareStatement("DELETE FROM " + target.qualified + partitionRows())) {
         bindPartition(ps, partition);
         ps.executeUpdate();
       }
@@ -50,9 +52,12 @@ final class PublishStatement {
     }
   }
 
-  /** How many rows of the partition a replace would delete (the whole table for a single partition). */
+  /**
+   * How many rows of the partition a replace would delete (the whole table for a single partition).
+   */
   long replacedRows(Connection conn, String partition) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM " + target.qualified + partitionRows())) {
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT count(*) FROM " + target.qualified + partitionRows())) {
       bindPartition(ps, partition);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -61,12 +66,21 @@ final class PublishStatement {
     }
   }
 
-  /** The WHERE clause of the rows a replace swaps: {@code partition_column = ?}, or none (every row). */
+  /**
+   * The WHERE clause of the rows a replace swaps: {@code partition_column = ?}, or none (every
+   * row).
+   */
   private String partitionRows() {
     if (spec.partitionColumn() == null) {
       return "";
     }
-    String type = columns.stream().filter(c -> c.name().equals(spec.partitionColumn())).findFirst().orElseThrow().type().sql();
+    String type =
+        columns.stream()
+            .filter(c -> c.name().equals(spec.partitionColumn()))
+            .findFirst()
+            .orElseThrow()
+            .type()
+            .sql();
     return " WHERE " + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")";
   }
 
@@ -86,35 +100,63 @@ final class PublishStatement {
     return insert(table, "");
   }
 
-  /** The insert of the staged rows at positions from the first parameter (inclusive) to the second (exclusive). */
+  /**
+   * The insert of the staged rows at positions from the first parameter (inclusive) to the second
+   * (exclusive).
+   */
   String insertRange() {
     return insertRange(StageTable.NAME);
   }
 
   /** The same, from {@code table}. */
   String insertRange(String table) {
-    return insert(table, " WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION + " < ?");
+    return insert(
+        table, " WHERE " + StageTable.POSITION + " >= ? AND " + StageTable.POSITION + " < ?");
   }
 
   private String insert(String table, String where) {
     String select = "SELECT " + columnList + " FROM " + table + where;
     return switch (spec.mode()) {
-      case UPSERT -> "INSERT INTO " + target.qualified + " AS t (" + columnList + ") " + select
-          + " ON CONFLICT (" + TargetTable.quoted(spec.key()) + ") " + upsertAction();
-      case APPEND, REPLACE -> "INSERT INTO " + target.qualified + " (" + columnList + ") " + select
-          + " ORDER BY " + StageTable.POSITION;
+      case UPSERT ->
+          "INSERT INTO "
+              + target.qualified
+              + " AS t ("
+              + columnList
+              + ") "
+              + select
+              + " ON CONFLICT ("
+              + TargetTable.quoted(spec.key())
+              + ") "
+              + upsertAction();
+      case APPEND, REPLACE ->
+          "INSERT INTO "
+              + target.qualified
+              + " ("
+              + columnList
+              + ") "
+              + select
+              + " ORDER BY "
+              + StageTable.POSITION;
     };
   }
 
   /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */
   private String upsertAction() {
-    List<String> others = columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
+    List<String> others =
+        columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
     if (others.isEmpty()) {
       return "DO NOTHING";
     }
-    String set = others.stream().map(n -> Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
-    String mine = others.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "));
-    String theirs = others.stream().map(n -> "EXCLUDED." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    String set =
+        others.stream()
+            .map(n -> Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n))
+            .collect(Collectors.joining(", "));
+    String mine =
+        others.stream().map(n -> "t." + Identifiers.quote(n)).collect(Collectors.joining(", "));
+    String theirs =
+        others.stream()
+            .map(n -> "EXCLUDED." + Identifiers.quote(n))
+            .collect(Collectors.joining(", "));
     return "DO UPDATE SET " + set + " WHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
   }
 }

@@ -16,9 +16,14 @@ final class RefusedRow {
 
   private RefusedRow() {}
 
-  /** The staging line PostgreSQL refused (from 1), or 0 when {@code e} is not one row's data exception. */
+  /**
+   * The staging line PostgreSQL refused (from 1), or 0 when {@code e} is not one row's data
+   * exception.
+   */
   static long stagingLine(SQLException e) {
-    if (e.getSQLState() == null || !e.getSQLState().startsWith("22") || !(e instanceof PSQLException p)) {
+    if (e.getSQLState() == null
+        || !e.getSQLState().startsWith("22")
+        || !(e instanceof PSQLException p)) {
       return 0;
     }
     ServerErrorMessage m = p.getServerErrorMessage();
@@ -33,6 +38,12 @@ final class RefusedRow {
     String where = m.getWhere();
     int column = where.indexOf(", column ");
     String col = column < 0 ? "" : " (" + where.substring(column + 2).replaceFirst(":.*", "") + ")";
-    return "PostgreSQL refused the value at COPY" + col + ": " + m.getMessage() + " [SQLSTATE " + e.getSQLState() + "]";
+    return "PostgreSQL refused the value at COPY"
+        + col
+        + ": "
+        + m.getMessage()
+        + " [SQLSTATE "
+        + e.getSQLState()
+        + "]";
   }
 }

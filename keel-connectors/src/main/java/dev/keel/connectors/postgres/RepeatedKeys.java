@@ -25,7 +25,9 @@ final class RepeatedKeys {
   private final List<Column> columns;
   private final boolean applies;
 
-  /** @param unique the pipeline's unique rule, which applies in every mode (upsert: always) */
+  /**
+   * @param unique the pipeline's unique rule, which applies in every mode (upsert: always)
+   */
   RepeatedKeys(PostgresSinkSpec spec, List<Column> columns, boolean unique) {
     this.spec = spec;
     this.columns = columns;
@@ -33,24 +35,41 @@ final class RepeatedKeys {
   }
 
   /** Rejects the staged rows that repeat a key; returns how many. */
-  long reject(Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit) throws SQLException {
+  long reject(Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit)
+      throws SQLException {
     if (!applies || !any(conn)) {
       return 0;
     }
     String key = TargetTable.quoted(spec.key());
-    String keyText = spec.key().stream().map(k -> "coalesce(s." + Identifiers.quote(k) + "::text, 'NULL')")
-        .collect(Collectors.joining(" || ', ' || "));
-    String sql = "DELETE FROM keel_stage s USING (SELECT _keel_pos, first_value(_keel_pos) OVER w AS first,"
-        + " row_number() OVER w AS n FROM keel_stage WINDOW w AS (PARTITION BY " + key + " ORDER BY _keel_pos)) d"
-        + " WHERE s._keel_pos = d._keel_pos AND d.n > 1"
-        + " RETURNING s._keel_pos, d.first, " + keyText + ", " + StageTable.rowText(columns);
+    String keyText =
+        spec.key().stream()
+            .map(k -> "coalesce(s." + Identifiers.quote(k) + "::text, 'NULL')")
+            .collect(Collectors.joining(" || ', ' || "));
+    String sql =
+        "DELETE FROM keel_stage s USING (SELECT _keel_pos, first_value(_keel_pos) OVER w AS first,"
+            + " row_number() OVER w AS n FROM keel_stage WINDOW w AS (PARTITION BY "
+            + key
+            + " ORDER BY _keel_pos)) d"
+            + " WHERE s._keel_pos = d._keel_pos AND d.n > 1"
+            + " RETURNING s._keel_pos, d.first, "
+            + keyText
+            + ", "
+            + StageTable.rowText(columns);
     long count = 0;
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         count++;
-        rejects.reject(rs.getLong(1), rs.getString(4),
-            "duplicate key (" + String.join(", ", spec.key()) + ")=(" + rs.getString(3) + "): the record at position "
-                + rs.getLong(2) + " has the same key and is kept (unique rule: the first by source position wins)");
+        rejects.reject(
+            rs.getLong(1),
+            rs.getString(4),
+            "duplicate key ("
+                + String.join(", ", spec.key())
+                + ")=("
+                + rs.getString(3)
+                + "): the record at position "
+                + rs.getLong(2)
+                + " has the same key and is kept (unique rule: the first by source position wins)");
       }
     }
     if (count > 0 && !stillWithinLimit.test(count)) {
@@ -59,11 +78,15 @@ final class RepeatedKeys {
     return count;
   }
 
-  /** A cheap look first: most batches repeat no key, and the delete's window sorts the whole stage. */
+  /**
+   * A cheap look first: most batches repeat no key, and the delete's window sorts the whole stage.
+   */
   private boolean any(Connection conn) throws SQLException {
     String key = TargetTable.quoted(spec.key());
     try (Statement st = conn.createStatement();
-        ResultSet rs = st.executeQuery("SELECT 1 FROM keel_stage GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT 1 FROM keel_stage GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1")) {
       return rs.next();
     }
   }

@@ -16,13 +16,26 @@ final class StageTable {
   private StageTable() {}
 
   static String create(List<Column> columns) {
-    String cols = columns.stream().map(c -> Identifiers.quote(c.name()) + " " + c.type().sql()).collect(Collectors.joining(", "));
-    return "CREATE TEMP TABLE " + NAME + " (" + POSITION + " bigint NOT NULL, " + cols + ") ON COMMIT DROP";
+    String cols =
+        columns.stream()
+            .map(c -> Identifiers.quote(c.name()) + " " + c.type().sql())
+            .collect(Collectors.joining(", "));
+    return "CREATE TEMP TABLE "
+        + NAME
+        + " ("
+        + POSITION
+        + " bigint NOT NULL, "
+        + cols
+        + ") ON COMMIT DROP";
   }
 
-  /** SQL for a staged row (alias {@code s}) as one comma-separated line: the raw record of a dead letter. */
+  /**
+   * SQL for a staged row (alias {@code s}) as one comma-separated line: the raw record of a dead
+   * letter.
+   */
   static String rowText(List<Column> columns) {
-    return columns.stream().map(c -> "coalesce(s." + Identifiers.quote(c.name()) + "::text, '')")
+    return columns.stream()
+        .map(c -> "coalesce(s." + Identifiers.quote(c.name()) + "::text, '')")
         .collect(Collectors.joining(" || ',' || "));
   }
 }

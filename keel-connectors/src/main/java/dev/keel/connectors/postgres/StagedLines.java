@@ -75,7 +75,10 @@ final class StagedLines {
       return p;
     }
 
-    /** The staged values as a comma-separated line, for the dead letter (COPY escapes left as they are). */
+    /**
+     * The staged values as a comma-separated line, for the dead letter (COPY escapes left as they
+     * are).
+     */
     String values() {
       String s = new String(data, from, to - from - 1, StandardCharsets.UTF_8);
       int tab = s.indexOf('\t');

@@ -24,23 +24,27 @@ import java.util.stream.Collectors;
  * other column may be NOT NULL without a default, and an upsert needs a unique index on the key.
  */
 final class TargetTable {
-  private static final String COLUMNS = """
+  private static final String COLUMNS =
+      """
       SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
-  private static final String UNIQUE_INDEXES = """
+  private static final String UNIQUE_INDEXES =
+      """
       SELECT array_agg(a.attname::text ORDER BY a.attname)
       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
       WHERE n.nspname = ? AND c.relname = ? AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
       GROUP BY i.indexrelid""";
+
   /**
    * The table's own constraints that are checked at commit (DEFERRABLE INITIALLY DEFERRED, e.g.
    * every foreign key Django creates), as a list for SET CONSTRAINTS. A foreign key of the table to
    * itself stays deferred: its rows may reference rows later in the same publish, or rows that
    * replace deletes and inserts again, which only the check at commit sees together.
    */
-  private static final String DEFERRED = """
+  private static final String DEFERRED =
+      """
       SELECT string_agg(quote_ident(n.nspname) || '.' || quote_ident(con.conname), ', ' ORDER BY con.conname)
       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ? AND c.relname = ? AND con.condeferred AND NOT (con.contype = 'f' AND con.confrelid = con.conrelid)""";
@@ -49,7 +53,8 @@ final class TargetTable {
    * The table's foreign keys to itself that are checked when each statement ends: name, the
    * referencing columns and the referenced ones, in key order.
    */
-  private static final String SELF_REFERENCES = """
+  private static final String SELF_REFERENCES =
+      """
       SELECT con.conname::text,
         array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i),
@@ -85,9 +90,9 @@ final class TargetTable {
   }
 
   /**
-   * The table's constraints checked at commit unless made immediate, as a list for SET
-   * CONSTRAINTS; null when none. Asked in each publish transaction, so a constraint added or
-   * dropped while nodes run is seen at once.
+   * The table's constraints checked at commit unless made immediate, as a list for SET CONSTRAINTS;
+   * null when none. Asked in each publish transaction, so a constraint added or dropped while nodes
+   * run is seen at once.
    */
   String deferredConstraints(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(DEFERRED)) {
@@ -124,8 +129,10 @@ final class TargetTable {
   }
 
   private void create(Connection c) throws SQLException {
-    String cols = columns.stream().map(col -> Identifiers.quote(col.name()) + " " + col.type().sql())
-        .collect(Collectors.joining(", "));
+    String cols =
+        columns.stream()
+            .map(col -> Identifiers.quote(col.name()) + " " + col.type().sql())
+            .collect(Collectors.joining(", "));
     String pk = spec.key().isEmpty() ? "" : ", PRIMARY KEY (" + quoted(spec.key()) + ")";
     try (Statement st = c.createStatement()) {
       st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(spec.schema()));
@@ -146,27 +153,54 @@ final class TargetTable {
       declared.add(col.name());
       String[] have = existing.get(col.name());
       if (have == null) {
-        problems.add("column " + col.name() + " is missing (the pipeline declares " + col.type().sql() + ")");
+        problems.add(
+            "column "
+                + col.name()
+                + " is missing (the pipeline declares "
+                + col.type().sql()
+                + ")");
       } else if (!holds(have[0], col.type())) {
-        problems.add("column " + col.name() + " is " + have[0] + " but the pipeline declares " + col.type().sql());
+        problems.add(
+            "column "
+                + col.name()
+                + " is "
+                + have[0]
+                + " but the pipeline declares "
+                + col.type().sql());
       }
     }
-    existing.forEach((name, have) -> {
-      if (!declared.contains(name) && "true".equals(have[1]) && !"true".equals(have[2])) {
-        problems.add("column " + name + " is NOT NULL without a default, and the pipeline does not provide it");
-      }
-    });
+    existing.forEach(
+        (name, have) -> {
+          if (!declared.contains(name) && "true".equals(have[1]) && !"true".equals(have[2])) {
+            problems.add(
+                "column "
+                    + name
+                    + " is NOT NULL without a default, and the pipeline does not provide it");
+          }
+        });
     if (spec.mode() == SinkSpec.Mode.UPSERT && !hasUniqueIndexOn(c, spec.key())) {
-      problems.add("there is no unique index or primary key on (" + String.join(", ", spec.key())
-          + "), which upsert needs; add one, e.g. ALTER TABLE " + qualified + " ADD PRIMARY KEY (" + quoted(spec.key()) + ")");
+      problems.add(
+          "there is no unique index or primary key on ("
+              + String.join(", ", spec.key())
+              + "), which upsert needs; add one, e.g. ALTER TABLE "
+              + qualified
+              + " ADD PRIMARY KEY ("
+              + quoted(spec.key())
+              + ")");
     }
     if (!problems.isEmpty()) {
-      throw new KeelException("target table " + name() + " does not fit the pipeline: " + String.join("; ", problems)
-          + ". Alter the table, or change columns/sink in the pipeline file.");
+      throw new KeelException(
+          "target table "
+              + name()
+              + " does not fit the pipeline: "
+              + String.join("; ", problems)
+              + ". Alter the table, or change columns/sink in the pipeline file.");
     }
   }
 
-  /** Whether a column of PostgreSQL type {@code have} holds every value of {@code want} unchanged. */
+  /**
+   * Whether a column of PostgreSQL type {@code have} holds every value of {@code want} unchanged.
+   */
   static boolean holds(String have, ColumnType want) {
     String w = canonical(want);
     if (have.equals(w)) {
@@ -178,8 +212,10 @@ final class TargetTable {
       case BIGINT -> have.equals("numeric");
       case NUMERIC -> have.equals("numeric");
       case REAL -> have.equals("double precision");
-      case VARCHAR -> have.equals("text") || (have.startsWith("character varying(")
-          && Integer.parseInt(have.substring(18, have.length() - 1)) >= want.precision());
+      case VARCHAR ->
+          have.equals("text")
+              || (have.startsWith("character varying(")
+                  && Integer.parseInt(have.substring(18, have.length() - 1)) >= want.precision());
       case TEXT -> have.equals("character varying");
       default -> false;
     };
@@ -201,7 +237,13 @@ final class TargetTable {
       ps.setString(2, spec.table());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.put(rs.getString(1), new String[] {rs.getString(2), Boolean.toString(rs.getBoolean(3)), Boolean.toString(rs.getBoolean(4))});
+          out.put(
+              rs.getString(1),
+              new String[] {
+                rs.getString(2),
+                Boolean.toString(rs.getBoolean(3)),
+                Boolean.toString(rs.getBoolean(4))
+              });
         }
       }
     }

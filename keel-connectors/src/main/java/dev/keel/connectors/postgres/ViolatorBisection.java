@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All of it runs inside the publish transaction, so the publish stays atomic: the target gets
  * the good rows or nothing. The insert of all rows runs once, under a savepoint; when it succeeds,
- * that was the whole cost (a SAVEPOINT and a RELEASE). When it fails with class 23 it is rolled back
- * to the savepoint, and the stage is searched by bisection over source positions: each half is
+ * that was the whole cost (a SAVEPOINT and a RELEASE). When it fails with class 23 it is rolled
+ * back to the savepoint, and the stage is searched by bisection over source positions: each half is
  * inserted under its own savepoint, lower positions first; a half that succeeds stays, a half that
  * fails is rolled back and split again, and a single row that fails alone is a violator: it is
  * deleted from the stage and rejected with the constraint's name and PostgreSQL's message. With v
@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * seen). The heap holds the recursion only, ⌈log2 n⌉ deep.
  *
  * <p>Two rows of the batch that conflict with each other (an exclusion constraint, a unique index):
- * the one at the lower position is published and the later one rejected, as by the unique rule.
- * A row may reference a later row of the same batch through a foreign key of the table to itself
- * (the insert of all rows checks it when the statement ends, so it passes there): when the two land
- * in different halves, the row fails alone. Such a row, whose parent is among the rows not inserted
+ * the one at the lower position is published and the later one rejected, as by the unique rule. A
+ * row may reference a later row of the same batch through a foreign key of the table to itself (the
+ * insert of all rows checks it when the statement ends, so it passes there): when the two land in
+ * different halves, the row fails alone. Such a row, whose parent is among the rows not inserted
  * yet, is set aside (keel_pending) instead of rejected, and once the search has inserted the rest,
  * the rows set aside are inserted together, searched the same way, again until a round inserts or
  * rejects none of them; what is left then is rejected. A row is so rejected only when its parent is
@@ -57,8 +57,13 @@ import org.slf4j.LoggerFactory;
 final class ViolatorBisection {
   private static final Logger log = LoggerFactory.getLogger(ViolatorBisection.class);
   private static final int MAX_REASON_CHARS = 2_000;
-  /** Rows that failed alone only for want of a parent among the rows not inserted yet (see the class comment). */
+
+  /**
+   * Rows that failed alone only for want of a parent among the rows not inserted yet (see the class
+   * comment).
+   */
   static final String PENDING = "keel_pending";
+
   private static final String POS = StageTable.POSITION;
   private static final String RANGE = " WHERE " + POS + " >= ? AND " + POS + " < ?";
 
@@ -73,11 +78,15 @@ final class ViolatorBisection {
   private PreparedStatement range;
   private PreparedStatement split;
   private PreparedStatement delete;
+
   /** The table searched now: the stage, or (rounds after it) the rows set aside. */
   private String table = StageTable.NAME;
+
   private List<TargetTable.SelfReference> selfReferences;
+
   /** Rows in {@link #PENDING}; -1 before it is created. */
   private long pending = -1;
+
   private long violators;
   private int inserts;
 
@@ -86,8 +95,15 @@ final class ViolatorBisection {
    *     with them plus the violators
    * @param stillWithinLimit asked with all the records rejected at publish; false fails the publish
    */
-  ViolatorBisection(Connection conn, PublishStatement statement, TargetTable target, List<Column> columns, TaskRef task,
-      Rejects rejects, long rejectedBefore, LongPredicate stillWithinLimit) {
+  ViolatorBisection(
+      Connection conn,
+      PublishStatement statement,
+      TargetTable target,
+      List<Column> columns,
+      TaskRef task,
+      Rejects rejects,
+      long rejectedBefore,
+      LongPredicate stillWithinLimit) {
     this.conn = conn;
     this.statement = statement;
     this.target = target;
@@ -110,11 +126,25 @@ final class ViolatorBisection {
     insertPending();
     long ms = (System.nanoTime() - started) / 1_000_000;
     if (violators == 0) {
-      log.warn("{}: inserting all {} rows into {} broke a constraint ({}), but no row does alone; published them in parts"
-          + " ({} inserts, {} ms)", task, rows, target.name(), failure.getMessage(), inserts, ms);
+      log.warn(
+          "{}: inserting all {} rows into {} broke a constraint ({}), but no row does alone; published them in parts"
+              + " ({} inserts, {} ms)",
+          task,
+          rows,
+          target.name(),
+          failure.getMessage(),
+          inserts,
+          ms);
     } else {
-      log.info("{}: {} of {} staged rows break a constraint of {} and are rejected (keel.dead_letter); the others are"
-          + " published ({} inserts to find them, {} ms)", task, violators, rows, target.name(), inserts, ms);
+      log.info(
+          "{}: {} of {} staged rows break a constraint of {} and are rejected (keel.dead_letter); the others are"
+              + " published ({} inserts to find them, {} ms)",
+          task,
+          violators,
+          rows,
+          target.name(),
+          inserts,
+          ms);
     }
     return violators;
   }
@@ -144,7 +174,10 @@ final class ViolatorBisection {
     return inserts;
   }
 
-  /** An index for the split points (the stage has none: a clean publish never needs it); returns the staged rows. */
+  /**
+   * An index for the split points (the stage has none: a clean publish never needs it); returns the
+   * staged rows.
+   */
   private long indexStage() throws SQLException {
     try (Statement st = conn.createStatement()) {
       st.execute("CREATE INDEX ON " + StageTable.NAME + " (" + StageTable.POSITION + ")");
@@ -157,9 +190,20 @@ final class ViolatorBisection {
   private void search(String t, long count, SQLException failure) throws SQLException {
     table = t;
     try (PreparedStatement r = conn.prepareStatement(statement.insertRange(t));
-        PreparedStatement s = conn.prepareStatement("SELECT " + POS + " FROM " + t + " WHERE " + POS + " >= ? ORDER BY " + POS
-            + " OFFSET ? LIMIT 1");
-        PreparedStatement d = conn.prepareStatement("DELETE FROM " + t + " s" + RANGE + " RETURNING " + POS + ", " + rowText)) {
+        PreparedStatement s =
+            conn.prepareStatement(
+                "SELECT "
+                    + POS
+                    + " FROM "
+                    + t
+                    + " WHERE "
+                    + POS
+                    + " >= ? ORDER BY "
+                    + POS
+                    + " OFFSET ? LIMIT 1");
+        PreparedStatement d =
+            conn.prepareStatement(
+                "DELETE FROM " + t + " s" + RANGE + " RETURNING " + POS + ", " + rowText)) {
       range = r;
       split = s;
       delete = d;
@@ -192,10 +236,21 @@ final class ViolatorBisection {
     }
   }
 
-  /** The rows still set aside after a round that changed nothing: rejected, each with its last failure. */
+  /**
+   * The rows still set aside after a round that changed nothing: rejected, each with its last
+   * failure.
+   */
   private void rejectPending() throws SQLException {
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("WITH d AS (DELETE FROM " + PENDING + " s RETURNING "
-        + POS + ", " + rowText + ", _keel_reason) SELECT * FROM d ORDER BY 1")) {
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "WITH d AS (DELETE FROM "
+                    + PENDING
+                    + " s RETURNING "
+                    + POS
+                    + ", "
+                    + rowText
+                    + ", _keel_reason) SELECT * FROM d ORDER BY 1")) {
       while (rs.next()) {
         pending--;
         rejected(rs.getLong(1), rs.getString(2), rs.getString(3));
@@ -204,13 +259,17 @@ final class ViolatorBisection {
   }
 
   private long count(String t) throws SQLException {
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t)) {
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t)) {
       rs.next();
       return rs.getLong(1);
     }
   }
 
-  /** The {@code count} rows at positions [from, to) failed together with {@code failure}: find the violators among them. */
+  /**
+   * The {@code count} rows at positions [from, to) failed together with {@code failure}: find the
+   * violators among them.
+   */
   private void settle(long from, long to, long count, SQLException failure) throws SQLException {
     if (count == 1) {
       reject(from, to, failure);
@@ -256,8 +315,13 @@ final class ViolatorBisection {
     split.setLong(2, offset);
     try (ResultSet rs = split.executeQuery()) {
       if (!rs.next()) {
-        throw new IllegalStateException(task + ": no staged row " + offset + " rows after position " + from
-            + "; the stage has fewer rows than counted (a bug)");
+        throw new IllegalStateException(
+            task
+                + ": no staged row "
+                + offset
+                + " rows after position "
+                + from
+                + "; the stage has fewer rows than counted (a bug)");
       }
       return rs.getLong(1);
     }
@@ -274,12 +338,14 @@ final class ViolatorBisection {
     String raw;
     try (ResultSet rs = delete.executeQuery()) {
       if (!rs.next()) {
-        throw new IllegalStateException(task + ": no staged row at positions [" + from + ", " + to + ") (a bug)");
+        throw new IllegalStateException(
+            task + ": no staged row at positions [" + from + ", " + to + ") (a bug)");
       }
       position = rs.getLong(1);
       raw = rs.getString(2);
       if (rs.next()) {
-        throw new IllegalStateException(task + ": more than one staged row at positions [" + from + ", " + to + ") (a bug)");
+        throw new IllegalStateException(
+            task + ": more than one staged row at positions [" + from + ", " + to + ") (a bug)");
       }
     }
     rejected(position, raw, reason(failure, target.name()));
@@ -289,7 +355,8 @@ final class ViolatorBisection {
    * Whether the one row at [from, to) of the table searched failed a foreign key of the target to
    * itself whose parent is among the rows not inserted yet: later in the stage, or set aside.
    */
-  private boolean parentNotInsertedYet(long from, long to, SQLException failure) throws SQLException {
+  private boolean parentNotInsertedYet(long from, long to, SQLException failure)
+      throws SQLException {
     ServerErrorMessage m = failure instanceof PSQLException p ? p.getServerErrorMessage() : null;
     if (!"23503".equals(failure.getSQLState()) || m == null || m.getConstraint() == null) {
       return false;
@@ -297,19 +364,62 @@ final class ViolatorBisection {
     if (selfReferences == null) {
       selfReferences = target.selfReferences(conn);
     }
-    TargetTable.SelfReference ref = selfReferences.stream().filter(r -> r.name().equals(m.getConstraint())).findFirst().orElse(null);
+    TargetTable.SelfReference ref =
+        selfReferences.stream()
+            .filter(r -> r.name().equals(m.getConstraint()))
+            .findFirst()
+            .orElse(null);
     if (ref == null) {
       return false;
     }
-    String child = "(" + ref.columns().stream().map(c -> "c." + Identifiers.quote(c)).collect(Collectors.joining(", ")) + ")";
-    String parent = "(" + ref.referenced().stream().map(c -> "p." + Identifiers.quote(c)).collect(Collectors.joining(", ")) + ")";
-    String later = table.equals(StageTable.NAME)
-        ? "EXISTS (SELECT 1 FROM " + StageTable.NAME + " p WHERE p." + POS + " >= ? AND " + parent + " = " + child + ")"
-        : "false";
-    String setAside = pending < 0 ? "false"
-        : "EXISTS (SELECT 1 FROM " + PENDING + " p WHERE p." + POS + " <> c." + POS + " AND " + parent + " = " + child + ")";
-    try (PreparedStatement ps = conn.prepareStatement("SELECT " + later + " OR " + setAside + " FROM " + table + " c" + RANGE.replace(
-        POS, "c." + POS))) {
+    String child =
+        "("
+            + ref.columns().stream()
+                .map(c -> "c." + Identifiers.quote(c))
+                .collect(Collectors.joining(", "))
+            + ")";
+    String parent =
+        "("
+            + ref.referenced().stream()
+                .map(c -> "p." + Identifiers.quote(c))
+                .collect(Collectors.joining(", "))
+            + ")";
+    String later =
+        table.equals(StageTable.NAME)
+            ? "EXISTS (SELECT 1 FROM "
+                + StageTable.NAME
+                + " p WHERE p."
+                + POS
+                + " >= ? AND "
+                + parent
+                + " = "
+                + child
+                + ")"
+            : "false";
+    String setAside =
+        pending < 0
+            ? "false"
+            : "EXISTS (SELECT 1 FROM "
+                + PENDING
+                + " p WHERE p."
+                + POS
+                + " <> c."
+                + POS
+                + " AND "
+                + parent
+                + " = "
+                + child
+                + ")";
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT "
+                + later
+                + " OR "
+                + setAside
+                + " FROM "
+                + table
+                + " c"
+                + RANGE.replace(POS, "c." + POS))) {
       int i = 1;
       if (table.equals(StageTable.NAME)) {
         ps.setLong(i++, to);
@@ -322,11 +432,15 @@ final class ViolatorBisection {
     }
   }
 
-  /** Sets the one row at [from, to) aside, to insert once the rest is in; it counts as rejected only if it fails then. */
+  /**
+   * Sets the one row at [from, to) aside, to insert once the rest is in; it counts as rejected only
+   * if it fails then.
+   */
   private void setAside(long from, long to, SQLException failure) throws SQLException {
     String reason = reason(failure, target.name());
     if (table.equals(PENDING)) {
-      try (PreparedStatement ps = conn.prepareStatement("UPDATE " + PENDING + " SET _keel_reason = ?" + RANGE)) {
+      try (PreparedStatement ps =
+          conn.prepareStatement("UPDATE " + PENDING + " SET _keel_reason = ?" + RANGE)) {
         ps.setString(1, reason);
         ps.setLong(2, from);
         ps.setLong(3, to);
@@ -336,18 +450,30 @@ final class ViolatorBisection {
     }
     if (pending < 0) {
       try (Statement st = conn.createStatement()) {
-        st.execute("CREATE TEMP TABLE " + PENDING + " (LIKE " + StageTable.NAME + ", _keel_reason text) ON COMMIT DROP");
+        st.execute(
+            "CREATE TEMP TABLE "
+                + PENDING
+                + " (LIKE "
+                + StageTable.NAME
+                + ", _keel_reason text) ON COMMIT DROP");
         st.execute("CREATE INDEX ON " + PENDING + " (" + POS + ")");
       }
       pending = 0;
     }
-    try (PreparedStatement ps = conn.prepareStatement("WITH d AS (DELETE FROM " + StageTable.NAME + RANGE + " RETURNING *) INSERT INTO "
-        + PENDING + " SELECT d.*, ? FROM d")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "WITH d AS (DELETE FROM "
+                + StageTable.NAME
+                + RANGE
+                + " RETURNING *) INSERT INTO "
+                + PENDING
+                + " SELECT d.*, ? FROM d")) {
       ps.setLong(1, from);
       ps.setLong(2, to);
       ps.setString(3, reason);
       if (ps.executeUpdate() != 1) {
-        throw new IllegalStateException(task + ": not one staged row at positions [" + from + ", " + to + ") (a bug)");
+        throw new IllegalStateException(
+            task + ": not one staged row at positions [" + from + ", " + to + ") (a bug)");
       }
     }
     pending++;
@@ -360,8 +486,16 @@ final class ViolatorBisection {
     long rejected = rejectedBefore + violators;
     if (!stillWithinLimit.test(rejected)) {
       // The count is what the runner adds to the partition's rejects.
-      throw new RejectedLimitException(rejected, rejected + " records of " + task + " were rejected when publishing to " + target.name()
-          + ", " + violators + " of them for breaking a constraint of the table");
+      throw new RejectedLimitException(
+          rejected,
+          rejected
+              + " records of "
+              + task
+              + " were rejected when publishing to "
+              + target.name()
+              + ", "
+              + violators
+              + " of them for breaking a constraint of the table");
     }
   }
 
@@ -371,10 +505,11 @@ final class ViolatorBisection {
   }
 
   /**
-   * Class 23, integrity constraint violation, naming the constraint or column it is about: a row the
-   * target refuses, not a broken publish. A class-23 error that names neither (a trigger raising
-   * {@code ERRCODE '23514'} for every row, say) is not pinned on rows: searching would dead-letter
-   * the whole partition and call it a success; the publish fails instead, with PostgreSQL's message.
+   * Class 23, integrity constraint violation, naming the constraint or column it is about: a row
+   * the target refuses, not a broken publish. A class-23 error that names neither (a trigger
+   * raising {@code ERRCODE '23514'} for every row, say) is not pinned on rows: searching would
+   * dead-letter the whole partition and call it a success; the publish fails instead, with
+   * PostgreSQL's message.
    */
   static boolean isViolation(SQLException e) {
     if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
@@ -384,16 +519,29 @@ final class ViolatorBisection {
     return m != null && (m.getConstraint() != null || m.getColumn() != null);
   }
 
-  /** The dead letter's reason: the constraint (or the column of a NOT NULL), the table and PostgreSQL's words. */
+  /**
+   * The dead letter's reason: the constraint (or the column of a NOT NULL), the table and
+   * PostgreSQL's words.
+   */
   static String reason(SQLException e, String table) {
     ServerErrorMessage m = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
     String text;
     if (m == null) {
       text = "a constraint of " + table + ": " + e.getMessage();
     } else {
-      String which = m.getConstraint() != null ? "constraint " + m.getConstraint()
-          : m.getColumn() != null ? "not-null constraint on column " + m.getColumn() : "a constraint";
-      text = which + " of " + table + ": " + m.getMessage() + (m.getDetail() == null ? "" : "; " + m.getDetail());
+      String which =
+          m.getConstraint() != null
+              ? "constraint " + m.getConstraint()
+              : m.getColumn() != null
+                  ? "not-null constraint on column " + m.getColumn()
+                  : "a constraint";
+      text =
+          which
+              + " of "
+              + table
+              + ": "
+              + m.getMessage()
+              + (m.getDetail() == null ? "" : "; " + m.getDetail());
     }
     return text.length() <= MAX_REASON_CHARS ? text : text.substring(0, MAX_REASON_CHARS) + "…";
   }

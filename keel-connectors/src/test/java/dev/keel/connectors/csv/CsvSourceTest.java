@@ -1,7 +1,5 @@
 package dev.keel.connectors.csv;
 
-import dev.keel.connectors.files.Sources;
-
 import static dev.keel.connectors.files.SourceTesting.columns;
 import static dev.keel.connectors.files.SourceTesting.readAll;
 import static dev.keel.connectors.files.SourceTesting.values;
@@ -9,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.KeelException;
+import dev.keel.connectors.files.Sources;
 import dev.keel.record.RecordSource;
 import dev.keel.record.SourceRecord;
 import dev.keel.spec.Column;
@@ -34,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CsvSourceTest {
   @TempDir Path dir;
 
-  private static final List<Column> ORDER = columns("id bigint, customer text, amount numeric(12,2)");
+  private static final List<Column> ORDER =
+      columns("id bigint, customer text, amount numeric(12,2)");
 
   private Path write(String name, String content) throws IOException {
     return write(name, content.getBytes(StandardCharsets.UTF_8));
@@ -50,7 +50,8 @@ class CsvSourceTest {
     return spec(path, header, StandardCharsets.UTF_8, null, SourceSpec.DEFAULT_MAX_RECORD_BYTES);
   }
 
-  private static CsvSpec spec(String path, boolean header, Charset encoding, String nullString, long cap) {
+  private static CsvSpec spec(
+      String path, boolean header, Charset encoding, String nullString, long cap) {
     return new CsvSpec(path, header, ',', '"', encoding, nullString, ZoneOffset.UTC, cap);
   }
 
@@ -58,7 +59,8 @@ class CsvSourceTest {
     return Sources.open(spec, columns, "all", dir);
   }
 
-  private List<SourceRecord> read(String content, boolean header, List<Column> columns) throws IOException {
+  private List<SourceRecord> read(String content, boolean header, List<Column> columns)
+      throws IOException {
     write("orders.csv", content);
     return readAll(open(spec("orders.csv", header), columns));
   }
@@ -79,9 +81,11 @@ class CsvSourceTest {
   }
 
   @Test
-  void a_truncated_gzip_file_is_a_permanent_failure_naming_the_file_and_the_line_reached() throws IOException {
+  void a_truncated_gzip_file_is_a_permanent_failure_naming_the_file_and_the_line_reached()
+      throws IOException {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    try (Writer w = new java.io.OutputStreamWriter(new GZIPOutputStream(bytes), StandardCharsets.UTF_8)) {
+    try (Writer w =
+        new java.io.OutputStreamWriter(new GZIPOutputStream(bytes), StandardCharsets.UTF_8)) {
       w.write("id,customer,amount\n");
       for (int i = 1; i <= 20_000; i++) {
         w.write(i + ",customer number " + i + "," + i + ".25\n");
@@ -185,17 +189,21 @@ class CsvSourceTest {
   @Test
   void a_row_with_too_few_fields_is_rejected_not_padded() throws IOException {
     List<SourceRecord> records = read("1,ann\n", false, ORDER);
-    assertThat(records).singleElement().satisfies(r -> {
-      assertThat(r.isRejected()).isTrue();
-      assertThat(r.error()).isEqualTo("expected 3 fields, found 2");
-      assertThat(r.position()).isEqualTo(1);
-    });
+    assertThat(records)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.isRejected()).isTrue();
+              assertThat(r.error()).isEqualTo("expected 3 fields, found 2");
+              assertThat(r.position()).isEqualTo(1);
+            });
   }
 
   // 12. An unterminated quote that runs to the end of the file; a stray quote inside a field
 
   @Test
-  void an_unterminated_quote_to_the_end_of_the_file_is_an_error_naming_file_and_line() throws IOException {
+  void an_unterminated_quote_to_the_end_of_the_file_is_an_error_naming_file_and_line()
+      throws IOException {
     write("orders.csv", "1,ann,1\n2,\"bob,2\n3,cid,3\n");
     RecordSource source = open(spec("orders.csv", false), ORDER);
     assertThat(source.next().isRejected()).isFalse();
@@ -235,7 +243,8 @@ class CsvSourceTest {
   // 13. CR, LF or CRLF inside quotes; mixed line endings
 
   @Test
-  void newlines_inside_quotes_do_not_split_the_row_and_positions_are_start_lines() throws IOException {
+  void newlines_inside_quotes_do_not_split_the_row_and_positions_are_start_lines()
+      throws IOException {
     String csv = "1,\"a\nb\",1\r\n2,\"c\r\nd\",2\r3,\"e\rf\",3\n4,plain,4";
     List<SourceRecord> records = read(csv, false, ORDER);
     assertThat(records).hasSize(4);
@@ -280,7 +289,13 @@ class CsvSourceTest {
   @Test
   void the_declared_encoding_decodes_windows_1252() throws IOException {
     write("orders.csv", "1,caf\u00e9 \u20ac,1\n".getBytes(Charset.forName("windows-1252")));
-    CsvSpec spec = spec("orders.csv", false, Charset.forName("windows-1252"), null, SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+    CsvSpec spec =
+        spec(
+            "orders.csv",
+            false,
+            Charset.forName("windows-1252"),
+            null,
+            SourceSpec.DEFAULT_MAX_RECORD_BYTES);
     assertThat(values(readAll(open(spec, ORDER)).get(0)).get(1)).isEqualTo("caf\u00e9 \u20ac");
   }
 
@@ -308,7 +323,9 @@ class CsvSourceTest {
     assertThat(source.next().isRejected()).isFalse();
     assertThatThrownBy(source::next)
         .isInstanceOf(KeelException.class)
-        .hasMessage(file + " line 3: record exceeds the 8 MiB cap (max_record_bytes); an unterminated quote can cause this");
+        .hasMessage(
+            file
+                + " line 3: record exceeds the 8 MiB cap (max_record_bytes); an unterminated quote can cause this");
   }
 
   @Test
@@ -334,7 +351,8 @@ class CsvSourceTest {
   @Test
   void a_numeric_scale_overflow_rejects_the_record_naming_the_column() throws IOException {
     List<SourceRecord> records = read("id,customer,amount\n5,ann,12.345\n", true, ORDER);
-    assertThat(records.get(0).error()).isEqualTo("column amount: '12.345' has 3 decimal places, numeric(12,2) allows 2");
+    assertThat(records.get(0).error())
+        .isEqualTo("column amount: '12.345' has 3 decimal places, numeric(12,2) allows 2");
     assertThat(records.get(0).position()).isEqualTo(2);
     assertThat(records.get(0).raw()).isEqualTo("\"5\",\"ann\",\"12.345\"");
   }
@@ -352,21 +370,33 @@ class CsvSourceTest {
   @Test
   void dates_are_strict_and_timestamps_without_offset_use_the_source_zone() throws IOException {
     List<Column> cols = columns("d date, ts timestamptz");
-    write("t.csv", "2026-13-01,2026-01-01 00:00:00\n2026-02-28,2026-03-29 02:30:00\n01/02/03,2026-07-01 12:00\n2024-02-29,2026-07-01 12:00\n");
-    CsvSpec spec = new CsvSpec("t.csv", false, ',', '"', StandardCharsets.UTF_8, null,
-        ZoneId.of("Europe/Paris"), SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+    write(
+        "t.csv",
+        "2026-13-01,2026-01-01 00:00:00\n2026-02-28,2026-03-29 02:30:00\n01/02/03,2026-07-01 12:00\n2024-02-29,2026-07-01 12:00\n");
+    CsvSpec spec =
+        new CsvSpec(
+            "t.csv",
+            false,
+            ',',
+            '"',
+            StandardCharsets.UTF_8,
+            null,
+            ZoneId.of("Europe/Paris"),
+            SourceSpec.DEFAULT_MAX_RECORD_BYTES);
     List<SourceRecord> records = readAll(open(spec, cols));
     assertThat(records.get(0).error()).startsWith("column d:");
     assertThat(records.get(1).error()).contains("column ts:", "does not exist in Europe/Paris");
     assertThat(records.get(2).error()).contains("column d:", "ambiguous", "yyyy-mm-dd");
     assertThat(values(records.get(3)))
-        .containsExactly(LocalDate.of(2024, 2, 29), OffsetDateTime.of(2026, 7, 1, 10, 0, 0, 0, ZoneOffset.UTC));
+        .containsExactly(
+            LocalDate.of(2024, 2, 29), OffsetDateTime.of(2026, 7, 1, 10, 0, 0, 0, ZoneOffset.UTC));
   }
 
   // 19. Empty string vs NULL vs the text NULL vs \N
 
   @Test
-  void unquoted_empty_is_null_quoted_empty_is_empty_text_and_the_word_null_is_text() throws IOException {
+  void unquoted_empty_is_null_quoted_empty_is_empty_text_and_the_word_null_is_text()
+      throws IOException {
     List<Column> cols = columns("id bigint, a text, b text, c text, n bigint, m bigint");
     List<SourceRecord> records = read("1,,\"\",NULL,,\"\"\n", false, cols);
     assertThat(values(records.get(0))).containsExactly(1L, null, "", "NULL", null, null);
@@ -376,7 +406,13 @@ class CsvSourceTest {
   void the_configured_null_string_reads_as_null() throws IOException {
     List<Column> cols = columns("id bigint, a text, b text, n bigint");
     write("orders.csv", "1,\\N,,\\N\n");
-    CsvSpec spec = spec("orders.csv", false, StandardCharsets.UTF_8, "\\N", SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+    CsvSpec spec =
+        spec(
+            "orders.csv",
+            false,
+            StandardCharsets.UTF_8,
+            "\\N",
+            SourceSpec.DEFAULT_MAX_RECORD_BYTES);
     assertThat(values(readAll(open(spec, cols)).get(0))).containsExactly(1L, null, null, null);
   }
 
@@ -384,7 +420,8 @@ class CsvSourceTest {
 
   @Test
   void a_gzip_file_is_decompressed_and_the_partition_replaced_in_its_path() throws IOException {
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve("orders-eu.csv.gz")))) {
+    try (OutputStream out =
+        new GZIPOutputStream(Files.newOutputStream(dir.resolve("orders-eu.csv.gz")))) {
       out.write("id,customer,amount\n1,ann,1\n".getBytes(StandardCharsets.UTF_8));
     }
     RecordSource source = Sources.open(spec("orders-${partition}.csv.gz", true), ORDER, "eu", dir);
@@ -402,7 +439,8 @@ class CsvSourceTest {
 
   @Test
   void a_partition_cannot_climb_out_of_the_folder() {
-    assertThatThrownBy(() -> Sources.open(spec("data/${partition}/x.csv", true), ORDER, "../../etc", dir))
+    assertThatThrownBy(
+            () -> Sources.open(spec("data/${partition}/x.csv", true), ORDER, "../../etc", dir))
         .isInstanceOf(KeelException.class);
   }
 

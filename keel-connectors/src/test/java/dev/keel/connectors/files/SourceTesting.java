@@ -35,7 +35,8 @@ public final class SourceTesting {
 
   public static List<Object> values(SourceRecord record) {
     if (record.isRejected()) {
-      throw new AssertionError("record at " + record.position() + " was rejected: " + record.error());
+      throw new AssertionError(
+          "record at " + record.position() + " was rejected: " + record.error());
     }
     return Arrays.asList(record.values());
   }

@@ -15,7 +15,8 @@ class PartitionQueryTest {
 
   @Test
   void casts_literals_quoted_identifiers_comments_and_longer_names_are_left_alone() {
-    String sql = """
+    String sql =
+        """
         SELECT x::text, ':partition', "a:partition" FROM t -- :partition
         WHERE /* :partition */ r = :partition::text AND s = :partitions AND u = 'it''s :partition'""";
     PartitionQuery q = PartitionQuery.of(sql);

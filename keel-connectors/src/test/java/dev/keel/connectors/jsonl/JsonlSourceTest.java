@@ -1,13 +1,12 @@
 package dev.keel.connectors.jsonl;
 
-import dev.keel.connectors.files.RawText;
-import dev.keel.connectors.files.Sources;
-
 import static dev.keel.connectors.files.SourceTesting.columns;
 import static dev.keel.connectors.files.SourceTesting.readAll;
 import static dev.keel.connectors.files.SourceTesting.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.Sources;
 import dev.keel.record.SourceRecord;
 import dev.keel.spec.Column;
 import dev.keel.spec.SourceSpec;
@@ -33,7 +32,8 @@ class JsonlSourceTest {
     return read(content, columns, SourceSpec.DEFAULT_MAX_RECORD_BYTES);
   }
 
-  private List<SourceRecord> read(String content, List<Column> columns, long cap) throws IOException {
+  private List<SourceRecord> read(String content, List<Column> columns, long cap)
+      throws IOException {
     Files.writeString(dir.resolve("in.jsonl"), content);
     JsonlSpec spec = new JsonlSpec("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, cap);
     return readAll(Sources.open(spec, columns, "all", dir));
@@ -41,12 +41,15 @@ class JsonlSourceTest {
 
   @Test
   void objects_become_records_with_missing_keys_null_and_unknown_keys_ignored() throws IOException {
-    List<SourceRecord> records = read("""
+    List<SourceRecord> records =
+        read(
+            """
         {"id": 1, "name": "ann", "amount": "1.5", "other": [1,2]}
         {"name": null, "id": 2}
 
         {"id": 3, "name": "", "amount": ""}
-        """, COLS);
+        """,
+            COLS);
     assertThat(records).extracting(SourceRecord::position).containsExactly(1L, 2L, 4L);
     assertThat(values(records.get(0))).containsExactly(1L, "ann", new BigDecimal("1.50"));
     assertThat(values(records.get(1))).containsExactly(2L, null, null);
@@ -54,7 +57,8 @@ class JsonlSourceTest {
   }
 
   @Test
-  void a_line_that_is_not_json_is_rejected_with_its_line_number_and_reading_goes_on() throws IOException {
+  void a_line_that_is_not_json_is_rejected_with_its_line_number_and_reading_goes_on()
+      throws IOException {
     List<SourceRecord> records = read("{\"id\": 1}\nid=2\n{\"id\": 3}\n", COLS);
     assertThat(records).hasSize(3);
     assertThat(records.get(1).isRejected()).isTrue();
@@ -87,22 +91,31 @@ class JsonlSourceTest {
   }
 
   @Test
-  void a_nested_object_where_a_scalar_is_declared_is_rejected_naming_the_column() throws IOException {
+  void a_nested_object_where_a_scalar_is_declared_is_rejected_naming_the_column()
+      throws IOException {
     List<SourceRecord> records = read("{\"id\": 1, \"name\": {\"first\": \"ann\"}}\n", COLS);
-    assertThat(records.get(0).error()).isEqualTo("column name: a nested object where text is declared");
+    assertThat(records.get(0).error())
+        .isEqualTo("column name: a nested object where text is declared");
   }
 
   @Test
   void huge_numbers_keep_every_digit_or_are_rejected() throws IOException {
     List<Column> cols = columns("id bigint, n numeric, d double precision, t text");
-    List<SourceRecord> records = read("""
+    List<SourceRecord> records =
+        read(
+            """
         {"id": 9223372036854775807, "n": 123456789012345678901234567890.123456789, "t": 1.50}
         {"id": 9223372036854775808}
         {"id": 1.0}
         {"d": 1e400}
-        """, cols);
+        """,
+            cols);
     assertThat(values(records.get(0)))
-        .containsExactly(Long.MAX_VALUE, new BigDecimal("123456789012345678901234567890.123456789"), null, "1.50");
+        .containsExactly(
+            Long.MAX_VALUE,
+            new BigDecimal("123456789012345678901234567890.123456789"),
+            null,
+            "1.50");
     assertThat(records.get(1).error()).contains("column id:", "out of range for bigint");
     assertThat(records.get(2).error()).contains("column id:", "is not a bigint");
     assertThat(records.get(3).error()).contains("column d:", "out of range");
@@ -111,26 +124,33 @@ class JsonlSourceTest {
   @Test
   void strings_go_through_the_same_coercion_as_csv() throws IOException {
     List<Column> cols = columns("ok boolean, ts timestamptz");
-    List<SourceRecord> records = read("""
+    List<SourceRecord> records =
+        read(
+            """
         {"ok": "yes", "ts": "2026-01-02T03:04:05+01:00"}
         {"ok": true, "ts": "2026-02-29 00:00:00"}
         {"ok": "maybe"}
-        """, cols);
-    assertThat(values(records.get(0))).containsExactly(true, OffsetDateTime.of(2026, 1, 2, 2, 4, 5, 0, ZoneOffset.UTC));
+        """,
+            cols);
+    assertThat(values(records.get(0)))
+        .containsExactly(true, OffsetDateTime.of(2026, 1, 2, 2, 4, 5, 0, ZoneOffset.UTC));
     assertThat(records.get(1).error()).startsWith("column ts:");
     assertThat(records.get(2).error()).startsWith("column ok:");
   }
 
   @Test
   void crlf_line_endings_and_a_bom_are_handled() throws IOException {
-    List<SourceRecord> records = read("\uFEFF{\"id\": 1, \"name\": \"a\"}\r\n{\"id\": 2, \"name\": \"b\"}\r\n", COLS);
+    List<SourceRecord> records =
+        read("\uFEFF{\"id\": 1, \"name\": \"a\"}\r\n{\"id\": 2, \"name\": \"b\"}\r\n", COLS);
     assertThat(values(records.get(0))).containsExactly(1L, "a", null);
     assertThat(values(records.get(1))).containsExactly(2L, "b", null);
   }
 
   @Test
   void invalid_utf8_in_a_string_rejects_that_line_only() throws IOException {
-    byte[] bad = "{\"id\": 1, \"name\": \"caf\u00e9\"}\n{\"id\": 2}\n".getBytes(java.nio.charset.Charset.forName("windows-1252"));
+    byte[] bad =
+        "{\"id\": 1, \"name\": \"caf\u00e9\"}\n{\"id\": 2}\n"
+            .getBytes(java.nio.charset.Charset.forName("windows-1252"));
     Files.write(dir.resolve("in.jsonl"), bad);
     JsonlSpec spec = new JsonlSpec("in.jsonl", StandardCharsets.UTF_8, ZoneOffset.UTC, 1024);
     List<SourceRecord> records = readAll(Sources.open(spec, COLS, "all", dir));
@@ -154,7 +174,8 @@ class JsonlSourceTest {
     List<SourceRecord> records = readAll(Sources.open(spec, COLS, "all", dir));
     assertThat(records).hasSize(3);
     assertThat(records.get(1).position()).isEqualTo(2);
-    assertThat(records.get(1).error()).isEqualTo("line is longer than the 4 KiB cap (max_record_bytes); skipped");
+    assertThat(records.get(1).error())
+        .isEqualTo("line is longer than the 4 KiB cap (max_record_bytes); skipped");
     assertThat(records.get(1).raw()).startsWith("{\"id\": 2").hasSizeLessThan(RawText.CAP + 20);
     assertThat(values(records.get(2)).get(0)).isEqualTo(3L);
   }
@@ -166,7 +187,8 @@ class JsonlSourceTest {
 
   @Test
   void a_number_of_1001_digits_is_rejected_with_its_line_and_reading_goes_on() throws IOException {
-    List<SourceRecord> records = read("{\"id\": 1}\n{\"id\": 2, \"amount\": " + "9".repeat(1001) + "}\n{\"id\": 3}\n", COLS);
+    List<SourceRecord> records =
+        read("{\"id\": 1}\n{\"id\": 2, \"amount\": " + "9".repeat(1001) + "}\n{\"id\": 3}\n", COLS);
     assertThat(records).hasSize(3);
     assertThat(records.get(1).isRejected()).isTrue();
     assertThat(records.get(1).position()).isEqualTo(2);
@@ -187,8 +209,10 @@ class JsonlSourceTest {
 
   @Test
   void an_exponent_out_of_range_is_rejected_with_its_line() throws IOException {
-    List<SourceRecord> cols = read("{\"id\": 1, \"amount\": 1e-2147483648}\n{\"id\": 2, \"d\": 1e-2147483648}\n{\"id\": 3}\n",
-        columns("id bigint, amount numeric(12,2), d double precision"));
+    List<SourceRecord> cols =
+        read(
+            "{\"id\": 1, \"amount\": 1e-2147483648}\n{\"id\": 2, \"d\": 1e-2147483648}\n{\"id\": 3}\n",
+            columns("id bigint, amount numeric(12,2), d double precision"));
     assertThat(cols).hasSize(3);
     assertThat(cols.get(0).isRejected()).isTrue();
     assertThat(cols.get(0).error()).contains("out of range");
@@ -199,7 +223,10 @@ class JsonlSourceTest {
 
   @Test
   void a_lone_surrogate_escape_is_rejected_not_stored_as_a_question_mark() throws IOException {
-    List<SourceRecord> records = read("{\"id\": 1, \"name\": \"a\\ud800b\"}\n{\"id\": 2, \"name\": \"\\ud83d\\ude00\"}\n", COLS);
+    List<SourceRecord> records =
+        read(
+            "{\"id\": 1, \"name\": \"a\\ud800b\"}\n{\"id\": 2, \"name\": \"\\ud83d\\ude00\"}\n",
+            COLS);
     assertThat(records.get(0).isRejected()).isTrue();
     assertThat(records.get(0).error()).startsWith("column name:").contains("lone UTF-16 surrogate");
     assertThat(values(records.get(1)).get(1)).isEqualTo("\uD83D\uDE00");

@@ -14,16 +14,24 @@ class CopyTextTest {
   @Test
   void timestamptzIsIsoOffsetDateTime() {
     Random r = new Random(7);
-    ZoneOffset[] offsets = {ZoneOffset.UTC, ZoneOffset.ofTotalSeconds(0), ZoneOffset.ofHours(2), ZoneOffset.ofHoursMinutes(-5, -30)};
+    ZoneOffset[] offsets = {
+      ZoneOffset.UTC,
+      ZoneOffset.ofTotalSeconds(0),
+      ZoneOffset.ofHours(2),
+      ZoneOffset.ofHoursMinutes(-5, -30)
+    };
     for (int i = 0; i < 100_000; i++) {
       long seconds = r.nextLong(-70_000_000_000L, 260_000_000_000L); // years about -250 to 10200
-      int nano = switch (r.nextInt(4)) {
-        case 0 -> 0;
-        case 1 -> r.nextInt(1000) * 1_000_000;
-        case 2 -> r.nextInt(1_000_000) * 1000;
-        default -> r.nextInt(1_000_000_000);
-      };
-      OffsetDateTime t = OffsetDateTime.ofInstant(java.time.Instant.ofEpochSecond(seconds, nano), offsets[r.nextInt(offsets.length)]);
+      int nano =
+          switch (r.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> r.nextInt(1000) * 1_000_000;
+            case 2 -> r.nextInt(1_000_000) * 1000;
+            default -> r.nextInt(1_000_000_000);
+          };
+      OffsetDateTime t =
+          OffsetDateTime.ofInstant(
+              java.time.Instant.ofEpochSecond(seconds, nano), offsets[r.nextInt(offsets.length)]);
       CopyText c = new CopyText();
       c.row(1, new Object[] {t});
       assertThat(new String(c.bytes(), 0, c.length(), StandardCharsets.UTF_8))

@@ -20,10 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The sink's publish and its rejects: what is rejected at publish is durable before the publish commits. */
+/**
+ * The sink's publish and its rejects: what is rejected at publish is durable before the publish
+ * commits.
+ */
 class PostgresSinkSessionTest {
-  private static final List<Column> COLUMNS = List.of(new Column("id", ColumnType.parse("bigint")),
-      new Column("name", ColumnType.parse("text")));
+  private static final List<Column> COLUMNS =
+      List.of(
+          new Column("id", ColumnType.parse("bigint")),
+          new Column("name", ColumnType.parse("text")));
   private static EmbeddedPostgres pg;
 
   @BeforeAll
@@ -38,14 +43,17 @@ class PostgresSinkSessionTest {
 
   @BeforeEach
   void emptyDatabase() throws SQLException {
-    exec("DROP SCHEMA IF EXISTS keel_sink CASCADE", "DROP TABLE IF EXISTS items",
+    exec(
+        "DROP SCHEMA IF EXISTS keel_sink CASCADE",
+        "DROP TABLE IF EXISTS items",
         "CREATE TABLE items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'))");
   }
 
   @Test
   void a_publish_makes_its_rejects_durable_before_it_commits() {
     DurableRejects rejects = new DurableRejects();
-    try (PostgresSink sink = sink(SinkSpec.Commit.PARTITION); SinkSession session = begin(sink)) {
+    try (PostgresSink sink = sink(SinkSpec.Commit.PARTITION);
+        SinkSession session = begin(sink)) {
       stageRows(session, 1, 100);
 
       SinkSession.PublishResult result = session.publish(rejects, n -> true);
@@ -54,7 +62,10 @@ class PostgresSinkSessionTest {
       assertThat(result.rejected()).isEqualTo(1);
     }
     assertThat(rejects.pending).isEmpty();
-    assertThat(rejects.durable).singleElement().asString().startsWith("43|42,forbidden|constraint items_name_check");
+    assertThat(rejects.durable)
+        .singleElement()
+        .asString()
+        .startsWith("43|42,forbidden|constraint items_name_check");
     assertThat(rejects.targetRowsWhenFlushed).containsExactly(0L);
     assertThat(count("select count(*) from items")).isEqualTo(99);
   }
@@ -62,7 +73,8 @@ class PostgresSinkSessionTest {
   @Test
   void a_chunk_makes_its_rejects_durable_before_it_commits_with_its_checkpoint() {
     DurableRejects rejects = new DurableRejects();
-    try (PostgresSink sink = sink(SinkSpec.Commit.CHUNK); SinkSession session = begin(sink)) {
+    try (PostgresSink sink = sink(SinkSpec.Commit.CHUNK);
+        SinkSession session = begin(sink)) {
       stageRows(session, 1, 100);
       session.publishChunk(new SinkSession.Checkpoint("101", 0, 100, 0, 0, 0), rejects, n -> true);
       stageRows(session, 101, 200);
@@ -77,7 +89,10 @@ class PostgresSinkSessionTest {
     assertThat(count("select count(*) from items")).isEqualTo(198);
   }
 
-  /** Rows {@code from..to} at positions one higher (CSV lines); every one ending in 42 is 'forbidden'. */
+  /**
+   * Rows {@code from..to} at positions one higher (CSV lines); every one ending in 42 is
+   * 'forbidden'.
+   */
   private static void stageRows(SinkSession session, long from, long to) {
     for (long id = from; id <= to; id++) {
       session.stage(id + 1, new Object[] {id, id % 100 == 42 ? "forbidden" : "n" + id});
@@ -85,8 +100,19 @@ class PostgresSinkSessionTest {
   }
 
   private static PostgresSink sink(SinkSpec.Commit commit) {
-    PostgresSinkSpec spec = new PostgresSinkSpec(null, null, null, "public", "items", List.of("id"), SinkSpec.Mode.UPSERT, null,
-        commit, 100, false);
+    PostgresSinkSpec spec =
+        new PostgresSinkSpec(
+            null,
+            null,
+            null,
+            "public",
+            "items",
+            List.of("id"),
+            SinkSpec.Mode.UPSERT,
+            null,
+            commit,
+            100,
+            false);
     PostgresSink sink = new PostgresSink(pg.getPostgresDatabase(), spec, COLUMNS, false, null);
     sink.prepare();
     sink.fence("all", 1);
@@ -97,7 +123,9 @@ class PostgresSinkSessionTest {
     return sink.begin(new TaskRef(1, 1, "items", "all", 1, 1));
   }
 
-  /** A dead-letter writer that notes how many target rows another session saw when it was flushed. */
+  /**
+   * A dead-letter writer that notes how many target rows another session saw when it was flushed.
+   */
   private static final class DurableRejects implements Rejects {
     final List<String> pending = new ArrayList<>();
     final List<String> durable = new ArrayList<>();
@@ -119,7 +147,9 @@ class PostgresSinkSessionTest {
   }
 
   private static long count(String sql) {
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = pg.getPostgresDatabase().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {
@@ -128,7 +158,8 @@ class PostgresSinkSessionTest {
   }
 
   private static void exec(String... sql) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+    try (Connection c = pg.getPostgresDatabase().getConnection();
+        Statement st = c.createStatement()) {
       for (String s : sql) {
         st.execute(s);
       }

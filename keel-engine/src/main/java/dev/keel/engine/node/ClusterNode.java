@@ -13,13 +13,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One keel node: registration, heartbeat (node row and all leases in one statement), reaper,
- * pipeline folder scan, scheduler, claim loop and workers. Every node is the same;
- * there is no leader. {@link #drain()} stops claiming, lets the tasks in hand finish within the
- * drain timeout, releases the rest without spending an attempt, and deregisters.
+ * pipeline folder scan, scheduler, claim loop and workers. Every node is the same; there is no
+ * leader. {@link #drain()} stops claiming, lets the tasks in hand finish within the drain timeout,
+ * releases the rest without spending an attempt, and deregisters.
  */
 public final class ClusterNode {
   private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
-  /** After the drain timeout, how long stopped tasks get to reach their next check and release themselves. */
+
+  /**
+   * After the drain timeout, how long stopped tasks get to reach their next check and release
+   * themselves.
+   */
   static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
   private final MetadataStore store;
@@ -39,33 +43,56 @@ public final class ClusterNode {
    *     busy workers never delay a lease renewal
    * @param events observer of task outcomes (the node's metrics)
    */
-  public ClusterNode(MetadataStore store, MetadataStore coordination, NodeConfig config, RuntimeEvents events) {
+  public ClusterNode(
+      MetadataStore store, MetadataStore coordination, NodeConfig config, RuntimeEvents events) {
     this.store = store;
     this.coordination = coordination;
     this.config = config;
     this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss(), config.clock());
-    this.heartbeat = new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease(), config.clock());
+    this.heartbeat =
+        new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease(), config.clock());
     this.pipelines = new StoredPipelines(store);
     TaskCompletions completions = new TaskCompletions(store);
-    TaskExecutor executor = TaskExecutor.builder(store, config.nodeId()).events(events)
-        .breakers(new SinkBreakers(SinkBreakers.DEFAULT_WAIT)).completions(completions).build();
-    this.workers = new Workers(store, config, held, completions, (task, control) -> {
-      StoredPipelines.Loaded p = pipelines.get(task.versionId());
-      return executor.execute(task, p.spec(), p.sink(), control).outcome();
-    });
-    this.catalog = config.pipelines() == null ? null : new PipelineCatalog(store, config.pipelines(), config.nodeId());
+    TaskExecutor executor =
+        TaskExecutor.builder(store, config.nodeId())
+            .events(events)
+            .breakers(new SinkBreakers(SinkBreakers.DEFAULT_WAIT))
+            .completions(completions)
+            .build();
+    this.workers =
+        new Workers(
+            store,
+            config,
+            held,
+            completions,
+            (task, control) -> {
+              StoredPipelines.Loaded p = pipelines.get(task.versionId());
+              return executor.execute(task, p.spec(), p.sink(), control).outcome();
+            });
+    this.catalog =
+        config.pipelines() == null
+            ? null
+            : new PipelineCatalog(store, config.pipelines(), config.nodeId());
   }
 
   public void start() {
     long pid = ProcessHandle.current().pid();
     coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
-    loops.every("reaper", config.reapEvery(), new Reaper(coordination, config.lease(), workers::wake));
-    loops.every("incidents", IncidentChecks.EVERY, new IncidentChecks(store, catalog == null ? List::of : catalog::current,
-        config.alertChecks(), Clock.systemUTC()));
+    loops.every(
+        "reaper", config.reapEvery(), new Reaper(coordination, config.lease(), workers::wake));
+    loops.every(
+        "incidents",
+        IncidentChecks.EVERY,
+        new IncidentChecks(
+            store,
+            catalog == null ? List::of : catalog::current,
+            config.alertChecks(),
+            Clock.systemUTC()));
     if (catalog != null) {
       loops.every("pipelines", config.scanEvery(), catalog);
-      Scheduler scheduler = new Scheduler(store, catalog::current, Clock.systemUTC(), config.catchUp());
+      Scheduler scheduler =
+          new Scheduler(store, catalog::current, Clock.systemUTC(), config.catchUp());
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
     }
     workers.start();
@@ -78,7 +105,10 @@ public final class ClusterNode {
       return "node " + config.nodeId() + " is draining";
     }
     if (!heartbeat.healthy()) {
-      return "node " + config.nodeId() + " has not heartbeated for longer than its lease " + config.lease();
+      return "node "
+          + config.nodeId()
+          + " has not heartbeated for longer than its lease "
+          + config.lease();
     }
     return null;
   }
@@ -86,7 +116,10 @@ public final class ClusterNode {
   /** SIGTERM: stop claiming, finish or release the tasks in hand, deregister. */
   public void drain() throws InterruptedException {
     draining = true;
-    log.info("node {} draining: no new claims; {} task(s) in hand get up to {} to finish", config.nodeId(), held.size(),
+    log.info(
+        "node {} draining: no new claims; {} task(s) in hand get up to {} to finish",
+        config.nodeId(),
+        held.size(),
         config.drainTimeout());
     heartbeat.state("draining");
     workers.stopClaiming();
@@ -96,7 +129,10 @@ public final class ClusterNode {
     loops.stop("incidents");
     int left = workers.awaitIdle(config.drainTimeout());
     if (left > 0) {
-      log.info("node {}: {} task(s) still running after the drain timeout; stopping and releasing them", config.nodeId(), left);
+      log.info(
+          "node {}: {} task(s) still running after the drain timeout; stopping and releasing them",
+          config.nodeId(),
+          left);
       held.drainAll();
       workers.awaitIdle(STOP_GRACE);
       for (HeldTasks.Held h : List.copyOf(held.all())) {
@@ -105,7 +141,10 @@ public final class ClusterNode {
         try {
           store.tasks().release(h.task);
         } catch (RuntimeException e) {
-          log.warn("releasing task {} failed ({}); the reaper will requeue it when its lease runs out", h.task.id(), e.getMessage());
+          log.warn(
+              "releasing task {} failed ({}); the reaper will requeue it when its lease runs out",
+              h.task.id(),
+              e.getMessage());
         }
       }
     }

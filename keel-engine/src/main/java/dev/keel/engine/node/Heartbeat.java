@@ -24,11 +24,15 @@ final class Heartbeat implements Runnable {
   private final Duration lease;
   private final Clock clock;
   private volatile String state = "alive";
+
   /** When this tick's renewing statement was sent (set from inside the store's transaction). */
   private volatile Instant renewing;
+
   private volatile Instant lastOk;
 
-  /** {@code clock}: the node's own (see {@link NodeConfig#clock()}), by which it judges its leases. */
+  /**
+   * {@code clock}: the node's own (see {@link NodeConfig#clock()}), by which it judges its leases.
+   */
   Heartbeat(Nodes nodes, String nodeId, HeldTasks held, Duration lease, Clock clock) {
     this.nodes = nodes;
     this.nodeId = nodeId;
@@ -50,7 +54,8 @@ final class Heartbeat implements Runnable {
     Set<Long> renewed;
     held.heartbeatSending();
     try {
-      // A renewed lease is judged from when the renewing statement was sent, not the heartbeat: after
+      // A renewed lease is judged from when the renewing statement was sent, not the heartbeat:
+      // after
       // an outage the heartbeat may wait longer than a lease for a connection.
       renewed = nodes.heartbeat(nodeId, state, fences, lease, () -> renewing = clock.instant());
     } catch (RuntimeException e) {

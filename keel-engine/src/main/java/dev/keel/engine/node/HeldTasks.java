@@ -39,7 +39,12 @@ final class HeldTasks {
 
     private final DatabaseContact contact;
 
-    Held(ClaimedTask task, Instant leaseDeadline, boolean ignoreLeaseLoss, Clock clock, DatabaseContact contact) {
+    Held(
+        ClaimedTask task,
+        Instant leaseDeadline,
+        boolean ignoreLeaseLoss,
+        Clock clock,
+        DatabaseContact contact) {
       this.task = task;
       this.leaseDeadline = leaseDeadline;
       this.clock = clock;
@@ -54,7 +59,8 @@ final class HeldTasks {
       }
       Instant now = clock.instant();
       if (stopReason == null && now.isAfter(leaseDeadline) && !contact.awaitingDatabase(now)) {
-        stopReason = "its lease ran out without a renewal (the node was paused or the database did not answer)";
+        stopReason =
+            "its lease ran out without a renewal (the node was paused or the database did not answer)";
       }
       return stopReason;
     }
@@ -106,7 +112,9 @@ final class HeldTasks {
   private final Clock clock;
   private final DatabaseContact contact;
 
-  /** {@code clock}: the node's own, by which a lease runs out here (see {@link NodeConfig#clock()}). */
+  /**
+   * {@code clock}: the node's own, by which a lease runs out here (see {@link NodeConfig#clock()}).
+   */
   HeldTasks(Duration lease, boolean ignoreLeaseLoss, Clock clock) {
     this.lease = lease;
     this.ignoreLeaseLoss = ignoreLeaseLoss;
@@ -124,7 +132,10 @@ final class HeldTasks {
     contact.didNotAnswer(clock.instant());
   }
 
-  /** Registers a claim; {@code claimStart} is when the claim was sent, by the node's clock (its lease began no earlier). */
+  /**
+   * Registers a claim; {@code claimStart} is when the claim was sent, by the node's clock (its
+   * lease began no earlier).
+   */
   Held add(ClaimedTask task, Instant claimStart) {
     Held h = new Held(task, claimStart.plus(lease), ignoreLeaseLoss, clock, contact);
     byFence.put(task.fence(), h);
@@ -167,8 +178,14 @@ final class HeldTasks {
         h.stopReason = "its lease was lost (expired and reaped, or another node claimed it)";
         // DEBUG: a task that completed while the heartbeat was in flight is "not renewed" too; the
         // executor logs the stop when the loss is real.
-        log.debug("{}/{} (task {}, fence {}): lease not renewed; {}", h.task.pipeline(), h.task.partition(), h.task.id(), fence,
-            ignoreLeaseLoss ? "FAULT INJECTION: going on anyway, only the sink fence can stop it"
+        log.debug(
+            "{}/{} (task {}, fence {}): lease not renewed; {}",
+            h.task.pipeline(),
+            h.task.partition(),
+            h.task.id(),
+            fence,
+            ignoreLeaseLoss
+                ? "FAULT INJECTION: going on anyway, only the sink fence can stop it"
                 : "stopping its work, it will not be published");
       }
     }

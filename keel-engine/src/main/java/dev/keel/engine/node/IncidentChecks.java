@@ -29,9 +29,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class IncidentChecks implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(IncidentChecks.class);
+
   /** How often a node looks. */
   public static final Duration EVERY = Duration.ofSeconds(5);
-  /** Tasks that rejected rows are looked at for this long after they finished (nodes all down longer miss one). */
+
+  /**
+   * Tasks that rejected rows are looked at for this long after they finished (nodes all down longer
+   * miss one).
+   */
   static final Duration REJECTED_WINDOW = Duration.ofMinutes(15);
 
   private final AlertOutbox outbox;
@@ -40,7 +45,10 @@ public final class IncidentChecks implements Runnable {
   private final Clock clock;
   private final ObjectMapper json = new ObjectMapper();
 
-  public IncidentChecks(MetadataStore store, Supplier<Collection<PipelineCatalog.Current>> pipelines, AlertChecks checks,
+  public IncidentChecks(
+      MetadataStore store,
+      Supplier<Collection<PipelineCatalog.Current>> pipelines,
+      AlertChecks checks,
       Clock clock) {
     this.outbox = store.alerts();
     this.pipelines = pipelines;
@@ -75,8 +83,11 @@ public final class IncidentChecks implements Runnable {
       }
       Instant tick = lastTick(spec.schedule(), now.minus(checks.runLateAfter()));
       AlertOutbox.Freshness f = outbox.freshness(spec.name());
-      boolean late = tick != null && f.firstSeen() != null && !tick.isBefore(f.firstSeen())
-          && (f.lastSuccess() == null || f.lastSuccess().isBefore(tick));
+      boolean late =
+          tick != null
+              && f.firstSeen() != null
+              && !tick.isBefore(f.firstSeen())
+              && (f.lastSuccess() == null || f.lastSuccess().isBefore(tick));
       String key = "keel:run_late:" + spec.name();
       if (late) {
         Map<String, Object> details = new LinkedHashMap<>();
@@ -84,11 +95,28 @@ public final class IncidentChecks implements Runnable {
         details.put("tick", tick.toString());
         details.put("last_success", f.lastSuccess() == null ? null : f.lastSuccess().toString());
         details.put("late_after_seconds", checks.runLateAfter().toSeconds());
-        outbox.enqueue(key, true, "run_late", spec.name(), "keel: " + spec.name() + " is late: no successful run for its "
-            + tick + " tick " + human(Duration.between(tick, now)) + " after it (last success: "
-            + (f.lastSuccess() == null ? "never" : f.lastSuccess().toString()) + ")", json(details));
+        outbox.enqueue(
+            key,
+            true,
+            "run_late",
+            spec.name(),
+            "keel: "
+                + spec.name()
+                + " is late: no successful run for its "
+                + tick
+                + " tick "
+                + human(Duration.between(tick, now))
+                + " after it (last success: "
+                + (f.lastSuccess() == null ? "never" : f.lastSuccess().toString())
+                + ")",
+            json(details));
       } else {
-        outbox.enqueue(key, false, "run_late", spec.name(), "keel: " + spec.name() + " is on time again",
+        outbox.enqueue(
+            key,
+            false,
+            "run_late",
+            spec.name(),
+            "keel: " + spec.name() + " is on time again",
             json(Map.of("last_success", String.valueOf(f.lastSuccess()))));
       }
     }
@@ -106,7 +134,8 @@ public final class IncidentChecks implements Runnable {
 
   /**
    * Judged on each partition's newest finished attempt: over the threshold triggers, under it
-   * resolves. The partitions looked at are those with recent rejects and those with an open incident.
+   * resolves. The partitions looked at are those with recent rejects and those with an open
+   * incident.
    */
   void rejected() {
     Map<String, String[]> partitions = new LinkedHashMap<>();
@@ -115,7 +144,8 @@ public final class IncidentChecks implements Runnable {
     }
     for (AlertOutbox.Open o : outbox.open("rejected_ratio")) {
       if (o.pipeline() != null && o.partition() != null) {
-        partitions.putIfAbsent(o.pipeline() + ":" + o.partition(), new String[] {o.pipeline(), o.partition()});
+        partitions.putIfAbsent(
+            o.pipeline() + ":" + o.partition(), new String[] {o.pipeline(), o.partition()});
       }
     }
     for (String[] p : partitions.values()) {
@@ -124,8 +154,10 @@ public final class IncidentChecks implements Runnable {
         continue;
       }
       AlertOutbox.Finished f = last.get();
-      // A failed attempt records what it rejected but not what it read: count those as all rejected.
-      double ratio = f.rejected() == 0 ? 0 : (double) f.rejected() / Math.max(f.read(), f.rejected());
+      // A failed attempt records what it rejected but not what it read: count those as all
+      // rejected.
+      double ratio =
+          f.rejected() == 0 ? 0 : (double) f.rejected() / Math.max(f.read(), f.rejected());
       String key = "keel:rejected_ratio:" + p[0] + ":" + p[1];
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("partition", p[1]);
@@ -135,10 +167,23 @@ public final class IncidentChecks implements Runnable {
       details.put("rows_rejected", f.rejected());
       details.put("threshold", checks.rejectedRatio());
       boolean over = ratio > checks.rejectedRatio();
-      outbox.enqueue(key, over, "rejected_ratio", p[0], over
-          ? String.format("keel: %s/%s rejected %d of %d rows (%.2f %%, over %.2f %%); see keel.dead_letter for the reasons",
-              p[0], p[1], f.rejected(), Math.max(f.read(), f.rejected()), 100 * ratio, 100 * checks.rejectedRatio())
-          : String.format("keel: %s/%s rejected ratio back under %.2f %%", p[0], p[1], 100 * checks.rejectedRatio()),
+      outbox.enqueue(
+          key,
+          over,
+          "rejected_ratio",
+          p[0],
+          over
+              ? String.format(
+                  "keel: %s/%s rejected %d of %d rows (%.2f %%, over %.2f %%); see keel.dead_letter for the reasons",
+                  p[0],
+                  p[1],
+                  f.rejected(),
+                  Math.max(f.read(), f.rejected()),
+                  100 * ratio,
+                  100 * checks.rejectedRatio())
+              : String.format(
+                  "keel: %s/%s rejected ratio back under %.2f %%",
+                  p[0], p[1], 100 * checks.rejectedRatio()),
           json(details));
     }
   }

@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's background loops (heartbeat, reaper, scheduler, pipeline scan), each on its own thread
- * so a slow one never delays the heartbeat. A failed tick is caught, logged (the first of a streak at
- * WARN, the rest at DEBUG), counted, and the loop goes on at its next tick: a database restart never
- * takes the node down.
+ * so a slow one never delays the heartbeat. A failed tick is caught, logged (the first of a streak
+ * at WARN, the rest at DEBUG), counted, and the loop goes on at its next tick: a database restart
+ * never takes the node down.
  */
 final class Loops implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Loops.class);
@@ -23,34 +23,44 @@ final class Loops implements AutoCloseable {
   private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
 
   void every(String name, Duration period, Runnable tick) {
-    ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "keel-" + name);
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService ses =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "keel-" + name);
+              t.setDaemon(true);
+              return t;
+            });
     executors.put(name, ses);
     AtomicLong failed = failures.computeIfAbsent(name, k -> new AtomicLong());
     boolean[] inStreak = {false};
-    ses.scheduleWithFixedDelay(() -> {
-      try {
-        tick.run();
-        if (inStreak[0]) {
-          log.info("{} loop recovered after {} failed ticks in all", name, failed.get());
-          inStreak[0] = false;
-        }
-      } catch (RuntimeException e) {
-        failed.incrementAndGet();
-        if (!inStreak[0]) {
-          log.warn("{} loop failed (will retry every {} ms): {}", name, period.toMillis(), e.getMessage());
-          inStreak[0] = true;
-        } else {
-          log.debug("{} loop failed again: {}", name, e.getMessage());
-        }
-      } catch (Error e) {
-        failed.incrementAndGet();
-        log.error("{} loop failed: {}", name, e.toString(), e);
-      }
-    }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    ses.scheduleWithFixedDelay(
+        () -> {
+          try {
+            tick.run();
+            if (inStreak[0]) {
+              log.info("{} loop recovered after {} failed ticks in all", name, failed.get());
+              inStreak[0] = false;
+            }
+          } catch (RuntimeException e) {
+            failed.incrementAndGet();
+            if (!inStreak[0]) {
+              log.warn(
+                  "{} loop failed (will retry every {} ms): {}",
+                  name,
+                  period.toMillis(),
+                  e.getMessage());
+              inStreak[0] = true;
+            } else {
+              log.debug("{} loop failed again: {}", name, e.getMessage());
+            }
+          } catch (Error e) {
+            failed.incrementAndGet();
+            log.error("{} loop failed: {}", name, e.toString(), e);
+          }
+        },
+        0,
+        period.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   long failures(String name) {

@@ -14,9 +14,22 @@ import org.slf4j.LoggerFactory;
  * {@link Builder}, which fixes impossible combinations (logging each fix), logs the effective
  * values once, and returns an immutable value.
  */
-public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBatch, Duration lease, Duration heartbeat,
-    Duration poll, Duration reapEvery, Duration scanEvery, Duration drainTimeout, int catchUp, Integer httpPort,
-    boolean ignoreLeaseLoss, AlertChecks alertChecks, Clock clock) {
+public record NodeConfig(
+    String nodeId,
+    Path pipelines,
+    int workers,
+    int claimBatch,
+    Duration lease,
+    Duration heartbeat,
+    Duration poll,
+    Duration reapEvery,
+    Duration scanEvery,
+    Duration drainTimeout,
+    int catchUp,
+    Integer httpPort,
+    boolean ignoreLeaseLoss,
+    AlertChecks alertChecks,
+    Clock clock) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -25,6 +38,7 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
   public static final Duration DEFAULT_REAP_EVERY = Duration.ofSeconds(1);
   public static final Duration DEFAULT_SCAN_EVERY = Duration.ofSeconds(2);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
   /** After the whole cluster was down, at most this many missed ticks per pipeline are run. */
   public static final int DEFAULT_CATCH_UP = 1;
 
@@ -54,27 +68,84 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
       this.nodeId = nodeId;
     }
 
-    public Builder pipelines(Path v) { pipelines = v; return this; }
-    public Builder workers(int v) { workers = v; return this; }
-    public Builder claimBatch(int v) { claimBatch = v; return this; }
-    public Builder lease(Duration v) { lease = v; return this; }
-    public Builder heartbeat(Duration v) { heartbeat = v; return this; }
-    public Builder poll(Duration v) { poll = v; return this; }
-    public Builder reapEvery(Duration v) { reapEvery = v; return this; }
-    public Builder scanEvery(Duration v) { scanEvery = v; return this; }
-    public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
-    public Builder catchUp(int v) { catchUp = v; return this; }
-    public Builder httpPort(Integer v) { httpPort = v; return this; }
-    /** Fault injection for tests: keep working after a lost lease, so only the sink fence stops it. */
-    public Builder ignoreLeaseLoss(boolean v) { ignoreLeaseLoss = v; return this; }
+    public Builder pipelines(Path v) {
+      pipelines = v;
+      return this;
+    }
+
+    public Builder workers(int v) {
+      workers = v;
+      return this;
+    }
+
+    public Builder claimBatch(int v) {
+      claimBatch = v;
+      return this;
+    }
+
+    public Builder lease(Duration v) {
+      lease = v;
+      return this;
+    }
+
+    public Builder heartbeat(Duration v) {
+      heartbeat = v;
+      return this;
+    }
+
+    public Builder poll(Duration v) {
+      poll = v;
+      return this;
+    }
+
+    public Builder reapEvery(Duration v) {
+      reapEvery = v;
+      return this;
+    }
+
+    public Builder scanEvery(Duration v) {
+      scanEvery = v;
+      return this;
+    }
+
+    public Builder drainTimeout(Duration v) {
+      drainTimeout = v;
+      return this;
+    }
+
+    public Builder catchUp(int v) {
+      catchUp = v;
+      return this;
+    }
+
+    public Builder httpPort(Integer v) {
+      httpPort = v;
+      return this;
+    }
+
+    /**
+     * Fault injection for tests: keep working after a lost lease, so only the sink fence stops it.
+     */
+    public Builder ignoreLeaseLoss(boolean v) {
+      ignoreLeaseLoss = v;
+      return this;
+    }
+
     /** Thresholds of the node lost, run late and rejected ratio alerts. */
-    public Builder alertChecks(AlertChecks v) { alertChecks = v; return this; }
+    public Builder alertChecks(AlertChecks v) {
+      alertChecks = v;
+      return this;
+    }
+
     /**
      * The clock by which the node judges its own leases and waits (claims, heartbeats, drains); by
      * default one that follows {@link System#nanoTime()} and never jumps. Lease expiry for the
      * cluster stays the database clock's.
      */
-    public Builder clock(Clock v) { clock = v; return this; }
+    public Builder clock(Clock v) {
+      clock = v;
+      return this;
+    }
 
     public NodeConfig build() {
       List<String> fixes = new ArrayList<>();
@@ -92,7 +163,14 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
       // Two renewals must fit in a lease, or one slow heartbeat loses every task.
       if (heartbeat.multipliedBy(2).compareTo(lease) > 0) {
         Duration fixed = lease.dividedBy(3);
-        fixes.add("heartbeat " + heartbeat + " -> " + fixed + " (at most a third of the lease " + lease + ")");
+        fixes.add(
+            "heartbeat "
+                + heartbeat
+                + " -> "
+                + fixed
+                + " (at most a third of the lease "
+                + lease
+                + ")");
         heartbeat = fixed;
       }
       if (catchUp < 0) {
@@ -100,10 +178,34 @@ public record NodeConfig(String nodeId, Path pipelines, int workers, int claimBa
         catchUp = 0;
       }
       fixes.forEach(f -> log.warn("node {}: fixed setting {}", nodeId, f));
-      NodeConfig c = new NodeConfig(nodeId, pipelines, workers, claimBatch, lease, heartbeat, poll, reapEvery, scanEvery,
-          drainTimeout, catchUp, httpPort, ignoreLeaseLoss, alertChecks, clock);
-      log.info("node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
-          nodeId, pipelines, workers, lease, heartbeat, poll, reapEvery, drainTimeout, catchUp,
+      NodeConfig c =
+          new NodeConfig(
+              nodeId,
+              pipelines,
+              workers,
+              claimBatch,
+              lease,
+              heartbeat,
+              poll,
+              reapEvery,
+              scanEvery,
+              drainTimeout,
+              catchUp,
+              httpPort,
+              ignoreLeaseLoss,
+              alertChecks,
+              clock);
+      log.info(
+          "node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
+          nodeId,
+          pipelines,
+          workers,
+          lease,
+          heartbeat,
+          poll,
+          reapEvery,
+          drainTimeout,
+          catchUp,
           ignoreLeaseLoss ? " (FAULT INJECTION: lease loss ignored)" : "");
       return c;
     }

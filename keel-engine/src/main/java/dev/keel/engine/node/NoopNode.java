@@ -8,8 +8,8 @@ import java.time.Duration;
 
 /**
  * A node whose tasks do nothing: the real claim loop, batch claims, heartbeat and fenced completion
- * (succeed + run refresh, group-committed per node as a node's TaskExecutor does), with no source or sink. It measures the cost of the
- * coordination itself.
+ * (succeed + run refresh, group-committed per node as a node's TaskExecutor does), with no source
+ * or sink. It measures the cost of the coordination itself.
  */
 public final class NoopNode implements AutoCloseable {
   private final Loops loops = new Loops();
@@ -19,14 +19,23 @@ public final class NoopNode implements AutoCloseable {
     NodeConfig config = NodeConfig.builder(id).workers(slots).poll(Duration.ofMillis(100)).build();
     HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     coordination.nodes().register(id, "bench", ProcessHandle.current().pid(), null);
-    loops.every("heartbeat", config.heartbeat(), new Heartbeat(coordination.nodes(), id, held, config.lease(), config.clock()));
+    loops.every(
+        "heartbeat",
+        config.heartbeat(),
+        new Heartbeat(coordination.nodes(), id, held, config.lease(), config.clock()));
     TaskCompletions completions = new TaskCompletions(store);
-    workers = new Workers(store, config, held, completions, (task, control) -> {
-      if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
-        completions.refresh(task.runId());
-      }
-      return TaskOutcome.SUCCEEDED;
-    });
+    workers =
+        new Workers(
+            store,
+            config,
+            held,
+            completions,
+            (task, control) -> {
+              if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
+                completions.refresh(task.runId());
+              }
+              return TaskOutcome.SUCCEEDED;
+            });
   }
 
   public void start() {

@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline files in {@code --pipelines DIR} ({@code *.yaml}, {@code *.yml}), scanned every few
- * seconds. A new or changed valid file is stored as the pipeline's current version (used by the next
- * run); an invalid one is logged and recorded in {@code keel.pipeline_problem} (shown by {@code keel
- * status}) while its previous valid version stays current. A file is looked at again only when its
- * text changes, or when storing it failed (the database was away).
+ * seconds. A new or changed valid file is stored as the pipeline's current version (used by the
+ * next run); an invalid one is logged and recorded in {@code keel.pipeline_problem} (shown by
+ * {@code keel status}) while its previous valid version stays current. A file is looked at again
+ * only when its text changes, or when storing it failed (the database was away).
  */
 final class PipelineCatalog implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(PipelineCatalog.class);
@@ -52,20 +52,26 @@ final class PipelineCatalog implements Runnable {
         present.put(file.toAbsolutePath().normalize(), true);
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot list pipeline folder " + dir + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot list pipeline folder " + dir + ": " + e.getMessage(), e);
     }
     for (Path file : present.keySet()) {
       look(file);
     }
     seenText.keySet().removeIf(f -> !present.containsKey(f));
-    current.values().removeIf(c -> {
-      boolean gone = !present.containsKey(c.spec().file().toAbsolutePath().normalize());
-      if (gone) {
-        log.info("pipeline {}: its file {} is gone; no more scheduled runs (its stored versions stay)", c.spec().name(),
-            c.spec().file());
-      }
-      return gone;
-    });
+    current
+        .values()
+        .removeIf(
+            c -> {
+              boolean gone = !present.containsKey(c.spec().file().toAbsolutePath().normalize());
+              if (gone) {
+                log.info(
+                    "pipeline {}: its file {} is gone; no more scheduled runs (its stored versions stay)",
+                    c.spec().name(),
+                    c.spec().file());
+              }
+              return gone;
+            });
   }
 
   private void look(Path file) {
@@ -83,17 +89,40 @@ final class PipelineCatalog implements Runnable {
     try {
       spec = new SpecReader().parse(text, file);
     } catch (SpecException e) {
-      Current previous = current.values().stream().filter(c -> c.spec().file().equals(file)).findFirst().orElse(null);
-      log.warn("pipeline file {} is invalid{}:\n{}", file,
-          previous == null ? "" : "; version " + previous.versionId() + " of " + previous.spec().name() + " keeps running",
+      Current previous =
+          current.values().stream()
+              .filter(c -> c.spec().file().equals(file))
+              .findFirst()
+              .orElse(null);
+      log.warn(
+          "pipeline file {} is invalid{}:\n{}",
+          file,
+          previous == null
+              ? ""
+              : "; version "
+                  + previous.versionId()
+                  + " of "
+                  + previous.spec().name()
+                  + " keeps running",
           e.getMessage());
-      store.problems().report(file.toString(), previous == null ? null : previous.spec().name(), e.getMessage(), nodeId);
+      store
+          .problems()
+          .report(
+              file.toString(),
+              previous == null ? null : previous.spec().name(),
+              e.getMessage(),
+              nodeId);
       seenText.put(file, text);
       return;
     }
     Current other = current.get(spec.name());
     if (other != null && !other.spec().file().equals(file)) {
-      String problem = "pipeline " + spec.name() + " is also defined by " + other.spec().file() + "; this file is ignored";
+      String problem =
+          "pipeline "
+              + spec.name()
+              + " is also defined by "
+              + other.spec().file()
+              + "; this file is ignored";
       log.warn("{}: {}", file, problem);
       store.problems().report(file.toString(), spec.name(), problem, nodeId);
       seenText.put(file, text);
@@ -104,9 +133,19 @@ final class PipelineCatalog implements Runnable {
     Current was = current.put(spec.name(), new Current(version, spec));
     seenText.put(file, text);
     if (was == null) {
-      log.info("pipeline {}: version {} from {}{}", spec.name(), version, file, spec.schedule() == null ? "" : ", schedule " + spec.schedule());
+      log.info(
+          "pipeline {}: version {} from {}{}",
+          spec.name(),
+          version,
+          file,
+          spec.schedule() == null ? "" : ", schedule " + spec.schedule());
     } else if (was.versionId() != version) {
-      log.info("pipeline {}: {} changed; version {} replaces {} from the next run", spec.name(), file, version, was.versionId());
+      log.info(
+          "pipeline {}: {} changed; version {} replaces {} from the next run",
+          spec.name(),
+          file,
+          version,
+          was.versionId());
     }
   }
 

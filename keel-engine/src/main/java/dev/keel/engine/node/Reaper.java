@@ -1,9 +1,9 @@
 package dev.keel.engine.node;
 
+import dev.keel.store.ExpiredLeases;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.SharedOutage;
 import java.time.Duration;
-import dev.keel.store.ExpiredLeases;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +25,10 @@ final class Reaper implements Runnable {
   private final Duration outageThreshold;
   private final Runnable onReaped;
 
-  /** @param lease this node's lease, from which the shared-outage threshold follows ({@link SharedOutage}) */
+  /**
+   * @param lease this node's lease, from which the shared-outage threshold follows ({@link
+   *     SharedOutage})
+   */
   Reaper(MetadataStore store, Duration lease, Runnable onReaped) {
     this.store = store;
     this.outageThreshold = SharedOutage.thresholdFor(lease);
@@ -40,8 +43,15 @@ final class Reaper implements Runnable {
       Set<Long> runs = new HashSet<>();
       for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());
-        log.warn("{}/{} (run {}, task {}): the lease of node {} expired during attempt {}; task {}", r.pipeline(), r.partition(),
-            r.runId(), r.id(), r.previousOwner(), r.attempt(), r.state().equals("failed") ? "failed, no attempts left" : "requeued");
+        log.warn(
+            "{}/{} (run {}, task {}): the lease of node {} expired during attempt {}; task {}",
+            r.pipeline(),
+            r.partition(),
+            r.runId(),
+            r.id(),
+            r.previousOwner(),
+            r.attempt(),
+            r.state().equals("failed") ? "failed, no attempts left" : "requeued");
       }
       runs.forEach(store.runs()::refresh);
       if (!reaped.isEmpty()) {
@@ -49,8 +59,11 @@ final class Reaper implements Runnable {
       }
     } while (reaped.size() == BATCH);
     for (long run : store.runs().refreshStale()) {
-      log.info("run {}: its state was behind its tasks (a refresh was lost, e.g. a node died right after a task's"
-          + " commit); refreshed, now {}", run, store.runs().state(run));
+      log.info(
+          "run {}: its state was behind its tasks (a refresh was lost, e.g. a node died right after a task's"
+              + " commit); refreshed, now {}",
+          run,
+          store.runs().state(run));
     }
   }
 }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   public static final String TRIGGER = "schedule";
-  static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  static final CronParser CRON =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
   private final MetadataStore store;
   private final Supplier<Collection<PipelineCatalog.Current>> pipelines;
@@ -41,7 +42,11 @@ public final class Scheduler implements Runnable {
   private final int catchUp;
   private final Map<String, Instant> lastTick = new HashMap<>();
 
-  Scheduler(MetadataStore store, Supplier<Collection<PipelineCatalog.Current>> pipelines, Clock clock, int catchUp) {
+  Scheduler(
+      MetadataStore store,
+      Supplier<Collection<PipelineCatalog.Current>> pipelines,
+      Clock clock,
+      int catchUp) {
     this.store = store;
     this.pipelines = pipelines;
     this.clock = clock;
@@ -75,19 +80,36 @@ public final class Scheduler implements Runnable {
     List<Instant> due = dueTicks(cron, last, now);
     List<Long> created = new ArrayList<>();
     for (Instant tick : due) {
-      Optional<Long> run = store.runs().create(spec.name(), c.versionId(), TRIGGER, tick, spec.partitions().list(),
-          spec.retry());
-      run.ifPresent(id -> {
-        created.add(id);
-        log.info("pipeline {}: scheduled run {} for tick {} (version {}, {} partitions)", spec.name(), id, tick, c.versionId(),
-            spec.partitions().list().size());
-      });
+      Optional<Long> run =
+          store
+              .runs()
+              .create(
+                  spec.name(),
+                  c.versionId(),
+                  TRIGGER,
+                  tick,
+                  spec.partitions().list(),
+                  spec.retry());
+      run.ifPresent(
+          id -> {
+            created.add(id);
+            log.info(
+                "pipeline {}: scheduled run {} for tick {} (version {}, {} partitions)",
+                spec.name(),
+                id,
+                tick,
+                c.versionId(),
+                spec.partitions().list().size());
+          });
       lastTick.put(spec.name(), tick);
     }
     return created;
   }
 
-  /** The newest ticks after {@code last} up to and including {@code now}, at most catchUp of them, oldest first. */
+  /**
+   * The newest ticks after {@code last} up to and including {@code now}, at most catchUp of them,
+   * oldest first.
+   */
   private List<Instant> dueTicks(ExecutionTime cron, Instant last, Instant now) {
     // Unix cron has minutes, no seconds: 00:01:40 "matches" * * * * *, and its tick is 00:01:00.
     ZonedDateTime t = now.truncatedTo(ChronoUnit.MINUTES).atZone(ZoneOffset.UTC);
@@ -101,8 +123,11 @@ public final class Scheduler implements Runnable {
       t = cron.lastExecution(t).orElse(null);
     }
     if (t != null && t.isAfter(after)) {
-      log.warn("missed ticks from {} to {} are skipped (catch-up is {} tick(s); use keel backfill to run them)", after.toInstant(),
-          t.toInstant(), catchUp);
+      log.warn(
+          "missed ticks from {} to {} are skipped (catch-up is {} tick(s); use keel backfill to run them)",
+          after.toInstant(),
+          t.toInstant(),
+          catchUp);
     }
     Collections.reverse(out);
     return out;

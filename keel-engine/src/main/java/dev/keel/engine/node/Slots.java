@@ -10,24 +10,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A node's worker slots, as permits, and its claims in flight. A claim takes free slots before its
  * statement is sent and gives back those it did not fill: concurrent claims cannot together take
- * more tasks than there are slots. A task that ends in the statement recording its success may
- * hand its slot over to a task that statement claims; its end then frees nothing. Stopping (a
- * drain) refuses new claims, and a drain waits for the claims in flight, since one sent before it
- * began may still return tasks.
+ * more tasks than there are slots. A task that ends in the statement recording its success may hand
+ * its slot over to a task that statement claims; its end then frees nothing. Stopping (a drain)
+ * refuses new claims, and a drain waits for the claims in flight, since one sent before it began
+ * may still return tasks.
  */
 final class Slots {
   private final Semaphore free;
+
   /**
    * Claim statements of this node in flight (claims of the loop or after a task, and completion
    * statements that claim): a drain must not find the node idle while one may still return tasks.
    */
   private final AtomicInteger claimsInFlight = new AtomicInteger();
+
   /**
    * Fences of tasks whose slot went to a task claimed by the statement that recorded their success.
-   * Written by that statement's thread while the task's worker waits for it, read by the worker when
-   * the task ends, after the statement returned.
+   * Written by that statement's thread while the task's worker waits for it, read by the worker
+   * when the task ends, after the statement returned.
    */
   private final Set<Long> handedOver = ConcurrentHashMap.newKeySet();
+
   private volatile boolean claiming = true;
 
   Slots(int slots) {
@@ -36,8 +39,8 @@ final class Slots {
 
   /**
    * Counts a claim in flight; false (and nothing counted) when claims have stopped. Counted before
-   * {@code claiming} is read: {@link #stop} then a wait for {@link #claimsInFlight} of 0 either stops
-   * this claim or waits for it. Every true is followed by one {@link #endClaim}.
+   * {@code claiming} is read: {@link #stop} then a wait for {@link #claimsInFlight} of 0 either
+   * stops this claim or waits for it. Every true is followed by one {@link #endClaim}.
    */
   boolean beginClaim() {
     claimsInFlight.incrementAndGet();

@@ -57,8 +57,14 @@ final class StoredPipelines implements AutoCloseable {
   }
 
   private Loaded load(long versionId) {
-    PipelineVersions.Stored v = store.versions().load(versionId)
-        .orElseThrow(() -> new KeelException("pipeline version " + versionId + " is not in keel.pipeline_version"));
+    PipelineVersions.Stored v =
+        store
+            .versions()
+            .load(versionId)
+            .orElseThrow(
+                () ->
+                    new KeelException(
+                        "pipeline version " + versionId + " is not in keel.pipeline_version"));
     Path file = Path.of(v.sourceFile() == null ? v.pipeline() + ".yaml" : v.sourceFile());
     PipelineSpec spec = new SpecReader().parse(v.spec(), file);
     Sink sink = SinkFactory.create(spec, store.db());
@@ -78,25 +84,33 @@ final class StoredPipelines implements AutoCloseable {
    * a race to create the same table is handled by the sink (the lock only spares the race).
    */
   private void prepareUnderLock(String pipeline, Sink sink) {
-    store.db().inTransaction("preparing the sink of " + pipeline, c -> {
-      try (Statement st = c.createStatement()) {
-        st.execute("SET LOCAL lock_timeout = " + Math.max(1, lockWait.toMillis()));
-      }
-      Savepoint beforeLock = c.setSavepoint();
-      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
-        lock.setString(1, "keel-prepare:" + pipeline);
-        lock.execute();
-      } catch (SQLException e) {
-        if (!"55P03".equals(e.getSQLState())) {
-          throw e;
-        }
-        c.rollback(beforeLock);
-        log.warn("pipeline {}: another node has held the sink preparation lock for {} ms (paused or stuck?); preparing"
-            + " without it", pipeline, lockWait.toMillis());
-      }
-      sink.prepare();
-      return null;
-    });
+    store
+        .db()
+        .inTransaction(
+            "preparing the sink of " + pipeline,
+            c -> {
+              try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = " + Math.max(1, lockWait.toMillis()));
+              }
+              Savepoint beforeLock = c.setSavepoint();
+              try (PreparedStatement lock =
+                  c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+                lock.setString(1, "keel-prepare:" + pipeline);
+                lock.execute();
+              } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState())) {
+                  throw e;
+                }
+                c.rollback(beforeLock);
+                log.warn(
+                    "pipeline {}: another node has held the sink preparation lock for {} ms (paused or stuck?); preparing"
+                        + " without it",
+                    pipeline,
+                    lockWait.toMillis());
+              }
+              sink.prepare();
+              return null;
+            });
   }
 
   @Override

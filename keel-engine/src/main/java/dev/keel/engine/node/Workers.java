@@ -27,15 +27,19 @@ import org.slf4j.LoggerFactory;
  * there are free slots (up to the claim batch), never more: a claimed task's lease runs from the
  * claim. A worker that finishes a task claims the next one itself, at once, on its own thread; when
  * a claim of the node is already in flight it leaves a note instead, and that claimer claims again
- * for all slots freed meanwhile, so short tasks are claimed several per statement. The claim loop fills slots at start, after a
- * poll interval with nothing due, and when woken (the reaper requeued tasks, a claim failed).
- * Free slots are permits ({@link Slots}): concurrent claims cannot together take more tasks than
- * there are slots. Draining stops all claims; tasks in hand finish or are released.
+ * for all slots freed meanwhile, so short tasks are claimed several per statement. The claim loop
+ * fills slots at start, after a poll interval with nothing due, and when woken (the reaper requeued
+ * tasks, a claim failed). Free slots are permits ({@link Slots}): concurrent claims cannot together
+ * take more tasks than there are slots. Draining stops all claims; tasks in hand finish or are
+ * released.
  */
 final class Workers implements TaskCompletions.Refill {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
-  /** Executes one claimed task with its stop control; the node's is {@link TaskExecutor}, a benchmark's a no-op. */
+  /**
+   * Executes one claimed task with its stop control; the node's is {@link TaskExecutor}, a
+   * benchmark's a no-op.
+   */
   interface Work {
     TaskOutcome execute(ClaimedTask task, HeldTasks.Held control);
   }
@@ -47,24 +51,37 @@ final class Workers implements TaskCompletions.Refill {
   private final ExecutorService pool;
   private final Semaphore wake = new Semaphore(0);
   private final Slots slots;
+
   /** A worker that finished a task wants a claim (see {@link #claimNext}). */
   private final AtomicBoolean claimWanted = new AtomicBoolean();
+
   /** A worker is claiming after its task; the others leave it a note in {@link #claimWanted}. */
   private final AtomicBoolean workerClaimRunning = new AtomicBoolean();
+
   private Thread loop;
 
-  /** {@code completions}: the node's group commit of successes, which claims for these slots too. */
-  Workers(MetadataStore store, NodeConfig config, HeldTasks held, TaskCompletions completions, Work work) {
+  /**
+   * {@code completions}: the node's group commit of successes, which claims for these slots too.
+   */
+  Workers(
+      MetadataStore store,
+      NodeConfig config,
+      HeldTasks held,
+      TaskCompletions completions,
+      Work work) {
     this.store = store;
     this.config = config;
     this.held = held;
     this.work = work;
     this.slots = new Slots(config.workers());
-    this.pool = Executors.newFixedThreadPool(config.workers(), r -> {
-      Thread t = new Thread(r, "keel-worker");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            config.workers(),
+            r -> {
+              Thread t = new Thread(r, "keel-worker");
+              t.setDaemon(true);
+              return t;
+            });
     completions.refillWith(config.nodeId(), config.lease(), config.clock(), this);
   }
 
@@ -88,7 +105,10 @@ final class Workers implements TaskCompletions.Refill {
         failures = 0;
       } catch (RuntimeException e) {
         if (failures++ == 0) {
-          log.warn("claiming tasks failed (will retry every {} ms): {}", config.poll().toMillis(), e.getMessage());
+          log.warn(
+              "claiming tasks failed (will retry every {} ms): {}",
+              config.poll().toMillis(),
+              e.getMessage());
         }
       }
       if (!more) {
@@ -103,9 +123,13 @@ final class Workers implements TaskCompletions.Refill {
     }
   }
 
-  /** Returns true when every slot it took was filled and more tasks may be due. May run on any thread. */
+  /**
+   * Returns true when every slot it took was filled and more tasks may be due. May run on any
+   * thread.
+   */
   boolean claimOnce() {
-    // Counted before claiming is read: stopClaiming then awaitIdle either stops this claim or waits for it.
+    // Counted before claiming is read: stopClaiming then awaitIdle either stops this claim or waits
+    // for it.
     if (!slots.beginClaim()) {
       return false;
     }
@@ -140,8 +164,12 @@ final class Workers implements TaskCompletions.Refill {
       TaskOutcome outcome = work.execute(task, h);
       if (outcome == TaskOutcome.STOPPED && h.draining()) {
         boolean released = store.tasks().release(task);
-        log.info("{}/{} (task {}): released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
-            task.id(), released ? "" : " (it had been taken over already)");
+        log.info(
+            "{}/{} (task {}): released to the queue without spending an attempt{}",
+            task.pipeline(),
+            task.partition(),
+            task.id(),
+            released ? "" : " (it had been taken over already)");
       }
     } catch (RuntimeException | Error e) {
       // An Error escaping here would end the pool's thread with the task still held (and renewed).
@@ -201,7 +229,12 @@ final class Workers implements TaskCompletions.Refill {
   }
 
   @Override
-  public void claimed(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed) {
+  public void claimed(
+      int reserved,
+      List<ClaimedTask> finishing,
+      List<ClaimedTask> claimed,
+      Instant sent,
+      boolean failed) {
     if (reserved == 0) {
       return;
     }
@@ -212,7 +245,12 @@ final class Workers implements TaskCompletions.Refill {
     }
   }
 
-  private void settle(int reserved, List<ClaimedTask> finishing, List<ClaimedTask> claimed, Instant sent, boolean failed) {
+  private void settle(
+      int reserved,
+      List<ClaimedTask> finishing,
+      List<ClaimedTask> claimed,
+      Instant sent,
+      boolean failed) {
     if (failed) {
       // Nothing was recorded: the finishing tasks keep their slots and free them as usual.
       int passed = slots.takeBack(finishing);
@@ -237,8 +275,14 @@ final class Workers implements TaskCompletions.Refill {
         continue;
       }
       HeldTasks.Held h = held.add(task, sent);
-      log.debug("claimed {}/{} (run {}, task {}, attempt {}, fence {})", task.pipeline(), task.partition(), task.runId(), task.id(),
-          task.attempt(), task.fence());
+      log.debug(
+          "claimed {}/{} (run {}, task {}, attempt {}, fence {})",
+          task.pipeline(),
+          task.partition(),
+          task.runId(),
+          task.id(),
+          task.attempt(),
+          task.fence());
       try {
         pool.execute(() -> execute(h));
       } catch (RuntimeException | Error e) {
@@ -249,15 +293,28 @@ final class Workers implements TaskCompletions.Refill {
     }
   }
 
-  /** Back to the queue without spending an attempt; if that fails, the reaper requeues it when its lease runs out. */
+  /**
+   * Back to the queue without spending an attempt; if that fails, the reaper requeues it when its
+   * lease runs out.
+   */
   private void giveBack(ClaimedTask task, String why) {
     try {
       boolean released = store.tasks().release(task);
-      log.info("{}/{} (task {}): {}; released to the queue without spending an attempt{}", task.pipeline(), task.partition(),
-          task.id(), why, released ? "" : " (it had been taken over already)");
+      log.info(
+          "{}/{} (task {}): {}; released to the queue without spending an attempt{}",
+          task.pipeline(),
+          task.partition(),
+          task.id(),
+          why,
+          released ? "" : " (it had been taken over already)");
     } catch (RuntimeException e) {
-      log.warn("{}/{} (task {}): {}; releasing it failed ({}); the reaper will requeue it when its lease runs out", task.pipeline(),
-          task.partition(), task.id(), why, e.getMessage());
+      log.warn(
+          "{}/{} (task {}): {}; releasing it failed ({}); the reaper will requeue it when its lease runs out",
+          task.pipeline(),
+          task.partition(),
+          task.id(),
+          why,
+          e.getMessage());
     }
   }
 
@@ -267,18 +324,32 @@ final class Workers implements TaskCompletions.Refill {
    */
   private void failOutsideRunner(ClaimedTask task, Throwable e) {
     boolean retry = Failures.isTransient(e);
-    Duration backoff = retry ? Backoff.delay(task.attempt(), Duration.ofSeconds(1), Duration.ofMinutes(1), ThreadLocalRandom.current())
-        : Duration.ZERO;
-    String message = e instanceof Error || e.getMessage() == null ? "a worker failed: " + e : e.getMessage();
-    log.error("{}/{} (task {}): could not start: {}", task.pipeline(), task.partition(), task.id(), message);
+    Duration backoff =
+        retry
+            ? Backoff.delay(
+                task.attempt(),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(1),
+                ThreadLocalRandom.current())
+            : Duration.ZERO;
+    String message =
+        e instanceof Error || e.getMessage() == null ? "a worker failed: " + e : e.getMessage();
+    log.error(
+        "{}/{} (task {}): could not start: {}",
+        task.pipeline(),
+        task.partition(),
+        task.id(),
+        message);
     try {
       store.tasks().fail(task, message, retry, backoff, new TaskCounts(0, 0, 0, 0));
       store.runs().refresh(task.runId());
     } catch (LeaseLostException lost) {
       log.warn("{}", lost.getMessage());
     } catch (RuntimeException again) {
-      log.warn("recording the failure of task {} failed too ({}); the reaper will requeue it when its lease runs out",
-          task.id(), again.getMessage());
+      log.warn(
+          "recording the failure of task {} failed too ({}); the reaper will requeue it when its lease runs out",
+          task.id(),
+          again.getMessage());
     }
   }
 

@@ -48,7 +48,8 @@ class CompleteAndClaimTest {
     int tasks = 1500;
     int slots = 4;
     long runId = run(tasks);
-    MetadataStore coordination = MetadataStore.attach(new Database(TestDatabase.url(), null, null, 3, "test-coordination"));
+    MetadataStore coordination =
+        MetadataStore.attach(new Database(TestDatabase.url(), null, null, 3, "test-coordination"));
     List<NoopNode> nodes = new ArrayList<>();
     try {
       for (int n = 0; n < 3; n++) {
@@ -56,24 +57,39 @@ class CompleteAndClaimTest {
         nodes.add(node);
         node.start();
       }
-      await().atMost(Duration.ofSeconds(120)).until(() -> "succeeded".equals(store.runs().state(runId)));
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> "succeeded".equals(store.runs().state(runId)));
     } finally {
       nodes.forEach(NoopNode::close);
       coordination.close();
     }
-    assertThat(TestDatabase.count("select count(*) from keel.task where run_id = " + runId + " and state = 'succeeded' and attempt = 1"))
+    assertThat(
+            TestDatabase.count(
+                "select count(*) from keel.task where run_id = "
+                    + runId
+                    + " and state = 'succeeded' and attempt = 1"))
         .isEqualTo(tasks);
     assertThat(TestDatabase.count("select count(*) from keel.task_attempt")).isEqualTo(tasks);
-    assertThat(TestDatabase.count("select count(*) from keel.task_attempt where outcome is distinct from 'succeeded'")).isZero();
-    // Slots: at no claim did a node hold more than its slots (half-open intervals: a task claimed by
+    assertThat(
+            TestDatabase.count(
+                "select count(*) from keel.task_attempt where outcome is distinct from 'succeeded'"))
+        .isZero();
+    // Slots: at no claim did a node hold more than its slots (half-open intervals: a task claimed
+    // by
     // the statement that completed another starts at that one's end).
-    assertThat(TestDatabase.count("""
+    assertThat(
+            TestDatabase.count(
+                """
         select coalesce(max(c), 0) from (
           select (select count(*) from keel.task_attempt b where b.node = a.node
                     and b.started_at <= a.started_at and b.finished_at > a.started_at) c
-          from keel.task_attempt a) x""")).isBetween(1L, (long) slots);
+          from keel.task_attempt a) x"""))
+        .isBetween(1L, (long) slots);
     // Most claims rode on a completion statement of the same node (same transaction, same now()).
-    long riding = TestDatabase.count("""
+    long riding =
+        TestDatabase.count(
+            """
         select count(*) from keel.task_attempt a where exists (
           select 1 from keel.task_attempt b where b.node = a.node and b.finished_at = a.started_at)""");
     assertThat(riding).isGreaterThan(tasks / 2);

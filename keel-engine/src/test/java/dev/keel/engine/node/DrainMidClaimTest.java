@@ -53,34 +53,48 @@ class DrainMidClaimTest {
   }
 
   private static long waitingOnALock(String queryFragment) {
-    return TestDatabase.count("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%"
-        + queryFragment + "%'");
+    return TestDatabase.count(
+        "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%"
+            + queryFragment
+            + "%'");
   }
 
   @Test
-  void a_drain_that_starts_while_a_completion_statement_claims_gives_its_claims_back_instead_of_running_them() throws Exception {
-    store.runs().create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3).orElseThrow();
+  void
+      a_drain_that_starts_while_a_completion_statement_claims_gives_its_claims_back_instead_of_running_them()
+          throws Exception {
+    store
+        .runs()
+        .create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3)
+        .orElseThrow();
     NodeConfig config = NodeConfig.builder("node-a").workers(1).poll(Duration.ofHours(1)).build();
     HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     TaskCompletions completions = new TaskCompletions(store);
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch finishFirst = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
-    workers = new Workers(store, config, held, completions, (task, control) -> {
-      ran.add(task.partition());
-      if (task.partition().equals("p0")) {
-        firstRunning.countDown();
-        awaitLatch(finishFirst);
-      }
-      if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
-        completions.refresh(task.runId());
-      }
-      return TaskOutcome.SUCCEEDED;
-    });
+    workers =
+        new Workers(
+            store,
+            config,
+            held,
+            completions,
+            (task, control) -> {
+              ran.add(task.partition());
+              if (task.partition().equals("p0")) {
+                firstRunning.countDown();
+                awaitLatch(finishFirst);
+              }
+              if (completions.succeed(task, new TaskCounts(0, 0, 0, 0))) {
+                completions.refresh(task.runId());
+              }
+              return TaskOutcome.SUCCEEDED;
+            });
     workers.start();
     assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();
 
-    try (Connection blocker = DriverManager.getConnection(TestDatabase.url()); Statement st = blocker.createStatement()) {
+    try (Connection blocker = DriverManager.getConnection(TestDatabase.url());
+        Statement st = blocker.createStatement()) {
       blocker.setAutoCommit(false);
       st.execute("select 1 from keel.task where id = " + taskId("p0") + " for update");
       finishFirst.countDown();
@@ -98,30 +112,45 @@ class DrainMidClaimTest {
   }
 
   @Test
-  void a_drain_does_not_find_the_node_idle_while_a_claim_after_a_task_is_in_flight() throws Exception {
-    store.runs().create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3).orElseThrow();
+  void a_drain_does_not_find_the_node_idle_while_a_claim_after_a_task_is_in_flight()
+      throws Exception {
+    store
+        .runs()
+        .create("noop", version, "test", Instant.now(), List.of("p0", "p1"), 3)
+        .orElseThrow();
     NodeConfig config = NodeConfig.builder("node-a").workers(1).poll(Duration.ofHours(1)).build();
     HeldTasks held = new HeldTasks(config.lease(), false, config.clock());
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch finishFirst = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
-    workers = new Workers(store, config, held, new TaskCompletions(store), (task, control) -> {
-      ran.add(task.partition());
-      if (task.partition().equals("p0")) {
-        firstRunning.countDown();
-        awaitLatch(finishFirst);
-      }
-      return TaskOutcome.SUCCEEDED; // records nothing: this test is about the claim after the task
-    });
+    workers =
+        new Workers(
+            store,
+            config,
+            held,
+            new TaskCompletions(store),
+            (task, control) -> {
+              ran.add(task.partition());
+              if (task.partition().equals("p0")) {
+                firstRunning.countDown();
+                awaitLatch(finishFirst);
+              }
+              return TaskOutcome
+                  .SUCCEEDED; // records nothing: this test is about the claim after the task
+            });
     workers.start();
     assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();
 
-    try (Connection blocker = DriverManager.getConnection(TestDatabase.url()); Statement st = blocker.createStatement()) {
+    try (Connection blocker = DriverManager.getConnection(TestDatabase.url());
+        Statement st = blocker.createStatement()) {
       blocker.setAutoCommit(false);
       st.execute("lock table keel.task_attempt in share mode");
       finishFirst.countDown();
-      // The worker, its task done and removed from the held tasks, claims the next: that claim waits.
-      await().atMost(Duration.ofSeconds(30)).until(() -> waitingOnALock("INSERT INTO keel.task_attempt") == 1);
+      // The worker, its task done and removed from the held tasks, claims the next: that claim
+      // waits.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> waitingOnALock("INSERT INTO keel.task_attempt") == 1);
       workers.stopClaiming();
       // ClusterNode.drain goes on to deregister and shut the pool down as soon as this says 0; the
       // claim in flight would then commit a task nobody runs or renews. Before the fix: 0.
@@ -130,7 +159,9 @@ class DrainMidClaimTest {
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> workers.awaitIdle(Duration.ZERO) == 0);
     assertThat(ran).containsExactly("p0");
-    assertThat(TestDatabase.rows("select partition, state, attempt from keel.task where partition = 'p1'"))
+    assertThat(
+            TestDatabase.rows(
+                "select partition, state, attempt from keel.task where partition = 'p1'"))
         .containsExactly("p1|queued|0");
   }
 

@@ -18,13 +18,15 @@ class PipelineCatalogTest {
   static EmbeddedPostgres postgres;
   static MetadataStore store;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void start() throws Exception {
     postgres = EmbeddedPostgres.builder().start();
-    store = MetadataStore.open(new Database(postgres.getJdbcUrl("postgres", "postgres"), null, null, 4, "catalog-test"));
+    store =
+        MetadataStore.open(
+            new Database(
+                postgres.getJdbcUrl("postgres", "postgres"), null, null, 4, "catalog-test"));
   }
 
   @AfterAll
@@ -42,11 +44,13 @@ class PipelineCatalogTest {
           id: bigint
         sink:
           postgres: { table: %s, mode: append }
-        """.formatted(table);
+        """
+        .formatted(table);
   }
 
   @Test
-  void a_changed_file_becomes_the_next_version_and_an_invalid_one_keeps_the_previous() throws Exception {
+  void a_changed_file_becomes_the_next_version_and_an_invalid_one_keeps_the_previous()
+      throws Exception {
     Path file = dir.resolve("watched.yaml");
     Files.writeString(file, pipeline("first"));
     PipelineCatalog catalog = new PipelineCatalog(store, dir, "node-t");
@@ -63,8 +67,11 @@ class PipelineCatalogTest {
 
     Files.writeString(file, pipeline("second").replace("columns:", "colums:"));
     catalog.run();
-    assertThat(catalog.byName().get("watched").versionId()).as("the previous valid version stays current").isEqualTo(v2);
-    assertThat(store.problems().list()).extracting(PipelineProblems.Problem::sourceFile, PipelineProblems.Problem::pipeline)
+    assertThat(catalog.byName().get("watched").versionId())
+        .as("the previous valid version stays current")
+        .isEqualTo(v2);
+    assertThat(store.problems().list())
+        .extracting(PipelineProblems.Problem::sourceFile, PipelineProblems.Problem::pipeline)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(file.toString(), "watched"));
     assertThat(store.problems().list().get(0).problem()).contains("colums");
 

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Several schedulers (as on several nodes) on one real PostgreSQL, driven tick by tick with set instants. */
+/**
+ * Several schedulers (as on several nodes) on one real PostgreSQL, driven tick by tick with set
+ * instants.
+ */
 class SchedulerTest {
   static EmbeddedPostgres postgres;
   static MetadataStore store;
@@ -29,7 +32,10 @@ class SchedulerTest {
   @BeforeAll
   static void start() throws Exception {
     postgres = EmbeddedPostgres.builder().start();
-    store = MetadataStore.open(new Database(postgres.getJdbcUrl("postgres", "postgres"), null, null, 8, "scheduler-test"));
+    store =
+        MetadataStore.open(
+            new Database(
+                postgres.getJdbcUrl("postgres", "postgres"), null, null, 8, "scheduler-test"));
   }
 
   @AfterAll
@@ -40,11 +46,17 @@ class SchedulerTest {
 
   @BeforeEach
   void clean() {
-    store.db().withConnection("cleaning", c -> c.createStatement().executeUpdate("TRUNCATE keel.run CASCADE"));
+    store
+        .db()
+        .withConnection(
+            "cleaning", c -> c.createStatement().executeUpdate("TRUNCATE keel.run CASCADE"));
   }
 
   static PipelineCatalog.Current pipeline(String name, String cron) {
-    PipelineSpec spec = new SpecReader().parse("""
+    PipelineSpec spec =
+        new SpecReader()
+            .parse(
+                """
         name: %s
         schedule: "%s"
         partitions:
@@ -55,8 +67,11 @@ class SchedulerTest {
           id: bigint
         sink:
           postgres: { table: %s, mode: append }
-        """.formatted(name, cron, name), Path.of("/pipelines/" + name + ".yaml"));
-    long version = store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
+        """
+                    .formatted(name, cron, name),
+                Path.of("/pipelines/" + name + ".yaml"));
+    long version =
+        store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
     return new PipelineCatalog.Current(version, spec);
   }
 
@@ -65,19 +80,25 @@ class SchedulerTest {
   }
 
   List<List<String>> runs(String pipeline) {
-    return store.db().withConnection("reading runs", c -> {
-      var ps = c.prepareStatement("""
+    return store
+        .db()
+        .withConnection(
+            "reading runs",
+            c -> {
+              var ps =
+                  c.prepareStatement(
+                      """
           SELECT to_char(logical_time AT TIME ZONE 'UTC', 'HH24:MI'), (SELECT count(*) FROM keel.task t WHERE t.run_id = r.id)::text
           FROM keel.run r WHERE pipeline = ? ORDER BY logical_time""");
-      ps.setString(1, pipeline);
-      List<List<String>> out = new ArrayList<>();
-      try (var rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(List.of(rs.getString(1), rs.getString(2)));
-        }
-      }
-      return out;
-    });
+              ps.setString(1, pipeline);
+              List<List<String>> out = new ArrayList<>();
+              try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  out.add(List.of(rs.getString(1), rs.getString(2)));
+                }
+              }
+              return out;
+            });
   }
 
   @Test
@@ -86,14 +107,21 @@ class SchedulerTest {
     List<Scheduler> nodes = List.of(scheduler(p, 1), scheduler(p, 1), scheduler(p, 1));
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
-      for (String at : List.of("2026-01-01T00:00:30Z", "2026-01-01T00:01:00Z", "2026-01-01T00:01:40Z", "2026-01-01T00:02:05Z")) {
+      for (String at :
+          List.of(
+              "2026-01-01T00:00:30Z",
+              "2026-01-01T00:01:00Z",
+              "2026-01-01T00:01:40Z",
+              "2026-01-01T00:02:05Z")) {
         CyclicBarrier together = new CyclicBarrier(3);
         List<Future<List<Long>>> created = new ArrayList<>();
         for (Scheduler s : nodes) {
-          created.add(pool.submit(() -> {
-            together.await();
-            return s.tick(Instant.parse(at));
-          }));
+          created.add(
+              pool.submit(
+                  () -> {
+                    together.await();
+                    return s.tick(Instant.parse(at));
+                  }));
         }
         int total = 0;
         for (Future<List<Long>> f : created) {
@@ -104,7 +132,8 @@ class SchedulerTest {
     } finally {
       pool.shutdownNow();
     }
-    // The first tick only sets where the pipeline starts; then one run per minute, each with its partitions.
+    // The first tick only sets where the pipeline starts; then one run per minute, each with its
+    // partitions.
     assertThat(runs("every_minute")).containsExactly(List.of("00:01", "2"), List.of("00:02", "2"));
   }
 
@@ -114,17 +143,27 @@ class SchedulerTest {
     Scheduler before = scheduler(p, 3);
     before.tick(Instant.parse("2026-01-01T00:00:30Z"));
     before.tick(Instant.parse("2026-01-01T00:01:00Z"));
-    // The whole cluster was down from 00:01 to 00:10:30; a node starting now resumes from the database.
+    // The whole cluster was down from 00:01 to 00:10:30; a node starting now resumes from the
+    // database.
     Scheduler after = scheduler(p, 3);
     after.tick(Instant.parse("2026-01-01T00:10:30Z"));
-    assertThat(runs("catching_up")).extracting(r -> r.get(0)).containsExactly("00:01", "00:08", "00:09", "00:10");
+    assertThat(runs("catching_up"))
+        .extracting(r -> r.get(0))
+        .containsExactly("00:01", "00:08", "00:09", "00:10");
   }
 
   @Test
   void a_pipeline_without_a_schedule_gets_no_runs() {
     PipelineCatalog.Current p = pipeline("every_minute_too", "* * * * *");
-    PipelineSpec unscheduled = new SpecReader().parse(p.spec().text().replace("schedule: \"* * * * *\"\n", ""), p.spec().file());
-    Scheduler s = new Scheduler(store, () -> List.of(new PipelineCatalog.Current(p.versionId(), unscheduled)), Clock.systemUTC(), 1);
+    PipelineSpec unscheduled =
+        new SpecReader()
+            .parse(p.spec().text().replace("schedule: \"* * * * *\"\n", ""), p.spec().file());
+    Scheduler s =
+        new Scheduler(
+            store,
+            () -> List.of(new PipelineCatalog.Current(p.versionId(), unscheduled)),
+            Clock.systemUTC(),
+            1);
     s.tick(Instant.parse("2026-01-01T00:00:30Z"));
     s.tick(Instant.parse("2026-01-01T00:05:00Z"));
     assertThat(runs("every_minute_too")).isEmpty();

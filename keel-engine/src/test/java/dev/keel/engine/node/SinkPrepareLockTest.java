@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A node paused while preparing a pipeline's sink (holding the lock) does not block the others. */
 class SinkPrepareLockTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private MetadataStore store;
   private long version;
@@ -30,7 +29,8 @@ class SinkPrepareLockTest {
     TestDatabase.reset();
     store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
     Path file = dir.resolve("items.yaml");
-    String text = """
+    String text =
+        """
         name: items
         source: { csv: { path: items.csv } }
         columns: { id: bigint, name: text }
@@ -47,15 +47,20 @@ class SinkPrepareLockTest {
 
   @Test
   @Timeout(60)
-  void a_held_preparation_lock_is_waited_for_a_bounded_time_then_the_sink_is_prepared_without_it() throws Exception {
+  void a_held_preparation_lock_is_waited_for_a_bounded_time_then_the_sink_is_prepared_without_it()
+      throws Exception {
     try (Connection paused = DriverManager.getConnection(TestDatabase.url());
-        PreparedStatement lock = paused.prepareStatement("SELECT pg_advisory_lock(hashtext('keel-prepare:items'))")) {
+        PreparedStatement lock =
+            paused.prepareStatement("SELECT pg_advisory_lock(hashtext('keel-prepare:items'))")) {
       lock.execute();
       try (StoredPipelines pipelines = new StoredPipelines(store, Duration.ofMillis(300))) {
         StoredPipelines.Loaded loaded = pipelines.get(version);
         assertThat(loaded.spec().name()).isEqualTo("items");
       }
-      assertThat(TestDatabase.count("select count(*) from information_schema.tables where table_name = 'items'")).isEqualTo(1);
+      assertThat(
+              TestDatabase.count(
+                  "select count(*) from information_schema.tables where table_name = 'items'"))
+          .isEqualTo(1);
     }
   }
 
@@ -64,6 +69,7 @@ class SinkPrepareLockTest {
     try (StoredPipelines pipelines = new StoredPipelines(store, Duration.ofMillis(300))) {
       pipelines.get(version);
     }
-    assertThat(TestDatabase.rows("select pg_try_advisory_lock(hashtext('keel-prepare:items'))")).containsExactly("t");
+    assertThat(TestDatabase.rows("select pg_try_advisory_lock(hashtext('keel-prepare:items'))"))
+        .containsExactly("t");
   }
 }

@@ -29,14 +29,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the alert outbox; any number of nodes may run one. Pending rows are locked with
- * {@code FOR UPDATE SKIP LOCKED} for the whole delivery transaction, so two nodes never send the
- * same row; a node that dies mid-delivery rolls back and another node sends the rows. The one
- * repeat this allows (the node dies after the HTTP call but before its commit) is absorbed by the
- * receivers' dedup_key/alias. Rows of one incident are coalesced against what was last delivered
- * ({@code keel.alert_incident}): however often a condition flapped since the last delivery, at most
- * one trigger and one resolve go out. A failed delivery is retried with backoff; receivers that
- * already took it are remembered in {@code delivered_to} and not sent it again.
+ * Delivers the alert outbox; any number of nodes may run one. Pending rows are locked with {@code
+ * FOR UPDATE SKIP LOCKED} for the whole delivery transaction, so two nodes never send the same row;
+ * a node that dies mid-delivery rolls back and another node sends the rows. The one repeat this
+ * allows (the node dies after the HTTP call but before its commit) is absorbed by the receivers'
+ * dedup_key/alias. Rows of one incident are coalesced against what was last delivered ({@code
+ * keel.alert_incident}): however often a condition flapped since the last delivery, at most one
+ * trigger and one resolve go out. A failed delivery is retried with backoff; receivers that already
+ * took it are remembered in {@code delivered_to} and not sent it again.
  */
 public final class AlertDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertDispatcher.class);
@@ -45,18 +45,24 @@ public final class AlertDispatcher implements AutoCloseable {
   public static final Duration RETRY_MAX = Duration.ofMinutes(10);
   private static final int BATCH = 100;
 
-  private static final String PENDING = """
+  private static final String PENDING =
+      """
       SELECT id, dedup_key, action, kind, pipeline, summary, details::text, created_at::text, attempts, delivered_to
       FROM keel.alert_outbox WHERE delivered_at IS NULL AND next_attempt_at <= now()
       ORDER BY id FOR UPDATE SKIP LOCKED LIMIT ?""";
-  private static final String INCIDENT = """
+  private static final String INCIDENT =
+      """
       INSERT INTO keel.alert_incident (dedup_key, open) VALUES (?, false) ON CONFLICT (dedup_key) DO NOTHING""";
-  private static final String LOCK_INCIDENT = "SELECT open FROM keel.alert_incident WHERE dedup_key = ? FOR UPDATE";
-  private static final String SET_INCIDENT = "UPDATE keel.alert_incident SET open = ?, updated_at = now() WHERE dedup_key = ?";
-  private static final String DELIVERED = """
+  private static final String LOCK_INCIDENT =
+      "SELECT open FROM keel.alert_incident WHERE dedup_key = ? FOR UPDATE";
+  private static final String SET_INCIDENT =
+      "UPDATE keel.alert_incident SET open = ?, updated_at = now() WHERE dedup_key = ?";
+  private static final String DELIVERED =
+      """
       UPDATE keel.alert_outbox SET delivered_at = now(), delivered_to = ?, attempts = attempts + 1, last_error = NULL
       WHERE id = ANY (?)""";
-  private static final String RETRY_LATER = """
+  private static final String RETRY_LATER =
+      """
       UPDATE keel.alert_outbox SET attempts = attempts + 1, next_attempt_at = now() + ? * interval '1 millisecond',
              last_error = ?, delivered_to = ? WHERE id = ANY (?)""";
 
@@ -76,23 +82,26 @@ public final class AlertDispatcher implements AutoCloseable {
 
   /** Delivers what is due; returns the number of HTTP messages that were accepted. */
   public int runOnce() {
-    return db.inTransaction("delivering alerts", c -> {
-      Map<String, List<Row>> byKey = new LinkedHashMap<>();
-      for (Row r : pending(c)) {
-        byKey.computeIfAbsent(r.alert().dedupKey(), k -> new ArrayList<>()).add(r);
-      }
-      int sent = 0;
-      for (Map.Entry<String, List<Row>> e : byKey.entrySet()) {
-        sent += deliver(c, e.getKey(), e.getValue());
-      }
-      return sent;
-    });
+    return db.inTransaction(
+        "delivering alerts",
+        c -> {
+          Map<String, List<Row>> byKey = new LinkedHashMap<>();
+          for (Row r : pending(c)) {
+            byKey.computeIfAbsent(r.alert().dedupKey(), k -> new ArrayList<>()).add(r);
+          }
+          int sent = 0;
+          for (Map.Entry<String, List<Row>> e : byKey.entrySet()) {
+            sent += deliver(c, e.getKey(), e.getValue());
+          }
+          return sent;
+        });
   }
 
   private int deliver(Connection c, String key, List<Row> rows) throws SQLException {
     boolean open = lockIncident(c, key);
     List<Alert> messages = new ArrayList<>();
-    Alert firstTrigger = rows.stream().map(Row::alert).filter(Alert::trigger).findFirst().orElse(null);
+    Alert firstTrigger =
+        rows.stream().map(Row::alert).filter(Alert::trigger).findFirst().orElse(null);
     Alert last = rows.get(rows.size() - 1).alert();
     boolean state = open;
     if (!state && firstTrigger != null) {
@@ -119,7 +128,12 @@ public final class AlertDispatcher implements AutoCloseable {
         done.add(receiver.name());
       } catch (IOException | RuntimeException ex) {
         error = receiver + ": " + ex.getMessage();
-        log.warn("alert {} ({}) not delivered to {}: {}; will retry", key, last.action(), receiver, ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
+        log.warn(
+            "alert {} ({}) not delivered to {}: {}; will retry",
+            key,
+            last.action(),
+            receiver,
+            ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         error = receiver + ": interrupted";
@@ -153,9 +167,11 @@ public final class AlertDispatcher implements AutoCloseable {
   }
 
   private void send(Receiver receiver, Alert alert) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(receiver.request(alert), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(receiver.request(alert), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() / 100 != 2) {
-      throw new IOException("HTTP " + r.statusCode() + " " + r.body().substring(0, Math.min(200, r.body().length())));
+      throw new IOException(
+          "HTTP " + r.statusCode() + " " + r.body().substring(0, Math.min(200, r.body().length())));
     }
   }
 
@@ -171,9 +187,21 @@ public final class AlertDispatcher implements AutoCloseable {
           } catch (IOException e) {
             details = Map.of();
           }
-          Alert a = new Alert(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getString(6), details, rs.getString(8));
-          out.add(new Row(a, rs.getInt(9), new HashSet<>(Arrays.asList((String[]) rs.getArray(10).getArray()))));
+          Alert a =
+              new Alert(
+                  rs.getLong(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  details,
+                  rs.getString(8));
+          out.add(
+              new Row(
+                  a,
+                  rs.getInt(9),
+                  new HashSet<>(Arrays.asList((String[]) rs.getArray(10).getArray()))));
         }
       }
     }
@@ -202,20 +230,29 @@ public final class AlertDispatcher implements AutoCloseable {
     }
   }
 
-  /** Runs {@link #runOnce()} every {@code interval} on a daemon thread; errors are logged and the loop goes on. */
+  /**
+   * Runs {@link #runOnce()} every {@code interval} on a daemon thread; errors are logged and the
+   * loop goes on.
+   */
   public AlertDispatcher start(Duration interval) {
-    loop = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "keel-alerts");
-      t.setDaemon(true);
-      return t;
-    });
-    loop.scheduleWithFixedDelay(() -> {
-      try {
-        runOnce();
-      } catch (RuntimeException e) {
-        log.warn("alert delivery failed: {}", e.getMessage());
-      }
-    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    loop =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "keel-alerts");
+              t.setDaemon(true);
+              return t;
+            });
+    loop.scheduleWithFixedDelay(
+        () -> {
+          try {
+            runOnce();
+          } catch (RuntimeException e) {
+            log.warn("alert delivery failed: {}", e.getMessage());
+          }
+        },
+        0,
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
     return this;
   }
 

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The cluster's alert file: named receivers and rules that route kinds of alerts (optionally of
- * some pipelines) to them. Keys and webhook URLs are secret references ({@code ${env:X}},
- * {@code ${file:/p}}), resolved here and never logged.
+ * some pipelines) to them. Keys and webhook URLs are secret references ({@code ${env:X}}, {@code
+ * ${file:/p}}), resolved here and never logged.
  *
  * <pre>
  * alerts:
@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public final class AlertRules {
-  public static final Set<String> KINDS = Set.of("task_failed", "run_failed", "node_lost", "run_late", "rejected_ratio");
+  public static final Set<String> KINDS =
+      Set.of("task_failed", "run_failed", "node_lost", "run_late", "rejected_ratio");
 
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
 
@@ -74,12 +75,13 @@ public final class AlertRules {
     alerts.onlyKeys(Set.of("receivers", "rules", "checks"));
     Map<String, Receiver> receivers = new LinkedHashMap<>();
     Map<String, ConfigSection> named = alerts.sections("receivers");
-    named.forEach((name, section) -> {
-      Receiver r = receiver(name, section);
-      if (r != null) {
-        receivers.put(name, r);
-      }
-    });
+    named.forEach(
+        (name, section) -> {
+          Receiver r = receiver(name, section);
+          if (r != null) {
+            receivers.put(name, r);
+          }
+        });
     List<Rule> rules = new ArrayList<>();
     for (ConfigSection r : alerts.list("rules")) {
       r.onlyKeys(Set.of("on", "pipelines", "send"));
@@ -92,7 +94,14 @@ public final class AlertRules {
       List<String> send = r.names("send");
       for (String name : send) {
         if (!named.containsKey(name)) {
-          r.error("send", r.where() + ".send: no receiver named '" + name + "' (have " + receivers.keySet() + ")");
+          r.error(
+              "send",
+              r.where()
+                  + ".send: no receiver named '"
+                  + name
+                  + "' (have "
+                  + receivers.keySet()
+                  + ")");
         }
       }
       Set<String> pipelines = r.has("pipelines") ? Set.copyOf(r.names("pipelines")) : Set.of();
@@ -115,8 +124,12 @@ public final class AlertRules {
     if (written != null) {
       Matcher m = PERCENT.matcher(written.trim());
       if (!m.matches() || Double.parseDouble(m.group(1)) > 100) {
-        section.error("rejected_ratio", section.where() + ".rejected_ratio: '" + written
-            + "' is not a percentage from 0% to 100%; write e.g. 1% or 0.5%");
+        section.error(
+            "rejected_ratio",
+            section.where()
+                + ".rejected_ratio: '"
+                + written
+                + "' is not a percentage from 0% to 100%; write e.g. 1% or 0.5%");
       } else {
         ratio = Double.parseDouble(m.group(1)) / 100;
       }
@@ -129,7 +142,9 @@ public final class AlertRules {
     List<Receiver> out = new ArrayList<>();
     for (Rule r : rules) {
       // A rule limited to some pipelines does not take alerts of no pipeline (node_lost).
-      boolean pipelineMatches = r.pipelines().isEmpty() || (alert.pipeline() != null && r.pipelines().contains(alert.pipeline()));
+      boolean pipelineMatches =
+          r.pipelines().isEmpty()
+              || (alert.pipeline() != null && r.pipelines().contains(alert.pipeline()));
       if (r.kinds().contains(alert.kind()) && pipelineMatches) {
         for (String s : r.send()) {
           if (!out.contains(receivers.get(s))) {
@@ -156,11 +171,13 @@ public final class AlertRules {
     return switch (type) {
       case "pagerduty" -> {
         o.onlyKeys(Set.of("routing_key", "url"));
-        yield new Receiver.PagerDuty(name, url(o, "url", Receiver.PagerDuty.DEFAULT_URL), secret(o, "routing_key"));
+        yield new Receiver.PagerDuty(
+            name, url(o, "url", Receiver.PagerDuty.DEFAULT_URL), secret(o, "routing_key"));
       }
       case "opsgenie" -> {
         o.onlyKeys(Set.of("api_key", "url"));
-        yield new Receiver.Opsgenie(name, url(o, "url", Receiver.Opsgenie.DEFAULT_URL), secret(o, "api_key"));
+        yield new Receiver.Opsgenie(
+            name, url(o, "url", Receiver.Opsgenie.DEFAULT_URL), secret(o, "api_key"));
       }
       case "slack" -> {
         o.onlyKeys(Set.of("webhook"));
@@ -184,7 +201,8 @@ public final class AlertRules {
     }
     try {
       URI uri = URI.create(value);
-      if (uri.getScheme() == null || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
         throw new IllegalArgumentException();
       }
       return uri;
@@ -194,7 +212,9 @@ public final class AlertRules {
     }
   }
 
-  /** The value with its references resolved; never put in a message (it is a key or a webhook URL). */
+  /**
+   * The value with its references resolved; never put in a message (it is a key or a webhook URL).
+   */
   private static String secret(ConfigSection o, String key) {
     String written = o.string(key);
     if (written == null || written.isBlank()) {

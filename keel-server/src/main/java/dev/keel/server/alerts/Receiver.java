@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Where alerts go, each in its service's documented format: PagerDuty Events API v2 (trigger and
- * resolve with the incident's dedup_key), Opsgenie Alert API (create with alias, close by alias),
- * a Slack incoming webhook, or a generic webhook that gets the alert as JSON. URLs are configurable
+ * resolve with the incident's dedup_key), Opsgenie Alert API (create with alias, close by alias), a
+ * Slack incoming webhook, or a generic webhook that gets the alert as JSON. URLs are configurable
  * so tests and proxies can stand in. {@code toString} never shows a key or a URL (webhook URLs are
  * secrets too).
  */
@@ -38,8 +38,21 @@ public sealed interface Receiver {
       if (a.trigger()) {
         Map<String, Object> details = new LinkedHashMap<>(a.details());
         details.put("kind", a.kind());
-        body.put("payload", Map.of("summary", cut(a.summary(), 1024), "source", "keel", "severity", "error",
-            "component", String.valueOf(a.pipeline()), "group", a.kind(), "custom_details", details));
+        body.put(
+            "payload",
+            Map.of(
+                "summary",
+                cut(a.summary(), 1024),
+                "source",
+                "keel",
+                "severity",
+                "error",
+                "component",
+                String.valueOf(a.pipeline()),
+                "group",
+                a.kind(),
+                "custom_details",
+                details));
       }
       return post(url, body, null);
     }
@@ -57,12 +70,31 @@ public sealed interface Receiver {
     public HttpRequest request(Alert a) {
       String auth = "GenieKey " + apiKey;
       if (a.trigger()) {
-        return post(url, Map.of("message", cut(a.summary(), 130), "alias", a.dedupKey(), "description", a.summary(),
-            "source", "keel", "priority", "P2", "tags", List.of("keel", a.kind()),
-            "details", stringValues(a.details())), auth);
+        return post(
+            url,
+            Map.of(
+                "message",
+                cut(a.summary(), 130),
+                "alias",
+                a.dedupKey(),
+                "description",
+                a.summary(),
+                "source",
+                "keel",
+                "priority",
+                "P2",
+                "tags",
+                List.of("keel", a.kind()),
+                "details",
+                stringValues(a.details())),
+            auth);
       }
-      URI close = URI.create(url.toString().replaceAll("/$", "") + "/" + URLEncoder.encode(a.dedupKey(), StandardCharsets.UTF_8)
-          + "/close?identifierType=alias");
+      URI close =
+          URI.create(
+              url.toString().replaceAll("/$", "")
+                  + "/"
+                  + URLEncoder.encode(a.dedupKey(), StandardCharsets.UTF_8)
+                  + "/close?identifierType=alias");
       return post(close, Map.of("source", "keel", "note", a.summary()), auth);
     }
 
@@ -76,7 +108,10 @@ public sealed interface Receiver {
     @Override
     public HttpRequest request(Alert a) {
       String icon = a.trigger() ? ":red_circle:" : ":white_check_mark:";
-      return post(webhook, Map.of("text", icon + " " + (a.trigger() ? "" : "resolved: ") + a.summary()), null);
+      return post(
+          webhook,
+          Map.of("text", icon + " " + (a.trigger() ? "" : "resolved: ") + a.summary()),
+          null);
     }
 
     @Override
@@ -107,8 +142,11 @@ public sealed interface Receiver {
 
   private static HttpRequest post(URI url, Object body, String authorization) {
     try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(TIMEOUT).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(url)
+              .timeout(TIMEOUT)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
       if (authorization != null) {
         b.header("Authorization", authorization);
       }

@@ -33,7 +33,8 @@ public final class Actions {
   private static final Logger log = LoggerFactory.getLogger(Actions.class);
   public static final int MAX_RETRY_ATTEMPTS = PipelineControl.MAX_RETRY_ATTEMPTS;
 
-  private static final String LATEST = """
+  private static final String LATEST =
+      """
       SELECT id, spec, source_file FROM keel.pipeline_version WHERE pipeline = ? ORDER BY id DESC LIMIT 1""";
 
   private record Latest(long versionId, PipelineSpec spec) {}
@@ -42,10 +43,13 @@ public final class Actions {
   private final PipelineControl control;
   // Only partitions and retry settings are needed here: a missing env secret reads as empty
   // instead of refusing the pipeline (the node that runs it resolves secrets for real).
-  private final SpecReader reader = new SpecReader(new SecretResolver(name -> {
-    String v = System.getenv(name);
-    return v == null ? "" : v;
-  }));
+  private final SpecReader reader =
+      new SpecReader(
+          new SecretResolver(
+              name -> {
+                String v = System.getenv(name);
+                return v == null ? "" : v;
+              }));
 
   public Actions(MetadataStore store) {
     this.store = store;
@@ -76,7 +80,8 @@ public final class Actions {
     LocalDate from = date(body, "from");
     LocalDate to = date(body, "to");
     if (from.isAfter(to)) {
-      throw ApiException.badRequest("from (" + from + ") is after to (" + to + "); give the range oldest first");
+      throw ApiException.badRequest(
+          "from (" + from + ") is after to (" + to + "); give the range oldest first");
     }
     Latest latest = latest(name);
     if (!latest.spec().partitions().isDates()) {
@@ -91,7 +96,13 @@ public final class Actions {
     if (partitions.isEmpty()) {
       throw ApiException.badRequest(from + ".." + to + " holds none of " + name + "'s partitions");
     }
-    created(ctx, name, latest, "backfill:" + from + ".." + to, from.atStartOfDay().toInstant(ZoneOffset.UTC), partitions);
+    created(
+        ctx,
+        name,
+        latest,
+        "backfill:" + from + ".." + to,
+        from.atStartOfDay().toInstant(ZoneOffset.UTC),
+        partitions);
   }
 
   public void retry(Context ctx) {
@@ -102,8 +113,20 @@ public final class Actions {
       attempts = -1;
     }
     PipelineControl.Retried task = control.retry(id, attempts, "the API");
-    ctx.json(Map.of("task_id", id, "run_id", task.runId(), "pipeline", task.pipeline(), "partition", task.partition(),
-        "state", "queued", "max_attempts", task.maxAttempts()));
+    ctx.json(
+        Map.of(
+            "task_id",
+            id,
+            "run_id",
+            task.runId(),
+            "pipeline",
+            task.pipeline(),
+            "partition",
+            task.partition(),
+            "state",
+            "queued",
+            "max_attempts",
+            task.maxAttempts()));
   }
 
   public void pause(Context ctx) {
@@ -120,32 +143,76 @@ public final class Actions {
     ctx.json(Map.of("pipeline", name, "paused", false));
   }
 
-  private void created(Context ctx, String name, Latest latest, String trigger, Instant logicalTime, List<String> partitions) {
-    long runId = store.runs().create(name, latest.versionId(), trigger, logicalTime, partitions, latest.spec().retry())
-        .orElseThrow(() -> new ApiException(409, "a run of " + name + " with trigger " + trigger + " and logical time "
-            + logicalTime + " exists already"));
-    log.info("run {} of {} created by the API ({}, {} partitions)", runId, name, trigger, partitions.size());
-    ctx.status(201).json(Map.of("run_id", runId, "pipeline", name, "version_id", latest.versionId(), "trigger", trigger,
-        "partitions", partitions));
+  private void created(
+      Context ctx,
+      String name,
+      Latest latest,
+      String trigger,
+      Instant logicalTime,
+      List<String> partitions) {
+    long runId =
+        store
+            .runs()
+            .create(
+                name, latest.versionId(), trigger, logicalTime, partitions, latest.spec().retry())
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        409,
+                        "a run of "
+                            + name
+                            + " with trigger "
+                            + trigger
+                            + " and logical time "
+                            + logicalTime
+                            + " exists already"));
+    log.info(
+        "run {} of {} created by the API ({}, {} partitions)",
+        runId,
+        name,
+        trigger,
+        partitions.size());
+    ctx.status(201)
+        .json(
+            Map.of(
+                "run_id",
+                runId,
+                "pipeline",
+                name,
+                "version_id",
+                latest.versionId(),
+                "trigger",
+                trigger,
+                "partitions",
+                partitions));
   }
 
   private Latest latest(String name) {
-    Object[] row = store.db().withConnection("reading the latest version of " + name, c -> {
-      try (PreparedStatement ps = c.prepareStatement(LATEST)) {
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)} : null;
-        }
-      }
-    });
+    Object[] row =
+        store
+            .db()
+            .withConnection(
+                "reading the latest version of " + name,
+                c -> {
+                  try (PreparedStatement ps = c.prepareStatement(LATEST)) {
+                    ps.setString(1, name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                      return rs.next()
+                          ? new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)}
+                          : null;
+                    }
+                  }
+                });
     if (row == null) {
-      throw ApiException.notFound("pipeline '" + name + "' (no version of it was ever stored; run or deploy it first)");
+      throw ApiException.notFound(
+          "pipeline '" + name + "' (no version of it was ever stored; run or deploy it first)");
     }
     try {
       Path file = Path.of(row[2] == null ? name + ".yaml" : (String) row[2]);
       return new Latest((Long) row[0], reader.parse((String) row[1], file));
     } catch (SpecException e) {
-      throw new ApiException(422, "the stored version of " + name + " cannot be read: " + e.getMessage());
+      throw new ApiException(
+          422, "the stored version of " + name + " cannot be read: " + e.getMessage());
     }
   }
 

@@ -1,6 +1,9 @@
 package dev.keel.server.api;
 
-/** An API error with the HTTP status a client expects; answered as {@code {"error": ..., "status": N}}. */
+/**
+ * An API error with the HTTP status a client expects; answered as {@code {"error": ..., "status":
+ * N}}.
+ */
 public final class ApiException extends RuntimeException {
   private final int status;
 

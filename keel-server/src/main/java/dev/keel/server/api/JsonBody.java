@@ -8,7 +8,10 @@ import io.javalin.http.Context;
 import java.util.Iterator;
 import java.util.Set;
 
-/** A request's JSON object body: empty means {}, malformed or unknown fields are a 400 that says where. */
+/**
+ * A request's JSON object body: empty means {}, malformed or unknown fields are a 400 that says
+ * where.
+ */
 final class JsonBody {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -23,16 +26,26 @@ final class JsonBody {
     try {
       node = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("malformed JSON body: " + e.getOriginalMessage() + " at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      throw ApiException.badRequest(
+          "malformed JSON body: "
+              + e.getOriginalMessage()
+              + " at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr());
     }
     if (!(node instanceof ObjectNode object)) {
-      throw ApiException.badRequest("the body must be a JSON object, not " + node.getNodeType().name().toLowerCase());
+      throw ApiException.badRequest(
+          "the body must be a JSON object, not " + node.getNodeType().name().toLowerCase());
     }
     for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!allowed.contains(field)) {
-        throw ApiException.badRequest("unknown field '" + field + "'; expected " + (allowed.isEmpty() ? "no fields" : String.join(", ", allowed)));
+        throw ApiException.badRequest(
+            "unknown field '"
+                + field
+                + "'; expected "
+                + (allowed.isEmpty() ? "no fields" : String.join(", ", allowed)));
       }
     }
     return object;

@@ -9,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pause, resume and retry, with one set of rules for the REST API, the web UI and the command
- * line ({@code keel pause|resume|retry}). A refusal is an {@link ApiException} with the status the
- * API answers (400 bad attempts, 404 unknown pipeline or task, 409 a task that has not failed);
- * the command line turns each into exit code 2, nothing changed.
+ * Pause, resume and retry, with one set of rules for the REST API, the web UI and the command line
+ * ({@code keel pause|resume|retry}). A refusal is an {@link ApiException} with the status the API
+ * answers (400 bad attempts, 404 unknown pipeline or task, 409 a task that has not failed); the
+ * command line turns each into exit code 2, nothing changed.
  */
 public final class PipelineControl {
   private static final Logger log = LoggerFactory.getLogger(PipelineControl.class);
@@ -22,17 +22,22 @@ public final class PipelineControl {
    * Attempt numbers keep counting (task_attempt keeps every attempt's history under its number), so
    * a retry grants {@code n} more attempts on top of those spent instead of resetting the count.
    */
-  private static final String RETRY = """
+  private static final String RETRY =
+      """
       UPDATE keel.task SET state = 'queued', due_at = now(), error = NULL, finished_at = NULL, owner = NULL,
              lease_until = NULL, max_attempts = attempt + ?
       WHERE id = ? AND state = 'failed' RETURNING run_id, pipeline, partition, max_attempts""";
-  private static final String PAUSE = """
+
+  private static final String PAUSE =
+      """
       INSERT INTO keel.pipeline_pause (pipeline, paused_by) VALUES (?, ?) ON CONFLICT (pipeline) DO NOTHING""";
   private static final String RESUME = "DELETE FROM keel.pipeline_pause WHERE pipeline = ?";
-  private static final String KNOWN = "SELECT 1 FROM keel.pipeline_version WHERE pipeline = ? LIMIT 1";
+  private static final String KNOWN =
+      "SELECT 1 FROM keel.pipeline_version WHERE pipeline = ? LIMIT 1";
 
   /** A task put back in the queue. */
-  public record Retried(long taskId, long runId, String pipeline, String partition, int maxAttempts) {}
+  public record Retried(
+      long taskId, long runId, String pipeline, String partition, int maxAttempts) {}
 
   private final MetadataStore store;
 
@@ -40,28 +45,40 @@ public final class PipelineControl {
     this.store = store;
   }
 
-  /** Pauses {@code name}: its queued tasks are not claimed until it is resumed; running ones finish. Idempotent. */
+  /**
+   * Pauses {@code name}: its queued tasks are not claimed until it is resumed; running ones finish.
+   * Idempotent.
+   */
   public void pause(String name, String by) {
     known(name);
-    store.db().inTransaction("pausing " + name, c -> {
-      try (PreparedStatement ps = c.prepareStatement(PAUSE)) {
-        ps.setString(1, name);
-        ps.setString(2, by);
-        return ps.executeUpdate();
-      }
-    });
-    log.info("pipeline {} paused by {}: its queued tasks are not claimed until it is resumed", name, by);
+    store
+        .db()
+        .inTransaction(
+            "pausing " + name,
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(PAUSE)) {
+                ps.setString(1, name);
+                ps.setString(2, by);
+                return ps.executeUpdate();
+              }
+            });
+    log.info(
+        "pipeline {} paused by {}: its queued tasks are not claimed until it is resumed", name, by);
   }
 
   /** Resumes {@code name}. Idempotent. */
   public void resume(String name, String by) {
     known(name);
-    store.db().inTransaction("resuming " + name, c -> {
-      try (PreparedStatement ps = c.prepareStatement(RESUME)) {
-        ps.setString(1, name);
-        return ps.executeUpdate();
-      }
-    });
+    store
+        .db()
+        .inTransaction(
+            "resuming " + name,
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(RESUME)) {
+                ps.setString(1, name);
+                return ps.executeUpdate();
+              }
+            });
     log.info("pipeline {} resumed by {}", name, by);
   }
 
@@ -70,31 +87,52 @@ public final class PipelineControl {
     if (attempts < 1 || attempts > MAX_RETRY_ATTEMPTS) {
       throw ApiException.badRequest("attempts must be an integer from 1 to " + MAX_RETRY_ATTEMPTS);
     }
-    Retried task = store.db().inTransaction("retrying task " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(RETRY)) {
-        ps.setInt(1, attempts);
-        ps.setLong(2, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            return new Retried(id, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4));
-          }
-        }
-      }
-      List<Map<String, Object>> existing = Rows.list(c, "SELECT state FROM keel.task WHERE id = ?", id);
-      if (existing.isEmpty()) {
-        throw ApiException.notFound("task " + id);
-      }
-      throw new ApiException(409, "task " + id + " is " + existing.get(0).get("state") + "; only a failed task can be retried");
-    });
+    Retried task =
+        store
+            .db()
+            .inTransaction(
+                "retrying task " + id,
+                c -> {
+                  try (PreparedStatement ps = c.prepareStatement(RETRY)) {
+                    ps.setInt(1, attempts);
+                    ps.setLong(2, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                      if (rs.next()) {
+                        return new Retried(
+                            id, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4));
+                      }
+                    }
+                  }
+                  List<Map<String, Object>> existing =
+                      Rows.list(c, "SELECT state FROM keel.task WHERE id = ?", id);
+                  if (existing.isEmpty()) {
+                    throw ApiException.notFound("task " + id);
+                  }
+                  throw new ApiException(
+                      409,
+                      "task "
+                          + id
+                          + " is "
+                          + existing.get(0).get("state")
+                          + "; only a failed task can be retried");
+                });
     store.runs().refresh(task.runId());
-    log.info("task {} ({}/{}) queued again by {} with {} more attempt(s)", id, task.pipeline(), task.partition(), by, attempts);
+    log.info(
+        "task {} ({}/{}) queued again by {} with {} more attempt(s)",
+        id,
+        task.pipeline(),
+        task.partition(),
+        by,
+        attempts);
     return task;
   }
 
   private void known(String name) {
-    boolean known = store.db().withConnection("looking up " + name, c -> !Rows.list(c, KNOWN, name).isEmpty());
+    boolean known =
+        store.db().withConnection("looking up " + name, c -> !Rows.list(c, KNOWN, name).isEmpty());
     if (!known) {
-      throw ApiException.notFound("pipeline '" + name + "' (no version of it was ever stored; run or deploy it first)");
+      throw ApiException.notFound(
+          "pipeline '" + name + "' (no version of it was ever stored; run or deploy it first)");
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.keel.server.api;
 
-import dev.keel.store.Database;
 import dev.keel.spec.JdbcUrls;
+import dev.keel.store.Database;
 import io.javalin.http.Context;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 public final class PipelineReads {
   public static final int DEFAULT_GRID_RUNS = 25;
 
-  private static final String LAST_RUNS = """
+  private static final String LAST_RUNS =
+      """
       SELECT p.pipeline,
              (SELECT v.spec FROM keel.pipeline_version v WHERE v.pipeline = p.pipeline ORDER BY v.id DESC LIMIT 1) AS spec,
              r.id AS last_run_id, r.state AS last_run_state, r.created_at AS last_run_created_at,
@@ -33,17 +34,28 @@ public final class PipelineReads {
                          ORDER BY id DESC LIMIT 1) r ON true
       LEFT JOIN LATERAL (SELECT finished_at FROM keel.run WHERE pipeline = p.pipeline AND state = 'succeeded'
                          ORDER BY finished_at DESC NULLS LAST LIMIT 1) s ON true""";
-  private static final String GRID_RUNS = """
+  private static final String GRID_RUNS =
+      """
       SELECT id, state, trigger, logical_time, created_at, finished_at FROM keel.run WHERE pipeline = ? ORDER BY id DESC LIMIT ?""";
-  private static final String GRID_TASKS = """
+  private static final String GRID_TASKS =
+      """
       SELECT t.id, t.run_id, t.partition, t.state, t.attempt FROM keel.task t
       WHERE t.run_id IN (SELECT id FROM keel.run WHERE pipeline = ? ORDER BY id DESC LIMIT ?) ORDER BY t.id""";
-  private static final String VERSION = """
+  private static final String VERSION =
+      """
       SELECT id, pipeline, hash, source_file, created_at, spec FROM keel.pipeline_version WHERE pipeline = ? AND id = ?""";
-  /** A top-level {@code schedule:} line; the stored text is the file as written, already validated when stored. */
-  private static final Pattern SCHEDULE = Pattern.compile("(?m)^schedule:\\s*(?:\"([^\"]*)\"|'([^']*)'|([^#\\n]*?))\\s*(?:#.*)?$");
+
+  /**
+   * A top-level {@code schedule:} line; the stored text is the file as written, already validated
+   * when stored.
+   */
+  private static final Pattern SCHEDULE =
+      Pattern.compile("(?m)^schedule:\\s*(?:\"([^\"]*)\"|'([^']*)'|([^#\\n]*?))\\s*(?:#.*)?$");
+
   /** Anything in a stored file that looks like a connection URL; redacted as in logs. */
-  private static final Pattern URL = Pattern.compile("[a-z][a-z0-9+.-]*:(?:[a-z0-9+.-]+:)?//[^\\s\"',}]+", Pattern.CASE_INSENSITIVE);
+  private static final Pattern URL =
+      Pattern.compile(
+          "[a-z][a-z0-9+.-]*:(?:[a-z0-9+.-]+:)?//[^\\s\"',}]+", Pattern.CASE_INSENSITIVE);
 
   private final Database db;
 
@@ -51,7 +63,10 @@ public final class PipelineReads {
     this.db = db;
   }
 
-  /** The last run, last success and schedule of every pipeline, by name (merged into {@code GET /api/pipelines}). */
+  /**
+   * The last run, last success and schedule of every pipeline, by name (merged into {@code GET
+   * /api/pipelines}).
+   */
   Map<String, Map<String, Object>> summaries(Connection c) throws SQLException {
     Map<String, Map<String, Object>> out = new LinkedHashMap<>();
     for (Map<String, Object> r : Rows.list(c, LAST_RUNS)) {
@@ -77,36 +92,50 @@ public final class PipelineReads {
   public void grid(Context ctx) {
     String name = ctx.pathParam("name");
     int limit = ReadApi.limit(ctx, DEFAULT_GRID_RUNS);
-    ctx.json(db.withConnection("reading the grid of " + name, c -> {
-      if (Rows.list(c, "SELECT 1 FROM keel.pipeline_version WHERE pipeline = ? LIMIT 1", name).isEmpty()) {
-        throw ApiException.notFound("pipeline '" + name + "'");
-      }
-      Map<Long, Map<String, Object>> runs = new LinkedHashMap<>();
-      for (Map<String, Object> r : Rows.list(c, GRID_RUNS, name, limit)) {
-        Map<String, Object> run = new LinkedHashMap<>(r);
-        run.put("tasks", new LinkedHashMap<String, Object>());
-        runs.put((Long) r.get("id"), run);
-      }
-      Set<String> partitions = new LinkedHashSet<>();
-      for (Map<String, Object> t : Rows.list(c, GRID_TASKS, name, limit)) {
-        partitions.add((String) t.get("partition"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> tasks = (Map<String, Object>) runs.get((Long) t.get("run_id")).get("tasks");
-        tasks.put((String) t.get("partition"), Map.of("id", t.get("id"), "state", t.get("state"), "attempt", t.get("attempt")));
-      }
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("pipeline", name);
-      out.put("partitions", new ArrayList<>(partitions));
-      out.put("runs", new ArrayList<>(runs.values()));
-      return out;
-    }));
+    ctx.json(
+        db.withConnection(
+            "reading the grid of " + name,
+            c -> {
+              if (Rows.list(
+                      c, "SELECT 1 FROM keel.pipeline_version WHERE pipeline = ? LIMIT 1", name)
+                  .isEmpty()) {
+                throw ApiException.notFound("pipeline '" + name + "'");
+              }
+              Map<Long, Map<String, Object>> runs = new LinkedHashMap<>();
+              for (Map<String, Object> r : Rows.list(c, GRID_RUNS, name, limit)) {
+                Map<String, Object> run = new LinkedHashMap<>(r);
+                run.put("tasks", new LinkedHashMap<String, Object>());
+                runs.put((Long) r.get("id"), run);
+              }
+              Set<String> partitions = new LinkedHashSet<>();
+              for (Map<String, Object> t : Rows.list(c, GRID_TASKS, name, limit)) {
+                partitions.add((String) t.get("partition"));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> tasks =
+                    (Map<String, Object>) runs.get((Long) t.get("run_id")).get("tasks");
+                tasks.put(
+                    (String) t.get("partition"),
+                    Map.of(
+                        "id", t.get("id"), "state", t.get("state"), "attempt", t.get("attempt")));
+              }
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("pipeline", name);
+              out.put("partitions", new ArrayList<>(partitions));
+              out.put("runs", new ArrayList<>(runs.values()));
+              return out;
+            }));
   }
 
-  /** {@code GET /api/pipelines/{name}/versions/{id}}: one stored version's text, connection URLs redacted. */
+  /**
+   * {@code GET /api/pipelines/{name}/versions/{id}}: one stored version's text, connection URLs
+   * redacted.
+   */
   public void version(Context ctx) {
     String name = ctx.pathParam("name");
     long id = ReadApi.id(ctx, "id");
-    List<Map<String, Object>> rows = db.withConnection("reading version " + id + " of " + name, c -> Rows.list(c, VERSION, name, id));
+    List<Map<String, Object>> rows =
+        db.withConnection(
+            "reading version " + id + " of " + name, c -> Rows.list(c, VERSION, name, id));
     if (rows.isEmpty()) {
       throw ApiException.notFound("version " + id + " of pipeline '" + name + "'");
     }

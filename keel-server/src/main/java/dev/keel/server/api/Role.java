@@ -2,7 +2,8 @@ package dev.keel.server.api;
 
 /** What a token may do: a viewer reads, an operator also acts (trigger, backfill, retry, pause). */
 public enum Role {
-  VIEWER, OPERATOR;
+  VIEWER,
+  OPERATOR;
 
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
@@ -12,7 +13,8 @@ public enum Role {
     return switch (s) {
       case "viewer" -> VIEWER;
       case "operator" -> OPERATOR;
-      default -> throw new IllegalArgumentException("role must be viewer or operator, not '" + s + "'");
+      default ->
+          throw new IllegalArgumentException("role must be viewer or operator, not '" + s + "'");
     };
   }
 }

@@ -15,7 +15,8 @@ import java.util.Map;
 final class Rows {
   private Rows() {}
 
-  static List<Map<String, Object>> list(Connection c, String sql, Object... params) throws SQLException {
+  static List<Map<String, Object>> list(Connection c, String sql, Object... params)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         ps.setObject(i + 1, params[i]);
@@ -27,8 +28,11 @@ final class Rows {
           Map<String, Object> row = new LinkedHashMap<>();
           for (int i = 1; i <= md.getColumnCount(); i++) {
             Object v = rs.getObject(i);
-            row.put(md.getColumnLabel(i), v instanceof Timestamp ts ? ts.toInstant().toString()
-                : v instanceof java.sql.Array a ? a.getArray() : v);
+            row.put(
+                md.getColumnLabel(i),
+                v instanceof Timestamp ts
+                    ? ts.toInstant().toString()
+                    : v instanceof java.sql.Array a ? a.getArray() : v);
           }
           out.add(row);
         }

@@ -15,9 +15,9 @@ import java.util.Optional;
  * token ends it.
  *
  * <p>The CSRF token is derived from the session token (SHA-256 under a fixed label), so every node
- * computes the same one without shared state. A page of another origin can neither read it (no CORS)
- * nor derive it (it would need the session token), so a forged POST that rides on the cookie is
- * refused; SameSite=Strict already keeps the cookie off cross-site requests in current browsers.
+ * computes the same one without shared state. A page of another origin can neither read it (no
+ * CORS) nor derive it (it would need the session token), so a forged POST that rides on the cookie
+ * is refused; SameSite=Strict already keeps the cookie off cross-site requests in current browsers.
  */
 public final class Session {
   public static final String COOKIE = "keel_session";
@@ -29,7 +29,9 @@ public final class Session {
   /** The session token from the cookie, if any. */
   public static Optional<String> token(Context ctx) {
     String value = ctx.cookie(COOKIE);
-    return value == null || value.isEmpty() || value.length() > MAX_TOKEN_LENGTH ? Optional.empty() : Optional.of(value);
+    return value == null || value.isEmpty() || value.length() > MAX_TOKEN_LENGTH
+        ? Optional.empty()
+        : Optional.of(value);
   }
 
   public static void start(Context ctx, String token, boolean secure) {
@@ -59,7 +61,9 @@ public final class Session {
   /** Constant-time comparison of the header sent with the expected CSRF token. */
   static boolean csrfMatches(Context ctx, String token) {
     String sent = ctx.header(CSRF_HEADER);
-    return sent != null && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), csrf(token).getBytes(StandardCharsets.UTF_8));
+    return sent != null
+        && MessageDigest.isEqual(
+            sent.getBytes(StandardCharsets.UTF_8), csrf(token).getBytes(StandardCharsets.UTF_8));
   }
 
   private static byte[] sha256(String s) {

@@ -19,12 +19,12 @@ import java.time.Duration;
 
 /**
  * The Micrometer adapter: turns {@link RuntimeEvents} into {@code keel_}-prefixed metrics tagged by
- * pipeline (never by partition, run or task: those are unbounded). Prometheus names:
- * {@code keel_task_duration_seconds} (histogram, tags pipeline and outcome = succeeded | retry |
- * failed), {@code keel_rows_read_total}, {@code keel_rows_filtered_total},
- * {@code keel_rows_published_total}, {@code keel_rows_rejected_total}, {@code keel_retries_total}
- * (tag cause), {@code keel_tasks_failed_total} (tag cause), {@code keel_leases_lost_total},
- * {@code keel_fence_refusals_total}.
+ * pipeline (never by partition, run or task: those are unbounded). Prometheus names: {@code
+ * keel_task_duration_seconds} (histogram, tags pipeline and outcome = succeeded | retry | failed),
+ * {@code keel_rows_read_total}, {@code keel_rows_filtered_total}, {@code
+ * keel_rows_published_total}, {@code keel_rows_rejected_total}, {@code keel_retries_total} (tag
+ * cause), {@code keel_tasks_failed_total} (tag cause), {@code keel_leases_lost_total}, {@code
+ * keel_fence_refusals_total}.
  */
 public final class KeelMetrics implements RuntimeEvents {
   private final MeterRegistry registry;
@@ -61,27 +61,41 @@ public final class KeelMetrics implements RuntimeEvents {
   public void taskFailed(TaskRef task, Duration took, FailureCause cause, boolean willRetry) {
     duration(task.pipeline(), willRetry ? "retry" : "failed").record(took);
     if (!willRetry) {
-      Counter.builder("keel.tasks.failed").description("Tasks failed for good (permanent error or attempts spent)")
-          .tag("pipeline", task.pipeline()).tag("cause", cause.tag()).register(registry).increment();
+      Counter.builder("keel.tasks.failed")
+          .description("Tasks failed for good (permanent error or attempts spent)")
+          .tag("pipeline", task.pipeline())
+          .tag("cause", cause.tag())
+          .register(registry)
+          .increment();
     }
   }
 
   @Override
   public void retryScheduled(TaskRef task, FailureCause cause, Duration backoff) {
-    Counter.builder("keel.retries").description("Attempts that failed transiently and were put back in the queue")
-        .tag("pipeline", task.pipeline()).tag("cause", cause.tag()).register(registry).increment();
+    Counter.builder("keel.retries")
+        .description("Attempts that failed transiently and were put back in the queue")
+        .tag("pipeline", task.pipeline())
+        .tag("cause", cause.tag())
+        .register(registry)
+        .increment();
   }
 
   @Override
   public void leaseLost(TaskRef task) {
-    Counter.builder("keel.leases.lost").description("Tasks taken over by another claim while this node worked on them")
-        .tag("pipeline", task.pipeline()).register(registry).increment();
+    Counter.builder("keel.leases.lost")
+        .description("Tasks taken over by another claim while this node worked on them")
+        .tag("pipeline", task.pipeline())
+        .register(registry)
+        .increment();
   }
 
   @Override
   public void fenceRefused(TaskRef task) {
-    Counter.builder("keel.fence.refusals").description("Publishes refused at the sink for a stale fencing token")
-        .tag("pipeline", task.pipeline()).register(registry).increment();
+    Counter.builder("keel.fence.refusals")
+        .description("Publishes refused at the sink for a stale fencing token")
+        .tag("pipeline", task.pipeline())
+        .register(registry)
+        .increment();
   }
 
   @Override
@@ -90,15 +104,20 @@ public final class KeelMetrics implements RuntimeEvents {
   }
 
   private Timer duration(String pipeline, String outcome) {
-    return Timer.builder("keel.task.duration").description("Duration of task attempts")
-        .tag("pipeline", pipeline).tag("outcome", outcome)
+    return Timer.builder("keel.task.duration")
+        .description("Duration of task attempts")
+        .tag("pipeline", pipeline)
+        .tag("outcome", outcome)
         .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofHours(2))
+        .minimumExpectedValue(Duration.ofMillis(10))
+        .maximumExpectedValue(Duration.ofHours(2))
         .register(registry);
   }
 
   private Counter rows(String what, String pipeline) {
-    return Counter.builder("keel.rows." + what).description("Rows " + what + " by task attempts")
-        .tag("pipeline", pipeline).register(registry);
+    return Counter.builder("keel.rows." + what)
+        .description("Rows " + what + " by task attempts")
+        .tag("pipeline", pipeline)
+        .register(registry);
   }
 }

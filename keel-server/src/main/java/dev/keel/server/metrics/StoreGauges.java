@@ -17,28 +17,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Gauges read from the metadata database, the same for every node that serves them: tasks by
  * pipeline and state ({@code keel_tasks}), seconds since each pipeline's last successful run
- * ({@code keel_run_freshness_seconds}), nodes alive ({@code keel_nodes_alive}) and alerts waiting in
- * the outbox ({@code keel_alerts_pending}). Refreshed by {@link #refresh()} right before a scrape,
- * so a scrape shows the database as it is then. Also binds HikariCP's pool metrics
- * ({@code hikaricp_connections_*}).
+ * ({@code keel_run_freshness_seconds}), nodes alive ({@code keel_nodes_alive}) and alerts waiting
+ * in the outbox ({@code keel_alerts_pending}). Refreshed by {@link #refresh()} right before a
+ * scrape, so a scrape shows the database as it is then. Also binds HikariCP's pool metrics ({@code
+ * hikaricp_connections_*}).
  */
 public final class StoreGauges {
   private static final Logger log = LoggerFactory.getLogger(StoreGauges.class);
+
   /** A node that has not heartbeated for this long is not alive (as {@code keel status} says). */
   public static final long NODE_DEAD_AFTER_MS = 15_000;
 
-  private static final String TASKS = """
+  private static final String TASKS =
+      """
       SELECT p.pipeline, s.state, count(t.id)
       FROM (SELECT DISTINCT pipeline FROM keel.task) p
       CROSS JOIN (VALUES ('queued'), ('running'), ('succeeded'), ('failed')) s (state)
       LEFT JOIN keel.task t ON t.pipeline = p.pipeline AND t.state = s.state
       GROUP BY 1, 2""";
-  private static final String FRESHNESS = """
+  private static final String FRESHNESS =
+      """
       SELECT pipeline, extract(epoch FROM now() - max(finished_at))::float8
       FROM keel.run WHERE state = 'succeeded' GROUP BY pipeline""";
-  private static final String NODES_ALIVE = """
+  private static final String NODES_ALIVE =
+      """
       SELECT count(*) FROM keel.node WHERE state <> 'stopped' AND heartbeat_at > now() - ? * interval '1 millisecond'""";
-  private static final String ALERTS_PENDING = "SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL";
+  private static final String ALERTS_PENDING =
+      "SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL";
 
   private final Database db;
   private final MultiGauge tasks;
@@ -48,49 +53,72 @@ public final class StoreGauges {
 
   public StoreGauges(Database db, MeterRegistry registry) {
     this.db = db;
-    this.tasks = MultiGauge.builder("keel.tasks").description("Tasks by pipeline and state").register(registry);
-    this.freshness = MultiGauge.builder("keel.run.freshness").baseUnit("seconds")
-        .description("Seconds since the pipeline's last successful run finished").register(registry);
-    Gauge.builder("keel.nodes.alive", nodesAlive, AtomicLong::get).description("Nodes with a recent heartbeat").register(registry);
-    Gauge.builder("keel.alerts.pending", alertsPending, AtomicLong::get).description("Alerts not yet delivered").register(registry);
-    if (db.dataSource() instanceof HikariDataSource hikari && hikari.getMetricRegistry() == null
+    this.tasks =
+        MultiGauge.builder("keel.tasks")
+            .description("Tasks by pipeline and state")
+            .register(registry);
+    this.freshness =
+        MultiGauge.builder("keel.run.freshness")
+            .baseUnit("seconds")
+            .description("Seconds since the pipeline's last successful run finished")
+            .register(registry);
+    Gauge.builder("keel.nodes.alive", nodesAlive, AtomicLong::get)
+        .description("Nodes with a recent heartbeat")
+        .register(registry);
+    Gauge.builder("keel.alerts.pending", alertsPending, AtomicLong::get)
+        .description("Alerts not yet delivered")
+        .register(registry);
+    if (db.dataSource() instanceof HikariDataSource hikari
+        && hikari.getMetricRegistry() == null
         && hikari.getMetricsTrackerFactory() == null) {
       hikari.setMetricRegistry(registry);
     }
     refresh();
   }
 
-  /** Reads the gauges' values; on a database error keeps the last values and logs (a scrape must not fail). */
+  /**
+   * Reads the gauges' values; on a database error keeps the last values and logs (a scrape must not
+   * fail).
+   */
   public void refresh() {
     try {
-      db.withConnection("reading metrics", c -> {
-        List<MultiGauge.Row<?>> taskRows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(TASKS); ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            taskRows.add(MultiGauge.Row.of(Tags.of("pipeline", rs.getString(1), "state", rs.getString(2)), rs.getLong(3)));
-          }
-        }
-        tasks.register(taskRows, true);
-        List<MultiGauge.Row<?>> freshRows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(FRESHNESS); ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            freshRows.add(MultiGauge.Row.of(Tags.of("pipeline", rs.getString(1)), rs.getDouble(2)));
-          }
-        }
-        freshness.register(freshRows, true);
-        try (PreparedStatement ps = c.prepareStatement(NODES_ALIVE)) {
-          ps.setLong(1, NODE_DEAD_AFTER_MS);
-          try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            nodesAlive.set(rs.getLong(1));
-          }
-        }
-        try (PreparedStatement ps = c.prepareStatement(ALERTS_PENDING); ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          alertsPending.set(rs.getLong(1));
-        }
-        return null;
-      });
+      db.withConnection(
+          "reading metrics",
+          c -> {
+            List<MultiGauge.Row<?>> taskRows = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(TASKS);
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                taskRows.add(
+                    MultiGauge.Row.of(
+                        Tags.of("pipeline", rs.getString(1), "state", rs.getString(2)),
+                        rs.getLong(3)));
+              }
+            }
+            tasks.register(taskRows, true);
+            List<MultiGauge.Row<?>> freshRows = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(FRESHNESS);
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                freshRows.add(
+                    MultiGauge.Row.of(Tags.of("pipeline", rs.getString(1)), rs.getDouble(2)));
+              }
+            }
+            freshness.register(freshRows, true);
+            try (PreparedStatement ps = c.prepareStatement(NODES_ALIVE)) {
+              ps.setLong(1, NODE_DEAD_AFTER_MS);
+              try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                nodesAlive.set(rs.getLong(1));
+              }
+            }
+            try (PreparedStatement ps = c.prepareStatement(ALERTS_PENDING);
+                ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              alertsPending.set(rs.getLong(1));
+            }
+            return null;
+          });
     } catch (RuntimeException e) {
       log.warn("metrics from the metadata database are stale: {}", e.getMessage());
     }

@@ -22,16 +22,19 @@ import java.util.Optional;
  * anything else.
  *
  * <p>{@code POST /ui/sign-in} takes an API token from the form and keeps it in the session cookie;
- * {@code GET /ui/session} tells the page who is signed in and hands it the CSRF token its actions send.
+ * {@code GET /ui/session} tells the page who is signed in and hands it the CSRF token its actions
+ * send.
  */
 public final class WebUi {
-  static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
-      + " form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-  private static final Map<String, String> ASSETS = Map.of(
-      "app.js", "text/javascript; charset=utf-8",
-      "dom.js", "text/javascript; charset=utf-8",
-      "pages.js", "text/javascript; charset=utf-8",
-      "style.css", "text/css; charset=utf-8");
+  static final String CSP =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+          + " form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  private static final Map<String, String> ASSETS =
+      Map.of(
+          "app.js", "text/javascript; charset=utf-8",
+          "dom.js", "text/javascript; charset=utf-8",
+          "pages.js", "text/javascript; charset=utf-8",
+          "style.css", "text/css; charset=utf-8");
 
   private final Auth auth;
   private final boolean secure;
@@ -46,14 +49,21 @@ public final class WebUi {
   }
 
   public void register(JavalinConfig c) {
-    c.routes.before(ctx -> {
-      ctx.header("Content-Security-Policy", CSP);
-      ctx.header("X-Content-Type-Options", "nosniff");
-      ctx.header("Referrer-Policy", "no-referrer");
-      ctx.header("X-Frame-Options", "DENY");
-    });
-    c.routes.get("/", ctx -> ctx.header("Cache-Control", "no-store").contentType("text/html; charset=utf-8").result(index));
-    c.routes.get("/ui/session", this::session); // before /ui/{asset}: routes match in the order added
+    c.routes.before(
+        ctx -> {
+          ctx.header("Content-Security-Policy", CSP);
+          ctx.header("X-Content-Type-Options", "nosniff");
+          ctx.header("Referrer-Policy", "no-referrer");
+          ctx.header("X-Frame-Options", "DENY");
+        });
+    c.routes.get(
+        "/",
+        ctx ->
+            ctx.header("Cache-Control", "no-store")
+                .contentType("text/html; charset=utf-8")
+                .result(index));
+    c.routes.get(
+        "/ui/session", this::session); // before /ui/{asset}: routes match in the order added
     c.routes.get("/ui/{asset}", this::asset);
     c.routes.post("/ui/sign-in", this::signIn);
     c.routes.post("/ui/sign-out", this::signOut);
@@ -84,11 +94,15 @@ public final class WebUi {
     String token = ctx.formParam("token");
     Optional<Role> role = auth.roleOf(token);
     if (role.isEmpty()) {
-      throw new ApiException(401, "unknown or revoked token; create one with keel token create --role viewer|operator");
+      throw new ApiException(
+          401,
+          "unknown or revoked token; create one with keel token create --role viewer|operator");
     }
     Session.start(ctx, token.trim(), secure);
-    ctx.header("Cache-Control", "no-store").json(Map.of("signed_in", true, "role", role.get().label(),
-        "csrf", Session.csrf(token.trim())));
+    ctx.header("Cache-Control", "no-store")
+        .json(
+            Map.of(
+                "signed_in", true, "role", role.get().label(), "csrf", Session.csrf(token.trim())));
   }
 
   private void signOut(Context ctx) {
