@@ -58,6 +58,7 @@ public final class HttpOptions {
         .host(host)
         .port(port == null ? defaultPort : port)
         .openReads(openReads)
-        .tls(tlsCert, tlsKey);
+        .tls(tlsCert, tlsKey)
+        .replays(new ServerReplays(store));
   }
 }

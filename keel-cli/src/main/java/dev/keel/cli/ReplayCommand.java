@@ -1,13 +1,6 @@
 package dev.keel.cli;
 
-import dev.keel.connector.Connectors;
-import dev.keel.engine.LocalRun;
-import dev.keel.engine.SinkFactory;
-import dev.keel.record.OnlyPositions;
-import dev.keel.runtime.Sink;
 import dev.keel.spec.PipelineSpec;
-import dev.keel.spec.SinkSpec;
-import dev.keel.store.DeadLetterStore;
 import dev.keel.store.TaskRow;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -61,31 +54,6 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec cmd;
 
-  /**
-   * The pipeline a replay publishes with: a replace-mode sink appends (a replay publishes only the
-   * rejected records; replace would delete the rows the run published and leave just those).
-   */
-  static PipelineSpec forReplay(PipelineSpec spec) {
-    if (spec.sink().mode() != SinkSpec.Mode.REPLACE) {
-      return spec;
-    }
-    SinkSpec append = spec.sink().withMode(SinkSpec.Mode.APPEND);
-    return new PipelineSpec(
-        spec.name(),
-        spec.file(),
-        spec.schedule(),
-        spec.partitions(),
-        spec.source(),
-        spec.columns(),
-        spec.transforms(),
-        spec.validate(),
-        append,
-        spec.retry(),
-        spec.attemptTimeout(),
-        spec.text(),
-        spec.hash());
-  }
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = cmd.commandLine().getOut();
@@ -96,24 +64,16 @@ final class ReplayCommand implements Callable<Integer> {
         err.println(Enqueue.unknown(name, pipelines));
         return ExitCodes.BAD_INPUT;
       }
-      PipelineSpec spec = forReplay(v.get().spec());
+      PipelineSpec spec = DeadLetterReplay.forReplay(v.get().spec());
       String unknown = spec.unknownPartition(List.of(partition));
       if (unknown != null) {
         err.println("keel: " + unknown);
         return ExitCodes.BAD_INPUT;
       }
-      DeadLetterStore deadLetters = opened.store().deadLetters();
-      OptionalLong source =
-          run != null ? OptionalLong.of(run) : deadLetters.latestRun(name, partition);
-      long[] positions =
-          source.isEmpty()
-              ? new long[0]
-              : deadLetters.list(name, partition, source.getAsLong(), Integer.MAX_VALUE).stream()
-                  .filter(r -> !r.reason().startsWith("duplicate key"))
-                  .mapToLong(DeadLetterStore.Row::position)
-                  .distinct()
-                  .toArray();
-      if (positions.length == 0) {
+      DeadLetterReplay.Plan plan =
+          DeadLetterReplay.create(opened.store(), spec, v.get().id(), partition, run);
+      if (plan instanceof DeadLetterReplay.Nothing nothing) {
+        OptionalLong source = nothing.sourceRun();
         out.printf(
             "nothing to replay: no rejected records for %s partition %s%s%n",
             name,
@@ -125,35 +85,27 @@ final class ReplayCommand implements Callable<Integer> {
                     + " (records rejected for a repeated key are not replayed)");
         return ExitCodes.OK;
       }
-      LocalRun local = LocalRun.builder(opened.store()).build();
-      Optional<Long> replay = local.createReplay(spec, v.get().id(), source.getAsLong(), partition);
-      if (replay.isEmpty()) {
+      if (plan instanceof DeadLetterReplay.AlreadyReplayed already) {
         out.printf(
             "the rejected records of run %d, partition %s, were replayed already; nothing published again."
                 + " If that replay rejected records too, fix them and run keel replay %s --partition %s again.%n",
-            source.getAsLong(), partition, name, partition);
+            already.sourceRun(), partition, name, partition);
         return ExitCodes.OK;
       }
-      try (Sink sink = SinkFactory.create(spec, opened.store().db())) {
-        sink.prepare();
-        out.printf(
-            "replaying %d rejected record%s of run %d, partition %s, as run %d%n",
-            positions.length,
-            positions.length == 1 ? "" : "s",
-            source.getAsLong(),
-            partition,
-            replay.get());
-        local.execute(
-            replay.get(),
-            spec,
-            sink,
-            1,
-            (s, columns, p, baseDir, resume) ->
-                new OnlyPositions(
-                    Connectors.installed().open(s, columns, p, baseDir, resume), positions));
-      }
-      List<TaskRow> rows = opened.store().tasks().ofRun(replay.get());
-      RunSummary.print(out, spec, replay.get(), rows);
+      DeadLetterReplay.Created replay = (DeadLetterReplay.Created) plan;
+      DeadLetterReplay.execute(
+          opened.store(),
+          replay,
+          () ->
+              out.printf(
+                  "replaying %d rejected record%s of run %d, partition %s, as run %d%n",
+                  replay.positions().length,
+                  replay.positions().length == 1 ? "" : "s",
+                  replay.sourceRun(),
+                  partition,
+                  replay.runId()));
+      List<TaskRow> rows = opened.store().tasks().ofRun(replay.runId());
+      RunSummary.print(out, spec, replay.runId(), rows);
       return rows.stream().allMatch(r -> r.state().equals("succeeded"))
           ? ExitCodes.OK
           : ExitCodes.FAILED;

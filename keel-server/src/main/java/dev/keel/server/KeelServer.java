@@ -7,6 +7,7 @@ import dev.keel.server.api.ApiException;
 import dev.keel.server.api.Auth;
 import dev.keel.server.api.PipelineReads;
 import dev.keel.server.api.ReadApi;
+import dev.keel.server.api.Replays;
 import dev.keel.server.api.Tokens;
 import dev.keel.server.metrics.StoreGauges;
 import dev.keel.server.ui.WebUi;
@@ -67,6 +68,7 @@ public final class KeelServer implements AutoCloseable {
     private Tls tls;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private java.util.function.Supplier<String> notReady = () -> null;
+    private Replays replays;
 
     private Builder(MetadataStore store, PrometheusMeterRegistry registry) {
       this.store = store;
@@ -119,6 +121,15 @@ public final class KeelServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Lets operators replay dead letters ({@code POST /api/pipelines/{name}/replay}); without it
+     * that action answers 501.
+     */
+    public Builder replays(Replays replays) {
+      this.replays = replays;
+      return this;
+    }
+
     public KeelServer build() {
       return new KeelServer(this);
     }
@@ -126,7 +137,7 @@ public final class KeelServer implements AutoCloseable {
 
   public KeelServer start() {
     ReadApi read = new ReadApi(config.store.db());
-    Actions actions = new Actions(config.store);
+    Actions actions = new Actions(config.store, config.replays);
     Auth auth = new Auth(new Tokens(config.store.db()), config.openReads);
     PipelineReads pipelines = new PipelineReads(config.store.db());
     AlertReads alerts = new AlertReads(config.store.db());
@@ -183,6 +194,7 @@ public final class KeelServer implements AutoCloseable {
               route(c, "post", "/api/pipelines/{name}/backfill", actions::backfill);
               route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
               route(c, "post", "/api/pipelines/{name}/resume", actions::resume);
+              route(c, "post", "/api/pipelines/{name}/replay", actions::replay);
               route(c, "post", "/api/tasks/{id}/retry", actions::retry);
               c.routes.exception(
                   ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));

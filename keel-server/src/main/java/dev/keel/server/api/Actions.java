@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator actions: trigger a run or a backfill from the latest stored version of a pipeline,
- * retry a failed task, pause and resume a pipeline. Runs are created with {@code Runs.create}, the
- * same idempotent insert the scheduler uses, so a repeated backfill of one range is a 409, not a
- * second run.
+ * retry a failed task, pause and resume a pipeline, replay dead letters (through {@link Replays},
+ * which the process that serves supplies). Runs are created with {@code Runs.create}, the same
+ * idempotent insert the scheduler uses, so a repeated backfill of one range is a 409, not a second
+ * run.
  */
 public final class Actions {
   private static final Logger log = LoggerFactory.getLogger(Actions.class);
@@ -41,6 +42,7 @@ public final class Actions {
 
   private final MetadataStore store;
   private final PipelineControl control;
+  private final Replays replays;
   // Only partitions and retry settings are needed here: a missing env secret reads as empty
   // instead of refusing the pipeline (the node that runs it resolves secrets for real).
   private final SpecReader reader =
@@ -52,8 +54,14 @@ public final class Actions {
               }));
 
   public Actions(MetadataStore store) {
+    this(store, null);
+  }
+
+  /** {@code replays} null: the replay action answers 501. */
+  public Actions(MetadataStore store, Replays replays) {
     this.store = store;
     this.control = new PipelineControl(store);
+    this.replays = replays;
   }
 
   public void trigger(Context ctx) {
@@ -141,6 +149,56 @@ public final class Actions {
     JsonBody.parse(ctx, Set.of());
     control.resume(name, "api");
     ctx.json(Map.of("pipeline", name, "paused", false));
+  }
+
+  /**
+   * Replays the rejected records of a partition. 202: the replay run exists and runs on; its page
+   * shows how it ends. A second replay of the same source run is a 409 (one replay per source run
+   * and partition).
+   */
+  public void replay(Context ctx) {
+    String name = ctx.pathParam("name");
+    ObjectNode body = JsonBody.parse(ctx, Set.of("partition", "run"));
+    JsonNode partition = body.get("partition");
+    if (partition == null || !partition.isTextual() || partition.asText().isEmpty()) {
+      throw ApiException.badRequest("partition is required, as a string");
+    }
+    JsonNode run = body.get("run");
+    if (run != null && !run.isNull() && !(run.isIntegralNumber() && run.asLong() > 0)) {
+      throw ApiException.badRequest(
+          "run must be a positive run id; leave it out for the newest run with rejects");
+    }
+    if (replays == null) {
+      throw new ApiException(
+          501,
+          "this server cannot replay dead letters (it was built without the engine); run keel replay "
+              + name
+              + " --partition "
+              + partition.asText()
+              + " instead");
+    }
+    Replays.Started started =
+        replays.replay(name, partition.asText(), run == null || run.isNull() ? null : run.asLong());
+    log.info(
+        "replay run {} of {} partition {} created by the API ({} record(s) of run {})",
+        started.runId(),
+        name,
+        partition.asText(),
+        started.records(),
+        started.sourceRun());
+    ctx.status(202)
+        .json(
+            Map.of(
+                "run_id",
+                started.runId(),
+                "pipeline",
+                name,
+                "partition",
+                partition.asText(),
+                "source_run",
+                started.sourceRun(),
+                "records",
+                started.records()));
   }
 
   private void created(
