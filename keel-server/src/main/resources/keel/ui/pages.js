@@ -161,6 +161,10 @@ export const nodes = {
   },
 };
 
+const replayPath = (q) => '/api/pipelines/' + enc(q.pipeline) + '/replay';
+const replayKey = (q) => [q.pipeline, q.partition, q.run || ''].join('\u0000');
+let replayed = null; // the last replay started on the dead-letters page (the API's 202 answer)
+
 export const deadLetters = {
   title: 'Dead letters',
   fixed({ query, ui }) {
@@ -170,17 +174,26 @@ export const deadLetters = {
       e.preventDefault();
       location.hash = deadLettersHref(Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()])));
     } }, inputs, h('button', { type: 'submit' }, 'Filter')),
-    ui.canAct && query.pipeline && query.partition ? h('p', { class: 'muted' }, 'To replay these records after a fix: ',
-      h('code', {}, 'keel replay ' + query.pipeline + ' --partition ' + query.partition + (query.run ? ' --run ' + query.run : ''))) : null];
+    ui.canAct && query.pipeline && query.partition ? h('div', { class: 'actions', id: 'replay' },
+      h('button', { type: 'button', class: 'primary', 'data-action': replayPath(query), onclick: () => ui.act('Replay', async () => {
+        const res = await post(replayPath(query), query.run ? { partition: query.partition, run: Number(query.run) } : { partition: query.partition });
+        replayed = { key: replayKey(query), ...res };
+        return res;
+      }) }, 'Replay'),
+      h('span', { class: 'muted' }, 'the rejected records after a fix (from a shell: ',
+        h('code', {}, 'keel replay ' + query.pipeline + ' --partition ' + query.partition + (query.run ? ' --run ' + query.run : '')), ')')) : null];
   },
   async live({ query }) {
     const q = new URLSearchParams(Object.entries(query).filter(([k, v]) => v && ['pipeline', 'run', 'partition'].includes(k)));
     const list = await get('/api/dead-letters?' + q.toString());
-    return table([['Pipeline'], ['Run'], ['Partition'], ['Attempt', 'num'], ['Position', 'num'], ['Reason'], ['Raw record'], ['When']],
+    // The replay started from this filter, if any: its run and state, refreshed with the page.
+    const replay = replayed && replayed.key === replayKey(query) ? await get('/api/runs/' + replayed.run_id) : null;
+    return [replay ? h('p', { id: 'replay-state' }, 'Replay of ' + num(replayed.records) + ' record' + (replayed.records === 1 ? '' : 's')
+      + ' of run ' + replayed.source_run + ': ', runLink(replay.id), ' ', badge(replay.state)) : null, table([['Pipeline'], ['Run'], ['Partition'], ['Attempt', 'num'], ['Position', 'num'], ['Reason'], ['Raw record'], ['When']],
       list.map((d) => h('tr', { 'data-dead-letter': d.id }, h('td', {}, pipelineLink(d.pipeline)), h('td', {}, runLink(d.run_id)),
         h('td', {}, d.partition), h('td', { class: 'num' }, d.attempt), h('td', { class: 'num' }, d.position),
         h('td', {}, d.reason), h('td', {}, h('code', { class: 'raw' }, d.raw === null ? '' : d.raw)), h('td', {}, when(d.created_at)))),
-      'No dead letters for this filter.');
+      'No dead letters for this filter.')];
   },
 };
 

@@ -3,6 +3,7 @@ package dev.keel.cli.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.Cli;
+import dev.keel.cli.ServerReplays;
 import dev.keel.engine.node.ClusterNode;
 import dev.keel.engine.node.NodeConfig;
 import dev.keel.runtime.RuntimeEvents;
@@ -106,6 +107,7 @@ class WebUiBrowserTest {
         KeelServer.builder(store, KeelMetrics.prometheus())
             .host("127.0.0.1")
             .port(0)
+            .replays(new ServerReplays(store))
             .build()
             .start();
     viewer = new Tokens(store.db()).create(Role.VIEWER, "browser test");
@@ -224,6 +226,28 @@ class WebUiBrowserTest {
     browser.waitForText(By.cssSelector("h1 .badge"), "succeeded");
     assertThat(TestDatabase.value("SELECT state FROM keel.task WHERE id = " + task))
         .isEqualTo("succeeded");
+  }
+
+  @Test
+  void an_operator_replays_the_dead_letters_of_a_partition_after_fixing_its_input()
+      throws IOException {
+    browser.signIn(operator);
+    browser.navigate("#/dead-letters?pipeline=orders&partition=eu&run=2");
+    WebElement replay = browser.waitFor(By.xpath("//button[text()='Replay']"));
+    Path eu = dir.resolve("orders-eu.csv");
+    Files.writeString(
+        eu,
+        Files.readString(eu)
+            .replace(",not-a-number", ",7.00")
+            .replace("999002,,3.00", "999002,fixed,3.00"));
+
+    replay.click();
+
+    browser.waitForText(By.id("replay-state"), "succeeded");
+    assertThat(browser.driver.findElement(By.id("replay-state")).getText())
+        .contains("Replay of 2 records of run 2");
+    assertThat(TestDatabase.rows("SELECT id, amount FROM orders WHERE id > 999000 ORDER BY id"))
+        .containsExactly("999001|7.00", "999002|3.00");
   }
 
   @Test
