@@ -114,6 +114,36 @@ public final class Failures {
     return new Verdict(false, "permanent");
   }
 
+  /**
+   * Whether no connection to the database could be made at all (refused, timed out connecting, a
+   * pool that waited its whole timeout for one), as opposed to a connection that broke while in
+   * use. An attempt that fails this way was not the victim of a blip: its database was away.
+   */
+  public static boolean couldNotConnect(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof java.sql.SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && "08001".equals(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A pooled connection used after the database went away: the pool or the driver says it is closed
+   * without an SQLSTATE (HikariCP's "Connection is closed", PgJDBC's "This connection has been
+   * closed."), e.g. inside Flyway's check of the sink schema.
+   */
+  private static boolean closedConnection(SQLException sql) {
+    String m = sql.getMessage();
+    return sql.getSQLState() == null
+        && m != null
+        && (m.startsWith("Connection is closed")
+            || m.startsWith("This connection has been closed"));
+  }
+
   private static Verdict classifySql(SQLException sql) {
     String state = sql.getSQLState();
     if (state != null && state.length() == 5) {
@@ -138,6 +168,9 @@ public final class Failures {
     if (sql instanceof SQLNonTransientException || state != null) {
       return new Verdict(false, "database error SQLSTATE " + state);
     }
+    if (closedConnection(sql)) {
+      return new Verdict(true, "connection closed");
+    }
     // No SQLSTATE: the driver lost the socket before the server said anything; look at the cause.
     return null;
   }
@@ -150,6 +183,9 @@ public final class Failures {
    */
   public static FailureCause causeOf(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && closedConnection(sql)) {
+        return FailureCause.CONNECTION;
+      }
       if (t instanceof AttemptTimeoutException) {
         return FailureCause.TIMEOUT;
       }

@@ -126,4 +126,33 @@ class FailuresTest {
     assertThat(Failures.isTransient(new RuntimeException(new FenceRefusedException("stale"))))
         .isFalse();
   }
+
+  @Test
+  void a_pooled_connection_closed_under_a_wrapper_is_a_lost_connection_not_a_permanent_error() {
+    // Flyway wraps HikariCP's "Connection is closed" (no SQLSTATE) when the database went away.
+    RuntimeException flyway =
+        new RuntimeException(
+            "Unable to read database connection metadata: Connection is closed",
+            new SQLException("Connection is closed"));
+    assertThat(Failures.isTransient(flyway)).isTrue();
+    assertThat(Failures.causeOf(flyway)).isEqualTo(FailureCause.CONNECTION);
+    assertThat(Failures.isTransient(new SQLException("This connection has been closed."))).isTrue();
+    assertThat(Failures.isTransient(new SQLException("syntax is wrong"))).isFalse();
+  }
+
+  @Test
+  void no_connection_made_at_all_is_told_apart_from_a_connection_that_broke() {
+    assertThat(
+            Failures.couldNotConnect(
+                new RuntimeException(
+                    new SQLTransientConnectionException(
+                        "keel-sink - Connection is not available, request timed out after 15001ms"))))
+        .isTrue();
+    assertThat(Failures.couldNotConnect(new SQLException("Connection to host refused", "08001")))
+        .isTrue();
+    assertThat(
+            Failures.couldNotConnect(
+                new SQLException("An I/O error occurred while sending to the backend.", "08006")))
+        .isFalse();
+  }
 }

@@ -269,14 +269,17 @@ public final class TaskExecutor {
                 : new KeelException("a worker failed: " + caught, caught);
         calls.run("writing dead letters", deadLetters::flush);
         Step failedStep = attempt.step();
-        if (failedStep.sinkSide() && SINK_AWAY.contains(Failures.causeOf(e))) {
+        boolean sinkAway = SINK_AWAY.contains(Failures.causeOf(e)) || Failures.couldNotConnect(e);
+        if (failedStep.sinkSide() && sinkAway) {
           breaker.onError(attempt.elapsedNanos(), TimeUnit.NANOSECONDS, e);
-          // The sink is down (its breaker opened), or went away during this attempt (it cannot be
-          // reached now, or its server restarted since the attempt began): an outage, not this task
-          // broken; wait for it without spending the attempt. A connection that broke while the
-          // server stayed up is a blip and spends the attempt, so a task that breaks its own
-          // connection every time still runs out of attempts.
-          if (breaker.getState() == CircuitBreaker.State.OPEN || sink.wentAwaySince(attemptBegan)) {
+          // The sink is down (its breaker opened), or went away during this attempt (no connection
+          // could be made, it cannot be reached now, or its server restarted since the attempt
+          // began): an outage, not this task broken; wait for it without spending the attempt. A
+          // connection that broke while the server stayed up is a blip and spends the attempt, so
+          // a task that breaks its own connection every time still runs out of attempts.
+          if (breaker.getState() == CircuitBreaker.State.OPEN
+              || Failures.couldNotConnect(e)
+              || sink.wentAwaySince(attemptBegan)) {
             return waitForSink(task, sinkKey, calls, e);
           }
         } else if (!attempt.settled()) {

@@ -2,6 +2,7 @@ package dev.keel.engine.node;
 
 import dev.keel.engine.TaskExecutor;
 import dev.keel.runtime.Backoff;
+import dev.keel.runtime.FailureCause;
 import dev.keel.runtime.Failures;
 import dev.keel.runtime.TaskOutcome;
 import dev.keel.store.ClaimedTask;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * released.
  */
 final class Workers implements TaskCompletions.Refill {
+  /** When a task that could not start because the database went away is due again. */
+  static final Duration DATABASE_RETRY = Duration.ofSeconds(2);
+
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
   /**
@@ -323,6 +327,15 @@ final class Workers implements TaskCompletions.Refill {
    * its worker failed outside the executor's own handling (an Error).
    */
   private void failOutsideRunner(ClaimedTask task, Throwable e) {
+    FailureCause cause = Failures.causeOf(e);
+    if (!(e instanceof Error)
+        && (cause == FailureCause.CONNECTION || cause == FailureCause.SHUTDOWN)) {
+      // The database went away while the task was being set up (its version loaded, its sink
+      // prepared): an outage, not the task; it waits without spending an attempt, like a task
+      // whose sink is down.
+      waitForDatabase(task, e);
+      return;
+    }
     boolean retry = Failures.isTransient(e);
     Duration backoff =
         retry
@@ -349,6 +362,34 @@ final class Workers implements TaskCompletions.Refill {
       log.warn(
           "recording the failure of task {} failed too ({}); the reaper will requeue it when its lease runs out",
           task.id(),
+          again.getMessage());
+    }
+  }
+
+  private void waitForDatabase(ClaimedTask task, Throwable e) {
+    String note =
+        "could not start: the database did not answer ("
+            + Failures.classify(e).kind()
+            + "); no attempt spent, next try in "
+            + DATABASE_RETRY.toSeconds()
+            + " s";
+    try {
+      boolean waiting = store.tasks().waitFor(task, note, DATABASE_RETRY);
+      store.runs().refresh(task.runId());
+      log.info(
+          "{}/{} (task {}): {}{}",
+          task.pipeline(),
+          task.partition(),
+          task.id(),
+          note,
+          waiting ? "" : " (it had been taken over already)");
+    } catch (RuntimeException again) {
+      log.warn(
+          "{}/{} (task {}): {}; putting it back failed too ({}); the reaper will requeue it when its lease runs out",
+          task.pipeline(),
+          task.partition(),
+          task.id(),
+          note,
           again.getMessage());
     }
   }
