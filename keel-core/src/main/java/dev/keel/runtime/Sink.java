@@ -18,13 +18,14 @@ public interface Sink extends AutoCloseable {
   SinkSession begin(TaskRef task);
 
   /**
-   * Whether the sink went away since {@code since} rather than one connection breaking: asked after
-   * an attempt lost its connection to the sink. True when the sink cannot be reached now, or its
-   * server started after {@code since} (it crashed, restarted or failed over); the attempt was then
-   * the victim of an outage and is not counted against the task. False when the sink has answered
-   * all along (a blip on one connection), or when the sink cannot tell.
+   * Whether the sink went away in the last {@code within} rather than one connection breaking:
+   * asked after an attempt of that age lost its connection to the sink. True when the sink cannot
+   * be reached now, or its server started less than {@code within} ago (it crashed, restarted or
+   * failed over), judged by the server's own clock; the attempt was then the victim of an outage
+   * and is not counted against the task. False when the sink has answered all along (a blip on one
+   * connection), or when the sink cannot tell.
    */
-  default boolean wentAwaySince(java.time.Instant since) {
+  default boolean wentAwayWithin(java.time.Duration within) {
     return false;
   }
 

@@ -159,8 +159,6 @@ public final class TaskExecutor {
     MDC.put("attempt", Integer.toString(task.attempt()));
     MDC.put("node", node);
     long started = System.nanoTime();
-    Instant attemptBegan =
-        Instant.now().minusSeconds(1); // the server's clock may be a little behind ours
     PartitionRunner runner = new PartitionRunner(spec, sources);
     CallRetry calls = new CallRetry(ref, spec.retry());
     String sinkKey = sinkKey(spec);
@@ -279,7 +277,7 @@ public final class TaskExecutor {
           // a task that breaks its own connection every time still runs out of attempts.
           if (breaker.getState() == CircuitBreaker.State.OPEN
               || Failures.couldNotConnect(e)
-              || sink.wentAwaySince(attemptBegan)) {
+              || sink.wentAwayWithin(Duration.ofNanos(attempt.elapsedNanos()))) {
             return waitForSink(task, sinkKey, calls, e);
           }
         } else if (!attempt.settled()) {

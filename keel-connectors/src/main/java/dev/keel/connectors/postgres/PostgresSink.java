@@ -71,10 +71,12 @@ public final class PostgresSink implements Sink {
    * away.
    */
   @Override
-  public boolean wentAwaySince(java.time.Instant since) {
+  public boolean wentAwayWithin(java.time.Duration within) {
     try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT pg_postmaster_start_time() > ?")) {
-      ps.setObject(1, java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pg_postmaster_start_time() > now() - ? * interval '1 millisecond'")) {
+      ps.setLong(1, within.toMillis());
       try (java.sql.ResultSet rs = ps.executeQuery()) {
         return rs.next() && rs.getBoolean(1);
       }
