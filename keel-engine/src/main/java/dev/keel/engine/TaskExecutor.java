@@ -62,6 +62,14 @@ public final class TaskExecutor {
   private static final Set<FailureCause> SINK_AWAY =
       EnumSet.of(FailureCause.CONNECTION, FailureCause.SHUTDOWN);
 
+  /**
+   * How far before an attempt a sink restart still explains its lost connection: a pool may hand
+   * out a connection opened before the restart (unchecked if it was used within the last half
+   * second), which breaks on first use. Within this window after a restart a broken connection
+   * costs no attempt.
+   */
+  static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
+
   private final MetadataStore store;
   private final String node;
   private final RuntimeEvents events;
@@ -277,7 +285,7 @@ public final class TaskExecutor {
           // a task that breaks its own connection every time still runs out of attempts.
           if (breaker.getState() == CircuitBreaker.State.OPEN
               || Failures.couldNotConnect(e)
-              || sink.wentAwayWithin(Duration.ofNanos(attempt.elapsedNanos()))) {
+              || sink.wentAwayWithin(RESTART_WINDOW.plusNanos(attempt.elapsedNanos()))) {
             return waitForSink(task, sinkKey, calls, e);
           }
         } else if (!attempt.settled()) {
