@@ -18,14 +18,22 @@ public interface Sink extends AutoCloseable {
   SinkSession begin(TaskRef task);
 
   /**
-   * Whether the sink went away in the last {@code within} rather than one connection breaking:
-   * asked after an attempt of that age lost its connection to the sink. True when the sink cannot
-   * be reached now, or its server started less than {@code within} ago (it crashed, restarted or
-   * failed over), judged by the server's own clock; the attempt was then the victim of an outage
-   * and is not counted against the task. False when the sink has answered all along (a blip on one
-   * connection), or when the sink cannot tell.
+   * How many times this sink has noticed its server restart (crash, restart, failover) so far: an
+   * attempt notes it when it begins, to ask {@link #wentAwaySince} if it fails.
    */
-  default boolean wentAwayWithin(java.time.Duration within) {
+  default long restarts() {
+    return 0;
+  }
+
+  /**
+   * Whether the sink went away since {@link #restarts()} was {@code restartsBefore}, rather than
+   * one connection breaking: asked after an attempt lost its connection to the sink. True when the
+   * sink cannot be reached now, or its server has restarted since (noticed by this call or an
+   * earlier one); the attempt was then the victim of an outage and is not counted against the task.
+   * False when the same server has answered all along (a blip on one connection), or when the sink
+   * cannot tell.
+   */
+  default boolean wentAwaySince(long restartsBefore) {
     return false;
   }
 

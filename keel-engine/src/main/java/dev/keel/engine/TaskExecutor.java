@@ -62,14 +62,6 @@ public final class TaskExecutor {
   private static final Set<FailureCause> SINK_AWAY =
       EnumSet.of(FailureCause.CONNECTION, FailureCause.SHUTDOWN);
 
-  /**
-   * How far before an attempt a sink restart still explains its lost connection: a pool may hand
-   * out a connection opened before the restart (unchecked if it was used within the last half
-   * second), which breaks on first use. Within this window after a restart a broken connection
-   * costs no attempt.
-   */
-  static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
-
   private final MetadataStore store;
   private final String node;
   private final RuntimeEvents events;
@@ -167,6 +159,7 @@ public final class TaskExecutor {
     MDC.put("attempt", Integer.toString(task.attempt()));
     MDC.put("node", node);
     long started = System.nanoTime();
+    long restartsAtStart = sink.restarts();
     PartitionRunner runner = new PartitionRunner(spec, sources);
     CallRetry calls = new CallRetry(ref, spec.retry());
     String sinkKey = sinkKey(spec);
@@ -285,7 +278,7 @@ public final class TaskExecutor {
           // a task that breaks its own connection every time still runs out of attempts.
           if (breaker.getState() == CircuitBreaker.State.OPEN
               || Failures.couldNotConnect(e)
-              || sink.wentAwayWithin(RESTART_WINDOW.plusNanos(attempt.elapsedNanos()))) {
+              || sink.wentAwaySince(restartsAtStart)) {
             return waitForSink(task, sinkKey, calls, e);
           }
         } else if (!attempt.settled()) {

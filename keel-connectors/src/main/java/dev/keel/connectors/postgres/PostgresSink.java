@@ -30,6 +30,12 @@ public final class PostgresSink implements Sink {
   private final TargetTable target;
   private final AutoCloseable owned;
 
+  /** The server start this sink knew last (see {@link #wentAwaySince}); null until prepared. */
+  private volatile Object knownStart;
+
+  private final java.util.concurrent.atomic.AtomicLong restarts =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /**
    * @param owned closed with the sink (a pool opened for this sink), or null when shared
    * @param unique reject later duplicates of the key even when the mode is not upsert
@@ -60,6 +66,11 @@ public final class PostgresSink implements Sink {
         .migrate();
     try (Connection c = dataSource.getConnection()) {
       target.createOrCheck(c);
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_postmaster_start_time()");
+          java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        knownStart = rs.getObject(1);
+      }
     } catch (SQLException e) {
       throw new KeelException(
           "preparing target table " + target.name() + " failed: " + e.getMessage(), e);
@@ -67,21 +78,37 @@ public final class PostgresSink implements Sink {
   }
 
   /**
-   * Asks the server when it started ({@code pg_postmaster_start_time()}); no answer means it is
-   * away.
+   * Asks the server when it started ({@code pg_postmaster_start_time()}): a start other than the
+   * one this sink knew is a restart (counted once, by whichever failed attempt asks first); no
+   * answer means the server is away. Comparing the server's own start times needs no clock of this
+   * node.
    */
   @Override
-  public boolean wentAwayWithin(java.time.Duration within) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT pg_postmaster_start_time() > now() - ? * interval '1 millisecond'")) {
-      ps.setLong(1, within.toMillis());
-      try (java.sql.ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
-      }
+  public long restarts() {
+    return restarts.get();
+  }
+
+  @Override
+  public synchronized boolean wentAwaySince(long restartsBefore) {
+    Object start;
+    try {
+      start = serverStart();
     } catch (SQLException e) {
       return true;
+    }
+    if (knownStart != null && !knownStart.equals(start)) {
+      restarts.incrementAndGet();
+    }
+    knownStart = start;
+    return restarts.get() != restartsBefore;
+  }
+
+  private Object serverStart() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_postmaster_start_time()");
+        java.sql.ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getObject(1);
     }
   }
 
