@@ -42,19 +42,18 @@ public final class Tasks {
         INSERT INTO keel.task_attempt (task_id, attempt, node, fence) SELECT id, attempt, owner, fence FROM claimed)""";
 
   /**
-   * A node's claims leave alone the runs of {@code keel run} and {@code keel replay} processes
-   * (trigger {@code manual:…}): those claim their own tasks by run, with the pipeline file they
-   * were given, and a replay reads only the rejected positions. A node taking such a task would run
-   * it with its stored version, and a replay's task would read the whole partition. (A dead
-   * process's tasks are failed by the reaper when their leases run out; see ExpiredLeases.)
+   * A node's claims leave alone the runs of {@code keel replay} (trigger {@code manual:replay:…}):
+   * the replay's process claims its own task by run and reads only the rejected positions; a node
+   * taking it would read the whole partition and, in append mode, publish its rows twice. (The
+   * tasks of a plain {@code keel run} may be helped by nodes: they carry the run's own version.)
    */
-  private static final String NOT_MANUAL =
-      "AND NOT EXISTS (SELECT 1 FROM keel.run m WHERE m.id = q.run_id AND m.trigger LIKE 'manual:%')";
+  private static final String NOT_REPLAY =
+      "AND NOT EXISTS (SELECT 1 FROM keel.run m WHERE m.id = q.run_id AND m.trigger LIKE 'manual:replay:%')";
 
   private static final String CLAIMED_COLUMNS =
       "id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence";
   private static final String CLAIM =
-      "WITH " + CLAIM_CTES.formatted(NOT_MANUAL) + "\nSELECT " + CLAIMED_COLUMNS + " FROM claimed";
+      "WITH " + CLAIM_CTES.formatted(NOT_REPLAY) + "\nSELECT " + CLAIMED_COLUMNS + " FROM claimed";
   private static final String CLAIM_OF_RUN =
       "WITH "
           + CLAIM_CTES.formatted("AND q.run_id = ?")
@@ -97,7 +96,7 @@ public final class Tasks {
       "WITH "
           + SUCCEED_ALL_CTES
           + ",\n"
-          + CLAIM_CTES.formatted(NOT_MANUAL)
+          + CLAIM_CTES.formatted(NOT_REPLAY)
           + """
 
       SELECT id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence, run_state, false FROM claimed

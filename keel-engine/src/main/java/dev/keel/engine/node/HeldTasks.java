@@ -58,7 +58,9 @@ final class HeldTasks {
         return draining ? stopReason : null;
       }
       Instant now = clock.instant();
-      if (stopReason == null && now.isAfter(leaseDeadline) && !contact.awaitingDatabase(now)) {
+      if (stopReason == null
+          && now.isAfter(leaseDeadline)
+          && !contact.awaitingDatabase(now, leaseDeadline)) {
         stopReason =
             "its lease ran out without a renewal (the node was paused or the database did not answer)";
       }
@@ -79,6 +81,8 @@ final class HeldTasks {
   static final class DatabaseContact {
     private final Duration recent;
     private volatile boolean inFlight;
+    private volatile Instant inFlightSince = Instant.MIN;
+    private volatile boolean failingWhenSent;
     private volatile boolean failing;
     private volatile Instant lastFailure = Instant.MIN;
 
@@ -86,7 +90,9 @@ final class HeldTasks {
       this.recent = lease.dividedBy(2);
     }
 
-    void sending() {
+    void sending(Instant now) {
+      inFlightSince = now;
+      failingWhenSent = failing;
       inFlight = true;
     }
 
@@ -101,8 +107,15 @@ final class HeldTasks {
       inFlight = false;
     }
 
-    boolean awaitingDatabase(Instant now) {
-      return inFlight || (failing && now.isBefore(lastFailure.plus(recent)));
+    /**
+     * A heartbeat in flight counts only if it was sent while the lease still held, or while the
+     * database was already failing to answer: one sent after the deadline by a node that was
+     * answered before is what a node resumed from a pause sends, and that node must stop.
+     */
+    boolean awaitingDatabase(Instant now, Instant leaseDeadline) {
+      boolean waitingForAnswer =
+          inFlight && (inFlightSince.isBefore(leaseDeadline) || failingWhenSent);
+      return waitingForAnswer || (failing && now.isBefore(lastFailure.plus(recent)));
     }
   }
 
@@ -124,7 +137,7 @@ final class HeldTasks {
 
   /** A heartbeat is on its way to the database (see {@link DatabaseContact}). */
   void heartbeatSending() {
-    contact.sending();
+    contact.sending(clock.instant());
   }
 
   /** The heartbeat got no answer from the database. */
