@@ -11,9 +11,10 @@ import java.time.Duration;
  * lease. Each node's heartbeat and reaper tick first moves {@code keel.coordination_clock} to now;
  * when the clock had stood still longer than the outage threshold, nobody could coordinate in that
  * gap (a crash and restart of PostgreSQL, a failover, a network cut of every node), and every
- * running task's lease is moved on by the gap, in the same statement. So after a 5 s crash the
- * owners renew their leases as if nothing happened, and the reaper finds none expired; a node that
- * really died in the outage stops renewing and is reaped one lease after the database returned.
+ * running task's lease is moved on by the gap, and to at least a lease after the return, in the
+ * same statement. So after a 5 s crash the owners renew their leases as if nothing happened, and
+ * the reaper finds none expired; a node that really died in the outage stops renewing and is reaped
+ * one lease after the database returned.
  *
  * <p>While any node heartbeats, the clock never stands still long enough, so a dead node among live
  * ones is reaped on time: only a gap that every node shared moves leases. The threshold must be
@@ -37,7 +38,8 @@ public final class SharedOutage {
           outage_ended_at = CASE WHEN EXISTS (SELECT 1 FROM gap) THEN now() ELSE outage_ended_at END,
           outage_seconds = coalesce((SELECT extract(epoch FROM gap) FROM gap), outage_seconds)),
       moved AS (
-        UPDATE keel.task SET lease_until = lease_until + (SELECT gap FROM gap)
+        UPDATE keel.task SET lease_until =
+          greatest(lease_until + (SELECT gap FROM gap), now() + ? * interval '1 millisecond')
         WHERE state = 'running' AND EXISTS (SELECT 1 FROM gap)
         RETURNING 1)
       SELECT (SELECT extract(epoch FROM gap) FROM gap), (SELECT count(*) FROM moved)""";
@@ -57,6 +59,10 @@ public final class SharedOutage {
   static Gap observe(Connection c, Duration threshold) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(OBSERVE)) {
       ps.setLong(1, threshold.toMillis());
+      // A lease's worth of grace after the return (a threshold is half a lease): a node's pool can
+      // take seconds to reconnect, and its first renewal must not come after its moved lease ran
+      // out.
+      ps.setLong(2, threshold.multipliedBy(2).toMillis());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         double seconds = rs.getDouble(1);
