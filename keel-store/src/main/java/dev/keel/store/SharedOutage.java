@@ -50,6 +50,9 @@ public final class SharedOutage {
    */
   public record Gap(Duration length, long leasesMoved) {}
 
+  /** The least time every running lease gets after the database returns. */
+  public static final Duration MIN_GRACE = Duration.ofSeconds(10);
+
   private SharedOutage() {}
 
   /**
