@@ -62,10 +62,7 @@ public final class SharedOutage {
   static Gap observe(Connection c, Duration threshold) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(OBSERVE)) {
       ps.setLong(1, threshold.toMillis());
-      // A lease's worth of grace after the return (a threshold is half a lease): a node's pool can
-      // take seconds to reconnect, and its first renewal must not come after its moved lease ran
-      // out.
-      ps.setLong(2, threshold.multipliedBy(2).toMillis());
+      ps.setLong(2, graceFor(threshold).toMillis());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         double seconds = rs.getDouble(1);
@@ -74,6 +71,17 @@ public final class SharedOutage {
             : new Gap(Duration.ofMillis(Math.round(seconds * 1000)), rs.getLong(2));
       }
     }
+  }
+
+  /**
+   * The least time every running lease gets after the database returns, for a node whose outage
+   * threshold is {@code threshold}: a lease (twice the threshold), and at least {@link #MIN_GRACE}.
+   * A node's connection pool backs off while the database is away and can take seconds to
+   * reconnect; its first renewal must not come after its moved lease ran out.
+   */
+  public static Duration graceFor(Duration threshold) {
+    Duration lease = threshold.multipliedBy(2);
+    return lease.compareTo(MIN_GRACE) > 0 ? lease : MIN_GRACE;
   }
 
   /**

@@ -106,6 +106,27 @@ class SharedOutageTest {
   }
 
   @Test
+  void a_short_lease_still_gets_the_minimum_grace_after_the_return_time_for_a_pool_to_reconnect() {
+    TestDatabase.exec(
+        "update keel.coordination_clock set seen_at = now() - interval '20 seconds'",
+        "update keel.task set lease_until = now() - interval '25 seconds' where owner = 'node-a'");
+    Duration shortLease = Duration.ofSeconds(3);
+
+    assertThat(store.expiredLeases().reap(100, SharedOutage.thresholdFor(shortLease))).isEmpty();
+
+    // moved on by the gap it would still have run out 5 s ago; it gets 10 s, not a 3 s lease
+    assertThat(
+            Double.parseDouble(
+                TestDatabase.value(
+                    "select extract(epoch from lease_until - now()) from keel.task where owner = 'node-a'")))
+        .isBetween(9.0, 10.5);
+    assertThat(SharedOutage.graceFor(SharedOutage.thresholdFor(shortLease)))
+        .isEqualTo(SharedOutage.MIN_GRACE);
+    assertThat(SharedOutage.graceFor(SharedOutage.thresholdFor(Duration.ofSeconds(30))))
+        .isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void while_any_node_coordinates_a_dead_nodes_lease_expires_on_time() {
     TestDatabase.exec(
         "update keel.coordination_clock set seen_at = now() - interval '1 second'",
