@@ -5,7 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.keel.spec.JdbcUrls;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Properties;
 import javax.sql.DataSource;
 
 /**
@@ -50,6 +52,21 @@ public final class Database implements AutoCloseable {
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  /**
+   * A connection of its own, outside the pool, with the pool's URL and credentials: for a session
+   * that must live as long as the process ({@link NodeSession}). The caller closes it.
+   */
+  Connection openDedicated() throws SQLException {
+    Properties credentials = new Properties();
+    if (dataSource.getUsername() != null) {
+      credentials.setProperty("user", dataSource.getUsername());
+    }
+    if (dataSource.getPassword() != null) {
+      credentials.setProperty("password", dataSource.getPassword());
+    }
+    return DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
   }
 
   /** The URL with credentials removed. */

@@ -9,8 +9,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Tasks whose holder stopped heartbeating: their leases ran out (by the database clock). Any node
- * may reap at once with the others: rows another transaction holds are skipped.
+ * Tasks whose holder stopped heartbeating: their leases ran out (by the database clock), or its
+ * process died, seen at once as its database session's end ({@link NodeSession}). Any node may reap
+ * at once with the others: rows another transaction holds are skipped.
  */
 public final class ExpiredLeases {
   /**
@@ -22,8 +23,16 @@ public final class ExpiredLeases {
    */
   private static final String REAP =
       """
-      WITH expired AS (
-        SELECT id, owner FROM keel.task WHERE state = 'running' AND lease_until < now()
+      WITH ended AS (
+        SELECT n.id FROM keel.node n
+        WHERE n.session_server_start = pg_postmaster_start_time()
+          AND NOT EXISTS (
+            SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.classid = ? AND l.objid = n.session_key::oid
+              AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))),
+      expired AS (
+        SELECT id, owner, owner IN (SELECT id FROM ended) AS session_ended FROM keel.task
+        WHERE state = 'running' AND (lease_until < now() OR owner IN (SELECT id FROM ended))
         ORDER BY lease_until FOR UPDATE SKIP LOCKED LIMIT ?),
       reaped AS (
         UPDATE keel.task t SET
@@ -32,16 +41,24 @@ public final class ExpiredLeases {
                    * least(t.max_backoff_ms, t.backoff_ms * power(2, greatest(t.attempt - 1, 0))) * interval '1 millisecond',
           finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
           owner = NULL, lease_until = NULL,
-          error = 'the lease of node ' || e.owner || ' expired during attempt ' || t.attempt
+          error = CASE WHEN e.session_ended
+            THEN 'the database session of node ' || e.owner || ' ended during attempt ' || t.attempt
+                 || ' (its process died)'
+            ELSE 'the lease of node ' || e.owner || ' expired during attempt ' || t.attempt END
         FROM expired e WHERE t.id = e.id
-        RETURNING t.id, t.run_id, t.pipeline, t.partition, t.state, t.attempt, t.fence, e.owner),
-      ended AS (
-        UPDATE keel.task_attempt a SET finished_at = now(), outcome = 'lease expired'
-        WHERE a.task_id = ANY ((SELECT array_agg(id) FROM reaped)::bigint[])
+        RETURNING t.id, t.run_id, t.pipeline, t.partition, t.state, t.attempt, t.fence, e.owner, e.session_ended),
+      attempts AS (
+        UPDATE keel.task_attempt a SET finished_at = now(),
+          outcome = CASE WHEN r.session_ended THEN 'node died' ELSE 'lease expired' END
+        FROM reaped r WHERE a.task_id = r.id AND a.fence = r.fence
+          AND a.task_id = ANY ((SELECT array_agg(id) FROM reaped)::bigint[])
           AND a.fence = ANY ((SELECT array_agg(fence) FROM reaped)::bigint[]))
-      SELECT id, run_id, pipeline, partition, state, attempt, owner FROM reaped""";
+      SELECT id, run_id, pipeline, partition, state, attempt, owner, session_ended FROM reaped""";
 
-  /** A task whose lease expired, as the reaper left it ({@code queued} or {@code failed}). */
+  /**
+   * A task whose lease expired, or whose node's session ended ({@link NodeSession}: the process
+   * died), as the reaper left it ({@code queued} or {@code failed}).
+   */
   public record Reaped(
       long id,
       long runId,
@@ -49,7 +66,8 @@ public final class ExpiredLeases {
       String partition,
       String state,
       int attempt,
-      String previousOwner) {}
+      String previousOwner,
+      boolean sessionEnded) {}
 
   private final Database db;
 
@@ -70,7 +88,8 @@ public final class ExpiredLeases {
           SharedOutage.observe(c, outageThreshold);
           List<Reaped> out = new ArrayList<>();
           try (PreparedStatement ps = c.prepareStatement(REAP)) {
-            ps.setInt(1, limit);
+            ps.setInt(1, NodeSession.LOCK_CLASS);
+            ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 out.add(
@@ -81,7 +100,8 @@ public final class ExpiredLeases {
                         rs.getString(4),
                         rs.getString(5),
                         rs.getInt(6),
-                        rs.getString(7)));
+                        rs.getString(7),
+                        rs.getBoolean(8)));
               }
             }
           }

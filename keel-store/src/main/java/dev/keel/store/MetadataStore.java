@@ -77,6 +77,11 @@ public final class MetadataStore implements AutoCloseable {
     return new Nodes(db);
   }
 
+  /** The session {@code nodeId} holds for its lifetime ({@link NodeSession}). */
+  public NodeSession nodeSession(String nodeId) {
+    return new NodeSession(db, nodeId);
+  }
+
   public PipelineProblems problems() {
     return new PipelineProblems(db);
   }

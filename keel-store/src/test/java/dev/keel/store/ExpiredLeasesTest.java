@@ -38,7 +38,7 @@ class ExpiredLeasesTest {
 
     assertThat(reaped)
         .containsExactly(
-            new ExpiredLeases.Reaped(t.id(), t.runId(), "p", "x", "queued", 1, "node-a"));
+            new ExpiredLeases.Reaped(t.id(), t.runId(), "p", "x", "queued", 1, "node-a", false));
     assertThat(
             TestDatabase.rows(
                 "select state, owner, lease_until, finished_at, error from keel.task"))

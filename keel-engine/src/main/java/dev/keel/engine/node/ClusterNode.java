@@ -4,6 +4,7 @@ import dev.keel.engine.SinkBreakers;
 import dev.keel.engine.TaskExecutor;
 import dev.keel.runtime.RuntimeEvents;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.NodeSession;
 import dev.keel.store.TaskCompletions;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +32,7 @@ public final class ClusterNode {
   private final NodeConfig config;
   private final HeldTasks held;
   private final Heartbeat heartbeat;
+  private final NodeSession session;
   private final Loops loops = new Loops();
   private final StoredPipelines pipelines;
   private final Workers workers;
@@ -51,6 +53,7 @@ public final class ClusterNode {
     this.held = new HeldTasks(config.lease(), config.ignoreLeaseLoss(), config.clock());
     this.heartbeat =
         new Heartbeat(coordination.nodes(), config.nodeId(), held, config.lease(), config.clock());
+    this.session = coordination.nodeSession(config.nodeId());
     this.pipelines = new StoredPipelines(store);
     TaskCompletions completions = new TaskCompletions(store);
     TaskExecutor executor =
@@ -79,6 +82,9 @@ public final class ClusterNode {
     long pid = ProcessHandle.current().pid();
     coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
+    // Registered first: a node's tasks are reaped at once when its process dies only once it holds
+    // its session.
+    loops.every("session", config.heartbeat(), session::hold);
     loops.every(
         "reaper", config.reapEvery(), new Reaper(coordination, config.lease(), workers::wake));
     loops.every(
@@ -154,6 +160,7 @@ public final class ClusterNode {
     } catch (RuntimeException e) {
       log.warn("deregistering node {} failed: {}", config.nodeId(), e.getMessage());
     }
+    session.close();
     workers.shutdown();
     pipelines.close();
     log.info("node {} stopped", config.nodeId());

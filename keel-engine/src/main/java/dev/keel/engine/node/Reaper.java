@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One tick: tasks whose lease ran out (by the database clock) go back to the queue after their
+ * One tick: tasks whose lease ran out (by the database clock), or whose node's process died (its
+ * database session ended, {@link dev.keel.store.NodeSession}), go back to the queue after their
  * backoff, or fail when that was their last attempt; their runs are refreshed. Every node reaps;
  * SKIP LOCKED lets them do so at once without waiting on each other. The previous owner is fenced
  * out by the next claim, which takes a newer token and records it at the sink. Each tick also
@@ -44,12 +45,14 @@ final class Reaper implements Runnable {
       for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());
         log.warn(
-            "{}/{} (run {}, task {}): the lease of node {} expired during attempt {}; task {}",
+            "{}/{} (run {}, task {}): {} node {} {} during attempt {}; task {}",
             r.pipeline(),
             r.partition(),
             r.runId(),
             r.id(),
+            r.sessionEnded() ? "the database session of" : "the lease of",
             r.previousOwner(),
+            r.sessionEnded() ? "ended (its process died)" : "expired",
             r.attempt(),
             r.state().equals("failed") ? "failed, no attempts left" : "requeued");
       }
