@@ -17,6 +17,29 @@ import picocli.CommandLine.Spec;
     subcommands = {DbCommand.Start.class, DbCommand.Stop.class, DbCommand.Status.class})
 final class DbCommand {
 
+  /** What a subcommand asks of the servers of KEEL_HOME. */
+  @FunctionalInterface
+  interface ServerAction {
+    EmbeddedServers.State apply() throws EmbeddedServerRefused;
+  }
+
+  /** Runs {@code action}; a refusal (not that folder's server, a version mismatch) is exit 2. */
+  static EmbeddedServers.State orBadInput(ServerAction action) {
+    try {
+      return action.apply();
+    } catch (EmbeddedServerRefused e) {
+      throw new BadInputException(e.getMessage());
+    }
+  }
+
+  static String pids(EmbeddedServers.State s) {
+    return s.users().stream()
+        .distinct()
+        .map(String::valueOf)
+        .reduce((a, b) -> a + ", " + b)
+        .orElse("");
+  }
+
   static void print(PrintWriter out, EmbeddedServers.State s) {
     if (!s.running()) {
       out.printf("embedded PostgreSQL of %s: not running%n", s.home());
@@ -29,16 +52,7 @@ final class DbCommand {
     out.printf("  url      %s%n", s.jdbcUrl());
     out.printf(
         "  users    %s%n",
-        s.users().isEmpty()
-            ? "none"
-            : s.users().size()
-                + " (pids "
-                + s.users().stream()
-                    .distinct()
-                    .map(String::valueOf)
-                    .reduce((a, b) -> a + ", " + b)
-                    .orElse("")
-                + ")");
+        s.users().isEmpty() ? "none" : s.users().size() + " (pids " + pids(s) + ")");
     out.printf(
         "  service  %s%n",
         s.service()
@@ -55,14 +69,13 @@ final class DbCommand {
 
     @Override
     public Integer call() {
-      try {
-        print(
-            cmd.commandLine().getOut(),
-            EmbeddedServers.start(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
-        return ExitCodes.OK;
-      } catch (EmbeddedServerRefused e) {
-        throw new BadInputException(e.getMessage());
-      }
+      print(
+          cmd.commandLine().getOut(),
+          orBadInput(
+              () ->
+                  EmbeddedServers.start(
+                      DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT)));
+      return ExitCodes.OK;
     }
   }
 
@@ -75,24 +88,15 @@ final class DbCommand {
 
     @Override
     public Integer call() {
-      EmbeddedServers.State s;
-      try {
-        s = EmbeddedServers.stop(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT);
-      } catch (EmbeddedServerRefused e) {
-        throw new BadInputException(e.getMessage());
-      }
+      EmbeddedServers.State s =
+          orBadInput(
+              () ->
+                  EmbeddedServers.stop(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
       PrintWriter out = cmd.commandLine().getOut();
       if (s.running()) {
         out.printf(
             "embedded PostgreSQL of %s (pid %d) is still used by %d keel process(es) (pids %s); it stops when the last one ends%n",
-            s.home(),
-            s.pid(),
-            s.users().size(),
-            s.users().stream()
-                .distinct()
-                .map(String::valueOf)
-                .reduce((a, b) -> a + ", " + b)
-                .orElse(""));
+            s.home(), s.pid(), s.users().size(), pids(s));
       } else {
         out.printf("embedded PostgreSQL of %s: stopped%n", s.home());
       }
@@ -109,14 +113,13 @@ final class DbCommand {
 
     @Override
     public Integer call() {
-      try {
-        print(
-            cmd.commandLine().getOut(),
-            EmbeddedServers.status(DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT));
-        return ExitCodes.OK;
-      } catch (EmbeddedServerRefused e) {
-        throw new BadInputException(e.getMessage());
-      }
+      print(
+          cmd.commandLine().getOut(),
+          orBadInput(
+              () ->
+                  EmbeddedServers.status(
+                      DbOptions.home(), EmbeddedPostgresServer.DEFAULT_LOCK_WAIT)));
+      return ExitCodes.OK;
     }
   }
 }

@@ -3,12 +3,9 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.Main;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -137,14 +134,7 @@ class ChunkedKillTest {
     };
     NodeProcess a = cluster.node("node-a", args);
     NodeProcess b = cluster.node("node-b", args);
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                cluster.scalar(
-                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-                    == 2);
+    ClusterRuns.awaitAlive(cluster, 2);
 
     long run = trigger();
     String loadId = "run-" + run + "/" + PARTITION;
@@ -289,19 +279,6 @@ class ChunkedKillTest {
   }
 
   long trigger() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "trigger",
-            PIPELINE,
-            "--db",
-            cluster.url(),
-            "--pipelines",
-            fixture.work().resolve("pipelines").toString());
-    assertThat(code).as(err.toString()).isZero();
-    return Long.parseLong(out.toString().strip());
+    return ClusterRuns.trigger(cluster, PIPELINE, fixture.work().resolve("pipelines"));
   }
 }

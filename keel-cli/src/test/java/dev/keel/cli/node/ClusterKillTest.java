@@ -3,13 +3,10 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.Main;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
 import dev.keel.testkit.Pipelines;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -57,14 +54,7 @@ class ClusterKillTest {
     NodeProcess a = cluster.node("node-a", args);
     NodeProcess b = cluster.node("node-b", args);
     NodeProcess c = cluster.node("node-c", args);
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                cluster.scalar(
-                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-                    == 3);
+    ClusterRuns.awaitAlive(cluster, 3);
 
     long run = trigger(dir);
 
@@ -95,12 +85,7 @@ class ClusterKillTest {
         .isEmpty();
     assertThat(cluster.rows("SELECT state FROM keel.run WHERE id = ?", run))
         .containsExactly(List.of("succeeded"));
-    long expected = (long) partitions * rowsEach;
-    assertThat(cluster.scalar("SELECT count(*) FROM public." + PIPELINE)).isEqualTo(expected);
-    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public." + PIPELINE))
-        .isEqualTo(expected);
-    assertThat(cluster.rows(Pipelines.checksumSql(PIPELINE)).get(0).get(0))
-        .isEqualTo(Pipelines.expectedChecksum(partitions, rowsEach));
+    ClusterRuns.assertExactRows(cluster, PIPELINE, partitions, rowsEach);
     assertThat(
             cluster.scalar(
                 "SELECT count(*) FROM keel_sink.load WHERE target LIKE '%" + PIPELINE + "%'"))
@@ -126,20 +111,7 @@ class ClusterKillTest {
   }
 
   long trigger(Path dir) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "trigger",
-            PIPELINE,
-            "--db",
-            cluster.url(),
-            "--pipelines",
-            fixture.work().resolve("pipelines").toString());
-    assertThat(code).as(err.toString()).isZero();
-    return Long.parseLong(out.toString().strip());
+    return ClusterRuns.trigger(cluster, PIPELINE, fixture.work().resolve("pipelines"));
   }
 
   void awaitHolding(long run, NodeProcess node, int succeededAtLeast) {

@@ -3,12 +3,9 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.Main;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,19 +183,6 @@ class CrashDetectionTest {
   }
 
   long trigger() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "trigger",
-            PIPELINE,
-            "--db",
-            cluster.url(),
-            "--pipelines",
-            fixture.work().resolve("pipelines").toString());
-    assertThat(code).as(err.toString()).isZero();
-    return Long.parseLong(out.toString().strip());
+    return ClusterRuns.trigger(cluster, PIPELINE, fixture.work().resolve("pipelines"));
   }
 }

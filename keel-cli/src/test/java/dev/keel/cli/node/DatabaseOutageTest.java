@@ -3,14 +3,11 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.Main;
 import dev.keel.store.SharedOutage;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
 import dev.keel.testkit.Pipelines;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -122,14 +119,7 @@ class DatabaseOutageTest {
             cluster.node("node-a", args),
             cluster.node("node-b", args),
             cluster.node("node-c", args));
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                cluster.scalar(
-                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-                    == 3);
+    ClusterRuns.awaitAlive(cluster, 3);
     return nodes;
   }
 
@@ -169,28 +159,10 @@ class DatabaseOutageTest {
                 "SELECT partition, state, error FROM keel.task WHERE run_id = ? AND state <> 'succeeded'",
                 run))
         .isEmpty();
-    long expected = (long) PARTITIONS * ROWS;
-    assertThat(cluster.scalar("SELECT count(*) FROM public." + PIPELINE)).isEqualTo(expected);
-    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public." + PIPELINE))
-        .isEqualTo(expected);
-    assertThat(cluster.rows(Pipelines.checksumSql(PIPELINE)).get(0).get(0))
-        .isEqualTo(Pipelines.expectedChecksum(PARTITIONS, ROWS));
+    ClusterRuns.assertExactRows(cluster, PIPELINE, PARTITIONS, ROWS);
   }
 
   long trigger() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "trigger",
-            PIPELINE,
-            "--db",
-            cluster.url(),
-            "--pipelines",
-            fixture.work().resolve("pipelines").toString());
-    assertThat(code).as(err.toString()).isZero();
-    return Long.parseLong(out.toString().strip());
+    return ClusterRuns.trigger(cluster, PIPELINE, fixture.work().resolve("pipelines"));
   }
 }

@@ -3,12 +3,9 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.cli.Main;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
 import dev.keel.testkit.NodeProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,14 +87,7 @@ class ZombieTest {
             "200ms");
     NodeProcess a = cluster.node("node-a", args(common, zombieIgnoresLeaseLoss));
     NodeProcess b = cluster.node("node-b", args(common, false));
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                cluster.scalar(
-                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-                    == 2);
+    ClusterRuns.awaitAlive(cluster, 2);
     long run = trigger();
     await()
         .ignoreExceptions()
@@ -172,19 +162,6 @@ class ZombieTest {
   }
 
   long trigger() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "trigger",
-            PIPELINE,
-            "--db",
-            cluster.url(),
-            "--pipelines",
-            fixture.work().resolve("pipelines").toString());
-    assertThat(code).as(err.toString()).isZero();
-    return Long.parseLong(out.toString().strip());
+    return ClusterRuns.trigger(cluster, PIPELINE, fixture.work().resolve("pipelines"));
   }
 }
