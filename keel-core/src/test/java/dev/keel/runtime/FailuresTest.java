@@ -155,4 +155,34 @@ class FailuresTest {
                 new SQLException("An I/O error occurred while sending to the backend.", "08006")))
         .isFalse();
   }
+
+  @Test
+  void a_read_only_server_is_a_failover_transient_and_never_permanent() {
+    SQLException standby =
+        new SQLException("ERROR: cannot execute INSERT in a read-only transaction", "25006");
+    assertThat(Failures.isFailover(standby)).isTrue();
+    assertThat(Failures.classify(standby).retry()).isTrue();
+    assertThat(Failures.classify(standby).kind()).startsWith("failover");
+    assertThat(Failures.causeOf(standby)).isEqualTo(FailureCause.FAILOVER);
+    assertThat(Failures.cause(standby)).isEqualTo("failover");
+  }
+
+  @Test
+  void a_read_only_refusal_is_recognised_by_its_text_when_a_wrapper_lost_the_sqlstate() {
+    RuntimeException wrapped =
+        new RuntimeException(
+            "publishing",
+            new SQLException("ERROR: cannot execute UPDATE in a read-only transaction"));
+    assertThat(Failures.isFailover(wrapped)).isTrue();
+    assertThat(Failures.isTransient(wrapped)).isTrue();
+    assertThat(Failures.causeOf(wrapped)).isEqualTo(FailureCause.FAILOVER);
+  }
+
+  @Test
+  void other_invalid_transaction_states_are_not_a_failover() {
+    SQLException other = new SQLException("ERROR: current transaction is aborted", "25P02");
+    assertThat(Failures.isFailover(other)).isFalse();
+    assertThat(Failures.causeOf(other)).isEqualTo(FailureCause.PERMANENT);
+    assertThat(Failures.isFailover(new SQLException("connection refused", "08001"))).isFalse();
+  }
 }

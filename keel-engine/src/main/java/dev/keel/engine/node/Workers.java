@@ -329,7 +329,9 @@ final class Workers implements TaskCompletions.Refill {
   private void failOutsideRunner(ClaimedTask task, Throwable e) {
     FailureCause cause = Failures.causeOf(e);
     if (!(e instanceof Error)
-        && (cause == FailureCause.CONNECTION || cause == FailureCause.SHUTDOWN)) {
+        && (cause == FailureCause.CONNECTION
+            || cause == FailureCause.SHUTDOWN
+            || cause == FailureCause.FAILOVER)) {
       // The database went away while the task was being set up (its version loaded, its sink
       // prepared): an outage, not the task; it waits without spending an attempt, like a task
       // whose sink is down.
