@@ -77,7 +77,7 @@ public final class ClusterNode {
 
   public void start() {
     long pid = ProcessHandle.current().pid();
-    coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
+    coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort(), config.region());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
     loops.every(
         "reaper", config.reapEvery(), new Reaper(coordination, config.lease(), workers::wake));
@@ -96,7 +96,12 @@ public final class ClusterNode {
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
     }
     workers.start();
-    log.info("node {} started (pid {}, host {})", config.nodeId(), pid, host());
+    log.info(
+        "node {} started (pid {}, host {}, region {})",
+        config.nodeId(),
+        pid,
+        host(),
+        config.region() == null ? "none" : config.region());
   }
 
   /** Why this node should get no traffic now (for /health/ready), or null when it is ready. */

@@ -86,7 +86,7 @@ final class Workers implements TaskCompletions.Refill {
               t.setDaemon(true);
               return t;
             });
-    completions.refillWith(config.nodeId(), config.lease(), config.clock(), this);
+    completions.refillWith(config.nodeId(), config.region(), config.lease(), config.clock(), this);
   }
 
   void start() {
@@ -152,7 +152,7 @@ final class Workers implements TaskCompletions.Refill {
     Instant sent = config.clock().instant();
     List<ClaimedTask> claimed;
     try {
-      claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
+      claimed = store.tasks().claim(config.nodeId(), config.region(), null, want, config.lease());
     } catch (RuntimeException e) {
       slots.release(want);
       throw e;
