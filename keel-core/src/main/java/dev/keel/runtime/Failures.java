@@ -86,6 +86,11 @@ public final class Failures {
   }
 
   public static Verdict classify(Throwable error) {
+    if (isFailover(error)) {
+      // Before any "connection closed" in the same chain: that is the pool evicting the read-only
+      // connection, a consequence of the failover.
+      return new Verdict(true, FAILOVER_KIND);
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof AttemptTimeoutException) {
         return new Verdict(true, "attempt timeout");
@@ -150,6 +155,13 @@ public final class Failures {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql && readOnly(sql)) {
         return true;
+      }
+      // A wrapper (Flyway) that failed to roll back on the evicted connection reports "Connection
+      // is closed" and keeps the read-only refusal only as suppressed or as a deeper cause.
+      for (Throwable s : t.getSuppressed()) {
+        if (s != t && isFailover(s)) {
+          return true;
+        }
       }
     }
     return false;
@@ -219,6 +231,9 @@ public final class Failures {
    * grow without bound.
    */
   public static FailureCause causeOf(Throwable error) {
+    if (isFailover(error)) {
+      return FailureCause.FAILOVER;
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql && closedConnection(sql)) {
         return FailureCause.CONNECTION;

@@ -179,6 +179,20 @@ class FailuresTest {
   }
 
   @Test
+  void a_read_only_refusal_behind_a_closed_connection_is_still_a_failover() {
+    // Flyway: the migration hit 25006, the pool evicted the connection, the rollback then failed.
+    SQLException closed = new SQLException("Connection is closed");
+    closed.addSuppressed(
+        new SQLException("cannot execute CREATE SCHEMA in a read-only transaction", "25006"));
+    RuntimeException flyway = new RuntimeException("Unable to rollback transaction", closed);
+    assertThat(Failures.causeOf(flyway)).isEqualTo(FailureCause.FAILOVER);
+    assertThat(Failures.classify(flyway).kind()).startsWith("failover");
+    assertThat(
+            Failures.causeOf(new RuntimeException("x", new SQLException("Connection is closed"))))
+        .isEqualTo(FailureCause.CONNECTION);
+  }
+
+  @Test
   void other_invalid_transaction_states_are_not_a_failover() {
     SQLException other = new SQLException("ERROR: current transaction is aborted", "25P02");
     assertThat(Failures.isFailover(other)).isFalse();
