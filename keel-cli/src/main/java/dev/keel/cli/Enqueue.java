@@ -45,7 +45,8 @@ final class Enqueue {
                       spec.name(),
                       spec.hash(),
                       spec.text(),
-                      file.toAbsolutePath().normalize().toString());
+                      file.toAbsolutePath().normalize().toString(),
+                      spec.regions());
           return Optional.of(new Version(id, spec));
         }
       }

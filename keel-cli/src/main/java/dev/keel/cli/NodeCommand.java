@@ -7,6 +7,7 @@ import dev.keel.server.alerts.AlertDispatcher;
 import dev.keel.server.alerts.AlertRules;
 import dev.keel.server.metrics.KeelMetrics;
 import dev.keel.spec.AlertChecks;
+import dev.keel.spec.Regions;
 import dev.keel.spec.SecretResolver;
 import dev.keel.spec.SpecException;
 import dev.keel.store.Database;
@@ -50,6 +51,14 @@ final class NodeCommand implements Callable<Integer> {
   String nodeId;
 
   @Mixin HttpOptions http;
+
+  @Option(
+      names = "--region",
+      paramLabel = "NAME",
+      description =
+          "This node's region ([a-z0-9-]{1,32}); a pipeline with regions: [a, b] runs on the nodes of the"
+              + " first listed region that has a live node. Default: none (only pipelines without regions).")
+  String region;
 
   @Option(
       names = "--alerts",
@@ -127,6 +136,10 @@ final class NodeCommand implements Callable<Integer> {
           .println("keel node: --pipelines " + pipelines + " is not a folder");
       return ExitCodes.BAD_INPUT;
     }
+    if (region != null && Regions.problem(region) != null) {
+      cmd.commandLine().getErr().println("keel node: --region: " + Regions.problem(region));
+      return ExitCodes.BAD_INPUT;
+    }
     // Read before connecting: a bad alerts file is bad input, not something to retry.
     AlertRules rules;
     try {
@@ -138,6 +151,10 @@ final class NodeCommand implements Callable<Integer> {
     String id = nodeId != null ? nodeId : ClusterNodeIds.defaultId();
     DbOptions.Opened opened = openWithRetry(workers * 2 + 4);
     PrometheusMeterRegistry registry = KeelMetrics.prometheus();
+    if (region != null) {
+      // Every metric of this node carries its region, so a dashboard can sum or split by it.
+      registry.config().commonTags("region", region);
+    }
     AtomicReference<ClusterNode> started = new AtomicReference<>();
     // Serve before the node registers, so the node row carries the real port (--http-port 0 picks
     // one).
@@ -166,6 +183,7 @@ final class NodeCommand implements Callable<Integer> {
             .httpPort(server == null ? null : server.port())
             .ignoreLeaseLoss(ignoreLeaseLoss)
             .alertChecks(rules == null ? AlertChecks.DEFAULT : rules.checks())
+            .region(region)
             .build();
     String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
     Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");

@@ -42,8 +42,22 @@ final class StatusCommand implements Callable<Integer> {
       out.println("nodes:" + (report.nodes().isEmpty() ? " none" : ""));
       for (Status.NodeInfo n : report.nodes()) {
         out.printf(
-            "  %-30s %-7s heartbeat %.1fs ago, %d tasks%n",
-            n.id(), n.state(), n.heartbeatAgeSeconds(), n.tasksHeld());
+            "  %-30s %-7s heartbeat %.1fs ago, %d tasks%s%n",
+            n.id(),
+            n.state(),
+            n.heartbeatAgeSeconds(),
+            n.tasksHeld(),
+            n.region() == null ? "" : ", region " + n.region());
+      }
+      if (!report.regions().isEmpty()) {
+        out.println("pipeline regions (tasks go to the first listed region with a live node):");
+        for (Status.PipelineRegion r : report.regions()) {
+          out.printf(
+              "  %-30s active %s (regions %s)%n",
+              r.pipeline(),
+              r.active() == null ? "none: no listed region has a live node" : r.active(),
+              String.join(", ", r.regions()));
+        }
       }
       if (!report.problems().isEmpty()) {
         out.println("pipeline problems (the previous valid version keeps running):");

@@ -7,6 +7,8 @@ package dev.keel.runtime;
  */
 public enum FailureCause {
   CONNECTION("connection"),
+  /** The server became read-only (a standby, SQLSTATE 25006): the database is failing over. */
+  FAILOVER("failover"),
   SERIALIZATION("serialization"),
   DEADLOCK("deadlock"),
   RESOURCES("resources"),

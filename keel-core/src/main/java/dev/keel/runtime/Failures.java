@@ -18,9 +18,10 @@ import java.util.Map;
  * (SQLSTATE class 08, except 08004), serialization failures (40001), deadlocks (40P01),
  * insufficient resources such as disk full or too many connections (class 53), operator
  * intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock timeouts
- * (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections (1040),
- * server gone away or lost (2006, 2013), cannot connect (2002, 2003); socket timeouts, resets and
- * refused connections.
+ * (55P03); a server that became read-only (25006, "cannot execute … in a read-only transaction": a
+ * standby, the database failing over, {@link #isFailover}); MariaDB/MySQL lock wait timeout (1205),
+ * deadlock (1213), too many connections (1040), server gone away or lost (2006, 2013), cannot
+ * connect (2002, 2003); socket timeouts, resets and refused connections.
  *
  * <p>Permanent, failing the task at once: everything else, notably a connection the server rejected
  * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064), an undefined table or
@@ -43,6 +44,13 @@ public final class Failures {
           "57P03", "server starting up",
           "57014", "statement timeout or cancel",
           "55P03", "lock not available");
+
+  /** What a server that became read-only answers a write (PostgreSQL 25006). */
+  private static final String READ_ONLY_STATE = "25006";
+
+  private static final String FAILOVER_KIND =
+      "failover: the server is read-only (a standby; the primary moved)";
+
   private static final Map<String, String> TRANSIENT_CLASSES =
       Map.of(
           "08", "connection lost or refused",
@@ -78,6 +86,11 @@ public final class Failures {
   }
 
   public static Verdict classify(Throwable error) {
+    if (isFailover(error)) {
+      // Before any "connection closed" in the same chain: that is the pool evicting the read-only
+      // connection, a consequence of the failover.
+      return new Verdict(true, FAILOVER_KIND);
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof AttemptTimeoutException) {
         return new Verdict(true, "attempt timeout");
@@ -132,6 +145,38 @@ public final class Failures {
   }
 
   /**
+   * Whether a statement was refused because its server is read-only: SQLSTATE 25006, or the text
+   * PostgreSQL gives it ("cannot execute INSERT in a read-only transaction") when a wrapper lost
+   * the state. Behind a multi-host URL ({@code targetServerType=primary}) this is a connection made
+   * to the primary before a failover and now talking to a demoted or standby server: the connection
+   * must be dropped (the pool's next one finds the new primary) and the attempt not spent.
+   */
+  public static boolean isFailover(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && readOnly(sql)) {
+        return true;
+      }
+      // A wrapper (Flyway) that failed to roll back on the evicted connection reports "Connection
+      // is closed" and keeps the read-only refusal only as suppressed or as a deeper cause.
+      for (Throwable s : t.getSuppressed()) {
+        if (s != t && isFailover(s)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** One exception, without its causes: {@link #isFailover}'s test, for a pool's eviction rule. */
+  public static boolean readOnly(SQLException sql) {
+    if (READ_ONLY_STATE.equals(sql.getSQLState())) {
+      return true;
+    }
+    String m = sql.getMessage();
+    return m != null && m.contains("cannot execute ") && m.contains("in a read-only transaction");
+  }
+
+  /**
    * A pooled connection used after the database went away: the pool or the driver says it is closed
    * without an SQLSTATE (HikariCP's "Connection is closed", PgJDBC's "This connection has been
    * closed."), e.g. inside Flyway's check of the sink schema.
@@ -145,6 +190,9 @@ public final class Failures {
   }
 
   private static Verdict classifySql(SQLException sql) {
+    if (readOnly(sql)) {
+      return new Verdict(true, FAILOVER_KIND);
+    }
     String state = sql.getSQLState();
     if (state != null && state.length() == 5) {
       if (TRANSIENT_STATES.containsKey(state)) {
@@ -177,14 +225,21 @@ public final class Failures {
 
   /**
    * A short label for a failure, for metric tags and alert summaries: one of the closed set of
-   * {@link FailureCause}s ({@code connection}, {@code serialization}, {@code deadlock}, {@code
-   * resources}, {@code shutdown}, {@code lock}, {@code timeout}, {@code rejected_limit}, {@code
-   * fence_refused}, {@code permanent}), so a metric tagged with it cannot grow without bound.
+   * {@link FailureCause}s ({@code connection}, {@code failover}, {@code serialization}, {@code
+   * deadlock}, {@code resources}, {@code shutdown}, {@code lock}, {@code timeout}, {@code
+   * rejected_limit}, {@code fence_refused}, {@code permanent}), so a metric tagged with it cannot
+   * grow without bound.
    */
   public static FailureCause causeOf(Throwable error) {
+    if (isFailover(error)) {
+      return FailureCause.FAILOVER;
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql && closedConnection(sql)) {
         return FailureCause.CONNECTION;
+      }
+      if (t instanceof SQLException sql && readOnly(sql)) {
+        return FailureCause.FAILOVER;
       }
       if (t instanceof AttemptTimeoutException) {
         return FailureCause.TIMEOUT;

@@ -21,10 +21,47 @@ public record PipelineSpec(
     SinkSpec sink,
     RetrySpec retry,
     Duration attemptTimeout,
+    List<String> regions,
     String text,
     String hash) {
   /** How long one attempt at a partition may run before it is stopped (transient, retried). */
   public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofHours(6);
+
+  public PipelineSpec {
+    regions = regions == null ? List.of() : List.copyOf(regions);
+  }
+
+  /** A pipeline that runs in any region. */
+  public PipelineSpec(
+      String name,
+      Path file,
+      String schedule,
+      Partitions partitions,
+      SourceSpec source,
+      List<Column> columns,
+      List<TransformSpec> transforms,
+      ValidateSpec validate,
+      SinkSpec sink,
+      RetrySpec retry,
+      Duration attemptTimeout,
+      String text,
+      String hash) {
+    this(
+        name,
+        file,
+        schedule,
+        partitions,
+        source,
+        columns,
+        transforms,
+        validate,
+        sink,
+        retry,
+        attemptTimeout,
+        List.of(),
+        text,
+        hash);
+  }
 
   public PipelineSpec(
       String name,
@@ -96,6 +133,8 @@ public record PipelineSpec(
         + retry
         + ", attemptTimeout="
         + attemptTimeout
+        + ", regions="
+        + regions
         + ", hash="
         + hash
         + "]";
@@ -121,6 +160,14 @@ public record PipelineSpec(
       }
     }
     return null;
+  }
+
+  /**
+   * The regions that may run this pipeline, in order of preference ({@code regions: [a, b]}): its
+   * tasks go to the nodes of the first one with a live node. Empty: any node, in any region.
+   */
+  public List<String> regions() {
+    return regions;
   }
 
   /** The folder relative paths resolve against. */

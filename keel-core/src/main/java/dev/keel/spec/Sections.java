@@ -96,6 +96,47 @@ final class Sections {
     return cron;
   }
 
+  /**
+   * {@code regions: [a, b]}: at least one, each a region name, none twice (the order is the
+   * preference, so a repeat is a mistake). Empty when absent: any region.
+   */
+  List<String> regions() {
+    Node n = optional("regions");
+    if (n == null) {
+      return List.of();
+    }
+    List<Node> items = yaml.sequence(n, "regions");
+    if (items == null) {
+      return List.of();
+    }
+    if (items.isEmpty()) {
+      yaml.error(
+          n,
+          "regions must name at least one region, in order of preference (regions: [eu, us]);"
+              + " leave the key out to run in any region");
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (Node item : items) {
+      String region = yaml.string(item, "a region in regions");
+      if (region == null) {
+        continue;
+      }
+      if (Regions.problem(region) != null) {
+        yaml.error(item, "regions: " + Regions.problem(region));
+      } else if (out.contains(region)) {
+        yaml.error(
+            item,
+            "regions: region '"
+                + region
+                + "' is listed twice; list each region once, in order of preference");
+      } else {
+        out.add(region);
+      }
+    }
+    return out;
+  }
+
   Partitions partitions() {
     return new PartitionsReader(yaml).read(optional("partitions"));
   }

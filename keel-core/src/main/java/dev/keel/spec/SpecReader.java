@@ -34,7 +34,8 @@ public final class SpecReader {
           "validate",
           "sink",
           "retry",
-          "attempt_timeout");
+          "attempt_timeout",
+          "regions");
   private final SecretResolver secrets;
   private final Connectors connectors;
 
@@ -104,6 +105,7 @@ public final class SpecReader {
     }
     RetrySpec retry = b.retry();
     Duration attemptTimeout = b.attemptTimeout();
+    List<String> regions = b.regions();
     if (!yaml.problems().isEmpty()) {
       throw new SpecException(yaml.problems());
     }
@@ -119,6 +121,7 @@ public final class SpecReader {
         sink,
         retry,
         attemptTimeout,
+        regions,
         text,
         sha256(text));
   }

@@ -155,4 +155,48 @@ class FailuresTest {
                 new SQLException("An I/O error occurred while sending to the backend.", "08006")))
         .isFalse();
   }
+
+  @Test
+  void a_read_only_server_is_a_failover_transient_and_never_permanent() {
+    SQLException standby =
+        new SQLException("ERROR: cannot execute INSERT in a read-only transaction", "25006");
+    assertThat(Failures.isFailover(standby)).isTrue();
+    assertThat(Failures.classify(standby).retry()).isTrue();
+    assertThat(Failures.classify(standby).kind()).startsWith("failover");
+    assertThat(Failures.causeOf(standby)).isEqualTo(FailureCause.FAILOVER);
+    assertThat(Failures.cause(standby)).isEqualTo("failover");
+  }
+
+  @Test
+  void a_read_only_refusal_is_recognised_by_its_text_when_a_wrapper_lost_the_sqlstate() {
+    RuntimeException wrapped =
+        new RuntimeException(
+            "publishing",
+            new SQLException("ERROR: cannot execute UPDATE in a read-only transaction"));
+    assertThat(Failures.isFailover(wrapped)).isTrue();
+    assertThat(Failures.isTransient(wrapped)).isTrue();
+    assertThat(Failures.causeOf(wrapped)).isEqualTo(FailureCause.FAILOVER);
+  }
+
+  @Test
+  void a_read_only_refusal_behind_a_closed_connection_is_still_a_failover() {
+    // Flyway: the migration hit 25006, the pool evicted the connection, the rollback then failed.
+    SQLException closed = new SQLException("Connection is closed");
+    closed.addSuppressed(
+        new SQLException("cannot execute CREATE SCHEMA in a read-only transaction", "25006"));
+    RuntimeException flyway = new RuntimeException("Unable to rollback transaction", closed);
+    assertThat(Failures.causeOf(flyway)).isEqualTo(FailureCause.FAILOVER);
+    assertThat(Failures.classify(flyway).kind()).startsWith("failover");
+    assertThat(
+            Failures.causeOf(new RuntimeException("x", new SQLException("Connection is closed"))))
+        .isEqualTo(FailureCause.CONNECTION);
+  }
+
+  @Test
+  void other_invalid_transaction_states_are_not_a_failover() {
+    SQLException other = new SQLException("ERROR: current transaction is aborted", "25P02");
+    assertThat(Failures.isFailover(other)).isFalse();
+    assertThat(Failures.causeOf(other)).isEqualTo(FailureCause.PERMANENT);
+    assertThat(Failures.isFailover(new SQLException("connection refused", "08001"))).isFalse();
+  }
 }

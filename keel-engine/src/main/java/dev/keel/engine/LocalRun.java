@@ -86,7 +86,9 @@ public final class LocalRun {
           dead);
     }
     long version =
-        store.versions().save(spec.name(), spec.hash(), spec.text(), spec.file().toString());
+        store
+            .versions()
+            .save(spec.name(), spec.hash(), spec.text(), spec.file().toString(), spec.regions());
     return store
         .runs()
         .create(spec.name(), version, "manual:" + node, Instant.now(), partitions, spec.retry())

@@ -57,10 +57,10 @@ public final class TaskExecutor {
 
   /**
    * Failure causes that say the sink's database went away (lost or refused connections, its
-   * shutdown or restart).
+   * shutdown or restart, a server that became read-only because the primary moved).
    */
   private static final Set<FailureCause> SINK_AWAY =
-      EnumSet.of(FailureCause.CONNECTION, FailureCause.SHUTDOWN);
+      EnumSet.of(FailureCause.CONNECTION, FailureCause.SHUTDOWN, FailureCause.FAILOVER);
 
   private final MetadataStore store;
   private final String node;
@@ -276,8 +276,11 @@ public final class TaskExecutor {
           // began): an outage, not this task broken; wait for it without spending the attempt. A
           // connection that broke while the server stayed up is a blip and spends the attempt, so
           // a task that breaks its own connection every time still runs out of attempts.
+          // A read-only server (a standby behind a multi-host URL) is a failover in progress, never
+          // this task's fault: the pool dropped that connection and the next finds the new primary.
           if (breaker.getState() == CircuitBreaker.State.OPEN
               || Failures.couldNotConnect(e)
+              || Failures.isFailover(e)
               || sink.wentAwaySince(restartsAtStart)) {
             return waitForSink(task, sinkKey, calls, e);
           }

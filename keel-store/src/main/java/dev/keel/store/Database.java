@@ -42,6 +42,7 @@ public final class Database implements AutoCloseable {
     // instead of waiting out the pool's timeout.
     config.setInitializationFailTimeout(1);
     config.setAutoCommit(true);
+    config.setExceptionOverride(new FailoverEviction());
     this.description = JdbcUrls.redact(url);
     try {
       this.dataSource = new HikariDataSource(config);

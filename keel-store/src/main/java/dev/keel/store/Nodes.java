@@ -17,9 +17,9 @@ public final class Nodes {
   private static final Logger log = LoggerFactory.getLogger(Nodes.class);
   private static final String REGISTER =
       """
-      INSERT INTO keel.node (id, host, pid, http_port, state) VALUES (?, ?, ?, ?, 'alive')
+      INSERT INTO keel.node (id, host, pid, http_port, state, region) VALUES (?, ?, ?, ?, 'alive', ?)
       ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, http_port = excluded.http_port,
-        started_at = now(), heartbeat_at = now(), state = 'alive', tasks_held = 0""";
+        started_at = now(), heartbeat_at = now(), state = 'alive', tasks_held = 0, region = excluded.region""";
 
   /**
    * One statement per node per interval, however many tasks it holds: the node row and every lease
@@ -44,6 +44,11 @@ public final class Nodes {
   }
 
   public void register(String id, String host, long pid, Integer httpPort) {
+    register(id, host, pid, httpPort, null);
+  }
+
+  /** Registers a node of {@code region} (null: none; it then claims only region-free work). */
+  public void register(String id, String host, long pid, Integer httpPort, String region) {
     db.inTransaction(
         "registering node " + id,
         c -> {
@@ -52,6 +57,7 @@ public final class Nodes {
             ps.setString(2, host);
             ps.setLong(3, pid);
             ps.setObject(4, httpPort);
+            ps.setString(5, region);
             return ps.executeUpdate();
           }
         });

@@ -17,8 +17,9 @@ public final class PipelineVersions {
   /** Saving a version makes it the current one, even when the same text was stored before. */
   private static final String INSERT =
       """
-      INSERT INTO keel.pipeline_version (pipeline, hash, spec, source_file) VALUES (?, ?, ?, ?)
-      ON CONFLICT (pipeline, hash) DO UPDATE SET current_at = now(), source_file = excluded.source_file
+      INSERT INTO keel.pipeline_version (pipeline, hash, spec, source_file, regions) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (pipeline, hash) DO UPDATE SET current_at = now(), source_file = excluded.source_file,
+        regions = excluded.regions
       RETURNING id""";
 
   private static final String SELECT =
@@ -34,6 +35,19 @@ public final class PipelineVersions {
    * The id of this exact version, stored first if new; it becomes the pipeline's current version.
    */
   public long save(String pipeline, String hash, String text, String sourceFile) {
+    return save(pipeline, hash, text, sourceFile, java.util.List.of());
+  }
+
+  /**
+   * The same, with the regions that may run it in order of preference (empty: any region), which
+   * every claim of its tasks reads (Tasks).
+   */
+  public long save(
+      String pipeline,
+      String hash,
+      String text,
+      String sourceFile,
+      java.util.List<String> regions) {
     return db.inTransaction(
         "saving pipeline version of " + pipeline,
         c -> {
@@ -42,6 +56,7 @@ public final class PipelineVersions {
             ps.setString(2, hash);
             ps.setString(3, text);
             ps.setString(4, sourceFile);
+            ps.setArray(5, regions.isEmpty() ? null : c.createArrayOf("text", regions.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getLong(1);

@@ -16,7 +16,14 @@ public final class Status {
       String state,
       boolean alive,
       double heartbeatAgeSeconds,
-      int tasksHeld) {}
+      int tasksHeld,
+      String region) {}
+
+  /**
+   * A pipeline with {@code regions:} (its current version's): the list in order of preference and
+   * the region whose nodes claim its tasks now, null when none of them has a live node.
+   */
+  public record PipelineRegion(String pipeline, List<String> regions, String active) {}
 
   public record RunInfo(
       long id,
@@ -41,14 +48,24 @@ public final class Status {
       String error) {}
 
   public record Report(
-      List<NodeInfo> nodes, List<RunInfo> runs, List<PipelineProblems.Problem> problems) {}
+      List<NodeInfo> nodes,
+      List<RunInfo> runs,
+      List<PipelineProblems.Problem> problems,
+      List<PipelineRegion> regions) {}
 
   private static final String NODES =
       """
       SELECT n.id, n.host, n.pid, n.state, n.heartbeat_at > now() - ? * interval '1 millisecond',
              extract(epoch FROM now() - n.heartbeat_at)::float8,
-             (SELECT count(*) FROM keel.task t WHERE t.owner = n.id AND t.state = 'running')::int
+             (SELECT count(*) FROM keel.task t WHERE t.owner = n.id AND t.state = 'running')::int, n.region
       FROM keel.node n ORDER BY n.id""";
+
+  /** Each pipeline's current version (the newest made current), when it lists regions. */
+  private static final String REGIONS =
+      """
+      SELECT DISTINCT ON (v.pipeline) v.pipeline, v.regions, keel.active_region(v.regions, ? * interval '1 millisecond')
+      FROM keel.pipeline_version v ORDER BY v.pipeline, v.current_at DESC, v.id DESC""";
+
   private static final String RUNS =
       """
       SELECT id, pipeline, trigger, state, created_at::text, finished_at::text FROM keel.run ORDER BY id DESC LIMIT ?""";
@@ -70,7 +87,10 @@ public final class Status {
         "reading status",
         c ->
             new Report(
-                nodes(c, nodeDeadAfterMillis), runs(c, runs), new PipelineProblems(db).list()));
+                nodes(c, nodeDeadAfterMillis),
+                runs(c, runs),
+                new PipelineProblems(db).list(),
+                regions(c, nodeDeadAfterMillis)));
   }
 
   private static List<NodeInfo> nodes(Connection c, long deadAfter) throws SQLException {
@@ -89,7 +109,26 @@ public final class Status {
                   state,
                   alive,
                   rs.getDouble(6),
-                  rs.getInt(7)));
+                  rs.getInt(7),
+                  rs.getString(8)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<PipelineRegion> regions(Connection c, long liveWithin) throws SQLException {
+    List<PipelineRegion> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(REGIONS)) {
+      ps.setLong(1, liveWithin);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          java.sql.Array regions = rs.getArray(2);
+          if (regions != null) {
+            out.add(
+                new PipelineRegion(
+                    rs.getString(1), List.of((String[]) regions.getArray()), rs.getString(3)));
+          }
         }
       }
     }

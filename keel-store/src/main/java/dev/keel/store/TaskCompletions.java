@@ -42,6 +42,7 @@ public final class TaskCompletions {
   private final GroupCommit<Tasks.Success, Recorded> successes;
   private final GroupCommit<Long, Boolean> refreshes;
   private volatile String node;
+  private volatile String region;
   private volatile Duration lease;
   private volatile Clock clock;
   private volatile Refill refill;
@@ -66,7 +67,13 @@ public final class TaskCompletions {
    * time a flush was sent is read from {@code clock} (the node's).
    */
   public void refillWith(String node, Duration lease, Clock clock, Refill refill) {
+    refillWith(node, null, lease, clock, refill);
+  }
+
+  /** The same for a node of {@code region} (null: none). */
+  public void refillWith(String node, String region, Duration lease, Clock clock, Refill refill) {
     this.node = node;
+    this.region = region;
     this.lease = lease;
     this.clock = clock;
     this.refill = refill;
@@ -110,7 +117,7 @@ public final class TaskCompletions {
     Instant sent = r == null ? null : clock.instant();
     Tasks.Exchange x;
     try {
-      x = store.tasks().succeedAndClaim(batch, node, reserved, lease);
+      x = store.tasks().succeedAndClaim(batch, node, region, reserved, lease);
     } catch (RuntimeException | Error e) {
       // An Error too: the slots reserved for the claims (and those of the finishing tasks) must go
       // back, or the node loses them for good and, after enough of these, stops claiming.

@@ -50,10 +50,27 @@ public final class Tasks {
   private static final String NOT_REPLAY =
       "AND NOT EXISTS (SELECT 1 FROM keel.run m WHERE m.id = q.run_id AND m.trigger LIKE 'manual:replay:%')";
 
+  /**
+   * A node's claims take the tasks of a pipeline with {@code regions: [a, b]} only when the node is
+   * in the first listed region that has a live node ({@code keel.active_region}: state alive,
+   * heartbeat within the claimer's lease, by the database clock). So while region a has a live node
+   * b's nodes leave the work alone; once a's last node stops heartbeating, the next claim by a node
+   * of b finds b active and takes the queued tasks, and the reaper requeues a's running ones when
+   * their leases run out, as for any dead node. No node decides for the others: each claim judges
+   * the node table as it is, in the same statement. A node without a region takes none of them.
+   * Parameters: the claimer's region, the lease in milliseconds.
+   */
+  private static final String IN_REGION =
+      """
+      AND (SELECT v.regions IS NULL OR keel.active_region(v.regions, ? * interval '1 millisecond') = ?
+             FROM keel.run m JOIN keel.pipeline_version v ON v.id = m.version_id WHERE m.id = q.run_id)""";
+
+  private static final String NODE_FILTER = NOT_REPLAY + "\n            " + IN_REGION;
+
   private static final String CLAIMED_COLUMNS =
       "id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence";
   private static final String CLAIM =
-      "WITH " + CLAIM_CTES.formatted(NOT_REPLAY) + "\nSELECT " + CLAIMED_COLUMNS + " FROM claimed";
+      "WITH " + CLAIM_CTES.formatted(NODE_FILTER) + "\nSELECT " + CLAIMED_COLUMNS + " FROM claimed";
   private static final String CLAIM_OF_RUN =
       "WITH "
           + CLAIM_CTES.formatted("AND q.run_id = ?")
@@ -96,7 +113,7 @@ public final class Tasks {
       "WITH "
           + SUCCEED_ALL_CTES
           + ",\n"
-          + CLAIM_CTES.formatted(NOT_REPLAY)
+          + CLAIM_CTES.formatted(NODE_FILTER)
           + """
 
       SELECT id, run_id, pipeline, version_id, partition, attempt, max_attempts, fence, run_state, false FROM claimed
@@ -146,8 +163,21 @@ public final class Tasks {
     this.db = db;
   }
 
-  /** Claims up to {@code limit} due tasks (of one run, when {@code runId} is not null). */
+  /**
+   * Claims up to {@code limit} due tasks (of one run, when {@code runId} is not null) for a node
+   * without a region.
+   */
   public List<ClaimedTask> claim(String node, Long runId, int limit, Duration lease) {
+    return claim(node, null, runId, limit, lease);
+  }
+
+  /**
+   * Claims up to {@code limit} due tasks for {@code node} of {@code region} (null: none), or of one
+   * run when {@code runId} is not null: that is a {@code keel run} taking its own tasks, in any
+   * region.
+   */
+  public List<ClaimedTask> claim(
+      String node, String region, Long runId, int limit, Duration lease) {
     // One statement, so autocommit: one round trip and one commit however many tasks it claims.
     return db.withConnection(
         "claiming tasks",
@@ -159,6 +189,9 @@ public final class Tasks {
             ps.setLong(i++, lease.toMillis());
             if (runId != null) {
               ps.setLong(i++, runId);
+            } else {
+              ps.setLong(i++, lease.toMillis());
+              ps.setString(i++, region);
             }
             ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -187,6 +220,12 @@ public final class Tasks {
    * statement and one commit (just the successes when {@code limit} is 0).
    */
   public Exchange succeedAndClaim(List<Success> successes, String node, int limit, Duration lease) {
+    return succeedAndClaim(successes, node, null, limit, lease);
+  }
+
+  /** The same for a node of {@code region} (null: none). */
+  public Exchange succeedAndClaim(
+      List<Success> successes, String node, String region, int limit, Duration lease) {
     return db.withConnection(
         "completing " + successes.size() + " tasks" + (limit > 0 ? " and claiming " + limit : ""),
         c -> {
@@ -214,7 +253,9 @@ public final class Tasks {
             if (limit > 0) {
               ps.setString(9, node);
               ps.setLong(10, lease.toMillis());
-              ps.setInt(11, limit);
+              ps.setLong(11, lease.toMillis());
+              ps.setString(12, region);
+              ps.setInt(13, limit);
             }
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class ClusterFixture implements BeforeEachCallback, AfterEachCallback {
   private Path work;
   private LocalCluster cluster;
+  private ReplicatedDatabase replicated;
 
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
@@ -59,15 +60,36 @@ public final class ClusterFixture implements BeforeEachCallback, AfterEachCallba
     return cluster;
   }
 
+  /**
+   * A PostgreSQL primary and a standby ({@link ReplicatedDatabase}, under this test's folder) and a
+   * cluster whose nodes use both through the multi-host URL; {@link #replicated()} kills and
+   * promotes.
+   */
+  public LocalCluster startReplicated(ReplicatedDatabase.Replication replication)
+      throws IOException {
+    replicated = ReplicatedDatabase.start(work.resolve("pg"), replication);
+    cluster = LocalCluster.on(replicated.url(), logs());
+    return cluster;
+  }
+
+  /** The primary and standby of {@link #startReplicated}. */
+  public ReplicatedDatabase replicated() {
+    return replicated;
+  }
+
   @Override
   public void afterEach(ExtensionContext context) throws IOException {
     try {
       if (cluster != null) {
         cluster.close();
       }
+      if (replicated != null) {
+        replicated.close();
+      }
       keepLogs(context.getRequiredTestMethod().getName());
     } finally {
       cluster = null;
+      replicated = null;
       delete(work);
     }
   }

@@ -22,6 +22,9 @@ public final class LocalCluster implements AutoCloseable {
   private final List<NodeProcess> nodes = new ArrayList<>();
   private int port;
 
+  /** The database's URL when it is not this cluster's own PostgreSQL ({@link #on}). */
+  private String externalUrl;
+
   private LocalCluster(EmbeddedPostgres postgres, Path logDir, Path dataDir) {
     this.postgres = postgres;
     this.logDir = logDir;
@@ -106,7 +109,20 @@ public final class LocalCluster implements AutoCloseable {
     return new LocalCluster(b.start(), logDir, null);
   }
 
+  /**
+   * Nodes on a PostgreSQL the caller started and closes (a {@link ReplicatedDatabase}'s multi-host
+   * URL, say).
+   */
+  public static LocalCluster on(String url, Path logDir) {
+    LocalCluster c = new LocalCluster(null, logDir, null);
+    c.externalUrl = url;
+    return c;
+  }
+
   public String url() {
+    if (externalUrl != null) {
+      return externalUrl;
+    }
     return postgres.getJdbcUrl("postgres", "postgres");
   }
 
@@ -171,6 +187,8 @@ public final class LocalCluster implements AutoCloseable {
   @Override
   public void close() throws IOException {
     nodes.forEach(NodeProcess::close);
-    postgres.close();
+    if (postgres != null) {
+      postgres.close();
+    }
   }
 }

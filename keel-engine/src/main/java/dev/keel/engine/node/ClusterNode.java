@@ -80,7 +80,7 @@ public final class ClusterNode {
 
   public void start() {
     long pid = ProcessHandle.current().pid();
-    coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort());
+    coordination.nodes().register(config.nodeId(), host(), pid, config.httpPort(), config.region());
     loops.every("heartbeat", config.heartbeat(), heartbeat);
     // Registered first: a node's tasks are reaped at once when its process dies only once it holds
     // its session.
@@ -102,7 +102,12 @@ public final class ClusterNode {
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
     }
     workers.start();
-    log.info("node {} started (pid {}, host {})", config.nodeId(), pid, host());
+    log.info(
+        "node {} started (pid {}, host {}, region {})",
+        config.nodeId(),
+        pid,
+        host(),
+        config.region() == null ? "none" : config.region());
   }
 
   /** Why this node should get no traffic now (for /health/ready), or null when it is ready. */

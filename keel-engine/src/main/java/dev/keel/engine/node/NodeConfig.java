@@ -29,7 +29,8 @@ public record NodeConfig(
     Integer httpPort,
     boolean ignoreLeaseLoss,
     AlertChecks alertChecks,
-    Clock clock) {
+    Clock clock,
+    String region) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -63,6 +64,7 @@ public record NodeConfig(
     private boolean ignoreLeaseLoss;
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
     private Clock clock = MonotonicClock.UTC;
+    private String region;
 
     private Builder(String nodeId) {
       this.nodeId = nodeId;
@@ -147,6 +149,15 @@ public record NodeConfig(
       return this;
     }
 
+    /**
+     * The node's region ({@code keel node --region}), or null for none: it then runs only pipelines
+     * without {@code regions:}.
+     */
+    public Builder region(String v) {
+      region = v;
+      return this;
+    }
+
     public NodeConfig build() {
       List<String> fixes = new ArrayList<>();
       if (workers < 1) {
@@ -194,10 +205,12 @@ public record NodeConfig(
               httpPort,
               ignoreLeaseLoss,
               alertChecks,
-              clock);
+              clock,
+              region);
       log.info(
-          "node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
+          "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId,
+          region == null ? "none" : region,
           pipelines,
           workers,
           lease,

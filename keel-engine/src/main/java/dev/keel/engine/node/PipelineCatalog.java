@@ -128,7 +128,10 @@ final class PipelineCatalog implements Runnable {
       seenText.put(file, text);
       return;
     }
-    long version = store.versions().save(spec.name(), spec.hash(), spec.text(), file.toString());
+    long version =
+        store
+            .versions()
+            .save(spec.name(), spec.hash(), spec.text(), file.toString(), spec.regions());
     store.problems().clear(file.toString());
     Current was = current.put(spec.name(), new Current(version, spec));
     seenText.put(file, text);

@@ -86,7 +86,7 @@ final class Workers implements TaskCompletions.Refill {
               t.setDaemon(true);
               return t;
             });
-    completions.refillWith(config.nodeId(), config.lease(), config.clock(), this);
+    completions.refillWith(config.nodeId(), config.region(), config.lease(), config.clock(), this);
   }
 
   void start() {
@@ -152,7 +152,7 @@ final class Workers implements TaskCompletions.Refill {
     Instant sent = config.clock().instant();
     List<ClaimedTask> claimed;
     try {
-      claimed = store.tasks().claim(config.nodeId(), null, want, config.lease());
+      claimed = store.tasks().claim(config.nodeId(), config.region(), null, want, config.lease());
     } catch (RuntimeException e) {
       slots.release(want);
       throw e;
@@ -329,7 +329,9 @@ final class Workers implements TaskCompletions.Refill {
   private void failOutsideRunner(ClaimedTask task, Throwable e) {
     FailureCause cause = Failures.causeOf(e);
     if (!(e instanceof Error)
-        && (cause == FailureCause.CONNECTION || cause == FailureCause.SHUTDOWN)) {
+        && (cause == FailureCause.CONNECTION
+            || cause == FailureCause.SHUTDOWN
+            || cause == FailureCause.FAILOVER)) {
       // The database went away while the task was being set up (its version loaded, its sink
       // prepared): an outage, not the task; it waits without spending an attempt, like a task
       // whose sink is down.

@@ -18,7 +18,9 @@ public final class ReadApi {
   private static final String PIPELINES =
       """
       SELECT v.pipeline, v.id, v.hash, v.source_file, v.created_at,
-             EXISTS (SELECT 1 FROM keel.pipeline_pause p WHERE p.pipeline = v.pipeline) AS paused
+             EXISTS (SELECT 1 FROM keel.pipeline_pause p WHERE p.pipeline = v.pipeline) AS paused,
+             CASE WHEN v.regions IS NOT NULL THEN coalesce(keel.active_region(v.regions, interval '15 seconds'),
+                  'none alive of ' || array_to_string(v.regions, ', ')) END AS region
       FROM keel.pipeline_version v ORDER BY v.pipeline, v.id DESC""";
   private static final String RUNS =
       """
@@ -35,7 +37,7 @@ public final class ReadApi {
       FROM keel.task t LEFT JOIN keel.checkpoint c ON c.task_id = t.id""";
   private static final String NODES =
       """
-      SELECT n.id, n.host, n.pid, n.http_port, n.started_at, n.heartbeat_at, n.state,
+      SELECT n.id, n.host, n.pid, n.http_port, n.started_at, n.heartbeat_at, n.state, n.region,
              (n.state <> 'stopped' AND n.heartbeat_at > now() - interval '15 seconds') AS alive,
              (SELECT count(*) FROM keel.task t WHERE t.owner = n.id AND t.state = 'running') AS tasks_held
       FROM keel.node n ORDER BY n.id""";
@@ -80,6 +82,8 @@ public final class ReadApi {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("name", name);
                 m.put("paused", r.get("paused"));
+                // The newest version's active region: where its tasks go now (null: any region).
+                m.put("region", r.get("region"));
                 m.putAll(listing.summaries().getOrDefault(name, Map.of()));
                 m.put("versions", new ArrayList<Map<String, Object>>());
                 return m;
