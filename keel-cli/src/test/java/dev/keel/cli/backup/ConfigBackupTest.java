@@ -16,7 +16,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,10 +36,11 @@ class ConfigBackupTest {
   private static final String TOKENS =
       "SELECT hash || '|' || role || '|' || coalesce(note, '') FROM keel.api_token ORDER BY 1";
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
 
-  @BeforeEach
-  void aConfiguration() throws IOException {
+  /** Set up once: the tests only read the source database (and each exports to its own place). */
+  @BeforeAll
+  static void aConfiguration() throws IOException {
     TestDatabase.reset();
     Files.writeString(dir.resolve("in.csv"), "id\n1\n2\n");
     Path p = dir.resolve("p.yaml");
@@ -66,7 +67,7 @@ class ConfigBackupTest {
 
   @Test
   void a_folder_backup_restores_into_an_empty_database_and_a_second_import_changes_nothing() {
-    Path backup = dir.resolve("backup");
+    Path backup = dir.resolve("folder-backup");
     Cli export = Cli.run("export", backup.toString(), "--db", TestDatabase.url());
     assertThat(export.exit()).as(export.toString()).isZero();
     assertThat(export.out()).contains("exported 2 pipeline versions, 1 paused pipelines, 2 API");
@@ -104,7 +105,7 @@ class ConfigBackupTest {
 
   @Test
   void a_changed_file_is_refused_by_name_and_nothing_is_imported() throws IOException {
-    Path backup = dir.resolve("backup");
+    Path backup = dir.resolve("tampered-backup");
     assertThat(Cli.run("export", backup.toString(), "--db", TestDatabase.url()).exit()).isZero();
     Path spec;
     try (var files = Files.walk(backup.resolve("pipelines"))) {
@@ -122,7 +123,7 @@ class ConfigBackupTest {
     assertThat(rows(target, VERSIONS)).isEmpty();
     assertThat(rows(target, TOKENS)).isEmpty();
 
-    Cli notABackup = Cli.run("import", dir.toString(), "--db", target);
+    Cli notABackup = Cli.run("import", dir.resolve("pipelines-only").toString(), "--db", target);
     assertThat(notABackup.exit()).isEqualTo(2);
     assertThat(notABackup.err()).contains("no manifest.json");
   }
