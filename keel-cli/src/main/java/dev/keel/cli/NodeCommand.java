@@ -1,5 +1,7 @@
 package dev.keel.cli;
 
+import dev.keel.engine.backup.BackupPlace;
+import dev.keel.engine.backup.ScheduledBackups;
 import dev.keel.engine.node.ClusterNode;
 import dev.keel.engine.node.NodeConfig;
 import dev.keel.server.KeelServer;
@@ -59,6 +61,21 @@ final class NodeCommand implements Callable<Integer> {
           "This node's region ([a-z0-9-]{1,32}); a pipeline with regions: [a, b] runs on the nodes of the"
               + " first listed region that has a live node. Default: none (only pipelines without regions).")
   String region;
+
+  @Option(
+      names = "--backup-to",
+      paramLabel = "DEST",
+      description =
+          "Back up the configuration (keel export) to a new timestamped folder under DEST, a folder or s3://bucket/prefix, every --backup-every; one node of the cluster takes each backup.")
+  String backupTo;
+
+  @Option(
+      names = "--backup-every",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How often to back up with --backup-to (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1h")
+  Duration backupEvery;
 
   @Option(
       names = "--alerts",
@@ -140,6 +157,17 @@ final class NodeCommand implements Callable<Integer> {
       cmd.commandLine().getErr().println("keel node: --region: " + Regions.problem(region));
       return ExitCodes.BAD_INPUT;
     }
+    if (backupTo != null && backupEvery.compareTo(ScheduledBackups.MIN_EVERY) < 0) {
+      cmd.commandLine()
+          .getErr()
+          .println(
+              "keel node: --backup-every "
+                  + backupEvery
+                  + " is too short; back up at most every "
+                  + ScheduledBackups.MIN_EVERY.toSeconds()
+                  + " s (1h or 1d is usual)");
+      return ExitCodes.BAD_INPUT;
+    }
     // Read before connecting: a bad alerts file is bad input, not something to retry.
     AlertRules rules;
     try {
@@ -195,6 +223,18 @@ final class NodeCommand implements Callable<Integer> {
             new KeelMetrics(registry));
     node.start();
     started.set(node);
+    ScheduledBackups backups =
+        backupTo == null
+            ? null
+            : new ScheduledBackups(
+                MetadataStore.attach(coordinationDb),
+                id,
+                backupTo,
+                BackupPlace.at(backupTo),
+                backupEvery);
+    if (backups != null) {
+      backups.start();
+    }
     AlertDispatcher dispatcher =
         rules == null
             ? null
@@ -207,6 +247,9 @@ final class NodeCommand implements Callable<Integer> {
                   try {
                     // /health/ready answers 503 while draining; the alert outbox is served until
                     // the tasks in hand are done.
+                    if (backups != null) {
+                      backups.close();
+                    }
                     node.drain();
                     if (dispatcher != null) {
                       dispatcher.close();

@@ -21,15 +21,17 @@ import java.util.Map;
  * (55P03); a server that became read-only (25006, "cannot execute … in a read-only transaction": a
  * standby, the database failing over, {@link #isFailover}); MariaDB/MySQL lock wait timeout (1205),
  * deadlock (1213), too many connections (1040), server gone away or lost (2006, 2013), cannot
- * connect (2002, 2003); socket timeouts, resets and refused connections.
+ * connect (2002, 2003); socket timeouts, resets and refused connections; an object store that
+ * throttles (HTTP 429, 503 SlowDown), fails (other 5xx), times out (408) or does not answer.
  *
  * <p>Permanent, failing the task at once: everything else, notably a connection the server rejected
  * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064), an undefined table or
  * column (42P01, 42703, MySQL 1146, 1054), permission denied (42501), authentication (28P01, 28000,
  * MySQL 1045), a missing database (3D000, MySQL 1049), data errors (class 22), constraint
  * violations (class 23), an unknown host, a rejected-row limit, an empty source refused in replace
- * mode, and a fence refusal; an {@link Error} in a worker (out of memory, a stack overflow): the
- * same input would fail the same way.
+ * mode, a fence refusal, an object store's other answers (403 access denied, 404 no such bucket or
+ * key, 412 the object changed while read); an {@link Error} in a worker (out of memory, a stack
+ * overflow): the same input would fail the same way.
  */
 public final class Failures {
   /** The verdict and the reason a person reads. */
@@ -107,6 +109,9 @@ public final class Failures {
       if (t instanceof EmptySourceException) {
         return new Verdict(
             false, "empty source refused (replace would delete the partition's rows)");
+      }
+      if (t instanceof ObjectStoreException os) {
+        return classifyHttp(os.status());
       }
       if (t instanceof SQLException sql) {
         Verdict v = classifySql(sql);
@@ -189,6 +194,20 @@ public final class Failures {
             || m.startsWith("This connection has been closed"));
   }
 
+  /** An object store's HTTP status ({@link ObjectStoreException#NO_RESPONSE}: no answer). */
+  private static Verdict classifyHttp(int status) {
+    if (status == ObjectStoreException.NO_RESPONSE) {
+      return new Verdict(true, "object store unreachable or timed out");
+    }
+    if (status == 429 || status == 503) {
+      return new Verdict(true, "object store throttling (HTTP " + status + ")");
+    }
+    if (status == 408 || status >= 500) {
+      return new Verdict(true, "object store error (HTTP " + status + ")");
+    }
+    return new Verdict(false, "object store refused (HTTP " + status + ")");
+  }
+
   private static Verdict classifySql(SQLException sql) {
     if (readOnly(sql)) {
       return new Verdict(true, FAILOVER_KIND);
@@ -240,6 +259,14 @@ public final class Failures {
       }
       if (t instanceof SQLException sql && readOnly(sql)) {
         return FailureCause.FAILOVER;
+      }
+      if (t instanceof ObjectStoreException os) {
+        int s = os.status();
+        return s == ObjectStoreException.NO_RESPONSE || s == 408
+            ? FailureCause.CONNECTION
+            : s == 429 || s == 503
+                ? FailureCause.RESOURCES
+                : s >= 500 ? FailureCause.CONNECTION : FailureCause.PERMANENT;
       }
       if (t instanceof AttemptTimeoutException) {
         return FailureCause.TIMEOUT;

@@ -199,4 +199,25 @@ class FailuresTest {
     assertThat(Failures.causeOf(other)).isEqualTo(FailureCause.PERMANENT);
     assertThat(Failures.isFailover(new SQLException("connection refused", "08001"))).isFalse();
   }
+
+  @ParameterizedTest(name = "object store HTTP {0} is transient={1}")
+  @CsvSource({
+    "0, true",
+    "429, true",
+    "503, true",
+    "500, true",
+    "502, true",
+    "408, true",
+    "403, false",
+    "404, false",
+    "412, false",
+    "400, false"
+  })
+  void object_store_answers_are_classified_by_status(int status, boolean transientExpected) {
+    ObjectStoreException e =
+        new ObjectStoreException("s3://b/k: GET failed: HTTP " + status, status, null);
+    assertThat(Failures.isTransient(new RuntimeException("reading", e)))
+        .isEqualTo(transientExpected);
+    assertThat(Failures.causeOf(e) == FailureCause.PERMANENT).isEqualTo(!transientExpected);
+  }
 }

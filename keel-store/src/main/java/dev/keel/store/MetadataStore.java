@@ -61,6 +61,14 @@ public final class MetadataStore implements AutoCloseable {
     return new PipelineVersions(db);
   }
 
+  public ConfigTables configTables() {
+    return new ConfigTables(db);
+  }
+
+  public BackupClaims backupClaims() {
+    return new BackupClaims(db);
+  }
+
   public Runs runs() {
     return new Runs(db);
   }

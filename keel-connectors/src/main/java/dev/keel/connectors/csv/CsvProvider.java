@@ -3,7 +3,7 @@ package dev.keel.connectors.csv;
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SourceProvider;
 import dev.keel.connectors.files.FileSources;
-import dev.keel.connectors.files.Sources;
+import dev.keel.connectors.files.SourceFile;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.ConfigSection;
@@ -71,6 +71,6 @@ public final class CsvProvider implements SourceProvider {
   public RecordSource open(
       SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     CsvSpec csv = (CsvSpec) spec;
-    return new CsvSource(Sources.resolve(csv.path(), partition, baseDir), csv, columns, resume);
+    return new CsvSource(SourceFile.of(csv.path(), partition, baseDir), csv, columns, resume);
   }
 }

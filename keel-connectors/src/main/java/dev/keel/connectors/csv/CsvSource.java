@@ -4,6 +4,7 @@ import dev.keel.KeelException;
 import dev.keel.connectors.files.CappedReader;
 import dev.keel.connectors.files.CorruptGzip;
 import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.SourceFile;
 import dev.keel.connectors.files.TextFiles;
 import dev.keel.record.Coercion;
 import dev.keel.record.CoercionException;
@@ -41,7 +42,7 @@ import org.apache.commons.csv.QuoteMode;
  * is unreadable from there on and the source throws.
  */
 final class CsvSource implements RecordSource {
-  private final Path file;
+  private final SourceFile file;
   private final String name;
   private final List<Column> columns;
   private final String nullString;
@@ -61,16 +62,20 @@ final class CsvSource implements RecordSource {
   private int expectedFields;
 
   CsvSource(Path file, CsvSpec spec, List<Column> columns) {
-    this(file, spec, columns, null);
+    this(SourceFile.local(file), spec, columns, null);
+  }
+
+  CsvSource(Path file, CsvSpec spec, List<Column> columns, String resume) {
+    this(SourceFile.local(file), spec, columns, resume);
   }
 
   /**
    * @param resume a {@link #position()} of an earlier reading of this file, or null: reading
    *     resumes after that record without parsing the ones before it (the text is skipped)
    */
-  CsvSource(Path file, CsvSpec spec, List<Column> columns, String resume) {
+  CsvSource(SourceFile file, CsvSpec spec, List<Column> columns, String resume) {
     this.file = file;
-    this.name = file.toString();
+    this.name = file.name();
     this.columns = List.copyOf(columns);
     this.nullString = spec.nullString();
     this.zone = spec.timezone() == null ? ZoneOffset.UTC : spec.timezone();
@@ -87,7 +92,7 @@ final class CsvSource implements RecordSource {
         throw new UncheckedIOException(e);
       }
     }
-    this.reader = new CappedReader(TextFiles.open(file, spec.encoding()), cap);
+    this.reader = new CappedReader(file.open(spec.encoding()), cap);
     if (at != null) {
       skipChars(at[0]);
       this.lineOffset = at[1] - 1;
@@ -308,7 +313,7 @@ final class CsvSource implements RecordSource {
 
   @Override
   public String describe() {
-    return file.toString();
+    return name;
   }
 
   @Override

@@ -49,6 +49,15 @@ public final class Sources {
   }
 
   public static Path resolve(String path, String partition, Path baseDir) {
+    Path resolved = Path.of(substitute(path, partition));
+    if (!resolved.isAbsolute() && baseDir != null) {
+      resolved = baseDir.resolve(resolved);
+    }
+    return resolved.normalize();
+  }
+
+  /** {@code path} with {@code ${partition}} replaced by a partition name safe in a path. */
+  public static String substitute(String path, String partition) {
     String p = path;
     if (p.contains(PLACEHOLDER)) {
       if (partition == null
@@ -66,10 +75,6 @@ public final class Sources {
       }
       p = p.replace(PLACEHOLDER, partition);
     }
-    Path resolved = Path.of(p);
-    if (!resolved.isAbsolute() && baseDir != null) {
-      resolved = baseDir.resolve(resolved);
-    }
-    return resolved.normalize();
+    return p;
   }
 }

@@ -19,10 +19,10 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Opens a text file as a stream of characters. A {@code .gz} name means gzip. Bytes that are not
- * valid in the charset (and only those: a well-formed U+FFFD is data) become {@link
- * Coercion#MALFORMED}, a lone surrogate no valid input decodes to, rather than failing the file, so
- * only the records holding them are rejected (by {@link Coercion}).
+ * Opens a text file (or any byte stream, {@link #decode}) as a stream of characters. A {@code .gz}
+ * name means gzip. Bytes that are not valid in the charset (and only those: a well-formed U+FFFD is
+ * data) become {@link Coercion#MALFORMED}, a lone surrogate no valid input decodes to, rather than
+ * failing the file, so only the records holding them are rejected (by {@link Coercion}).
  */
 public final class TextFiles {
   private static final int BUFFER = 64 * 1024;
@@ -30,17 +30,33 @@ public final class TextFiles {
   private TextFiles() {}
 
   public static Reader open(Path file, Charset charset) {
-    Charset cs = charset == null ? StandardCharsets.UTF_8 : charset;
     if (Files.isDirectory(file)) {
       throw new KeelException(
           file
               + ": is a directory; a source path names one file (use ${partition} in it for one"
               + " file per partition)");
     }
-    InputStream in = null;
+    InputStream in;
     try {
-      in = new BufferedInputStream(Files.newInputStream(file), BUFFER);
-      if (file.getFileName().toString().endsWith(".gz")) {
+      in = Files.newInputStream(file);
+    } catch (NoSuchFileException e) {
+      throw new KeelException(file + ": file not found");
+    } catch (IOException e) {
+      throw new KeelException(file + ": cannot open: " + e.getMessage(), e);
+    }
+    return decode(in, file.toString(), charset);
+  }
+
+  /**
+   * Decodes {@code raw} (gunzipped first when {@code name} ends in {@code .gz}); closes it if that
+   * fails.
+   */
+  public static Reader decode(InputStream raw, String name, Charset charset) {
+    Charset cs = charset == null ? StandardCharsets.UTF_8 : charset;
+    InputStream in = raw;
+    try {
+      in = new BufferedInputStream(raw, BUFFER);
+      if (name.endsWith(".gz")) {
         in = new CorruptGzip.Guard(new GZIPInputStream(in, BUFFER));
       }
       CharsetDecoder decoder =
@@ -49,23 +65,24 @@ public final class TextFiles {
               .onUnmappableCharacter(CodingErrorAction.REPLACE)
               .replaceWith(String.valueOf(Coercion.MALFORMED));
       return new InputStreamReader(in, decoder);
-    } catch (NoSuchFileException e) {
-      throw new KeelException(file + ": file not found");
     } catch (EOFException e) {
       closeQuietly(in);
       // No cause attached: an EOFException in the chain would classify as a lost connection.
       throw new KeelException(
-          file + ": " + CorruptGzip.TRUNCATED + " (it ends inside the gzip header)");
+          name + ": " + CorruptGzip.TRUNCATED + " (it ends inside the gzip header)");
     } catch (ZipException e) {
       closeQuietly(in);
       throw new KeelException(
-          file
+          name
               + ": not a gzip file ("
               + e.getMessage()
               + "); remove the .gz suffix or compress it");
     } catch (IOException e) {
       closeQuietly(in);
-      throw new KeelException(file + ": cannot open: " + e.getMessage(), e);
+      throw new KeelException(name + ": cannot open: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(in);
+      throw e;
     }
   }
 

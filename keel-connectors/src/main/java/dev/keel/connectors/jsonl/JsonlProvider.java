@@ -3,7 +3,7 @@ package dev.keel.connectors.jsonl;
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SourceProvider;
 import dev.keel.connectors.files.FileSources;
-import dev.keel.connectors.files.Sources;
+import dev.keel.connectors.files.SourceFile;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.ConfigSection;
@@ -31,7 +31,6 @@ public final class JsonlProvider implements SourceProvider {
   public RecordSource open(
       SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     JsonlSpec jsonl = (JsonlSpec) spec;
-    return new JsonlSource(
-        Sources.resolve(jsonl.path(), partition, baseDir), jsonl, columns, resume);
+    return new JsonlSource(SourceFile.of(jsonl.path(), partition, baseDir), jsonl, columns, resume);
   }
 }

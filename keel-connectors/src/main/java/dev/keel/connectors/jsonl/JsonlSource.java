@@ -14,6 +14,7 @@ import dev.keel.KeelException;
 import dev.keel.connectors.files.BoundedLineReader;
 import dev.keel.connectors.files.CorruptGzip;
 import dev.keel.connectors.files.RawText;
+import dev.keel.connectors.files.SourceFile;
 import dev.keel.connectors.files.TextFiles;
 import dev.keel.record.Coercion;
 import dev.keel.record.CoercionException;
@@ -76,7 +77,7 @@ final class JsonlSource implements RecordSource {
   /** Jackson's pointer to its own setting, which means nothing to a pipeline's author. */
   private static final Pattern LIMIT_HINT = Pattern.compile(", from `[^`]*`\\)");
 
-  private final Path file;
+  private final SourceFile file;
   private final List<Column> columns;
   private final ZoneId zone;
   private final long cap;
@@ -88,14 +89,18 @@ final class JsonlSource implements RecordSource {
   private long lastLine;
 
   JsonlSource(Path file, JsonlSpec spec, List<Column> columns) {
-    this(file, spec, columns, null);
+    this(SourceFile.local(file), spec, columns, null);
+  }
+
+  JsonlSource(Path file, JsonlSpec spec, List<Column> columns, String resume) {
+    this(SourceFile.local(file), spec, columns, resume);
   }
 
   /**
    * @param resume a {@link #position()} of an earlier reading ("line:N"): lines up to N are
    *     skipped, not parsed
    */
-  JsonlSource(Path file, JsonlSpec spec, List<Column> columns, String resume) {
+  JsonlSource(SourceFile file, JsonlSpec spec, List<Column> columns, String resume) {
     this.skipThrough = resume == null ? 0 : linePosition(resume);
     this.file = file;
     this.columns = List.copyOf(columns);
@@ -103,7 +108,7 @@ final class JsonlSource implements RecordSource {
     this.cap =
         spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
     this.json = mapper(cap);
-    this.lines = new BoundedLineReader(TextFiles.open(file, spec.encoding()), cap);
+    this.lines = new BoundedLineReader(file.open(spec.encoding()), cap);
   }
 
   static long linePosition(String token) {
@@ -217,7 +222,7 @@ final class JsonlSource implements RecordSource {
 
   @Override
   public String describe() {
-    return file.toString();
+    return file.name();
   }
 
   @Override

@@ -1,0 +1,60 @@
+package dev.keel.connectors.files;
+
+import dev.keel.connectors.s3.S3Clients;
+import dev.keel.connectors.s3.S3Location;
+import dev.keel.connectors.s3.S3ObjectStream;
+import java.io.Reader;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+
+/**
+ * The one file a file source reads for a partition: a local file, or an S3 object when the path is
+ * {@code s3://bucket/key}. Either way it is streamed as text ({@code .gz}: gzip).
+ */
+public interface SourceFile {
+  /** How messages name it: the path, or {@code s3://bucket/key}. */
+  String name();
+
+  /** A new reader from the start; a missing file or object fails here, with its name. */
+  Reader open(Charset charset);
+
+  /** Resolves a source's {@code path:} for {@code partition} (local paths against baseDir). */
+  static SourceFile of(String path, String partition, Path baseDir) {
+    String p = Sources.substitute(path, partition);
+    if (S3Location.isS3(p)) {
+      return new S3Object(S3Location.parse(p));
+    }
+    return new LocalFile(Sources.resolve(path, partition, baseDir));
+  }
+
+  static SourceFile local(Path file) {
+    return new LocalFile(file);
+  }
+
+  /** A file on a local or mounted file system. */
+  record LocalFile(Path file) implements SourceFile {
+    @Override
+    public String name() {
+      return file.toString();
+    }
+
+    @Override
+    public Reader open(Charset charset) {
+      return TextFiles.open(file, charset);
+    }
+  }
+
+  /** An object in S3 or an S3-compatible store, read through {@link S3ObjectStream}. */
+  record S3Object(S3Location location) implements SourceFile {
+    @Override
+    public String name() {
+      return location.toString();
+    }
+
+    @Override
+    public Reader open(Charset charset) {
+      return TextFiles.decode(
+          new S3ObjectStream(S3Clients.shared(), location), location.key(), charset);
+    }
+  }
+}
