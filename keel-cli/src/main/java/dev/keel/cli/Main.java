@@ -28,7 +28,9 @@ import picocli.CommandLine.Command;
       DbCommand.class,
       PauseCommand.class,
       ResumeCommand.class,
-      RetryCommand.class
+      RetryCommand.class,
+      HistoryCommand.class,
+      RollbackCommand.class
     })
 public final class Main {
 
