@@ -59,6 +59,7 @@ public final class HttpOptions {
         .port(port == null ? defaultPort : port)
         .openReads(openReads)
         .tls(tlsCert, tlsKey)
-        .replays(new ServerReplays(store));
+        .replays(new ServerReplays(store))
+        .rollbacks(new SinkRollbacks(store));
   }
 }

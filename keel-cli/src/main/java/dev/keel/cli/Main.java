@@ -30,7 +30,9 @@ import picocli.CommandLine.Command;
       ResumeCommand.class,
       RetryCommand.class,
       ExportCommand.class,
-      ImportCommand.class
+      ImportCommand.class,
+      HistoryCommand.class,
+      RollbackCommand.class
     })
 public final class Main {
 

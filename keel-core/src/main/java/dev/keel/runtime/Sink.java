@@ -37,6 +37,14 @@ public interface Sink extends AutoCloseable {
     return false;
   }
 
+  /**
+   * The history of loads, when this sink keeps versions ({@code keep_versions}); empty otherwise.
+   * Needs {@link #prepare()} first.
+   */
+  default java.util.Optional<LoadHistory> history() {
+    return java.util.Optional.empty();
+  }
+
   @Override
   void close();
 }

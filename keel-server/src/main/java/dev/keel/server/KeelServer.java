@@ -69,6 +69,7 @@ public final class KeelServer implements AutoCloseable {
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private java.util.function.Supplier<String> notReady = () -> null;
     private Replays replays;
+    private dev.keel.server.api.Rollbacks rollbacks;
 
     private Builder(MetadataStore store, PrometheusMeterRegistry registry) {
       this.store = store;
@@ -130,6 +131,16 @@ public final class KeelServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Lets operators list loads and roll a partition back ({@code GET
+     * /api/pipelines/{name}/history}, {@code POST /api/pipelines/{name}/rollback}); without it
+     * those answer 501.
+     */
+    public Builder rollbacks(dev.keel.server.api.Rollbacks rollbacks) {
+      this.rollbacks = rollbacks;
+      return this;
+    }
+
     public KeelServer build() {
       return new KeelServer(this);
     }
@@ -137,7 +148,7 @@ public final class KeelServer implements AutoCloseable {
 
   public KeelServer start() {
     ReadApi read = new ReadApi(config.store.db());
-    Actions actions = new Actions(config.store, config.replays);
+    Actions actions = new Actions(config.store, config.replays, config.rollbacks);
     Auth auth = new Auth(new Tokens(config.store.db()), config.openReads);
     PipelineReads pipelines = new PipelineReads(config.store.db());
     AlertReads alerts = new AlertReads(config.store.db());
@@ -195,6 +206,8 @@ public final class KeelServer implements AutoCloseable {
               route(c, "post", "/api/pipelines/{name}/pause", actions::pause);
               route(c, "post", "/api/pipelines/{name}/resume", actions::resume);
               route(c, "post", "/api/pipelines/{name}/replay", actions::replay);
+              route(c, "get", "/api/pipelines/{name}/history", actions::history);
+              route(c, "post", "/api/pipelines/{name}/rollback", actions::rollback);
               route(c, "post", "/api/tasks/{id}/retry", actions::retry);
               c.routes.exception(
                   ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));

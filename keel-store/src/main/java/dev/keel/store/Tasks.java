@@ -379,6 +379,23 @@ public final class Tasks {
         });
   }
 
+  /**
+   * A fencing token newer than every claim so far, from the claims' own sequence: for work on a
+   * partition outside any task (a rollback), so that an attempt holding an older claim is refused
+   * at the sink afterwards, and the next claim is newer still.
+   */
+  public long newFence() {
+    return db.withConnection(
+        "taking a new fence",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("SELECT nextval('keel.fence_seq')");
+              java.sql.ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
+  }
+
   /** One row per task of a run, for summaries. */
   public List<TaskRow> ofRun(long runId) {
     return db.withConnection(

@@ -138,6 +138,14 @@ public final class PostgresSink implements Sink {
   }
 
   @Override
+  public java.util.Optional<dev.keel.runtime.LoadHistory> history() {
+    if (spec.keepVersions() == 0) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new PostgresLoadHistory(dataSource, spec, columns, target));
+  }
+
+  @Override
   public void close() {
     if (owned != null) {
       try {

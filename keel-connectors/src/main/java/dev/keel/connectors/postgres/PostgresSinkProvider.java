@@ -18,12 +18,15 @@ import java.util.Set;
 
 /**
  * {@code sink: { postgres: { url, user, password, schema, table, key, mode, partition_column,
- * commit, chunk_rows, allow_empty } }}. Without {@code url}, the sink shares the metadata
- * database's pool.
+ * commit, chunk_rows, allow_empty, keep_versions } }}. Without {@code url}, the sink shares the
+ * metadata database's pool.
  */
 public final class PostgresSinkProvider implements SinkProvider {
   /** PostgreSQL allows 1,600 columns in a table; keel's staging table adds one (_keel_pos). */
   public static final int MAX_COLUMNS = 1599;
+
+  /** Each kept load holds a copy of what it changed; more than this is a backup's job. */
+  public static final int MAX_KEEP_VERSIONS = 1000;
 
   private static final SinkCapabilities CAPABILITIES =
       new SinkCapabilities(
@@ -59,7 +62,8 @@ public final class PostgresSinkProvider implements SinkProvider {
             "partition_column",
             "commit",
             "chunk_rows",
-            "allow_empty"));
+            "allow_empty",
+            "keep_versions"));
     Secret url = s.credential("url", false);
     Secret user = s.credential("user", false);
     Secret password = s.credential("password", false);
@@ -122,6 +126,7 @@ public final class PostgresSinkProvider implements SinkProvider {
               + ".allow_empty only applies with mode: replace (the only mode in which an"
               + " empty source deletes rows)");
     }
+    int keepVersions = (int) s.integer("keep_versions", 0, 1, MAX_KEEP_VERSIONS);
     return new PostgresSinkSpec(
         url,
         user,
@@ -133,7 +138,8 @@ public final class PostgresSinkProvider implements SinkProvider {
         partitionColumn,
         commit,
         chunkRows,
-        allowEmpty);
+        allowEmpty,
+        keepVersions);
   }
 
   @Override

@@ -61,6 +61,13 @@ final class PostgresSinkSession implements SinkSession {
 
   private final PublishStatement statement;
   private final RepeatedKeys repeatedKeys;
+
+  /** What each publish records to be undone; null without keep_versions. */
+  private final LoadVersions versions;
+
+  /** Chunks of this run's partition committed so far (from the checkpoint, then this session's). */
+  private int chunks;
+
   private CopyIn copy;
   private long staged;
 
@@ -91,6 +98,8 @@ final class PostgresSinkSession implements SinkSession {
     this.task = task;
     this.statement = new PublishStatement(spec, columns, target);
     this.repeatedKeys = new RepeatedKeys(spec, columns, unique);
+    this.versions =
+        spec.keepVersions() > 0 ? new LoadVersions(spec, columns, target, statement) : null;
     this.dataSource = ds;
     try {
       this.conn = ds.getConnection();
@@ -279,10 +288,12 @@ final class PostgresSinkSession implements SinkSession {
       LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
       long duplicates = repeatedKeys.reject(conn, task, rejects, within);
       long t3 = System.nanoTime();
-      long atInsert = duplicates + write(rejects, duplicates, within);
+      LoadVersions.Recorded version = versions == null ? null : versions.begin(conn, task, chunks);
+      long atInsert = duplicates + write(rejects, duplicates, within, version);
       long t4 = System.nanoTime();
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
+      counted(version, published);
       recordLoad(priorPublished + published, rejected);
       // The records rejected here are durable before the rows they left out: after a commit whose
       // acknowledgement is lost, the retry finds the load id and rejects nothing at publish again.
@@ -362,6 +373,7 @@ final class PostgresSinkSession implements SinkSession {
           return null;
         }
         priorPublished = rs.getLong(6);
+        chunks = rs.getInt(2);
         return new Checkpoint(
             rs.getString(1),
             rs.getInt(2),
@@ -385,9 +397,12 @@ final class PostgresSinkSession implements SinkSession {
       long atCopy = rejectRefused(rejects, stillWithinLimit);
       LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
       long duplicates = repeatedKeys.reject(conn, task, rejects, within);
-      long atInsert = duplicates + write(rejects, duplicates, within);
+      LoadVersions.Recorded version =
+          versions == null ? null : versions.begin(conn, task, at.chunks());
+      long atInsert = duplicates + write(rejects, duplicates, within, version);
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
+      counted(version, published);
       try (PreparedStatement ps =
           conn.prepareStatement(
               """
@@ -414,6 +429,7 @@ final class PostgresSinkSession implements SinkSession {
       supersede(rejects);
       conn.commit();
       priorPublished = at.published() + published;
+      chunks = at.chunks() + 1;
       beginStage();
       return new PublishResult(published, rejected, false);
     } catch (SQLException e) {
@@ -472,12 +488,33 @@ final class PostgresSinkSession implements SinkSession {
    * ({@link ViolatorBisection}); returns how many it rejected. {@code duplicates} were rejected
    * before, and count towards the limit.
    */
-  private long write(Rejects rejects, long duplicates, LongPredicate stillWithinLimit)
+  private long write(
+      Rejects rejects,
+      long duplicates,
+      LongPredicate stillWithinLimit,
+      LoadVersions.Recorded version)
       throws SQLException {
-    statement.beforeInsert(conn, task.partition());
+    PublishStatement insert = version == null ? statement : statement.recording(version.version());
+    insert.beforeInsert(conn, task.partition());
     return new ViolatorBisection(
-            conn, statement, target, columns, task, rejects, duplicates, stillWithinLimit)
+            conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
         .publish();
+  }
+
+  /**
+   * Adds what this publish did to its version's counts: upsert, as the capture found the rows (a
+   * row then rejected at the insert still counts); append and replace, the rows published.
+   */
+  private void counted(LoadVersions.Recorded version, long published) throws SQLException {
+    if (version == null) {
+      return;
+    }
+    switch (spec.mode()) {
+      case UPSERT ->
+          LoadVersions.count(conn, version.version(), version.inserted(), version.updated(), 0);
+      case APPEND -> LoadVersions.count(conn, version.version(), published, 0, 0);
+      case REPLACE -> LoadVersions.count(conn, version.version(), published, 0, version.deleted());
+    }
   }
 
   private void recordLoad(long rows, long rejected) throws SQLException {

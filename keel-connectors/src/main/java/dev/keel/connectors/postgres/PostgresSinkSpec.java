@@ -10,6 +10,7 @@ import java.util.List;
  *
  * @param allowEmpty a replace whose source yields no record may empty the partition (refused
  *     otherwise)
+ * @param keepVersions how many loads of each partition can be undone (0: none, no history kept)
  */
 public record PostgresSinkSpec(
     Secret url,
@@ -22,9 +23,38 @@ public record PostgresSinkSpec(
     String partitionColumn,
     Commit commit,
     long chunkRows,
-    boolean allowEmpty)
+    boolean allowEmpty,
+    int keepVersions)
     implements SinkSpec {
   public static final String KIND = "postgres";
+
+  /** Without versions kept. */
+  public PostgresSinkSpec(
+      Secret url,
+      Secret user,
+      Secret password,
+      String schema,
+      String table,
+      List<String> key,
+      Mode mode,
+      String partitionColumn,
+      Commit commit,
+      long chunkRows,
+      boolean allowEmpty) {
+    this(
+        url,
+        user,
+        password,
+        schema,
+        table,
+        key,
+        mode,
+        partitionColumn,
+        commit,
+        chunkRows,
+        allowEmpty,
+        0);
+  }
 
   @Override
   public String kind() {
@@ -54,6 +84,7 @@ public record PostgresSinkSpec(
         partitionColumn,
         commit,
         chunkRows,
-        allowEmpty);
+        allowEmpty,
+        keepVersions);
   }
 }

@@ -23,12 +23,30 @@ final class PublishStatement {
   private final TargetTable target;
   private final String columnList;
 
+  /** The version an append records the hash of each row it adds under; null: none. */
+  private final Long version;
+
   PublishStatement(PostgresSinkSpec spec, List<Column> columns, TargetTable target) {
+    this(spec, columns, target, null);
+  }
+
+  private PublishStatement(
+      PostgresSinkSpec spec, List<Column> columns, TargetTable target, Long version) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
+    this.version = version;
     this.columnList =
         columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * The same statements, that in append mode also record in keel_sink.row_version a hash of each
+   * row they add, under {@code version} (LoadVersions): a row the insert adds and its record commit
+   * or roll back together, savepoints included.
+   */
+  PublishStatement recording(long version) {
+    return new PublishStatement(spec, columns, target, version);
   }
 
   /**
@@ -70,7 +88,7 @@ final class PublishStatement {
    * The WHERE clause of the rows a replace swaps: {@code partition_column = ?}, or none (every
    * row).
    */
-  private String partitionRows() {
+  String partitionRows() {
     if (spec.partitionColumn() == null) {
       return "";
     }
@@ -129,15 +147,28 @@ final class PublishStatement {
               + ") "
               + upsertAction();
       case APPEND, REPLACE ->
-          "INSERT INTO "
-              + target.qualified
-              + " ("
-              + columnList
-              + ") "
-              + select
-              + " ORDER BY "
-              + StageTable.POSITION;
+          recorded(
+              "INSERT INTO "
+                  + target.qualified
+                  + " AS t ("
+                  + columnList
+                  + ") "
+                  + select
+                  + " ORDER BY "
+                  + StageTable.POSITION);
     };
+  }
+
+  private String recorded(String insert) {
+    if (version == null || spec.mode() != SinkSpec.Mode.APPEND) {
+      return insert;
+    }
+    return "WITH added AS ("
+        + insert
+        + " RETURNING md5(t::text)::uuid AS hash) INSERT INTO keel_sink.row_version (version_id, op, hash)"
+        + " SELECT "
+        + version
+        + ", 'a', hash FROM added";
   }
 
   /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */

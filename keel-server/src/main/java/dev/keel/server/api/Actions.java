@@ -43,6 +43,7 @@ public final class Actions {
   private final MetadataStore store;
   private final PipelineControl control;
   private final Replays replays;
+  private final Rollbacks rollbacks;
   // Only partitions and retry settings are needed here: a missing env secret reads as empty
   // instead of refusing the pipeline (the node that runs it resolves secrets for real).
   private final SpecReader reader =
@@ -59,9 +60,15 @@ public final class Actions {
 
   /** {@code replays} null: the replay action answers 501. */
   public Actions(MetadataStore store, Replays replays) {
+    this(store, replays, null);
+  }
+
+  /** {@code rollbacks} null: history and rollback answer 501. */
+  public Actions(MetadataStore store, Replays replays, Rollbacks rollbacks) {
     this.store = store;
     this.control = new PipelineControl(store);
     this.replays = replays;
+    this.rollbacks = rollbacks;
   }
 
   public void trigger(Context ctx) {
@@ -199,6 +206,72 @@ public final class Actions {
                 started.sourceRun(),
                 "records",
                 started.records()));
+  }
+
+  /** The kept loads of a pipeline ({@code ?partition=P} for one), newest first. */
+  public void history(Context ctx) {
+    String name = ctx.pathParam("name");
+    String partition = ctx.queryParam("partition");
+    ctx.json(
+        Map.of(
+            "pipeline",
+            name,
+            "loads",
+            rollbacks(name).history(name, partition).stream().map(Actions::load).toList()));
+  }
+
+  /**
+   * Restores a partition to what it held right after a run's publish: {@code {"partition": P,
+   * "run": R}}. 200 with the rollback's load ({@code "load": null} when the run's load is the
+   * newest already).
+   */
+  public void rollback(Context ctx) {
+    String name = ctx.pathParam("name");
+    ObjectNode body = JsonBody.parse(ctx, Set.of("partition", "run"));
+    JsonNode partition = body.get("partition");
+    if (partition == null || !partition.isTextual() || partition.asText().isEmpty()) {
+      throw ApiException.badRequest("partition is required, as a string");
+    }
+    JsonNode run = body.get("run");
+    if (run == null || !(run.isIntegralNumber() && run.asLong() > 0)) {
+      throw ApiException.badRequest("run is required, a positive run id (keel history lists them)");
+    }
+    dev.keel.runtime.LoadHistory.Load load =
+        rollbacks(name).rollback(name, partition.asText(), run.asLong());
+    log.info(
+        "{} partition {} rolled back to run {} by the API", name, partition.asText(), run.asLong());
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("pipeline", name);
+    out.put("partition", partition.asText());
+    out.put("run", run.asLong());
+    out.put("load", load == null ? null : load(load));
+    ctx.json(out);
+  }
+
+  private static Map<String, Object> load(dev.keel.runtime.LoadHistory.Load l) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("version", l.version());
+    m.put("partition", l.partition());
+    m.put("run", l.runId());
+    m.put("restored_run", l.restoredRun());
+    m.put("mode", l.mode());
+    m.put("published_at", l.publishedAt().toString());
+    m.put("inserted", l.inserted());
+    m.put("updated", l.updated());
+    m.put("deleted", l.deleted());
+    m.put("undoable", l.undoable());
+    return m;
+  }
+
+  private Rollbacks rollbacks(String name) {
+    if (rollbacks == null) {
+      throw new ApiException(
+          501,
+          "this server cannot reach sinks (it was built without the engine); use keel history|rollback "
+              + name
+              + " instead");
+    }
+    return rollbacks;
   }
 
   private void created(

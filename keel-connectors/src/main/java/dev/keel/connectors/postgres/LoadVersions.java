@@ -1,0 +1,249 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.Column;
+import dev.keel.spec.Identifiers;
+import dev.keel.spec.SinkSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * What a publish records, in its own transaction, so that it can be undone ({@code keep_versions}):
+ * a row in keel_sink.version for the load, and in keel_sink.row_version what undoes it (see
+ * V5__versions.sql): upsert, the key and prior image of each row it changes and the key of each row
+ * it inserts, captured from the stage before the write; replace, the prior image of every row of
+ * the partition; append, a hash of each row it adds ({@link PublishStatement#recording}). The
+ * newest {@code keep_versions} loads of the partition keep their rows, one more keeps its version
+ * row (the oldest state a rollback can restore), older ones are pruned in the same transaction.
+ */
+final class LoadVersions {
+  private static final String BEGIN =
+      """
+      INSERT INTO keel_sink.version (target, partition, load_id, run_id, restored_run, mode)
+      VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (target, partition, load_id) DO UPDATE SET mode = excluded.mode RETURNING id""";
+
+  private static final String PRUNE_ROWS =
+      """
+      WITH old AS (SELECT id FROM keel_sink.version WHERE target = ? AND partition = ? AND undoable
+                   ORDER BY id DESC OFFSET ?),
+           gone AS (UPDATE keel_sink.version v SET undoable = false FROM old WHERE v.id = old.id RETURNING v.id)
+      DELETE FROM keel_sink.row_version WHERE version_id IN (SELECT id FROM gone)""";
+
+  private static final String PRUNE_VERSIONS =
+      """
+      DELETE FROM keel_sink.version WHERE id IN (
+        SELECT id FROM keel_sink.version WHERE target = ? AND partition = ? ORDER BY id DESC OFFSET ?)""";
+
+  private static final String COUNT =
+      "UPDATE keel_sink.version SET inserted = inserted + ?, updated = updated + ?, deleted = deleted + ? WHERE id = ?";
+
+  /**
+   * The settings a row's text form depends on, fixed while hashes are taken (append): the same row
+   * hashes alike whatever the node's time zone.
+   */
+  static final String[] STABLE_TEXT = {
+    "SET LOCAL TimeZone = 'UTC'",
+    "SET LOCAL DateStyle = 'ISO, MDY'",
+    "SET LOCAL IntervalStyle = 'postgres'",
+    "SET LOCAL extra_float_digits = 3",
+    "SET LOCAL bytea_output = 'hex'"
+  };
+
+  private final PostgresSinkSpec spec;
+  private final List<Column> columns;
+  private final TargetTable target;
+  private final PublishStatement statement;
+
+  LoadVersions(
+      PostgresSinkSpec spec, List<Column> columns, TargetTable target, PublishStatement statement) {
+    this.spec = spec;
+    this.columns = columns;
+    this.target = target;
+    this.statement = statement;
+  }
+
+  /** What one publish (or chunk) recorded: its version, and the rows the capture counted. */
+  record Recorded(long version, long inserted, long updated, long deleted) {}
+
+  /**
+   * Records the version of {@code task}'s load (the same one for every chunk of it) and, before the
+   * write, what undoes it; prunes older versions of the partition.
+   */
+  Recorded begin(Connection c, TaskRef task, int chunk) throws SQLException {
+    long version = open(c, task.partition(), task.loadId(), task.runId(), null, spec.mode());
+    long inserted = 0;
+    long updated = 0;
+    long deleted = 0;
+    switch (spec.mode()) {
+      case UPSERT -> {
+        long[] iu = captureUpsert(c, version, chunk);
+        inserted = iu[0];
+        updated = iu[1];
+      }
+      case REPLACE -> deleted = captureReplace(c, version, task.partition());
+      case APPEND -> stableText(c);
+    }
+    prune(c, task.partition());
+    return new Recorded(version, inserted, updated, deleted);
+  }
+
+  /** Adds to the counts of {@code version}. */
+  static void count(Connection c, long version, long inserted, long updated, long deleted)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(COUNT)) {
+      ps.setLong(1, inserted);
+      ps.setLong(2, updated);
+      ps.setLong(3, deleted);
+      ps.setLong(4, version);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The version row of a load (a chunk of a chunked load finds the one its first chunk wrote). */
+  long open(
+      Connection c, String partition, String loadId, Long runId, Long restored, SinkSpec.Mode mode)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(BEGIN)) {
+      ps.setString(1, target.name());
+      ps.setString(2, partition);
+      ps.setString(3, loadId);
+      ps.setObject(4, runId);
+      ps.setObject(5, restored);
+      ps.setString(6, mode.name().toLowerCase(java.util.Locale.ROOT));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Keeps the rows of the newest keep_versions versions of the partition, and one more version. */
+  void prune(Connection c, String partition) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(PRUNE_ROWS)) {
+      ps.setString(1, target.name());
+      ps.setString(2, partition);
+      ps.setInt(3, spec.keepVersions());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(PRUNE_VERSIONS)) {
+      ps.setString(1, target.name());
+      ps.setString(2, partition);
+      ps.setInt(3, spec.keepVersions() + 1);
+      ps.executeUpdate();
+    }
+  }
+
+  static void stableText(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      for (String set : STABLE_TEXT) {
+        st.execute(set);
+      }
+    }
+  }
+
+  /**
+   * Upsert: for each staged row, the key of a row it will insert ('i'), or the key and prior image
+   * of a row it will change ('u'); a row left as it is needs nothing. Returns {inserted, updated}.
+   */
+  private long[] captureUpsert(Connection c, long version, int chunk) throws SQLException {
+    List<String> others =
+        columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
+    String changed =
+        others.isEmpty()
+            ? "false"
+            : "("
+                + others.stream().map(n -> "t." + Identifiers.quote(n)).collect(joining())
+                + ") IS DISTINCT FROM ("
+                + others.stream().map(n -> "s." + Identifiers.quote(n)).collect(joining())
+                + ")";
+    String sql =
+        "WITH c AS (INSERT INTO keel_sink.row_version (version_id, chunk, op, key, image)"
+            + " SELECT ?, ?, CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END, "
+            + keyArray("s")
+            + ", CASE WHEN t.ctid IS NULL THEN NULL ELSE t::text END FROM "
+            + StageTable.NAME
+            + " s LEFT JOIN "
+            + target.qualified
+            + " t ON "
+            + spec.key().stream()
+                .map(k -> "t." + Identifiers.quote(k) + " = s." + Identifiers.quote(k))
+                .collect(Collectors.joining(" AND "))
+            + " WHERE t.ctid IS NULL OR "
+            + changed
+            + " RETURNING op) SELECT count(*) FILTER (WHERE op = 'i'), count(*) FILTER (WHERE op = 'u') FROM c";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, version);
+      ps.setInt(2, chunk);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2)};
+      }
+    }
+  }
+
+  /** Replace: the prior image of every row of the partition; returns how many. */
+  private long captureReplace(Connection c, long version, String partition) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO keel_sink.row_version (version_id, op, image) SELECT ?, 'd', t::text FROM "
+                + target.qualified
+                + " t"
+                + statement.partitionRows())) {
+      ps.setLong(1, version);
+      if (spec.partitionColumn() != null) {
+        ps.setString(2, partition);
+      }
+      return ps.executeUpdate();
+    }
+  }
+
+  /** The key of a row of {@code alias} as text[], each value in its type's own text form. */
+  String keyArray(String alias) {
+    return "ARRAY["
+        + spec.key().stream()
+            .map(k -> alias + "." + Identifiers.quote(k) + "::text")
+            .collect(Collectors.joining(", "))
+        + "]";
+  }
+
+  /**
+   * {@code t.k = CAST(r.key[i] AS type) AND …}: a target row {@code t} whose key is {@code r.key}.
+   */
+  String keyMatch(String t, String r) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < spec.key().size(); i++) {
+      String k = spec.key().get(i);
+      String type =
+          columns.stream()
+              .filter(col -> col.name().equals(k))
+              .findFirst()
+              .orElseThrow()
+              .type()
+              .sql();
+      if (i > 0) {
+        sb.append(" AND ");
+      }
+      sb.append(t)
+          .append('.')
+          .append(Identifiers.quote(k))
+          .append(" = CAST(")
+          .append(r)
+          .append(".key[")
+          .append(i + 1)
+          .append("] AS ")
+          .append(type)
+          .append(')');
+    }
+    return sb.toString();
+  }
+
+  private static java.util.stream.Collector<CharSequence, ?, String> joining() {
+    return Collectors.joining(", ");
+  }
+}
