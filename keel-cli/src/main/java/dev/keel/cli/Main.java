@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
       DbCommand.class,
       PauseCommand.class,
       ResumeCommand.class,
-      RetryCommand.class
+      RetryCommand.class,
+      ChaosCommand.class
     })
 public final class Main {
 
