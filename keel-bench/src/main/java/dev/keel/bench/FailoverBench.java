@@ -1,8 +1,8 @@
 package dev.keel.bench;
 
+import dev.keel.chaos.NodeProcess;
 import dev.keel.cli.Main;
 import dev.keel.testkit.LocalCluster;
-import dev.keel.testkit.NodeProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

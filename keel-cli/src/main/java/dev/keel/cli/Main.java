@@ -32,7 +32,8 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       ImportCommand.class,
       HistoryCommand.class,
-      RollbackCommand.class
+      RollbackCommand.class,
+      ChaosCommand.class
     })
 public final class Main {
 

@@ -1,12 +1,12 @@
 package dev.keel.testkit;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.chaos.LocalPostgres;
+import dev.keel.chaos.NodeProcess;
+import dev.keel.chaos.Sql;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,19 +16,16 @@ import java.util.List;
  * {@code keel node} processes on it: what the multi-process tests and the benchmark scripts run.
  */
 public final class LocalCluster implements AutoCloseable {
-  private EmbeddedPostgres postgres;
+  private final LocalPostgres postgres;
   private final Path logDir;
-  private final Path dataDir;
   private final List<NodeProcess> nodes = new ArrayList<>();
-  private int port;
 
   /** The database's URL when it is not this cluster's own PostgreSQL ({@link #on}). */
   private String externalUrl;
 
-  private LocalCluster(EmbeddedPostgres postgres, Path logDir, Path dataDir) {
+  private LocalCluster(LocalPostgres postgres, Path logDir) {
     this.postgres = postgres;
     this.logDir = logDir;
-    this.dataDir = dataDir;
   }
 
   /**
@@ -36,13 +33,7 @@ public final class LocalCluster implements AutoCloseable {
    * data folder and port.
    */
   public static LocalCluster startRestartable(Path logDir, Path dataDir) throws IOException {
-    EmbeddedPostgres pg =
-        EmbeddedPostgres.builder()
-            .setServerConfig("max_connections", "300")
-            .setDataDirectory(dataDir)
-            .setCleanDataDirectory(false)
-            .start();
-    return new LocalCluster(pg, logDir, dataDir);
+    return new LocalCluster(LocalPostgres.start(dataDir, false), logDir);
   }
 
   /**
@@ -76,37 +67,19 @@ public final class LocalCluster implements AutoCloseable {
    * back.
    */
   public void stopDatabase() throws IOException {
-    if (dataDir == null) {
-      throw new IllegalStateException(
-          "start the cluster with startRestartable to restart its database");
-    }
-    port = postgres.getPort();
-    postgres.close();
+    postgres.stop();
   }
 
   /** Starts PostgreSQL again on the data and port it had before {@link #stopDatabase}. */
   public void startDatabase() throws IOException {
-    postgres =
-        EmbeddedPostgres.builder()
-            .setServerConfig("max_connections", "300")
-            .setDataDirectory(dataDir)
-            .setCleanDataDirectory(false)
-            .setPort(port)
-            .start();
+    postgres.start();
   }
 
   /**
    * @param durable fsync and synchronous commit on (benchmarks), or off (tests)
    */
   public static LocalCluster start(Path logDir, boolean durable) throws IOException {
-    EmbeddedPostgres.Builder b =
-        EmbeddedPostgres.builder().setServerConfig("max_connections", "300");
-    if (durable) {
-      b.setServerConfig("fsync", "on")
-          .setServerConfig("synchronous_commit", "on")
-          .setServerConfig("full_page_writes", "on");
-    }
-    return new LocalCluster(b.start(), logDir, null);
+    return new LocalCluster(LocalPostgres.start(null, durable), logDir);
   }
 
   /**
@@ -114,7 +87,7 @@ public final class LocalCluster implements AutoCloseable {
    * URL, say).
    */
   public static LocalCluster on(String url, Path logDir) {
-    LocalCluster c = new LocalCluster(null, logDir, null);
+    LocalCluster c = new LocalCluster(null, logDir);
     c.externalUrl = url;
     return c;
   }
@@ -123,7 +96,7 @@ public final class LocalCluster implements AutoCloseable {
     if (externalUrl != null) {
       return externalUrl;
     }
-    return postgres.getJdbcUrl("postgres", "postgres");
+    return postgres.url();
   }
 
   /** Starts {@code keel node --db URL --node-id ID args...}. */
@@ -144,44 +117,15 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public long scalar(String sql, Object... params) throws SQLException {
-    try (Connection c = connect();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < params.length; i++) {
-        ps.setObject(i + 1, params[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
+    return new Sql(url()).scalar(sql, params);
   }
 
   public List<List<String>> rows(String sql, Object... params) throws SQLException {
-    try (Connection c = connect();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < params.length; i++) {
-        ps.setObject(i + 1, params[i]);
-      }
-      List<List<String>> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        int n = rs.getMetaData().getColumnCount();
-        while (rs.next()) {
-          List<String> row = new ArrayList<>();
-          for (int i = 1; i <= n; i++) {
-            row.add(rs.getString(i));
-          }
-          out.add(row);
-        }
-      }
-      return out;
-    }
+    return new Sql(url()).rows(sql, params);
   }
 
   public void execute(String sql) throws SQLException {
-    try (Connection c = connect();
-        var st = c.createStatement()) {
-      st.execute(sql);
-    }
+    new Sql(url()).execute(sql);
   }
 
   @Override

@@ -1,13 +1,9 @@
 package dev.keel.testkit;
 
+import dev.keel.chaos.GeneratedRows;
 import java.io.IOException;
-import java.io.Writer;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,63 +28,30 @@ public final class Pipelines {
     Files.createDirectories(dir.resolve("data"));
     Files.writeString(
         dir.resolve(name + ".yaml"),
-        """
-        name: %s
-        partitions:
-          values: [%s]
-        source:
-          csv: { path: "data/${partition}.csv", header: true }
-        columns:
-          id: bigint
-          v: text
-          amount: numeric(12,2)
-        sink:
-          postgres: { table: %s, mode: append }
-        retry: { attempts: 6, backoff: 200ms, max_backoff: 1s }
-        """
-            .formatted(name, String.join(", ", partitions), name));
+        GeneratedRows.appendPipeline(
+            name,
+            "values: [" + String.join(", ", partitions) + "]",
+            "{ attempts: 6, backoff: 200ms, max_backoff: 1s }"));
     for (int p = 0; p < partitions.size(); p++) {
-      try (Writer w =
-          Files.newBufferedWriter(dir.resolve("data").resolve(partitions.get(p) + ".csv"))) {
-        w.write("id,v,amount\n");
-        for (int i = 0; i < rowsEach; i++) {
-          long id = id(p, i);
-          w.write(id + ",v" + id + "," + amount(id) + "\n");
-        }
-      }
+      GeneratedRows.writeCsv(dir.resolve("data").resolve(partitions.get(p) + ".csv"), p, rowsEach);
     }
   }
 
   public static long id(int partition, int i) {
-    return (partition + 1) * 10_000_000L + i;
+    return GeneratedRows.id(partition, i);
   }
 
   public static String amount(long id) {
-    return (id % 100_000) + "." + String.format("%02d", id % 100);
+    return GeneratedRows.amount(id);
   }
 
-  /** What {@link #CHECKSUM_SQL} returns over exactly the generated rows. */
+  /** What {@link #checksumSql} returns over exactly the generated rows. */
   public static String expectedChecksum(int partitions, int rowsEach) {
-    try {
-      MessageDigest md5 = MessageDigest.getInstance("MD5");
-      boolean first = true;
-      for (int p = 0; p < partitions; p++) {
-        for (int i = 0; i < rowsEach; i++) {
-          long id = id(p, i);
-          md5.update(
-              ((first ? "" : "|") + id + ",v" + id + "," + amount(id))
-                  .getBytes(StandardCharsets.UTF_8));
-          first = false;
-        }
-      }
-      return String.format("%032x", new BigInteger(1, md5.digest()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return GeneratedRows.expectedChecksum(
+        java.util.stream.IntStream.range(0, partitions).toArray(), rowsEach);
   }
 
   public static String checksumSql(String table) {
-    return "SELECT md5(string_agg(id || ',' || v || ',' || amount, '|' ORDER BY id)) FROM public."
-        + table;
+    return GeneratedRows.checksumSql("public." + table, null);
   }
 }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
-import dev.keel.testkit.NodeProcess;
+import dev.keel.chaos.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

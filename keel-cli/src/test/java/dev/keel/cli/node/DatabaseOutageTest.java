@@ -3,10 +3,11 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.chaos.NodeProcess;
+import dev.keel.cli.Main;
 import dev.keel.store.SharedOutage;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
-import dev.keel.testkit.NodeProcess;
 import dev.keel.testkit.Pipelines;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.cli.Main;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
-import dev.keel.testkit.NodeProcess;
+import dev.keel.chaos.NodeProcess;
 import dev.keel.testkit.Pipelines;
 import java.io.PrintWriter;
 import java.io.StringWriter;

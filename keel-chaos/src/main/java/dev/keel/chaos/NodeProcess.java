@@ -1,4 +1,4 @@
-package dev.keel.testkit;
+package dev.keel.chaos;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +26,15 @@ public final class NodeProcess implements AutoCloseable {
 
   public static NodeProcess start(String id, Path logDir, List<String> keelArgs)
       throws IOException {
+    return start(id, logDir, keelArgs, Map.of());
+  }
+
+  /**
+   * The same with extra environment variables: a database URL passed as {@code KEEL_DB} stays out
+   * of the process list, where {@code --db} would show its password to every user of the machine.
+   */
+  public static NodeProcess start(
+      String id, Path logDir, List<String> keelArgs, Map<String, String> env) throws IOException {
     Files.createDirectories(logDir);
     Path log = logDir.resolve(id + ".log");
     List<String> cmd = new ArrayList<>();
@@ -35,8 +45,13 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.keel.cli.Main");
     cmd.addAll(keelArgs);
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // Appended: a replacement started under a killed node's id keeps the dead one's last words.
+    ProcessBuilder builder =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    Process p = builder.start();
     return new NodeProcess(id, p, log);
   }
 
