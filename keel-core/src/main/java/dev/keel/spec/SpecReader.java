@@ -152,6 +152,10 @@ public final class SpecReader {
    * Whether {@code name} is not a declared column. With no columns (missing or all refused, already
    * reported) nothing is called unknown, so one mistake does not cascade into many.
    */
+  public static boolean isUnknownColumn(String name, List<Column> columns) {
+    return isUnknown(name, columns);
+  }
+
   static boolean isUnknown(String name, List<Column> columns) {
     return !columns.isEmpty() && columns.stream().noneMatch(c -> c.name().equals(name));
   }
