@@ -101,6 +101,20 @@ public record Partitions(List<String> values, LocalDate from, LocalDate to, Time
     return windows.parse(window).map(w -> new PartitionRef(partition, w, v));
   }
 
+  /**
+   * The partitions a name given on the command line stands for: with windows crossed with values, a
+   * bare window ({@code 2026-11-27}) stands for all its cells; any other name for itself.
+   */
+  public List<String> expand(String name) {
+    if (isWindows() && !values.isEmpty() && !name.contains(CELL_SEPARATOR)) {
+      Optional<TimeWindow> w = windows.parse(name);
+      if (w.isPresent()) {
+        return cells(w.get());
+      }
+    }
+    return List.of(name);
+  }
+
   /** The window part of a partition's name ({@code 2026-11-28} of {@code 2026-11-28/eu}). */
   public static String windowOf(String partition) {
     int slash = partition.indexOf(CELL_SEPARATOR);
