@@ -87,9 +87,11 @@ public final class PostgresSinkProvider implements SinkProvider {
     if (s.has("partition_column")) {
       List<String> names = s.names("partition_column");
       for (String n : names) {
-        if (dev.keel.spec.SpecReader.isUnknownColumn(n, pipeline.columns())) {
-          s.error(
-              "partition_column", where + ".partition_column: no column '" + n + "' is declared");
+        String unknown =
+            dev.keel.spec.SpecReader.unknownColumnProblem(
+                where + ".partition_column", n, pipeline.columns());
+        if (unknown != null) {
+          s.error("partition_column", unknown);
         }
       }
       if (names.size() > 2 || (names.size() == 2 && !twoDimensions)) {
