@@ -132,8 +132,10 @@ final class NodeCommand implements Callable<Integer> {
       names = "--catch-up",
       paramLabel = "N",
       description =
-          "After the cluster was down, run at most the newest N missed ticks per pipeline (default ${DEFAULT-VALUE}).")
-  int catchUp = NodeConfig.DEFAULT_CATCH_UP;
+          "After the cluster was down, run at most the newest N missed ticks per pipeline (default 1), or"
+              + " create at most the newest N missed windows of a time-partitioned pipeline (default 10;"
+              + " keel status lists the rest as skipped).")
+  Integer catchUp;
 
   /**
    * Fault injection for tests: keep working after losing a lease, so only the sink's fence stops
@@ -207,7 +209,8 @@ final class NodeCommand implements Callable<Integer> {
             .heartbeat(heartbeat)
             .poll(poll)
             .drainTimeout(drainTimeout)
-            .catchUp(catchUp)
+            .catchUp(catchUp == null ? NodeConfig.DEFAULT_CATCH_UP : catchUp)
+            .windowCatchUp(catchUp == null ? NodeConfig.DEFAULT_WINDOW_CATCH_UP : catchUp)
             .httpPort(server == null ? null : server.port())
             .ignoreLeaseLoss(ignoreLeaseLoss)
             .alertChecks(rules == null ? AlertChecks.DEFAULT : rules.checks())

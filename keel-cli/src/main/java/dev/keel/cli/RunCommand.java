@@ -66,7 +66,10 @@ final class RunCommand implements Callable<Integer> {
     PipelineSpec spec = new SpecReader().read(file);
     PrintWriter out = cmd.commandLine().getOut();
     PrintWriter err = cmd.commandLine().getErr();
-    List<String> chosen = partitions.isEmpty() ? spec.partitions().list() : partitions;
+    List<String> chosen =
+        partitions.isEmpty()
+            ? spec.partitions().list()
+            : partitions.stream().flatMap(p -> spec.partitions().expand(p).stream()).toList();
     String unknown = spec.unknownPartition(chosen);
     if (unknown != null) {
       err.println("keel: " + unknown);

@@ -2,8 +2,11 @@ package dev.keel.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.store.Status;
+import dev.keel.store.Windows;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,11 +35,18 @@ final class StatusCommand implements Callable<Integer> {
     PrintWriter out = cmd.commandLine().getOut();
     try (DbOptions.Opened opened = db.open(2)) {
       Status.Report report = new Status(opened.store().db()).read(runs, NODE_DEAD_AFTER_MS);
+      List<Windows.State> windows = opened.store().windows().states();
+      List<Windows.Skip> skipped = opened.store().windows().skipped();
       if (json) {
-        out.println(
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper times =
             new ObjectMapper()
-                .enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValueAsString(report));
+                .findAndRegisterModules()
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        ObjectNode node = mapper.valueToTree(report);
+        node.set("windows", times.valueToTree(windows));
+        node.set("skipped_windows", times.valueToTree(skipped));
+        out.println(mapper.writeValueAsString(node));
         return ExitCodes.OK;
       }
       out.println("nodes:" + (report.nodes().isEmpty() ? " none" : ""));
@@ -65,6 +75,24 @@ final class StatusCommand implements Callable<Integer> {
           out.printf(
               "  %s (seen by %s at %s): %s%n",
               p.sourceFile(), p.node(), p.seenAt(), p.problem().replace("\n", "\n    "));
+        }
+      }
+      if (!windows.isEmpty()) {
+        out.println("time windows (newest loaded / newest closed):");
+        for (Windows.State w : windows) {
+          out.printf(
+              "  %-30s loaded %s, closed %s%n",
+              w.pipeline(),
+              w.newestLoaded() == null ? "none" : w.newestLoaded(),
+              w.newestClosed() == null ? "none" : w.newestClosed());
+        }
+      }
+      if (!skipped.isEmpty()) {
+        out.println("skipped windows (not created after an outage; load them with keel backfill):");
+        for (Windows.Skip k : skipped) {
+          out.printf(
+              "  %-30s %s .. %s (%d windows, skipped %s)%n",
+              k.pipeline(), k.firstWindow(), k.lastWindow(), k.windows(), k.skippedAt());
         }
       }
       out.println("runs:" + (report.runs().isEmpty() ? " none" : ""));

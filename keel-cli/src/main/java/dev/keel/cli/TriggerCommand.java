@@ -22,7 +22,10 @@ final class TriggerCommand implements Callable<Integer> {
   @Option(
       names = "--partition",
       paramLabel = "P",
-      description = "Only this partition (repeatable). Default: all.")
+      description =
+          "Only this partition (repeatable): a value, a date, or a window (2026-11-27, which"
+              + " stands for all its cells 2026-11-27/eu, ...). Default: all, or for a"
+              + " time-partitioned pipeline the newest closed window.")
   List<String> partitions = new ArrayList<>();
 
   @Option(
@@ -44,6 +47,9 @@ final class TriggerCommand implements Callable<Integer> {
         return ExitCodes.BAD_INPUT;
       }
       var spec = v.get().spec();
+      List<String> named = new ArrayList<>();
+      partitions.forEach(p -> named.addAll(spec.partitions().expand(p)));
+      partitions = named;
       String unknown = spec.unknownPartition(partitions);
       if (unknown != null) {
         cmd.commandLine().getErr().println("keel: " + unknown);

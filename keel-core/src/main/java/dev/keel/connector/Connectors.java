@@ -103,6 +103,16 @@ public final class Connectors {
     return source(spec.kind()).open(spec, columns, partition, baseDir, resume);
   }
 
+  /** The same, for a partition that may be a time window. */
+  public RecordSource open(
+      SourceSpec spec,
+      List<Column> columns,
+      dev.keel.spec.PartitionRef partition,
+      Path baseDir,
+      String resume) {
+    return source(spec.kind()).open(spec, columns, partition, baseDir, resume);
+  }
+
   /** The provider of the pipeline's sink. */
   public SinkProvider sinkOf(PipelineSpec pipeline) {
     return sink(pipeline.sink().kind());

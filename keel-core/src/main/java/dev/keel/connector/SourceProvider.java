@@ -3,6 +3,7 @@ package dev.keel.connector;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.ConfigSection;
+import dev.keel.spec.PartitionRef;
 import dev.keel.spec.SourceSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,4 +35,14 @@ public interface SourceProvider {
    */
   RecordSource open(
       SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume);
+
+  /**
+   * The same, for a partition that may be a time window: a provider that can use the window's
+   * bounds ({@code ${window_start}}, {@code :window_end}) overrides this; by default it sees the
+   * name only.
+   */
+  default RecordSource open(
+      SourceSpec spec, List<Column> columns, PartitionRef partition, Path baseDir, String resume) {
+    return open(spec, columns, partition.name(), baseDir, resume);
+  }
 }

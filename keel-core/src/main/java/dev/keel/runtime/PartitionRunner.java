@@ -94,7 +94,9 @@ public final class PartitionRunner {
           sources.open(
               spec.source(),
               spec.columns(),
-              task.partition(),
+              spec.partitions()
+                  .ref(task.partition())
+                  .orElse(dev.keel.spec.PartitionRef.named(task.partition())),
               spec.baseDir(),
               resume == null ? null : resume.position())) {
         reading = source;

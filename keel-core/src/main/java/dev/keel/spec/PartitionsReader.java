@@ -8,8 +8,13 @@ import java.util.Set;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 
-/** Reads {@code partitions:}: a list of values, or a date range expanded day by day. */
+/**
+ * Reads {@code partitions:}: a list of values, a date range expanded day by day, or time windows
+ * ({@code daily: {...}}), alone or crossed with values.
+ */
 final class PartitionsReader {
+  private static final Set<String> KEYS =
+      Set.of("values", "dates", "hourly", "daily", "weekly", "monthly");
   private final YamlTree yaml;
 
   PartitionsReader(YamlTree yaml) {
@@ -25,7 +30,34 @@ final class PartitionsReader {
     if (map == null) {
       return Partitions.SINGLE;
     }
-    yaml.onlyKeys(map, "partitions", Set.of("values", "dates"));
+    List<String> units = new ArrayList<>();
+    for (TimeWindows.Unit u : TimeWindows.Unit.values()) {
+      if (map.containsKey(u.key())) {
+        units.add(u.key());
+      }
+    }
+    for (Map.Entry<String, NodeTuple> e : map.entrySet()) {
+      if (!KEYS.contains(e.getKey())) {
+        String hint = Suggest.closest(e.getKey(), KEYS);
+        yaml.error(
+            e.getValue().getKeyNode(),
+            "unknown key '"
+                + e.getKey()
+                + "' in partitions"
+                + (hint != null ? " (did you mean '" + hint + "'?)" : "")
+                + "; a time window is hourly, daily, weekly or monthly, and the other"
+                + " keys are values and dates");
+      }
+    }
+    if (units.size() > 1) {
+      yaml.error(
+          n, "partitions has several window units (" + String.join(", ", units) + "); keep one");
+      return Partitions.SINGLE;
+    }
+    if (units.size() == 1) {
+      return windows(
+          n, map, TimeWindows.Unit.valueOf(units.get(0).toUpperCase(java.util.Locale.ROOT)));
+    }
     if (map.containsKey("values") == map.containsKey("dates")) {
       yaml.error(
           n,
@@ -33,27 +65,36 @@ final class PartitionsReader {
       return Partitions.SINGLE;
     }
     if (map.containsKey("values")) {
-      List<String> values = new ArrayList<>();
-      List<Node> items = yaml.sequence(map.get("values").getValueNode(), "partitions.values");
-      for (Node item : items == null ? List.<Node>of() : items) {
-        String v = yaml.string(item, "a partition value");
-        if (v != null && (!v.matches("[A-Za-z0-9_.-]{1,100}") || v.equals(".") || v.equals(".."))) {
-          yaml.error(
-              item,
-              "partition value '"
-                  + v
-                  + "' may use only letters, digits, '_', '.', '-' (it is used in paths), and may not be '.' or '..'");
-        } else if (v != null && values.contains(v)) {
-          yaml.error(item, "partition value '" + v + "' is listed twice");
-        } else if (v != null) {
-          values.add(v);
-        }
-      }
-      if (items != null && items.isEmpty()) {
-        yaml.error(n, "partitions.values must not be empty");
-      }
+      List<String> values = values(n, map);
       return values.isEmpty() ? Partitions.SINGLE : new Partitions(List.copyOf(values), null, null);
     }
+    return dates(n, map);
+  }
+
+  private List<String> values(Node n, Map<String, NodeTuple> map) {
+    List<String> values = new ArrayList<>();
+    List<Node> items = yaml.sequence(map.get("values").getValueNode(), "partitions.values");
+    for (Node item : items == null ? List.<Node>of() : items) {
+      String v = yaml.string(item, "a partition value");
+      if (v != null && (!v.matches("[A-Za-z0-9_.-]{1,100}") || v.equals(".") || v.equals(".."))) {
+        yaml.error(
+            item,
+            "partition value '"
+                + v
+                + "' may use only letters, digits, '_', '.', '-' (it is used in paths), and may not be '.' or '..'");
+      } else if (v != null && values.contains(v)) {
+        yaml.error(item, "partition value '" + v + "' is listed twice");
+      } else if (v != null) {
+        values.add(v);
+      }
+    }
+    if (items != null && items.isEmpty()) {
+      yaml.error(n, "partitions.values must not be empty");
+    }
+    return List.copyOf(values);
+  }
+
+  private Partitions dates(Node n, Map<String, NodeTuple> map) {
     Map<String, NodeTuple> dates =
         yaml.mapping(map.get("dates").getValueNode(), "partitions.dates");
     if (dates == null) {
@@ -76,6 +117,24 @@ final class PartitionsReader {
       return Partitions.SINGLE;
     }
     return new Partitions(List.of(), from, to);
+  }
+
+  private Partitions windows(Node n, Map<String, NodeTuple> map, TimeWindows.Unit unit) {
+    if (map.containsKey("dates")) {
+      yaml.error(
+          map.get("dates").getKeyNode(),
+          "partitions: dates cannot be combined with " + unit.key() + " windows; keep one of them");
+      return Partitions.SINGLE;
+    }
+    List<String> values = List.of();
+    if (map.containsKey("values")) {
+      values = values(n, map);
+      if (values.isEmpty()) {
+        return Partitions.SINGLE;
+      }
+    }
+    TimeWindows w = new TimeWindowsReader(yaml).read(unit, map.get(unit.key()).getValueNode());
+    return w == null ? Partitions.SINGLE : new Partitions(values, null, null, w);
   }
 
   private LocalDate date(Map<String, NodeTuple> map, String key, Node parent) {

@@ -146,6 +146,25 @@ public record PipelineSpec(
    */
   public String unknownPartition(java.util.Collection<String> names) {
     for (String p : names) {
+      if (!partitions.contains(p) && partitions.isWindows()) {
+        TimeWindows w = partitions.windows();
+        return "partition '"
+            + p
+            + "' is not a window of "
+            + name
+            + " ("
+            + w.unit().key()
+            + " windows from "
+            + w.first()
+            + (w.end() == null ? "" : " before " + w.last().end().toLocalDate())
+            + " in "
+            + w.zone()
+            + (partitions.values().isEmpty()
+                ? ""
+                : ", each crossed with " + String.join(", ", partitions.values()))
+            + "); the nearest windows: "
+            + String.join(", ", w.nearest(Partitions.windowOf(p), 5));
+      }
       if (!partitions.contains(p)) {
         List<String> all = partitions.list();
         return "partition '"

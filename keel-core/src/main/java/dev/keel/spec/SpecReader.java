@@ -155,6 +155,11 @@ public final class SpecReader {
    * Whether {@code name} is not a declared column. With no columns (missing or all refused, already
    * reported) nothing is called unknown, so one mistake does not cascade into many.
    */
+  /** The message for a column that is not declared, or null when it is (for connectors). */
+  public static String unknownColumnProblem(String where, String name, List<Column> columns) {
+    return isUnknown(name, columns) ? unknownColumn(where, name, columns) : null;
+  }
+
   static boolean isUnknown(String name, List<Column> columns) {
     return !columns.isEmpty() && columns.stream().noneMatch(c -> c.name().equals(name));
   }

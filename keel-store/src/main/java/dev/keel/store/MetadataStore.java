@@ -102,6 +102,10 @@ public final class MetadataStore implements AutoCloseable {
     return new AlertOutbox(db);
   }
 
+  public Windows windows() {
+    return new Windows(db);
+  }
+
   public DeadLetterStore deadLetters() {
     return new DeadLetterStore(db);
   }

@@ -70,6 +70,16 @@ public final class CsvProvider implements SourceProvider {
   @Override
   public RecordSource open(
       SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+    return open(spec, columns, dev.keel.spec.PartitionRef.named(partition), baseDir, resume);
+  }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec,
+      List<Column> columns,
+      dev.keel.spec.PartitionRef partition,
+      Path baseDir,
+      String resume) {
     CsvSpec csv = (CsvSpec) spec;
     return new CsvSource(SourceFile.of(csv.path(), partition, baseDir), csv, columns, resume);
   }

@@ -48,6 +48,44 @@ public final class Sources {
         .open(spec, columns, partition, baseDir, resume);
   }
 
+  /**
+   * Resolves a path with the partition's placeholders: {@code ${partition}}, and for a time window
+   * {@code ${window}}, {@code ${value}}, {@code ${window_start}}, {@code ${window_end}}. A
+   * two-dimensional partition ({@code 2026-11-28/eu}) in a path names a folder and a file.
+   */
+  public static Path resolve(String path, dev.keel.spec.PartitionRef partition, Path baseDir) {
+    if (partition.window() == null) {
+      return resolve(path, partition.name(), baseDir);
+    }
+    String p = path;
+    for (var v : partition.variables().entrySet()) {
+      String placeholder = "${" + v.getKey() + "}";
+      if (p.contains(placeholder)) {
+        for (String segment : v.getValue().split("/", -1)) {
+          if (segment.isEmpty()
+              || segment.contains("\\")
+              || segment.equals(".")
+              || segment.equals("..")) {
+            throw new KeelException(
+                "partition '"
+                    + partition.name()
+                    + "' cannot be used in the path "
+                    + path
+                    + "; its "
+                    + v.getKey()
+                    + " would make an empty, . or .. path segment");
+          }
+        }
+        p = p.replace(placeholder, v.getValue());
+      }
+    }
+    Path resolved = Path.of(p);
+    if (!resolved.isAbsolute() && baseDir != null) {
+      resolved = baseDir.resolve(resolved);
+    }
+    return resolved.normalize();
+  }
+
   public static Path resolve(String path, String partition, Path baseDir) {
     Path resolved = Path.of(substitute(path, partition));
     if (!resolved.isAbsolute() && baseDir != null) {

@@ -45,4 +45,14 @@ public final class JdbcProvider implements SourceProvider {
       SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
     return new JdbcSource((JdbcSpec) spec, columns, partition, resume);
   }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec,
+      List<Column> columns,
+      dev.keel.spec.PartitionRef partition,
+      Path baseDir,
+      String resume) {
+    return new JdbcSource((JdbcSpec) spec, columns, partition, resume);
+  }
 }

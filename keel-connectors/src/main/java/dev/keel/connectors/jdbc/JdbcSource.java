@@ -9,6 +9,7 @@ import dev.keel.record.SourceRecord;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
 import dev.keel.spec.JdbcUrls;
+import dev.keel.spec.PartitionRef;
 import dev.keel.spec.Secret;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -83,6 +84,10 @@ final class JdbcSource implements RecordSource {
    *     same way each time, e.g. ORDER BY the key, for a resumed reading to be exact)
    */
   JdbcSource(JdbcSpec spec, List<Column> columns, String partition, String resume) {
+    this(spec, columns, PartitionRef.named(partition), resume);
+  }
+
+  JdbcSource(JdbcSpec spec, List<Column> columns, PartitionRef partition, String resume) {
     this.url = spec.url().reveal();
     this.password = reveal(spec.password());
     this.described = JdbcUrls.describe(url);
@@ -106,14 +111,12 @@ final class JdbcSource implements RecordSource {
     }
     try {
       connection.setAutoCommit(false);
-      PartitionQuery query = PartitionQuery.of(spec.query());
+      PartitionQuery query = PartitionQuery.of(spec.query(), partition);
       statement =
           connection.prepareStatement(
               query.sql(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       statement.setFetchSize(spec.fetchSize() > 0 ? spec.fetchSize() : DEFAULT_FETCH_SIZE);
-      for (int p = 1; p <= query.parameters(); p++) {
-        statement.setString(p, partition);
-      }
+      query.bind(statement, partition);
     } catch (SQLException e) {
       closeQuietly();
       throw fail("query on " + described + " failed", e, JdbcTimeouts.answerLimit(url, spec));

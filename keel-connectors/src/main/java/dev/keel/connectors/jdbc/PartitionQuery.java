@@ -1,15 +1,51 @@
 package dev.keel.connectors.jdbc;
 
+import dev.keel.spec.PartitionRef;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
 /**
- * Replaces the named parameter {@code :partition} in a query with {@code ?}, leaving alone
- * PostgreSQL casts ({@code ::text}), string literals, quoted identifiers and comments.
+ * Replaces the named parameters in a query with {@code ?}, leaving alone PostgreSQL casts ({@code
+ * ::text}), string literals, quoted identifiers and comments: {@code :partition} always, and for a
+ * time window {@code :window}, {@code :value}, {@code :window_start} and {@code :window_end} (the
+ * last two bound as timestamptz).
  */
-record PartitionQuery(String sql, int parameters) {
-  private static final String NAME = "partition";
+record PartitionQuery(String sql, List<String> names) {
+  static final Set<String> PARTITION = Set.of("partition");
+  static final Set<String> WINDOW =
+      Set.of("partition", "window", "value", "window_start", "window_end");
 
   static PartitionQuery of(String query) {
+    return of(query, PARTITION);
+  }
+
+  /** The number of parameters. */
+  int parameters() {
+    return names.size();
+  }
+
+  /** Binds each parameter to the partition's value of its name. */
+  void bind(PreparedStatement ps, PartitionRef partition) throws SQLException {
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      switch (name) {
+        case "window_start" -> ps.setObject(i + 1, partition.window().start().toOffsetDateTime());
+        case "window_end" -> ps.setObject(i + 1, partition.window().end().toOffsetDateTime());
+        default -> ps.setString(i + 1, partition.variables().get(name));
+      }
+    }
+  }
+
+  static PartitionQuery of(String query, PartitionRef partition) {
+    return of(query, partition.window() == null ? PARTITION : WINDOW);
+  }
+
+  static PartitionQuery of(String query, Set<String> known) {
     StringBuilder out = new StringBuilder(query.length());
-    int count = 0;
+    List<String> names = new ArrayList<>();
     int i = 0;
     int n = query.length();
     while (i < n) {
@@ -31,19 +67,25 @@ record PartitionQuery(String sql, int parameters) {
       } else if (c == ':' && i + 1 < n && query.charAt(i + 1) == ':') {
         out.append("::");
         i += 2;
-      } else if (c == ':'
-          && query.startsWith(NAME, i + 1)
-          && (i + 1 + NAME.length() == n
-              || !isIdentifierPart(query.charAt(i + 1 + NAME.length())))) {
+      } else if (c == ':' && known.contains(identifierAt(query, i + 1))) {
+        String name = identifierAt(query, i + 1);
         out.append('?');
-        count++;
-        i += 1 + NAME.length();
+        names.add(name);
+        i += 1 + name.length();
       } else {
         out.append(c);
         i++;
       }
     }
-    return new PartitionQuery(out.toString(), count);
+    return new PartitionQuery(out.toString(), List.copyOf(names));
+  }
+
+  private static String identifierAt(String query, int start) {
+    int end = start;
+    while (end < query.length() && isIdentifierPart(query.charAt(end))) {
+      end++;
+    }
+    return query.substring(start, end);
   }
 
   /** The index just after the literal or quoted identifier that starts at {@code start}. */

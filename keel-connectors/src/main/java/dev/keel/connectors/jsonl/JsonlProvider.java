@@ -30,6 +30,16 @@ public final class JsonlProvider implements SourceProvider {
   @Override
   public RecordSource open(
       SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+    return open(spec, columns, dev.keel.spec.PartitionRef.named(partition), baseDir, resume);
+  }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec,
+      List<Column> columns,
+      dev.keel.spec.PartitionRef partition,
+      Path baseDir,
+      String resume) {
     JsonlSpec jsonl = (JsonlSpec) spec;
     return new JsonlSource(SourceFile.of(jsonl.path(), partition, baseDir), jsonl, columns, resume);
   }

@@ -84,12 +84,39 @@ public final class PostgresSinkProvider implements SinkProvider {
           where + ": mode upsert needs key: [column, ...] naming the columns that identify a row");
     }
     String partitionColumn = null;
+    boolean twoDimensions =
+        pipeline.partitions() != null
+            && pipeline.partitions().isWindows()
+            && !pipeline.partitions().values().isEmpty();
     if (s.has("partition_column")) {
-      partitionColumn = s.string("partition_column");
-      s.column("partition_column", pipeline.columns());
+      List<String> names = s.names("partition_column");
+      for (String n : names) {
+        String unknown =
+            dev.keel.spec.SpecReader.unknownColumnProblem(
+                where + ".partition_column", n, pipeline.columns());
+        if (unknown != null) {
+          s.error("partition_column", unknown);
+        }
+      }
+      if (names.size() > 2 || (names.size() == 2 && !twoDimensions)) {
+        s.error(
+            "partition_column",
+            where
+                + ".partition_column names "
+                + names.size()
+                + " columns; give one, or two (window, value) for partitions crossing a time window"
+                + " with values");
+      } else if (names.size() == 1 && twoDimensions && mode == Mode.REPLACE) {
+        s.error(
+            "partition_column",
+            where
+                + ".partition_column: partitions such as 2026-11-28/eu need two columns, [the"
+                + " window's column, the value's column], so that replace swaps only its own cell");
+      }
+      partitionColumn = names.isEmpty() ? null : String.join(",", names);
     } else if (mode == Mode.REPLACE
         && pipeline.partitions() != null
-        && pipeline.partitions().list().size() > 1) {
+        && pipeline.partitions().multiple()) {
       s.error(
           where
               + ": mode replace with several partitions needs partition_column: the column whose value is"

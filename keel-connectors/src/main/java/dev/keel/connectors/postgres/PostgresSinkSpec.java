@@ -8,6 +8,9 @@ import java.util.List;
  * A PostgreSQL table. {@code url} null means the metadata database (embedded, or --db). Rows are
  * staged with COPY and published in one transaction together with the fence check.
  *
+ * @param partitionColumn the column a replace swaps by: one, or for a window crossed with values
+ *     two joined by a comma (the window's column, the value's column; see {@link
+ *     #partitionColumns()})
  * @param allowEmpty a replace whose source yields no record may empty the partition (refused
  *     otherwise)
  * @param keepVersions how many loads of each partition can be undone (0: none, no history kept)
@@ -54,6 +57,11 @@ public record PostgresSinkSpec(
         chunkRows,
         allowEmpty,
         0);
+  }
+
+  /** The columns a replace swaps by, in the order of the partition name's parts. */
+  public List<String> partitionColumns() {
+    return partitionColumn == null ? List.of() : List.of(partitionColumn.split(","));
   }
 
   @Override

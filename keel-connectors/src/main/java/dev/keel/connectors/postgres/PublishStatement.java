@@ -85,26 +85,37 @@ final class PublishStatement {
   }
 
   /**
-   * The WHERE clause of the rows a replace swaps: {@code partition_column = ?}, or none (every
-   * row).
+   * The WHERE clause of the rows a replace swaps: {@code partition_column = ?}, with two columns
+   * one per part of the partition's name ({@code 2026-11-28/eu}), or none (every row).
    */
   String partitionRows() {
     if (spec.partitionColumn() == null) {
       return "";
     }
-    String type =
-        columns.stream()
-            .filter(c -> c.name().equals(spec.partitionColumn()))
-            .findFirst()
-            .orElseThrow()
-            .type()
-            .sql();
-    return " WHERE " + Identifiers.quote(spec.partitionColumn()) + " = CAST(? AS " + type + ")";
+    return " WHERE "
+        + spec.partitionColumns().stream()
+            .map(
+                name ->
+                    Identifiers.quote(name)
+                        + " = CAST(? AS "
+                        + columns.stream()
+                            .filter(c -> c.name().equals(name))
+                            .findFirst()
+                            .orElseThrow()
+                            .type()
+                            .sql()
+                        + ")")
+            .collect(Collectors.joining(" AND "));
   }
 
   private void bindPartition(PreparedStatement ps, String partition) throws SQLException {
-    if (spec.partitionColumn() != null) {
+    List<String> names = spec.partitionColumns();
+    if (names.size() == 1) {
       ps.setString(1, partition);
+    } else if (names.size() == 2) {
+      int slash = partition.indexOf('/');
+      ps.setString(1, slash < 0 ? partition : partition.substring(0, slash));
+      ps.setString(2, slash < 0 ? null : partition.substring(slash + 1));
     }
   }
 

@@ -98,7 +98,8 @@ public final class ClusterNode {
     if (catalog != null) {
       loops.every("pipelines", config.scanEvery(), catalog);
       Scheduler scheduler =
-          new Scheduler(store, catalog::current, Clock.systemUTC(), config.catchUp());
+          new Scheduler(
+              store, catalog::current, Clock.systemUTC(), config.catchUp(), config.windowCatchUp());
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
     }
     workers.start();

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.spec.AlertChecks;
 import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.TimeWindow;
+import dev.keel.spec.TimeWindows;
 import dev.keel.store.AlertOutbox;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.Windows;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One tick: the alert conditions found by looking rather than by a state change (those are queued
- * by database triggers): a node lost, a scheduled pipeline late, a partition's rejected ratio over
- * the threshold. Every node runs it; {@link AlertOutbox} queues one trigger per incident however
- * many nodes see it, and one resolve when it clears.
+ * by database triggers): a node lost, a scheduled pipeline late, a time window not loaded within
+ * its SLA, a partition's rejected ratio over the threshold. Every node runs it; {@link AlertOutbox}
+ * queues one trigger per incident however many nodes see it, and one resolve when it clears.
  */
 public final class IncidentChecks implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(IncidentChecks.class);
@@ -40,6 +43,7 @@ public final class IncidentChecks implements Runnable {
   static final Duration REJECTED_WINDOW = Duration.ofMinutes(15);
 
   private final AlertOutbox outbox;
+  private final Windows windowsStore;
   private final Supplier<Collection<PipelineCatalog.Current>> pipelines;
   private final AlertChecks checks;
   private final Clock clock;
@@ -51,6 +55,7 @@ public final class IncidentChecks implements Runnable {
       AlertChecks checks,
       Clock clock) {
     this.outbox = store.alerts();
+    this.windowsStore = store.windows();
     this.pipelines = pipelines;
     this.checks = checks;
     this.clock = clock;
@@ -60,7 +65,72 @@ public final class IncidentChecks implements Runnable {
   public void run() {
     nodes();
     late(clock.instant());
+    windows(clock.instant());
     rejected();
+  }
+
+  /**
+   * For each time-partitioned pipeline: records its newest loaded and newest closed window (keel
+   * status, keel_window_lag_seconds), and with {@code sla} judges freshness. The window that must
+   * be loaded by now is the newest one closed at least {@code sla} ago; when it is not loaded the
+   * pipeline is late ({@code window_late}, one trigger per incident), and when it is, on time again
+   * (one resolve). Deadlines from before the pipeline was first stored do not count, so deploying a
+   * pipeline whose start lies in the past pages nobody for windows it never had.
+   */
+  void windows(Instant now) {
+    for (PipelineCatalog.Current c : pipelines.get()) {
+      PipelineSpec spec = c.spec();
+      if (!spec.partitions().isWindows()) {
+        continue;
+      }
+      TimeWindows windows = spec.partitions().windows();
+      Optional<TimeWindow> closed = windows.newestClosed(now);
+      Optional<TimeWindow> loaded = windowsStore.newestLoaded(spec.name()).flatMap(windows::parse);
+      windowsStore.save(
+          new Windows.State(
+              spec.name(),
+              loaded.map(TimeWindow::name).orElse(null),
+              loaded.map(TimeWindow::endInstant).orElse(null),
+              closed.map(TimeWindow::name).orElse(null),
+              closed.map(w -> w.endInstant().plus(windows.lag())).orElse(null)));
+      if (windows.sla() == null) {
+        continue;
+      }
+      Optional<TimeWindow> due = windows.newestClosed(now.minus(windows.sla()));
+      Instant firstSeen = outbox.freshness(spec.name()).firstSeen();
+      String key = "keel:window_late:" + spec.name();
+      if (due.isEmpty()
+          || firstSeen == null
+          || due.get().endInstant().plus(windows.lag()).plus(windows.sla()).isBefore(firstSeen)) {
+        continue;
+      }
+      TimeWindow w = due.get();
+      boolean late = !windowsStore.loaded(spec.name(), spec.partitions().cells(w));
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("window", w.name());
+      details.put("closed_at", w.endInstant().plus(windows.lag()).toString());
+      details.put("sla_seconds", windows.sla().toSeconds());
+      details.put("newest_loaded", loaded.map(TimeWindow::name).orElse(null));
+      outbox.enqueue(
+          key,
+          late,
+          "window_late",
+          spec.name(),
+          late
+              ? "keel: "
+                  + spec.name()
+                  + " is late: window "
+                  + w.name()
+                  + " closed "
+                  + human(Duration.between(w.endInstant().plus(windows.lag()), now))
+                  + " ago and is not loaded (sla "
+                  + human(windows.sla())
+                  + "; newest loaded: "
+                  + loaded.map(TimeWindow::name).orElse("none")
+                  + ")"
+              : "keel: " + spec.name() + " is fresh again (window " + w.name() + " loaded)",
+          json(details));
+    }
   }
 
   void nodes() {
@@ -78,8 +148,8 @@ public final class IncidentChecks implements Runnable {
   void late(Instant now) {
     for (PipelineCatalog.Current c : pipelines.get()) {
       PipelineSpec spec = c.spec();
-      if (spec.schedule() == null) {
-        continue;
+      if (spec.schedule() == null || spec.partitions().isWindows()) {
+        continue; // a time-partitioned pipeline's ticks need not create runs: see windows()
       }
       Instant tick = lastTick(spec.schedule(), now.minus(checks.runLateAfter()));
       AlertOutbox.Freshness f = outbox.freshness(spec.name());

@@ -30,7 +30,8 @@ public record NodeConfig(
     boolean ignoreLeaseLoss,
     AlertChecks alertChecks,
     Clock clock,
-    String region) {
+    String region,
+    int windowCatchUp) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -42,6 +43,12 @@ public record NodeConfig(
 
   /** After the whole cluster was down, at most this many missed ticks per pipeline are run. */
   public static final int DEFAULT_CATCH_UP = 1;
+
+  /**
+   * After the whole cluster was down, at most this many missed windows per time-partitioned
+   * pipeline are created (the older ones are listed as skipped).
+   */
+  public static final int DEFAULT_WINDOW_CATCH_UP = 10;
 
   public static Builder builder(String nodeId) {
     return new Builder(nodeId);
@@ -60,6 +67,7 @@ public record NodeConfig(
     private Duration scanEvery = DEFAULT_SCAN_EVERY;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private int catchUp = DEFAULT_CATCH_UP;
+    private int windowCatchUp = DEFAULT_WINDOW_CATCH_UP;
     private Integer httpPort;
     private boolean ignoreLeaseLoss;
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
@@ -112,6 +120,12 @@ public record NodeConfig(
 
     public Builder drainTimeout(Duration v) {
       drainTimeout = v;
+      return this;
+    }
+
+    /** The catch-up of time-partitioned pipelines, in windows. */
+    public Builder windowCatchUp(int v) {
+      windowCatchUp = v;
       return this;
     }
 
@@ -206,7 +220,8 @@ public record NodeConfig(
               ignoreLeaseLoss,
               alertChecks,
               clock,
-              region);
+              region,
+              Math.max(1, windowCatchUp));
       log.info(
           "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId,

@@ -4,7 +4,10 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.keel.spec.Partitions;
 import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.TimeWindow;
+import dev.keel.spec.TimeWindows;
 import dev.keel.store.MetadataStore;
 import java.time.Clock;
 import java.time.Instant;
@@ -29,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * pipeline never scheduled before starts at the first tick after it was seen. After the whole
  * cluster was down, only the newest {@code catchUp} missed ticks are run (at least the latest);
  * older ones are skipped with a log line. The clock is injected so tests can drive ticks.
+ *
+ * <p>A time-partitioned pipeline ({@link TimeWindows}) gets one run per window instead, its logical
+ * time the window's start: each tick creates the runs of the windows closed by then (end + lag ≤
+ * tick) after the newest window already scheduled, so two nodes on one tick, or a node that ticks
+ * twice, create each window's run once. After an outage at most {@code windowCatchUp} of the newest
+ * missed windows are created; the older ones are recorded as skipped ({@code keel status}).
  */
 public final class Scheduler implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -40,17 +49,29 @@ public final class Scheduler implements Runnable {
   private final Supplier<Collection<PipelineCatalog.Current>> pipelines;
   private final Clock clock;
   private final int catchUp;
+  private final int windowCatchUp;
   private final Map<String, Instant> lastTick = new HashMap<>();
+  private final Map<String, Instant> lastWindow = new HashMap<>();
 
   Scheduler(
       MetadataStore store,
       Supplier<Collection<PipelineCatalog.Current>> pipelines,
       Clock clock,
       int catchUp) {
+    this(store, pipelines, clock, catchUp, NodeConfig.DEFAULT_WINDOW_CATCH_UP);
+  }
+
+  Scheduler(
+      MetadataStore store,
+      Supplier<Collection<PipelineCatalog.Current>> pipelines,
+      Clock clock,
+      int catchUp,
+      int windowCatchUp) {
     this.store = store;
     this.pipelines = pipelines;
     this.clock = clock;
     this.catchUp = Math.max(1, catchUp);
+    this.windowCatchUp = Math.max(1, windowCatchUp);
   }
 
   @Override
@@ -62,7 +83,9 @@ public final class Scheduler implements Runnable {
   public synchronized List<Long> tick(Instant now) {
     List<Long> created = new ArrayList<>();
     for (PipelineCatalog.Current c : pipelines.get()) {
-      if (c.spec().schedule() != null) {
+      if (c.spec().schedule() != null && c.spec().partitions().isWindows()) {
+        created.addAll(scheduleWindows(c, now));
+      } else if (c.spec().schedule() != null) {
         created.addAll(schedule(c, now));
       }
     }
@@ -102,6 +125,74 @@ public final class Scheduler implements Runnable {
                 spec.partitions().list().size());
           });
       lastTick.put(spec.name(), tick);
+    }
+    return created;
+  }
+
+  private List<Long> scheduleWindows(PipelineCatalog.Current c, Instant now) {
+    PipelineSpec spec = c.spec();
+    TimeWindows windows = spec.partitions().windows();
+    ExecutionTime cron = ExecutionTime.forCron(CRON.parse(spec.schedule()));
+    ZonedDateTime t = now.truncatedTo(ChronoUnit.MINUTES).atZone(ZoneOffset.UTC);
+    Instant tick =
+        cron.isMatch(t)
+            ? t.toInstant()
+            : cron.lastExecution(t).map(ZonedDateTime::toInstant).orElse(null);
+    Optional<TimeWindow> newest = tick == null ? Optional.empty() : windows.newestClosed(tick);
+    if (newest.isEmpty()) {
+      return List.of();
+    }
+    Instant last = lastWindow.get(spec.name());
+    if (last == null) {
+      last = store.runs().latest(spec.name(), TRIGGER).orElse(null);
+    }
+    if (last != null && !newest.get().startInstant().isAfter(last)) {
+      return List.of();
+    }
+    // Walk back from the newest closed window to the newest one scheduled (or the first).
+    List<TimeWindow> due = new ArrayList<>();
+    TimeWindow w = newest.get();
+    while (windows.inRange(w)
+        && (last == null || w.startInstant().isAfter(last))
+        && due.size() < windowCatchUp) {
+      due.add(0, w);
+      w = windows.previous(w);
+    }
+    if (windows.inRange(w) && (last == null || w.startInstant().isAfter(last))) {
+      TimeWindow firstMissed =
+          last == null ? windows.first() : windows.next(windows.containing(last));
+      int count = windows.between(firstMissed, w, Partitions.MAX_DATES).size();
+      store.windows().skip(spec.name(), firstMissed.name(), w.name(), count);
+      log.warn(
+          "pipeline {}: windows {} to {} ({}) are skipped (catch-up is {} window(s)); load them with keel backfill {} --from {} --to {}",
+          spec.name(),
+          firstMissed.name(),
+          w.name(),
+          count,
+          windowCatchUp,
+          spec.name(),
+          firstMissed.name(),
+          w.name());
+    }
+    List<Long> created = new ArrayList<>();
+    for (TimeWindow d : due) {
+      List<String> cells = spec.partitions().cells(d);
+      Optional<Long> run =
+          store
+              .runs()
+              .create(spec.name(), c.versionId(), TRIGGER, d.startInstant(), cells, spec.retry());
+      run.ifPresent(
+          id -> {
+            created.add(id);
+            log.info(
+                "pipeline {}: scheduled run {} for window {} ({} partitions, version {})",
+                spec.name(),
+                id,
+                d.name(),
+                cells.size(),
+                c.versionId());
+          });
+      lastWindow.put(spec.name(), d.startInstant());
     }
     return created;
   }

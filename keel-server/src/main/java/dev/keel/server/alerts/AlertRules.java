@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  */
 public final class AlertRules {
   public static final Set<String> KINDS =
-      Set.of("task_failed", "run_failed", "node_lost", "run_late", "rejected_ratio");
+      Set.of("task_failed", "run_failed", "node_lost", "run_late", "window_late", "rejected_ratio");
 
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%");
 

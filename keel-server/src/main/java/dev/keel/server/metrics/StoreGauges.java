@@ -17,10 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Gauges read from the metadata database, the same for every node that serves them: tasks by
  * pipeline and state ({@code keel_tasks}), seconds since each pipeline's last successful run
- * ({@code keel_run_freshness_seconds}), nodes alive ({@code keel_nodes_alive}) and alerts waiting
- * in the outbox ({@code keel_alerts_pending}). Refreshed by {@link #refresh()} right before a
- * scrape, so a scrape shows the database as it is then. Also binds HikariCP's pool metrics ({@code
- * hikaricp_connections_*}).
+ * ({@code keel_run_freshness_seconds}), seconds since the end of each time-partitioned pipeline's
+ * newest loaded window ({@code keel_window_lag_seconds}, as the nodes' freshness check last saw
+ * it), nodes alive ({@code keel_nodes_alive}) and alerts waiting in the outbox ({@code
+ * keel_alerts_pending}). Refreshed by {@link #refresh()} right before a scrape, so a scrape shows
+ * the database as it is then. Also binds HikariCP's pool metrics ({@code hikaricp_connections_*}).
  */
 public final class StoreGauges {
   private static final Logger log = LoggerFactory.getLogger(StoreGauges.class);
@@ -39,6 +40,10 @@ public final class StoreGauges {
       """
       SELECT pipeline, extract(epoch FROM now() - max(finished_at))::float8
       FROM keel.run WHERE state = 'succeeded' GROUP BY pipeline""";
+  private static final String WINDOW_LAG =
+      """
+      SELECT pipeline, extract(epoch FROM now() - loaded_end)::float8
+      FROM keel.window_state WHERE loaded_end IS NOT NULL""";
   private static final String NODES_ALIVE =
       """
       SELECT count(*) FROM keel.node WHERE state <> 'stopped' AND heartbeat_at > now() - ? * interval '1 millisecond'""";
@@ -48,6 +53,7 @@ public final class StoreGauges {
   private final Database db;
   private final MultiGauge tasks;
   private final MultiGauge freshness;
+  private final MultiGauge windowLag;
   private final AtomicLong nodesAlive = new AtomicLong();
   private final AtomicLong alertsPending = new AtomicLong();
 
@@ -61,6 +67,11 @@ public final class StoreGauges {
         MultiGauge.builder("keel.run.freshness")
             .baseUnit("seconds")
             .description("Seconds since the pipeline's last successful run finished")
+            .register(registry);
+    this.windowLag =
+        MultiGauge.builder("keel.window.lag")
+            .baseUnit("seconds")
+            .description("Seconds since the end of the pipeline's newest loaded time window")
             .register(registry);
     Gauge.builder("keel.nodes.alive", nodesAlive, AtomicLong::get)
         .description("Nodes with a recent heartbeat")
@@ -105,6 +116,15 @@ public final class StoreGauges {
               }
             }
             freshness.register(freshRows, true);
+            List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(WINDOW_LAG);
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                lagRows.add(
+                    MultiGauge.Row.of(Tags.of("pipeline", rs.getString(1)), rs.getDouble(2)));
+              }
+            }
+            windowLag.register(lagRows, true);
             try (PreparedStatement ps = c.prepareStatement(NODES_ALIVE)) {
               ps.setLong(1, NODE_DEAD_AFTER_MS);
               try (ResultSet rs = ps.executeQuery()) {
