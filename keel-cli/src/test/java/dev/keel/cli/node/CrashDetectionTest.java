@@ -3,9 +3,9 @@ package dev.keel.cli.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.chaos.NodeProcess;
 import dev.keel.testkit.ClusterFixture;
 import dev.keel.testkit.LocalCluster;
-import dev.keel.chaos.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.keel.connectors.files;
 import dev.keel.connectors.s3.S3Clients;
 import dev.keel.connectors.s3.S3Location;
 import dev.keel.connectors.s3.S3ObjectStream;
+import dev.keel.spec.PartitionRef;
 import java.io.Reader;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -22,6 +23,25 @@ public interface SourceFile {
   static SourceFile of(String path, String partition, Path baseDir) {
     String p = Sources.substitute(path, partition);
     if (S3Location.isS3(p)) {
+      return new S3Object(S3Location.parse(p));
+    }
+    return new LocalFile(Sources.resolve(path, partition, baseDir));
+  }
+
+  /**
+   * Resolves a source's {@code path:} for a partition that may be a time window ({@code ${window}},
+   * {@code ${value}}, {@code ${window_start}}, {@code ${window_end}} as well as {@code
+   * ${partition}}).
+   */
+  static SourceFile of(String path, PartitionRef partition, Path baseDir) {
+    if (partition.window() == null) {
+      return of(path, partition.name(), baseDir);
+    }
+    if (S3Location.isS3(path)) {
+      String p = path;
+      for (var v : partition.variables().entrySet()) {
+        p = p.replace("${" + v.getKey() + "}", v.getValue());
+      }
       return new S3Object(S3Location.parse(p));
     }
     return new LocalFile(Sources.resolve(path, partition, baseDir));
