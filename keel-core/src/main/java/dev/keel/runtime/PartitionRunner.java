@@ -89,17 +89,18 @@ public final class PartitionRunner {
             resume.read(),
             resume.published());
       }
+      // A stream (Kafka) goes on from where the partition's last publish stopped, in any run.
+      String stream = spec.source().stream();
+      String start = resume != null ? resume.position() : null;
+      if (start == null && stream != null) {
+        start = session.storedPosition(stream);
+      }
       step = Step.OPENING_SOURCE;
       try (RecordSource source =
-          sources.open(
-              spec.source(),
-              spec.columns(),
-              task.partition(),
-              spec.baseDir(),
-              resume == null ? null : resume.position())) {
+          sources.open(spec.source(), spec.columns(), task.partition(), spec.baseDir(), start)) {
         reading = source;
         long inChunk = 0;
-        String lastPosition = resume == null ? null : resume.position();
+        String lastPosition = start;
         // Still opening: a JDBC source runs its query at the first record (so that it can be
         // cancelled).
         SourceRecord rec = source.next();
@@ -131,6 +132,7 @@ public final class PartitionRunner {
           if (chunkRows > 0 && inChunk >= chunkRows) {
             String position = source.position() == null ? lastPosition : source.position();
             step = Step.PUBLISHING_CHUNK;
+            storePosition(session, stream, position);
             publishChunk(task, session, n, position, rejects, max, control);
             step = Step.RECORDING_CHECKPOINT;
             onChunk.accept(n.checkpoint(position));
@@ -152,6 +154,8 @@ public final class PartitionRunner {
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
         step = Step.PUBLISHING;
+        storePosition(
+            session, stream, source.position() == null ? lastPosition : source.position());
         SinkSession.PublishResult result =
             session.publish(
                 rejects, atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
@@ -217,6 +221,13 @@ public final class PartitionRunner {
     n.rejected += chunk.rejected();
     n.published += chunk.published();
     n.chunks++;
+  }
+
+  /** The position a stream's publish stores with its rows (none before the first record). */
+  private static void storePosition(SinkSession session, String stream, String position) {
+    if (stream != null && position != null) {
+      session.storePosition(stream, position);
+    }
   }
 
   private long chunkRows() {

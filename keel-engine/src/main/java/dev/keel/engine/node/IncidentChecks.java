@@ -78,7 +78,7 @@ public final class IncidentChecks implements Runnable {
   void late(Instant now) {
     for (PipelineCatalog.Current c : pipelines.get()) {
       PipelineSpec spec = c.spec();
-      if (spec.schedule() == null) {
+      if (spec.schedule() == null || spec.isContinuous()) {
         continue;
       }
       Instant tick = lastTick(spec.schedule(), now.minus(checks.runLateAfter()));

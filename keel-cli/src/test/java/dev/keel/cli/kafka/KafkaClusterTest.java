@@ -1,0 +1,160 @@
+package dev.keel.cli.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.testkit.ClusterFixture;
+import dev.keel.testkit.KafkaBroker;
+import dev.keel.testkit.LocalCluster;
+import dev.keel.testkit.NodeProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@code schedule: continuous} Kafka pipeline on real {@code keel node} processes and a real
+ * broker (one per class): messages are loaded as they arrive, and a node killed with SIGKILL in the
+ * middle of a batch neither loses nor doubles a record (append mode, so a double would show).
+ */
+class KafkaClusterTest {
+  @TempDir static Path brokerDir;
+  static KafkaBroker broker;
+  static Topics topics;
+
+  @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = KafkaBroker.start(brokerDir);
+    topics = new Topics(broker.bootstrap());
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private Path pipelines(String topic) throws Exception {
+    Path dir = fixture.work().resolve("pipelines");
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve(topic + ".yaml"),
+        """
+        name: %s
+        schedule: continuous
+        source: { kafka: { bootstrap: "%s", topic: %s } }
+        columns: { id: bigint, customer: text, amount: "numeric(12,2)" }
+        sink: { postgres: { table: %s, mode: append } }
+        retry: { attempts: 10, backoff: 1s }
+        """
+            .formatted(topic, broker.bootstrap(), topic, topic));
+    return dir;
+  }
+
+  private static String[] nodeArgs(Path dir) {
+    return new String[] {
+      "--pipelines",
+      dir.toString(),
+      "--workers",
+      "2",
+      "--lease",
+      "3s",
+      "--heartbeat",
+      "1s",
+      "--poll",
+      "200ms"
+    };
+  }
+
+  @Test
+  void a_continuous_pipeline_loads_messages_as_they_arrive() throws Exception {
+    topics.create("events", 2);
+    Path dir = pipelines("events");
+    LocalCluster cluster = fixture.start();
+    cluster.node("node-a", nodeArgs(dir));
+
+    topics.send("events", 0, Topics.orders(0, 100));
+    awaitRows(cluster, "events", 100, Duration.ofSeconds(90));
+    topics.send("events", 1, Topics.orders(100, 150));
+    topics.send("events", 0, Topics.orders(150, 200));
+    awaitRows(cluster, "events", 200, Duration.ofSeconds(60));
+
+    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public.events")).isEqualTo(200);
+    assertThat(cluster.rows("SELECT DISTINCT trigger FROM keel.run WHERE pipeline = 'events'"))
+        .containsExactly(java.util.List.of("continuous"));
+    assertThat(
+            cluster.scalar(
+                "SELECT count(*) FROM keel.run WHERE pipeline = 'events' AND state NOT IN ('succeeded', 'queued', 'running')"))
+        .isZero();
+  }
+
+  @Test
+  @Tag("slow")
+  void a_node_killed_mid_batch_loses_and_doubles_nothing() throws Exception {
+    int partitions = 4;
+    int perPartition = 25_000;
+    topics.create("kills", partitions);
+    for (int p = 0; p < partitions; p++) {
+      topics.send("kills", p, Topics.orders(p * perPartition, (p + 1) * perPartition));
+    }
+    Path dir = pipelines("kills");
+    LocalCluster cluster = fixture.start();
+    NodeProcess a = cluster.node("node-a", nodeArgs(dir));
+    NodeProcess b = cluster.node("node-b", nodeArgs(dir));
+
+    // node-a holds a partition's batch in the middle of reading it: no publish of it yet.
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.task WHERE pipeline = 'kills' AND owner = 'node-a' AND state = 'running'")
+                    > 0);
+    a.kill9();
+    // More messages while node-a is dead: node-b picks up its partitions and the new messages.
+    topics.send(
+        "kills", 0, Topics.orders(partitions * perPartition, partitions * perPartition + 500));
+    long total = (long) partitions * perPartition + 500;
+    awaitRows(cluster, "kills", total, Duration.ofSeconds(240));
+    // Another whole run after that: a batch published twice would show now.
+    long last = cluster.scalar("SELECT max(id) FROM keel.run WHERE pipeline = 'kills'");
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.run WHERE pipeline = 'kills' AND id > ? AND state = 'succeeded'",
+                        last)
+                    > 0);
+
+    assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public.kills")).isEqualTo(total);
+    assertThat(cluster.scalar("SELECT min(id) FROM public.kills")).isZero();
+    assertThat(cluster.scalar("SELECT max(id) FROM public.kills")).isEqualTo(total - 1);
+    assertThat(b.isAlive()).isTrue();
+  }
+
+  /** Waits until the table holds {@code rows}, then checks it does not grow past them. */
+  private static void awaitRows(LocalCluster cluster, String table, long rows, Duration within) {
+    await()
+        .ignoreExceptions()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> cluster.scalar("SELECT count(*) FROM public." + table) >= rows);
+    try {
+      assertThat(cluster.scalar("SELECT count(*) FROM public." + table)).isEqualTo(rows);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
