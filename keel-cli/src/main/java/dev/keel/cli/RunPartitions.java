@@ -2,7 +2,7 @@ package dev.keel.cli;
 
 import dev.keel.KeelException;
 import dev.keel.connector.Connectors;
-import dev.keel.runtime.SourceUnavailableException;
+import dev.keel.runtime.UnreachableException;
 import dev.keel.spec.PipelineSpec;
 import java.util.List;
 
@@ -19,7 +19,7 @@ final class RunPartitions {
     List<String> all;
     try {
       all = Connectors.installed().partitionsOf(spec);
-    } catch (SourceUnavailableException e) {
+    } catch (UnreachableException e) {
       throw e;
     } catch (KeelException e) {
       throw new BadInputException(spec.name() + ": " + e.getMessage());

@@ -58,7 +58,12 @@ public final class ServerReplays implements Replays {
     if (unknown != null) {
       throw ApiException.badRequest(unknown);
     }
-    DeadLetterReplay.Plan plan = DeadLetterReplay.create(store, spec, v.get().id(), partition, run);
+    DeadLetterReplay.Plan plan;
+    try {
+      plan = DeadLetterReplay.create(store, spec, v.get().id(), partition, run);
+    } catch (BadInputException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
     if (plan instanceof DeadLetterReplay.Nothing nothing) {
       throw new ApiException(
           409,

@@ -20,8 +20,8 @@ import java.util.Map;
  * intervention and shutdown (57P01-57P03), statement timeouts and cancels (57014), lock timeouts
  * (55P03); MariaDB/MySQL lock wait timeout (1205), deadlock (1213), too many connections (1040),
  * server gone away or lost (2006, 2013), cannot connect (2002, 2003); socket timeouts, resets and
- * refused connections; a source whose server is unavailable ({@link SourceUnavailableException}: a
- * Kafka broker down or not answering).
+ * refused connections; a source whose server is unavailable ({@link UnreachableException}: a Kafka
+ * broker down or not answering).
  *
  * <p>Permanent, failing the task at once: everything else, notably a connection the server rejected
  * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064), an undefined table or
@@ -86,8 +86,8 @@ public final class Failures {
       if (t instanceof RejectedLimitException) {
         return new Verdict(false, "rejected-record limit exceeded");
       }
-      if (t instanceof SourceUnavailableException) {
-        return new Verdict(true, "source unavailable");
+      if (t instanceof UnreachableException) {
+        return new Verdict(true, "server unreachable");
       }
       if (t instanceof Error) {
         return new Verdict(false, "internal error (" + t.getClass().getSimpleName() + ")");

@@ -29,6 +29,9 @@ public final class PartitionRunner {
    */
   private volatile Step step = Step.STARTING;
 
+  /** The source's lag when the last run finished reading (-1: not a stream, or unknown). */
+  private volatile long lag = -1;
+
   /** The source being read, for {@link #cancel()} from another thread. */
   private volatile RecordSource reading;
 
@@ -59,6 +62,14 @@ public final class PartitionRunner {
    */
   public Step step() {
     return step;
+  }
+
+  /**
+   * How many records were behind the end of a stream source when the last run finished reading it,
+   * or -1 (not a stream, or the source could not tell).
+   */
+  public long lag() {
+    return lag;
   }
 
   /**
@@ -141,6 +152,7 @@ public final class PartitionRunner {
             inChunk = 0;
           }
         }
+        lag = source.lag();
         step = Step.VALIDATING;
         if (max.exceeded(n.rejected, n.read)) {
           throw RejectedLimitException.ofPartition(

@@ -3,7 +3,7 @@ package dev.keel.kafka;
 import dev.keel.KeelException;
 import dev.keel.record.RecordSource;
 import dev.keel.record.SourceRecord;
-import dev.keel.runtime.SourceUnavailableException;
+import dev.keel.runtime.UnreachableException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -120,7 +120,7 @@ final class KafkaSource implements RecordSource {
           // Aborted transactions and control markers leave gaps the consumer skips silently.
           next = Math.min(end, Math.max(next, consumer.position(partition)));
           if (System.nanoTime() - waitingSince > STALL.toNanos()) {
-            throw new SourceUnavailableException(
+            throw new UnreachableException(
                 describe()
                     + ": no message for "
                     + STALL.toSeconds()
@@ -173,9 +173,19 @@ final class KafkaSource implements RecordSource {
     return Long.toString(next);
   }
 
-  /** The end offset seen at open minus the position: what this batch has still to read. */
-  long remaining() {
-    return end - next;
+  /** Messages that arrived behind this batch's end: the partition's end offset now minus ours. */
+  @Override
+  public long lag() {
+    try {
+      long now =
+          consumer
+              .endOffsets(List.of(partition), Duration.ofMillis(KafkaClients.API_TIMEOUT_MS))
+              .get(partition);
+      return Math.max(0, now - next);
+    } catch (KafkaException e) {
+      log.debug("{}: could not read the end offset for the lag: {}", describe(), e.getMessage());
+      return -1;
+    }
   }
 
   @Override
@@ -197,7 +207,7 @@ final class KafkaSource implements RecordSource {
     }
     if (e instanceof RetriableException
         || e instanceof org.apache.kafka.common.errors.TimeoutException) {
-      return new SourceUnavailableException(
+      return new UnreachableException(
           describe() + ": " + doing + " failed, the brokers did not answer: " + e.getMessage(), e);
     }
     return new KeelException(describe() + ": " + doing + " failed: " + e.getMessage(), e);

@@ -1,7 +1,7 @@
 package dev.keel.kafka;
 
 import dev.keel.KeelException;
-import dev.keel.runtime.SourceUnavailableException;
+import dev.keel.runtime.UnreachableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,8 +78,8 @@ final class KafkaTopics {
     return infos;
   }
 
-  private static SourceUnavailableException unreachable(KafkaSourceSpec spec, Exception e) {
-    return new SourceUnavailableException(
+  private static UnreachableException unreachable(KafkaSourceSpec spec, Exception e) {
+    return new UnreachableException(
         "kafka bootstrap "
             + spec.bootstrapShown()
             + " did not answer within "

@@ -89,6 +89,10 @@ public final class MetadataStore implements AutoCloseable {
     return new AlertOutbox(db);
   }
 
+  public SourceLags sourceLags() {
+    return new SourceLags(db);
+  }
+
   public DeadLetterStore deadLetters() {
     return new DeadLetterStore(db);
   }

@@ -170,9 +170,10 @@ public final class Runs {
 
   /**
    * The newest run of a pipeline with this trigger: its logical time, whether it ended (and when),
-   * and how many records its tasks read.
+   * how many records its tasks read, and the pipeline's source lag (records behind, all
+   * partitions).
    */
-  public record Last(long id, Instant logicalTime, Instant finishedAt, long rowsRead) {
+  public record Last(long id, Instant logicalTime, Instant finishedAt, long rowsRead, long lag) {
     public boolean ended() {
       return finishedAt != null;
     }
@@ -186,7 +187,8 @@ public final class Runs {
               c.prepareStatement(
                   """
                   SELECT r.id, r.logical_time, r.finished_at,
-                         (SELECT coalesce(sum(t.rows_read), 0) FROM keel.task t WHERE t.run_id = r.id)
+                         (SELECT coalesce(sum(t.rows_read), 0) FROM keel.task t WHERE t.run_id = r.id),
+                         (SELECT coalesce(sum(l.lag), 0) FROM keel.source_lag l WHERE l.pipeline = r.pipeline)
                   FROM keel.run r WHERE r.pipeline = ? AND r.trigger = ?
                   ORDER BY r.logical_time DESC LIMIT 1""")) {
             ps.setString(1, pipeline);
@@ -201,7 +203,8 @@ public final class Runs {
                       rs.getLong(1),
                       rs.getTimestamp(2).toInstant(),
                       finished == null ? null : finished.toInstant(),
-                      rs.getLong(4)));
+                      rs.getLong(4),
+                      rs.getLong(5)));
             }
           }
         });

@@ -31,6 +31,30 @@ public final class KafkaBroker implements AutoCloseable {
     this.controllerPort = controllerPort;
   }
 
+  private static KafkaBroker shared;
+
+  /**
+   * One broker for the whole test JVM (as {@link TestDatabase}), started at first use and killed
+   * when the JVM exits: its start costs tens of seconds on a busy machine. Tests sharing it use
+   * topics of their own. A test that stops or kills a broker starts its own with {@link #start}.
+   */
+  public static synchronized KafkaBroker shared() throws IOException, InterruptedException {
+    if (shared == null) {
+      Path dir = Files.createTempDirectory("keel-kafka-");
+      shared = start(dir);
+      KafkaBroker broker = shared;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    if (broker.process != null) {
+                      broker.process.destroyForcibly();
+                    }
+                  }));
+    }
+    return shared;
+  }
+
   /** Formats a new broker's storage under {@code dir} and starts it; returns once it listens. */
   public static KafkaBroker start(Path dir) throws IOException, InterruptedException {
     KafkaBroker b = new KafkaBroker(dir, freePort(), freePort());

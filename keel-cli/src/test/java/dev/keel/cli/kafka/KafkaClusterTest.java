@@ -10,12 +10,10 @@ import dev.keel.testkit.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A {@code schedule: continuous} Kafka pipeline on real {@code keel node} processes and a real
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * middle of a batch neither loses nor doubles a record (append mode, so a double would show).
  */
 class KafkaClusterTest {
-  @TempDir static Path brokerDir;
   static KafkaBroker broker;
   static Topics topics;
 
@@ -31,15 +28,8 @@ class KafkaClusterTest {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    broker = KafkaBroker.start(brokerDir);
+    broker = KafkaBroker.shared();
     topics = new Topics(broker.bootstrap());
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (broker != null) {
-      broker.close();
-    }
   }
 
   private Path pipelines(String topic) throws Exception {
@@ -79,7 +69,12 @@ class KafkaClusterTest {
     topics.create("events", 2);
     Path dir = pipelines("events");
     LocalCluster cluster = fixture.start();
-    cluster.node("node-a", nodeArgs(dir));
+    String[] args =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(nodeArgs(dir)),
+                java.util.stream.Stream.of("--http-port", "0", "--http-host", "127.0.0.1"))
+            .toArray(String[]::new);
+    cluster.node("node-a", args);
 
     topics.send("events", 0, Topics.orders(0, 100));
     awaitRows(cluster, "events", 100, Duration.ofSeconds(90));
@@ -88,6 +83,25 @@ class KafkaClusterTest {
     awaitRows(cluster, "events", 200, Duration.ofSeconds(60));
 
     assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public.events")).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.source_lag WHERE pipeline = 'events' AND lag = 0")
+                    == 2);
+    long port = cluster.scalar("SELECT http_port FROM keel.node WHERE id = 'node-a'");
+    java.net.http.HttpResponse<String> metrics =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.body())
+        .contains("keel_source_lag_records{partition=\"0\",pipeline=\"events\"} 0.0")
+        .contains("keel_source_lag_records{partition=\"1\",pipeline=\"events\"} 0.0");
     assertThat(cluster.rows("SELECT DISTINCT trigger FROM keel.run WHERE pipeline = 'events'"))
         .containsExactly(java.util.List.of("continuous"));
     assertThat(

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * dead-lettered with topic/partition/offset, bad input refused with a clear message.
  */
 class KafkaSourceTest {
-  @TempDir static Path brokerDir;
   static KafkaBroker broker;
   static Topics topics;
 
@@ -29,15 +27,8 @@ class KafkaSourceTest {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    broker = KafkaBroker.start(brokerDir);
+    broker = KafkaBroker.shared();
     topics = new Topics(broker.bootstrap());
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (broker != null) {
-      broker.close();
-    }
   }
 
   @BeforeEach
@@ -76,6 +67,13 @@ class KafkaSourceTest {
             TestDatabase.rows(
                 "SELECT partition || '=' || position FROM keel_sink.source_position ORDER BY 1"))
         .containsExactly("0=30", "1=20");
+
+    Cli status = Cli.run("status", "--db", TestDatabase.url());
+    assertThat(status.out())
+        .as(status.toString())
+        .contains("source lag")
+        .containsPattern("orders/0 +0 \\(measured")
+        .containsPattern("orders/1 +0 \\(measured");
 
     topics.send("orders", 1, Topics.orders(50, 60));
     Cli second = Cli.runPipeline(pipeline("orders", ""));
@@ -120,6 +118,22 @@ class KafkaSourceTest {
     assertThat(dead.get(1)).startsWith("2 bad/0/2: column id:");
     assertThat(dead.get(2)).startsWith("3 bad/0/3: an empty message (a tombstone");
     assertThat(dead.get(3)).startsWith("4 bad/0/4: expected a JSON object, found an array");
+    assertThat(TestDatabase.value("SELECT position FROM keel_sink.source_position")).isEqualTo("6");
+
+    // A replay would move the stored position past messages it does not publish: refused.
+    Cli replay =
+        Cli.run(
+            "replay",
+            "bad",
+            "--partition",
+            "0",
+            "--db",
+            TestDatabase.url(),
+            "--pipelines",
+            dir.resolve("bad.yaml").toString());
+    assertThat(replay.exit()).as(replay.toString()).isEqualTo(2);
+    assertThat(replay.err())
+        .contains("replaying the dead letters of a kafka source is not supported");
     assertThat(TestDatabase.value("SELECT position FROM keel_sink.source_position")).isEqualTo("6");
   }
 

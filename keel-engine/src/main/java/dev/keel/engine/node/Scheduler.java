@@ -88,10 +88,11 @@ public final class Scheduler implements Runnable {
   }
 
   /**
-   * {@code schedule: continuous}: a new run once the last one ended, at once when it read records
-   * (there was lag, there may be more), after {@link #CONTINUOUS_IDLE} when it read none. The
-   * logical time derives from the last run (its end, or its end plus the idle wait; the epoch for
-   * the first), so every node computes the same one and the cluster creates one run.
+   * {@code schedule: continuous}: a new run once the last one ended, at once while there is lag
+   * (the last run read records, or its tasks saw more arrive behind them), after {@link
+   * #CONTINUOUS_IDLE} otherwise. The logical time derives from the last run (its end, or its end
+   * plus the idle wait; the epoch for the first), so every node computes the same one and the
+   * cluster creates one run.
    */
   private Optional<Long> continuous(PipelineCatalog.Current c, Instant now) {
     PipelineSpec spec = c.spec();
@@ -101,7 +102,7 @@ public final class Scheduler implements Runnable {
       logical = Instant.EPOCH;
     } else if (!last.get().ended()) {
       return Optional.empty();
-    } else if (last.get().rowsRead() > 0) {
+    } else if (last.get().rowsRead() > 0 || last.get().lag() > 0) {
       logical = last.get().finishedAt();
     } else {
       logical = last.get().finishedAt().plus(CONTINUOUS_IDLE);

@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Gauges read from the metadata database, the same for every node that serves them: tasks by
  * pipeline and state ({@code keel_tasks}), seconds since each pipeline's last successful run
- * ({@code keel_run_freshness_seconds}), nodes alive ({@code keel_nodes_alive}) and alerts waiting
- * in the outbox ({@code keel_alerts_pending}). Refreshed by {@link #refresh()} right before a
- * scrape, so a scrape shows the database as it is then. Also binds HikariCP's pool metrics ({@code
+ * ({@code keel_run_freshness_seconds}), records behind each stream partition ({@code
+ * keel_source_lag_records}), nodes alive ({@code keel_nodes_alive}) and alerts waiting in the
+ * outbox ({@code keel_alerts_pending}). Refreshed by {@link #refresh()} right before a scrape, so a
+ * scrape shows the database as it is then. Also binds HikariCP's pool metrics ({@code
  * hikaricp_connections_*}).
  */
 public final class StoreGauges {
@@ -42,12 +43,14 @@ public final class StoreGauges {
   private static final String NODES_ALIVE =
       """
       SELECT count(*) FROM keel.node WHERE state <> 'stopped' AND heartbeat_at > now() - ? * interval '1 millisecond'""";
+  private static final String SOURCE_LAG = "SELECT pipeline, partition, lag FROM keel.source_lag";
   private static final String ALERTS_PENDING =
       "SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL";
 
   private final Database db;
   private final MultiGauge tasks;
   private final MultiGauge freshness;
+  private final MultiGauge sourceLag;
   private final AtomicLong nodesAlive = new AtomicLong();
   private final AtomicLong alertsPending = new AtomicLong();
 
@@ -61,6 +64,13 @@ public final class StoreGauges {
         MultiGauge.builder("keel.run.freshness")
             .baseUnit("seconds")
             .description("Seconds since the pipeline's last successful run finished")
+            .register(registry);
+    this.sourceLag =
+        MultiGauge.builder("keel.source.lag")
+            .baseUnit("records")
+            .description(
+                "Records behind the end of a stream source (Kafka) per pipeline partition, when its"
+                    + " last task ended")
             .register(registry);
     Gauge.builder("keel.nodes.alive", nodesAlive, AtomicLong::get)
         .description("Nodes with a recent heartbeat")
@@ -105,6 +115,17 @@ public final class StoreGauges {
               }
             }
             freshness.register(freshRows, true);
+            List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(SOURCE_LAG);
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                lagRows.add(
+                    MultiGauge.Row.of(
+                        Tags.of("pipeline", rs.getString(1), "partition", rs.getString(2)),
+                        rs.getLong(3)));
+              }
+            }
+            sourceLag.register(lagRows, true);
             try (PreparedStatement ps = c.prepareStatement(NODES_ALIVE)) {
               ps.setLong(1, NODE_DEAD_AFTER_MS);
               try (ResultSet rs = ps.executeQuery()) {
