@@ -65,6 +65,7 @@ class KafkaClusterTest {
   }
 
   @Test
+  @Tag("slow")
   void a_continuous_pipeline_loads_messages_as_they_arrive() throws Exception {
     topics.create("events", 2);
     Path dir = pipelines("events");
@@ -156,6 +157,48 @@ class KafkaClusterTest {
     assertThat(cluster.scalar("SELECT min(id) FROM public.kills")).isZero();
     assertThat(cluster.scalar("SELECT max(id) FROM public.kills")).isEqualTo(total - 1);
     assertThat(b.isAlive()).isTrue();
+  }
+
+  @Test
+  @Tag("slow")
+  void a_broker_restarted_mid_stream_is_waited_for_and_nothing_is_lost_or_doubled()
+      throws Exception {
+    try (KafkaBroker own = KafkaBroker.start(fixture.work().resolve("broker"))) {
+      Topics ownTopics = new Topics(own.bootstrap());
+      ownTopics.create("restarts", 2);
+      Path dir = fixture.work().resolve("pipelines");
+      Files.createDirectories(dir);
+      Files.writeString(
+          dir.resolve("restarts.yaml"),
+          """
+          name: restarts
+          schedule: continuous
+          source: { kafka: { bootstrap: "%s", topic: restarts } }
+          columns: { id: bigint, customer: text, amount: "numeric(12,2)" }
+          sink: { postgres: { table: restarts, mode: append } }
+          retry: { attempts: 20, backoff: 1s, max_backoff: 5s }
+          """
+              .formatted(own.bootstrap()));
+      LocalCluster cluster = fixture.start();
+      NodeProcess node = cluster.node("node-a", nodeArgs(dir));
+      ownTopics.send("restarts", 0, Topics.orders(0, 2_000));
+      awaitRows(cluster, "restarts", 2_000, Duration.ofSeconds(120));
+
+      own.kill9();
+      // The node keeps scheduling: its runs fail as transient (or cannot list the partitions).
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  node.logText().contains("did not answer")
+                      || node.logText().contains("is the broker up"));
+      own.start();
+      ownTopics.send("restarts", 1, Topics.orders(2_000, 3_000));
+      awaitRows(cluster, "restarts", 3_000, Duration.ofSeconds(180));
+
+      assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public.restarts")).isEqualTo(3_000);
+      assertThat(node.isAlive()).isTrue();
+    }
   }
 
   /** Waits until the table holds {@code rows}, then checks it does not grow past them. */
