@@ -66,12 +66,28 @@ final class DeadLetterReplay {
   }
 
   /**
+   * Refuses a source that continues across runs (Kafka): a replay reads the source from the start
+   * and publishes only the rejected positions, but a stream's publish also moves its stored
+   * position, which would skip what lies between.
+   */
+  static void checkReplayable(PipelineSpec spec) {
+    if (spec.source().stream() != null) {
+      throw new BadInputException(
+          spec.name()
+              + ": replaying the dead letters of a "
+              + spec.source().kind()
+              + " source is not supported yet; fix the pipeline and re-send the messages");
+    }
+  }
+
+  /**
    * Finds the rejects of {@code run} (null: the newest run with rejects in {@code partition}) and
    * creates their replay run with {@code spec} (already {@link #forReplay}) of version {@code
    * versionId}.
    */
   static Plan create(
       MetadataStore store, PipelineSpec spec, long versionId, String partition, Long run) {
+    checkReplayable(spec);
     DeadLetterStore deadLetters = store.deadLetters();
     OptionalLong source =
         run != null ? OptionalLong.of(run) : deadLetters.latestRun(spec.name(), partition);

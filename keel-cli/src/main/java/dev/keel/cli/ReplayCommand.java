@@ -65,6 +65,7 @@ final class ReplayCommand implements Callable<Integer> {
         return ExitCodes.BAD_INPUT;
       }
       PipelineSpec spec = DeadLetterReplay.forReplay(v.get().spec());
+      DeadLetterReplay.checkReplayable(spec);
       String unknown = spec.unknownPartition(List.of(partition));
       if (unknown != null) {
         err.println("keel: " + unknown);

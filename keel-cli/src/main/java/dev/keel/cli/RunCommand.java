@@ -66,15 +66,7 @@ final class RunCommand implements Callable<Integer> {
     PipelineSpec spec = new SpecReader().read(file);
     PrintWriter out = cmd.commandLine().getOut();
     PrintWriter err = cmd.commandLine().getErr();
-    List<String> chosen =
-        partitions.isEmpty()
-            ? spec.partitions().list()
-            : partitions.stream().flatMap(p -> spec.partitions().expand(p).stream()).toList();
-    String unknown = spec.unknownPartition(chosen);
-    if (unknown != null) {
-      err.println("keel: " + unknown);
-      return ExitCodes.BAD_INPUT;
-    }
+    List<String> chosen = RunPartitions.choose(spec, partitions);
     int parallel = Math.max(1, Math.min(workers, chosen.size()));
     try (DbOptions.Opened opened = db.open(parallel + 4);
         Sink sink = SinkFactory.create(spec, opened.store().db())) {

@@ -54,11 +54,21 @@ public final class ServerReplays implements Replays {
           "pipeline '" + pipeline + "' (no version of it was ever stored; run or deploy it first)");
     }
     PipelineSpec spec = DeadLetterReplay.forReplay(v.get().spec());
+    try {
+      DeadLetterReplay.checkReplayable(spec);
+    } catch (BadInputException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
     String unknown = spec.unknownPartition(List.of(partition));
     if (unknown != null) {
       throw ApiException.badRequest(unknown);
     }
-    DeadLetterReplay.Plan plan = DeadLetterReplay.create(store, spec, v.get().id(), partition, run);
+    DeadLetterReplay.Plan plan;
+    try {
+      plan = DeadLetterReplay.create(store, spec, v.get().id(), partition, run);
+    } catch (BadInputException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
     if (plan instanceof DeadLetterReplay.Nothing nothing) {
       throw new ApiException(
           409,

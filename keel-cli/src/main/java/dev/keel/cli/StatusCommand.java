@@ -95,6 +95,15 @@ final class StatusCommand implements Callable<Integer> {
               k.pipeline(), k.firstWindow(), k.lastWindow(), k.windows(), k.skippedAt());
         }
       }
+      var lags = opened.store().sourceLags().list();
+      if (!lags.isEmpty()) {
+        out.println("source lag (records behind the end when the partition's last task ended):");
+        for (var l : lags) {
+          out.printf(
+              "  %s/%-10s %d (measured %s)%n",
+              l.pipeline(), l.partition(), l.records(), l.measuredAt());
+        }
+      }
       out.println("runs:" + (report.runs().isEmpty() ? " none" : ""));
       for (Status.RunInfo r : report.runs()) {
         out.printf(

@@ -47,20 +47,9 @@ final class TriggerCommand implements Callable<Integer> {
         return ExitCodes.BAD_INPUT;
       }
       var spec = v.get().spec();
-      List<String> named = new ArrayList<>();
-      partitions.forEach(p -> named.addAll(spec.partitions().expand(p)));
-      partitions = named;
-      String unknown = spec.unknownPartition(partitions);
-      if (unknown != null) {
-        cmd.commandLine().getErr().println("keel: " + unknown);
-        return ExitCodes.BAD_INPUT;
-      }
       long run =
           Enqueue.create(
-              opened.store(),
-              v.get(),
-              "trigger",
-              partitions.isEmpty() ? spec.partitions().list() : partitions);
+              opened.store(), v.get(), "trigger", RunPartitions.choose(spec, partitions));
       cmd.commandLine().getOut().println(run);
       return ExitCodes.OK;
     }

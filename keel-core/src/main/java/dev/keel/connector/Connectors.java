@@ -113,6 +113,21 @@ public final class Connectors {
     return source(spec.kind()).open(spec, columns, partition, baseDir, resume);
   }
 
+  /**
+   * The partitions a run of {@code pipeline} is cut into: those the source defines ({@link
+   * SourceProvider#partitions}) when the file names none, else the file's.
+   */
+  public List<String> partitionsOf(PipelineSpec pipeline) {
+    if (pipeline.partitions() == null
+        || pipeline.partitions().equals(dev.keel.spec.Partitions.SINGLE)) {
+      List<String> own = source(pipeline.source().kind()).partitions(pipeline.source());
+      if (own != null) {
+        return own;
+      }
+    }
+    return pipeline.partitions().list();
+  }
+
   /** The provider of the pipeline's sink. */
   public SinkProvider sinkOf(PipelineSpec pipeline) {
     return sink(pipeline.sink().kind());

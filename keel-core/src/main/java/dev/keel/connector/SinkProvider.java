@@ -18,6 +18,15 @@ public interface SinkProvider {
   SinkCapabilities capabilities();
 
   /**
+   * Whether its sessions store a source position with each publish ({@link
+   * dev.keel.runtime.SinkSession#storePosition}), as a source that continues across runs (Kafka)
+   * needs.
+   */
+  default boolean storesPositions() {
+    return false;
+  }
+
+  /**
    * Reads this kind's section ({@code sink.postgres}), reporting each problem with its line and
    * column.
    */

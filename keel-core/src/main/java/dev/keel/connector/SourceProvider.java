@@ -26,6 +26,18 @@ public interface SourceProvider {
   SourceSpec parse(ConfigSection section, PipelineContext pipeline);
 
   /**
+   * The partitions the source itself defines, for a pipeline without {@code partitions:} (a Kafka
+   * topic's partitions {@code "0"}, {@code "1"}, …), asked when a run is created; null (the
+   * default) when the pipeline's own partitions apply.
+   *
+   * @throws dev.keel.KeelException when the source cannot say (a topic that does not exist, a
+   *     broker that does not answer), with what to do
+   */
+  default List<String> partitions(SourceSpec spec) {
+    return null;
+  }
+
+  /**
    * Opens the source for one partition, positioned after {@code resume}, a {@link
    * RecordSource#position()} from an earlier reading of the same partition (null: from the start).
    *

@@ -29,6 +29,14 @@ public interface RecordSource extends Closeable {
    */
   default void cancel() {}
 
+  /**
+   * Asked once the source has returned its last record: how many records are behind that end now (a
+   * stream's new messages), or -1 when the source cannot tell or is not a stream.
+   */
+  default long lag() {
+    return -1;
+  }
+
   /** Where this source reads from, for messages (a path, or a URL with no credentials). */
   String describe();
 }

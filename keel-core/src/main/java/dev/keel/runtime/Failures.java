@@ -22,7 +22,9 @@ import java.util.Map;
  * standby, the database failing over, {@link #isFailover}); MariaDB/MySQL lock wait timeout (1205),
  * deadlock (1213), too many connections (1040), server gone away or lost (2006, 2013), cannot
  * connect (2002, 2003); socket timeouts, resets and refused connections; an object store that
- * throttles (HTTP 429, 503 SlowDown), fails (other 5xx), times out (408) or does not answer.
+ * throttles (HTTP 429, 503 SlowDown), fails (other 5xx), times out (408) or does not answer; a
+ * source whose server is unavailable ({@link UnreachableException}: a Kafka broker down or not
+ * answering).
  *
  * <p>Permanent, failing the task at once: everything else, notably a connection the server rejected
  * (08004: no password given, pg_hba.conf), bad SQL (42601, MySQL 1064), an undefined table or
@@ -99,6 +101,9 @@ public final class Failures {
       }
       if (t instanceof RejectedLimitException) {
         return new Verdict(false, "rejected-record limit exceeded");
+      }
+      if (t instanceof UnreachableException) {
+        return new Verdict(true, "server unreachable");
       }
       if (t instanceof Error) {
         return new Verdict(false, "internal error (" + t.getClass().getSimpleName() + ")");

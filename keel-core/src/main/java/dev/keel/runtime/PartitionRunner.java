@@ -29,6 +29,9 @@ public final class PartitionRunner {
    */
   private volatile Step step = Step.STARTING;
 
+  /** The source's lag when the last run finished reading (-1: not a stream, or unknown). */
+  private volatile long lag = -1;
+
   /** The source being read, for {@link #cancel()} from another thread. */
   private volatile RecordSource reading;
 
@@ -62,6 +65,14 @@ public final class PartitionRunner {
   }
 
   /**
+   * How many records were behind the end of a stream source when the last run finished reading it,
+   * or -1 (not a stream, or the source could not tell).
+   */
+  public long lag() {
+    return lag;
+  }
+
+  /**
    * @param onChunk told of every checkpoint committed with a chunk (commit: chunk only), e.g. to
    *     show it in {@code keel status}
    */
@@ -89,6 +100,12 @@ public final class PartitionRunner {
             resume.read(),
             resume.published());
       }
+      // A stream (Kafka) goes on from where the partition's last publish stopped, in any run.
+      String stream = spec.source().stream();
+      String start = resume != null ? resume.position() : null;
+      if (start == null && stream != null) {
+        start = session.storedPosition(stream);
+      }
       step = Step.OPENING_SOURCE;
       try (RecordSource source =
           sources.open(
@@ -98,10 +115,10 @@ public final class PartitionRunner {
                   .ref(task.partition())
                   .orElse(dev.keel.spec.PartitionRef.named(task.partition())),
               spec.baseDir(),
-              resume == null ? null : resume.position())) {
+              start)) {
         reading = source;
         long inChunk = 0;
-        String lastPosition = resume == null ? null : resume.position();
+        String lastPosition = start;
         // Still opening: a JDBC source runs its query at the first record (so that it can be
         // cancelled).
         SourceRecord rec = source.next();
@@ -133,6 +150,7 @@ public final class PartitionRunner {
           if (chunkRows > 0 && inChunk >= chunkRows) {
             String position = source.position() == null ? lastPosition : source.position();
             step = Step.PUBLISHING_CHUNK;
+            storePosition(session, stream, position);
             publishChunk(task, session, n, position, rejects, max, control);
             step = Step.RECORDING_CHECKPOINT;
             onChunk.accept(n.checkpoint(position));
@@ -141,6 +159,7 @@ public final class PartitionRunner {
             inChunk = 0;
           }
         }
+        lag = source.lag();
         step = Step.VALIDATING;
         if (max.exceeded(n.rejected, n.read)) {
           throw RejectedLimitException.ofPartition(
@@ -154,6 +173,8 @@ public final class PartitionRunner {
         long rejectedBefore = n.rejected;
         long readTotal = n.read;
         step = Step.PUBLISHING;
+        storePosition(
+            session, stream, source.position() == null ? lastPosition : source.position());
         SinkSession.PublishResult result =
             session.publish(
                 rejects, atPublish -> !max.exceeded(rejectedBefore + atPublish, readTotal));
@@ -219,6 +240,13 @@ public final class PartitionRunner {
     n.rejected += chunk.rejected();
     n.published += chunk.published();
     n.chunks++;
+  }
+
+  /** The position a stream's publish stores with its rows (none before the first record). */
+  private static void storePosition(SinkSession session, String stream, String position) {
+    if (stream != null && position != null) {
+      session.storePosition(stream, position);
+    }
   }
 
   private long chunkRows() {

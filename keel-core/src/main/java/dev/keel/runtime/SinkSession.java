@@ -46,6 +46,24 @@ public interface SinkSession extends AutoCloseable {
     throw new UnsupportedOperationException("this sink does not commit in chunks");
   }
 
+  /**
+   * The position that the last publish of this partition stored for {@code stream} ({@link
+   * #storePosition}), or null when none did: where a source that continues across runs starts.
+   */
+  default String storedPosition(String stream) {
+    return null;
+  }
+
+  /**
+   * Makes the next {@link #publish} (or chunk) store {@code position} as this partition's position
+   * in {@code stream}, in its own transaction, so the position moves exactly when the records
+   * before it become visible. A sink that cannot store positions refuses the pipeline when it is
+   * read ({@link dev.keel.connector.SinkProvider#storesPositions()}).
+   */
+  default void storePosition(String stream, String position) {
+    throw new UnsupportedOperationException("this sink does not store source positions");
+  }
+
   @Override
   void close();
 

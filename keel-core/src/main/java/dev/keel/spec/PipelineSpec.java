@@ -24,6 +24,12 @@ public record PipelineSpec(
     List<String> regions,
     String text,
     String hash) {
+  /**
+   * {@code schedule: continuous}: a new run as soon as the previous one ends while it found
+   * records, after an idle wait when it found none (for a source that continues across runs).
+   */
+  public static final String CONTINUOUS = "continuous";
+
   /** How long one attempt at a partition may run before it is stopped (transient, retried). */
   public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofHours(6);
 
@@ -90,6 +96,11 @@ public record PipelineSpec(
         DEFAULT_ATTEMPT_TIMEOUT,
         text,
         hash);
+  }
+
+  /** Whether {@code schedule: continuous} (rather than a cron expression, or none). */
+  public boolean isContinuous() {
+    return CONTINUOUS.equals(schedule);
   }
 
   public Optional<Column> column(String name) {

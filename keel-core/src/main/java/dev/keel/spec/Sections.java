@@ -79,7 +79,7 @@ final class Sections {
       return null;
     }
     String cron = yaml.string(n, "schedule");
-    if (cron != null) {
+    if (cron != null && !cron.equals(PipelineSpec.CONTINUOUS)) {
       try {
         new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX))
             .parse(cron)
@@ -89,7 +89,8 @@ final class Sections {
             n,
             "schedule '"
                 + cron
-                + "' is not a valid cron expression (minute hour day month weekday, UTC): "
+                + "' is not a valid cron expression (minute hour day month weekday, UTC) nor"
+                + " 'continuous': "
                 + e.getMessage());
       }
     }

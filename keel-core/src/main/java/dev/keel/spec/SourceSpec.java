@@ -11,4 +11,15 @@ public interface SourceSpec {
 
   /** The YAML key of its kind, which names the provider that reads and opens it. */
   String kind();
+
+  /**
+   * For a source that continues across runs (a stream such as a Kafka topic), the name under which
+   * the sink stores each partition's position with every publish ({@code kafka:orders}): a run then
+   * starts after the position the partition's last publish stored, and its publish stores where it
+   * stopped, in the same transaction. Null (the default) for a source that every run reads from the
+   * start (a file, a query).
+   */
+  default String stream() {
+    return null;
+  }
 }

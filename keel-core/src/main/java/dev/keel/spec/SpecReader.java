@@ -99,9 +99,13 @@ public final class SpecReader {
     ExpressionCompiler compiler = columns.isEmpty() ? null : new ExpressionCompiler(columns);
     List<TransformSpec> transforms = b.transforms(compiler, columns);
     ValidateSpec validate = b.validate(compiler, columns);
-    SinkSpec sink = connectorSections.sink(b.required("sink"), context);
+    Node sinkNode = b.required("sink");
+    SinkSpec sink = connectorSections.sink(sinkNode, context);
     if (sink != null) {
       b.columnLimit(connectors.sink(sink.kind()).capabilities());
+      if (source != null && source.stream() != null) {
+        streamSink(yaml, sinkNode, source, sink);
+      }
     }
     RetrySpec retry = b.retry();
     Duration attemptTimeout = b.attemptTimeout();
@@ -124,6 +128,30 @@ public final class SpecReader {
         regions,
         text,
         sha256(text));
+  }
+
+  /**
+   * A source that continues across runs yields each record once, in one run: its sink must store
+   * the position with each publish, and must not replace (which would drop what earlier runs
+   * published).
+   */
+  private void streamSink(YamlTree yaml, Node sinkNode, SourceSpec source, SinkSpec sink) {
+    if (!connectors.sink(sink.kind()).storesPositions()) {
+      yaml.error(
+          sinkNode,
+          "a "
+              + source.kind()
+              + " source needs a sink that stores its position with each publish; sink "
+              + sink.kind()
+              + " does not (use sink: postgres)");
+    } else if (sink.mode() == SinkSpec.Mode.REPLACE) {
+      yaml.error(
+          sinkNode,
+          "mode replace would delete what earlier runs of a "
+              + source.kind()
+              + " source published (each run reads only the new messages): use mode append or"
+              + " upsert");
+    }
   }
 
   static String sha256(String text) {

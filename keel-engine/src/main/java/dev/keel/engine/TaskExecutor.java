@@ -222,6 +222,12 @@ public final class TaskExecutor {
         if (refresh) {
           calls.run("refreshing the run", () -> completions.refresh(task.runId()));
         }
+        long lag = runner.lag();
+        if (lag >= 0) {
+          calls.run(
+              "recording the source lag",
+              () -> store.sourceLags().record(task.pipeline(), task.partition(), lag));
+        }
         events.taskSucceeded(ref, r);
         if (r.rejected() > 0) {
           events.rowsRejected(ref, r.rejected());

@@ -168,6 +168,48 @@ public final class Runs {
     return stale;
   }
 
+  /**
+   * The newest run of a pipeline with this trigger: its logical time, whether it ended (and when),
+   * how many records its tasks read, and the pipeline's source lag (records behind, all
+   * partitions).
+   */
+  public record Last(long id, Instant logicalTime, Instant finishedAt, long rowsRead, long lag) {
+    public boolean ended() {
+      return finishedAt != null;
+    }
+  }
+
+  public Optional<Last> last(String pipeline, String trigger) {
+    return db.withConnection(
+        "reading the last run of " + pipeline,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  """
+                  SELECT r.id, r.logical_time, r.finished_at,
+                         (SELECT coalesce(sum(t.rows_read), 0) FROM keel.task t WHERE t.run_id = r.id),
+                         (SELECT coalesce(sum(l.lag), 0) FROM keel.source_lag l WHERE l.pipeline = r.pipeline)
+                  FROM keel.run r WHERE r.pipeline = ? AND r.trigger = ?
+                  ORDER BY r.logical_time DESC LIMIT 1""")) {
+            ps.setString(1, pipeline);
+            ps.setString(2, trigger);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.empty();
+              }
+              Timestamp finished = rs.getTimestamp(3);
+              return Optional.of(
+                  new Last(
+                      rs.getLong(1),
+                      rs.getTimestamp(2).toInstant(),
+                      finished == null ? null : finished.toInstant(),
+                      rs.getLong(4),
+                      rs.getLong(5)));
+            }
+          }
+        });
+  }
+
   /** The newest logical time of a run with this trigger, if any (where the scheduler resumes). */
   public Optional<Instant> latest(String pipeline, String trigger) {
     return db.withConnection(

@@ -42,6 +42,12 @@ public final class PostgresSinkProvider implements SinkProvider {
     return PostgresSinkSpec.KIND;
   }
 
+  /** keel_sink.source_position, written in the publish transaction. */
+  @Override
+  public boolean storesPositions() {
+    return true;
+  }
+
   @Override
   public SinkCapabilities capabilities() {
     return CAPABILITIES;

@@ -82,6 +82,11 @@ final class PostgresSinkSession implements SinkSession {
    */
   private long priorPublished;
 
+  /** The stream position the next publish stores (storePosition), or null. */
+  private String stream;
+
+  private String streamPosition;
+
   private boolean done;
   private final long begun = System.nanoTime();
 
@@ -295,6 +300,7 @@ final class PostgresSinkSession implements SinkSession {
       long rejected = atCopy + atInsert;
       counted(version, published);
       recordLoad(priorPublished + published, rejected);
+      recordPosition();
       // The records rejected here are durable before the rows they left out: after a commit whose
       // acknowledgement is lost, the retry finds the load id and rejects nothing at publish again.
       rejects.flush();
@@ -423,6 +429,7 @@ final class PostgresSinkSession implements SinkSession {
         ps.setLong(9, task.fence());
         ps.executeUpdate();
       }
+      recordPosition();
       // As the runner does with the chunk's other rejects: a resumed attempt starts after this
       // chunk.
       rejects.flush();
@@ -514,6 +521,52 @@ final class PostgresSinkSession implements SinkSession {
           LoadVersions.count(conn, version.version(), version.inserted(), version.updated(), 0);
       case APPEND -> LoadVersions.count(conn, version.version(), published, 0, 0);
       case REPLACE -> LoadVersions.count(conn, version.version(), published, 0, version.deleted());
+    }
+  }
+
+  @Override
+  public String storedPosition(String stream) {
+    // Its own connection, as resumePoint: this session's is busy with the COPY already.
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                """
+        SELECT position FROM keel_sink.source_position WHERE target = ? AND partition = ? AND stream = ?""")) {
+      ps.setString(1, target.name());
+      ps.setString(2, task.partition());
+      ps.setString(3, stream);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    } catch (SQLException e) {
+      throw failure("reading the stored position of " + stream, e);
+    }
+  }
+
+  @Override
+  public void storePosition(String stream, String position) {
+    this.stream = stream;
+    this.streamPosition = position;
+  }
+
+  /** The stream position, in the publish transaction (after the fence check). */
+  private void recordPosition() throws SQLException {
+    if (stream == null) {
+      return;
+    }
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            """
+        INSERT INTO keel_sink.source_position (target, partition, stream, position, load_id)
+        VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (target, partition, stream) DO UPDATE
+          SET position = excluded.position, load_id = excluded.load_id, updated_at = now()""")) {
+      ps.setString(1, target.name());
+      ps.setString(2, task.partition());
+      ps.setString(3, stream);
+      ps.setString(4, streamPosition);
+      ps.setString(5, task.loadId());
+      ps.executeUpdate();
     }
   }
 

@@ -148,7 +148,7 @@ public final class IncidentChecks implements Runnable {
   void late(Instant now) {
     for (PipelineCatalog.Current c : pipelines.get()) {
       PipelineSpec spec = c.spec();
-      if (spec.schedule() == null || spec.partitions().isWindows()) {
+      if (spec.schedule() == null || spec.isContinuous() || spec.partitions().isWindows()) {
         continue; // a time-partitioned pipeline's ticks need not create runs: see windows()
       }
       Instant tick = lastTick(spec.schedule(), now.minus(checks.runLateAfter()));

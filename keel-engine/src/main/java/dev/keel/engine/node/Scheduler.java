@@ -4,11 +4,14 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.keel.KeelException;
+import dev.keel.connector.Connectors;
 import dev.keel.spec.Partitions;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.TimeWindow;
 import dev.keel.spec.TimeWindows;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.Runs;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -42,6 +45,13 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   public static final String TRIGGER = "schedule";
+
+  /** The trigger of the runs of {@code schedule: continuous}. */
+  public static final String CONTINUOUS_TRIGGER = "continuous";
+
+  /** How long a continuous pipeline waits after a run that found nothing to read. */
+  public static final java.time.Duration CONTINUOUS_IDLE = java.time.Duration.ofSeconds(5);
+
   static final CronParser CRON =
       new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
@@ -83,13 +93,63 @@ public final class Scheduler implements Runnable {
   public synchronized List<Long> tick(Instant now) {
     List<Long> created = new ArrayList<>();
     for (PipelineCatalog.Current c : pipelines.get()) {
-      if (c.spec().schedule() != null && c.spec().partitions().isWindows()) {
-        created.addAll(scheduleWindows(c, now));
-      } else if (c.spec().schedule() != null) {
-        created.addAll(schedule(c, now));
+      try {
+        if (c.spec().isContinuous()) {
+          continuous(c, now).ifPresent(created::add);
+        } else if (c.spec().schedule() != null && c.spec().partitions().isWindows()) {
+          created.addAll(scheduleWindows(c, now));
+        } else if (c.spec().schedule() != null) {
+          created.addAll(schedule(c, now));
+        }
+      } catch (KeelException e) {
+        // A source that cannot list its partitions now (a Kafka broker down): the next tick asks
+        // again; the other pipelines go on.
+        log.warn("pipeline {}: no run scheduled: {}", c.spec().name(), e.getMessage());
       }
     }
     return created;
+  }
+
+  /**
+   * {@code schedule: continuous}: a new run once the last one ended, at once while there is lag
+   * (the last run read records, or its tasks saw more arrive behind them), after {@link
+   * #CONTINUOUS_IDLE} otherwise. The logical time derives from the last run (its end, or its end
+   * plus the idle wait; the epoch for the first), so every node computes the same one and the
+   * cluster creates one run.
+   */
+  private Optional<Long> continuous(PipelineCatalog.Current c, Instant now) {
+    PipelineSpec spec = c.spec();
+    Optional<Runs.Last> last = store.runs().last(spec.name(), CONTINUOUS_TRIGGER);
+    Instant logical;
+    if (last.isEmpty()) {
+      logical = Instant.EPOCH;
+    } else if (!last.get().ended()) {
+      return Optional.empty();
+    } else if (last.get().rowsRead() > 0 || last.get().lag() > 0) {
+      logical = last.get().finishedAt();
+    } else {
+      logical = last.get().finishedAt().plus(CONTINUOUS_IDLE);
+      if (now.isBefore(logical)) {
+        return Optional.empty();
+      }
+    }
+    if (last.isPresent() && !logical.isAfter(last.get().logicalTime())) {
+      logical = last.get().logicalTime().plusMillis(1);
+    }
+    List<String> partitions = Connectors.installed().partitionsOf(spec);
+    Optional<Long> run =
+        store
+            .runs()
+            .create(
+                spec.name(), c.versionId(), CONTINUOUS_TRIGGER, logical, partitions, spec.retry());
+    run.ifPresent(
+        id ->
+            log.debug(
+                "pipeline {}: continuous run {} ({} partitions)",
+                spec.name(),
+                id,
+                partitions.size()));
+    return run;
   }
 
   private List<Long> schedule(PipelineCatalog.Current c, Instant now) {
@@ -103,16 +163,9 @@ public final class Scheduler implements Runnable {
     List<Instant> due = dueTicks(cron, last, now);
     List<Long> created = new ArrayList<>();
     for (Instant tick : due) {
+      List<String> partitions = Connectors.installed().partitionsOf(spec);
       Optional<Long> run =
-          store
-              .runs()
-              .create(
-                  spec.name(),
-                  c.versionId(),
-                  TRIGGER,
-                  tick,
-                  spec.partitions().list(),
-                  spec.retry());
+          store.runs().create(spec.name(), c.versionId(), TRIGGER, tick, partitions, spec.retry());
       run.ifPresent(
           id -> {
             created.add(id);
@@ -122,7 +175,7 @@ public final class Scheduler implements Runnable {
                 id,
                 tick,
                 c.versionId(),
-                spec.partitions().list().size());
+                partitions.size());
           });
       lastTick.put(spec.name(), tick);
     }

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * pipeline and state ({@code keel_tasks}), seconds since each pipeline's last successful run
  * ({@code keel_run_freshness_seconds}), seconds since the end of each time-partitioned pipeline's
  * newest loaded window ({@code keel_window_lag_seconds}, as the nodes' freshness check last saw
- * it), nodes alive ({@code keel_nodes_alive}) and alerts waiting in the outbox ({@code
- * keel_alerts_pending}). Refreshed by {@link #refresh()} right before a scrape, so a scrape shows
- * the database as it is then. Also binds HikariCP's pool metrics ({@code hikaricp_connections_*}).
+ * it), records behind each stream partition ({@code keel_source_lag_records}), nodes alive ({@code
+ * keel_nodes_alive}) and alerts waiting in the outbox ({@code keel_alerts_pending}). Refreshed by
+ * {@link #refresh()} right before a scrape, so a scrape shows the database as it is then. Also
+ * binds HikariCP's pool metrics ({@code hikaricp_connections_*}).
  */
 public final class StoreGauges {
   private static final Logger log = LoggerFactory.getLogger(StoreGauges.class);
@@ -47,6 +48,7 @@ public final class StoreGauges {
   private static final String NODES_ALIVE =
       """
       SELECT count(*) FROM keel.node WHERE state <> 'stopped' AND heartbeat_at > now() - ? * interval '1 millisecond'""";
+  private static final String SOURCE_LAG = "SELECT pipeline, partition, lag FROM keel.source_lag";
   private static final String ALERTS_PENDING =
       "SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL";
 
@@ -54,6 +56,7 @@ public final class StoreGauges {
   private final MultiGauge tasks;
   private final MultiGauge freshness;
   private final MultiGauge windowLag;
+  private final MultiGauge sourceLag;
   private final AtomicLong nodesAlive = new AtomicLong();
   private final AtomicLong alertsPending = new AtomicLong();
 
@@ -72,6 +75,13 @@ public final class StoreGauges {
         MultiGauge.builder("keel.window.lag")
             .baseUnit("seconds")
             .description("Seconds since the end of the pipeline's newest loaded time window")
+            .register(registry);
+    this.sourceLag =
+        MultiGauge.builder("keel.source.lag")
+            .baseUnit("records")
+            .description(
+                "Records behind the end of a stream source (Kafka) per pipeline partition, when its"
+                    + " last task ended")
             .register(registry);
     Gauge.builder("keel.nodes.alive", nodesAlive, AtomicLong::get)
         .description("Nodes with a recent heartbeat")
@@ -125,6 +135,17 @@ public final class StoreGauges {
               }
             }
             windowLag.register(lagRows, true);
+            List<MultiGauge.Row<?>> sourceLagRows = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(SOURCE_LAG);
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                sourceLagRows.add(
+                    MultiGauge.Row.of(
+                        Tags.of("pipeline", rs.getString(1), "partition", rs.getString(2)),
+                        rs.getLong(3)));
+              }
+            }
+            sourceLag.register(sourceLagRows, true);
             try (PreparedStatement ps = c.prepareStatement(NODES_ALIVE)) {
               ps.setLong(1, NODE_DEAD_AFTER_MS);
               try (ResultSet rs = ps.executeQuery()) {

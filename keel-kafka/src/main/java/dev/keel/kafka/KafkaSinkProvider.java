@@ -1,0 +1,81 @@
+package dev.keel.kafka;
+
+import dev.keel.connector.PipelineContext;
+import dev.keel.connector.SinkCapabilities;
+import dev.keel.connector.SinkContext;
+import dev.keel.connector.SinkProvider;
+import dev.keel.runtime.Sink;
+import dev.keel.spec.ConfigSection;
+import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.Secret;
+import dev.keel.spec.SinkSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code sink: { kafka: { bootstrap, topic, key, format: json, properties } }}: a transactional
+ * producer per partition attempt, {@code transactional.id} derived from pipeline and partition, so
+ * Kafka fences a zombie's producer; keel's own fence is checked before the commit.
+ */
+public final class KafkaSinkProvider implements SinkProvider {
+  private static final SinkCapabilities CAPABILITIES =
+      new SinkCapabilities(
+          Set.of(SinkSpec.Mode.APPEND),
+          false,
+          true,
+          false,
+          1600,
+          "a JSON message of more fields is not a record anyone should read");
+
+  @Override
+  public String kind() {
+    return KafkaSinkSpec.KIND;
+  }
+
+  @Override
+  public SinkCapabilities capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public SinkSpec parse(ConfigSection s, PipelineContext pipeline) {
+    s.onlyKeys(Set.of("bootstrap", "topic", "key", "format", "properties"));
+    if (!s.has("bootstrap")) {
+      s.error(s.where() + " needs 'bootstrap' (host:port of one or more brokers, comma-separated)");
+    }
+    Secret bootstrap = s.secret("bootstrap");
+    String topic = s.requiredString("topic");
+    List<String> key = s.columnList("key", pipeline.columns());
+    String format = s.string("format");
+    if (format != null && !format.equals("json")) {
+      s.error("format", s.where() + ".format must be json (the only format a kafka sink writes)");
+    }
+    Map<String, Secret> properties = new LinkedHashMap<>();
+    ConfigSection props = s.section("properties");
+    if (props != null && props.isMapping()) {
+      for (String k : props.keys()) {
+        if (k.startsWith("transactional.")
+            || k.equals("enable.idempotence")
+            || k.equals("acks")
+            || k.equals("bootstrap.servers")
+            || k.endsWith(".serializer")) {
+          props.errorAtKey(
+              k, s.where() + ".properties." + k + " is set by keel (transactions); remove it");
+          continue;
+        }
+        Secret v = props.secret(k);
+        if (v != null) {
+          properties.put(k, v);
+        }
+      }
+    }
+    return new KafkaSinkSpec(bootstrap, topic, key, properties);
+  }
+
+  @Override
+  public Sink create(PipelineSpec pipeline, SinkContext context) {
+    return new KafkaSink(pipeline, (KafkaSinkSpec) pipeline.sink(), context.metadata());
+  }
+}

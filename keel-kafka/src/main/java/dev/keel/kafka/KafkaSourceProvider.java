@@ -1,0 +1,159 @@
+package dev.keel.kafka;
+
+import dev.keel.connector.PipelineContext;
+import dev.keel.connector.SourceProvider;
+import dev.keel.record.RecordSource;
+import dev.keel.spec.Column;
+import dev.keel.spec.ConfigSection;
+import dev.keel.spec.Partitions;
+import dev.keel.spec.Secret;
+import dev.keel.spec.SourceSpec;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code source: { kafka: { bootstrap, topic, format: json|csv, properties: {…}, timezone } }}. The
+ * pipeline's partitions are the topic's ("0", "1", …) unless {@code partitions: values:} names some
+ * of them; each run reads a partition from the position its last publish stored up to the end seen
+ * when the task starts.
+ */
+public final class KafkaSourceProvider implements SourceProvider {
+  private static final Pattern PARTITION = Pattern.compile("0|[1-9][0-9]{0,8}");
+
+  /**
+   * Client settings that hold credentials (SASL JAAS config, key store and trust store passwords).
+   */
+  private static final Pattern SECRET_KEY = Pattern.compile("password|jaas\\.config|secret");
+
+  /** Kafka's own rule for topic names. */
+  private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+  @Override
+  public String kind() {
+    return KafkaSourceSpec.KIND;
+  }
+
+  @Override
+  public SourceSpec parse(ConfigSection s, PipelineContext pipeline) {
+    s.onlyKeys(Set.of("bootstrap", "topic", "format", "properties", "timezone"));
+    if (!s.has("bootstrap")) {
+      s.error(s.where() + " needs 'bootstrap' (host:port of one or more brokers, comma-separated)");
+    }
+    Secret bootstrap = s.secret("bootstrap");
+    String topic = s.requiredString("topic");
+    if (topic != null && !TOPIC.matcher(topic).matches()) {
+      s.error(
+          "topic",
+          s.where()
+              + ".topic: '"
+              + topic
+              + "' is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249)");
+    }
+    KafkaSourceSpec.Format format = format(s);
+    Map<String, Secret> properties = properties(s);
+    checkPartitions(s, pipeline.partitions());
+    return new KafkaSourceSpec(
+        bootstrap, topic, format, properties, s.zone("timezone", ZoneOffset.UTC));
+  }
+
+  private static KafkaSourceSpec.Format format(ConfigSection s) {
+    String f = s.string("format");
+    if (f == null) {
+      return KafkaSourceSpec.Format.JSON;
+    }
+    return switch (f) {
+      case "json" -> KafkaSourceSpec.Format.JSON;
+      case "csv" -> KafkaSourceSpec.Format.CSV;
+      default -> {
+        s.error("format", s.where() + ".format must be json or csv, not '" + f + "'");
+        yield KafkaSourceSpec.Format.JSON;
+      }
+    };
+  }
+
+  /** Client settings, each resolved for secrets; those keel decides itself are refused. */
+  private static Map<String, Secret> properties(ConfigSection s) {
+    Map<String, Secret> out = new LinkedHashMap<>();
+    ConfigSection props = s.section("properties");
+    if (props == null || !props.isMapping()) {
+      return out;
+    }
+    for (String key : props.keys()) {
+      if (KafkaClients.RESERVED.contains(key.toLowerCase(Locale.ROOT))) {
+        props.errorAtKey(
+            key,
+            s.where()
+                + ".properties."
+                + key
+                + " is set by keel (positions are stored by the sink, messages read committed"
+                + " only); remove it"
+                + (key.equals("bootstrap.servers") ? " and use source.kafka.bootstrap" : ""));
+        continue;
+      }
+      String written = props.string(key);
+      if (written != null && SECRET_KEY.matcher(key).find() && !written.contains("${")) {
+        props.error(
+            key,
+            s.where()
+                + ".properties."
+                + key
+                + " holds a credential: write it as a reference, ${env:NAME} or"
+                + " ${file:/run/secrets/name}, never the value itself");
+        continue;
+      }
+      Secret v = props.secret(key);
+      if (v != null) {
+        out.put(key, v);
+      }
+    }
+    return out;
+  }
+
+  private static void checkPartitions(ConfigSection s, Partitions partitions) {
+    if (partitions == null || partitions.equals(Partitions.SINGLE)) {
+      return;
+    }
+    if (partitions.isDates()) {
+      s.error(
+          "a kafka source's partitions are the topic's partitions: leave partitions: out, or"
+              + " name some as values: [\"0\", \"1\"], not dates");
+      return;
+    }
+    for (String p : partitions.values()) {
+      if (!PARTITION.matcher(p).matches()) {
+        s.error(
+            "partition '"
+                + p
+                + "' is not a topic partition number; a kafka source's partitions are the"
+                + " topic's: \"0\", \"1\", …");
+        return;
+      }
+    }
+  }
+
+  @Override
+  public List<String> partitions(SourceSpec spec) {
+    return KafkaTopics.partitionNames((KafkaSourceSpec) spec);
+  }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+    KafkaSourceSpec kafka = (KafkaSourceSpec) spec;
+    if (!PARTITION.matcher(partition).matches()) {
+      throw new dev.keel.KeelException(
+          "kafka topic " + kafka.topic() + ": '" + partition + "' is not a partition number");
+    }
+    return new KafkaSource(
+        kafka,
+        MessageFormat.of(kafka.format(), columns, kafka.timezone()),
+        Integer.parseInt(partition),
+        resume);
+  }
+}
