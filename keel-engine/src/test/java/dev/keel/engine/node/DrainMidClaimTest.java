@@ -150,7 +150,14 @@ class DrainMidClaimTest {
       // waits.
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> waitingOnALock("INSERT INTO keel.task_attempt") == 1);
+          .until(
+              () ->
+                  // by the lock, not the statement's text: pg_stat_activity keeps only its first
+                  // 1 kB, and the claim's INSERT comes after its CTEs
+                  TestDatabase.count(
+                          "select count(*) from pg_locks where not granted"
+                              + " and relation = 'keel.task_attempt'::regclass")
+                      == 1);
       workers.stopClaiming();
       // ClusterNode.drain goes on to deregister and shut the pool down as soon as this says 0; the
       // claim in flight would then commit a task nobody runs or renews. Before the fix: 0.
