@@ -115,6 +115,37 @@ class S3SourceTest {
   }
 
   @Test
+  void a_jsonl_checkpoint_resumes_with_a_ranged_get() throws IOException {
+    s3.useInThisJvm();
+    String first = "{\"id\":1,\"customer\":\"Zoë 🚀\",\"amount\":1.5}\n\n";
+    String second = "{\"id\":2,\"customer\":\"東京\",\"amount\":2.5}\n";
+    s3.put(
+        "sources",
+        "ranged/events.jsonl",
+        (first + second + "{\"id\":3,\"customer\":\"x\",\"amount\":3.5}\n")
+            .getBytes(StandardCharsets.UTF_8));
+    JsonlSpec spec =
+        new JsonlSpec(
+            "s3://sources/ranged/${partition}.jsonl",
+            StandardCharsets.UTF_8,
+            ZoneOffset.UTC,
+            SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+
+    String checkpoint;
+    try (RecordSource source = open(spec, "events", null)) {
+      source.next();
+      assertThat(values(source.next()).get(1)).isEqualTo("東京");
+      checkpoint = source.position();
+    }
+    assertThat(checkpoint)
+        .startsWith(
+            "line:3:" + first.length() + ":" + first.getBytes(StandardCharsets.UTF_8).length + ":");
+    assertThat(readAll(open(spec, "events", checkpoint)))
+        .extracting(r -> values(r).get(0))
+        .containsExactly(3L);
+  }
+
+  @Test
   void a_gzip_jsonl_object_is_streamed_exactly() throws IOException {
     s3.useInThisJvm();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
