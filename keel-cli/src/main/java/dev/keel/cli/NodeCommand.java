@@ -230,11 +230,7 @@ final class NodeCommand implements Callable<Integer> {
         backupTo == null
             ? null
             : new ScheduledBackups(
-                MetadataStore.attach(coordinationDb),
-                id,
-                backupTo,
-                BackupPlace.at(backupTo),
-                backupEvery);
+                opened.store(), id, backupTo, BackupPlace.at(backupTo), backupEvery);
     if (backups != null) {
       backups.start();
     }

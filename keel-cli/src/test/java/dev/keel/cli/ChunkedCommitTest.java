@@ -12,6 +12,7 @@ import dev.keel.spec.SpecReader;
 import dev.keel.store.ClaimedTask;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
+import dev.keel.testkit.S3Server;
 import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +46,11 @@ class ChunkedCommitTest {
   }
 
   private PipelineSpec setUp(String format, String mode) throws IOException {
+    return setUp(format, mode, false);
+  }
+
+  /** With {@code fromS3}, the data is an object in S3Mock, read through an s3:// path. */
+  private PipelineSpec setUp(String format, String mode, boolean fromS3) throws IOException {
     TestDatabase.reset();
     StringBuilder data = new StringBuilder();
     if (format.equals("csv")) {
@@ -68,17 +74,24 @@ class ChunkedCommitTest {
       }
     }
     Files.writeString(dir.resolve("in." + format), data);
+    String path = "in." + format;
+    if (fromS3) {
+      S3Server s3 = S3Server.shared().useInThisJvm();
+      s3.createBucket("chunked-src");
+      s3.put("chunked-src", "in." + format, dir.resolve("in." + format));
+      path = "\"s3://chunked-src/in." + format + "\"";
+    }
     Path file = dir.resolve("chunked.yaml");
     Files.writeString(
         file,
         """
         name: chunked
-        source: { %s: { path: in.%s } }
+        source: { %s: { path: %s } }
         columns: { id: bigint, name: text, amount: "numeric(12,2)" }
         validate: { max_rejected: "2%%" }
         sink: { postgres: { key: [id], mode: %s, commit: chunk, chunk_rows: 1000 } }
         """
-            .formatted(format, format, mode)
+            .formatted(format, path, mode)
             .replace("key: [id], mode: append", "mode: append"));
     PipelineSpec spec = new SpecReader().read(file);
     store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
@@ -103,7 +116,11 @@ class ChunkedCommitTest {
   }
 
   private void resumeAndCompare(String format, String mode) throws IOException {
-    PipelineSpec spec = setUp(format, mode);
+    resumeAndCompare(format, mode, false);
+  }
+
+  private void resumeAndCompare(String format, String mode, boolean fromS3) throws IOException {
+    PipelineSpec spec = setUp(format, mode, fromS3);
     long runId = LocalRun.builder(store).build().create(spec, List.of("all"));
     TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
 
@@ -156,6 +173,16 @@ class ChunkedCommitTest {
   @Test
   void an_append_resumed_after_a_crash_appends_every_row_exactly_once() throws IOException {
     resumeAndCompare("csv", "append");
+  }
+
+  @Test
+  void s3_csv_and_jsonl_partitions_resume_from_the_checkpoints_byte_offset() throws IOException {
+    for (String format : List.of("csv", "jsonl")) {
+      resumeAndCompare(format, "upsert", true);
+      // the checkpoint holds the record's byte offset and the object's version: a ranged GET
+      assertThat(TestDatabase.value("select position from keel.checkpoint"))
+          .matches(format.equals("csv") ? "csv:\\d+:\\d+:\\d+:\\w+" : "line:\\d+:\\d+:\\d+:\\w+");
+    }
   }
 
   @Test

@@ -168,9 +168,17 @@ public final class S3Server {
         "AWS_SECRET_ACCESS_KEY", SECRET_KEY);
   }
 
-  /** Creates {@code bucket} (a fresh name per test keeps tests apart). */
+  /** Creates {@code bucket}, or keeps it if this server has it already. */
   public void createBucket(String bucket) {
-    expectOk(HttpRequest.newBuilder(uri("/" + bucket)).PUT(HttpRequest.BodyPublishers.noBody()));
+    try {
+      HttpResponse<String> r =
+          send(HttpRequest.newBuilder(uri("/" + bucket)).PUT(HttpRequest.BodyPublishers.noBody()));
+      if (r.statusCode() / 100 != 2 && !r.body().contains("BucketAlreadyOwnedByYou")) {
+        throw new IllegalStateException("S3Mock answered HTTP " + r.statusCode() + ": " + r.body());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public void put(String bucket, String key, byte[] content) {

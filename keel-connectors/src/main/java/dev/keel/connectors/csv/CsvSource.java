@@ -50,6 +50,10 @@ final class CsvSource implements RecordSource {
   private final char delimiter;
   private final long cap;
   private final CappedReader reader;
+
+  /** Set for a file read with byte offsets (an S3 object): positions then carry them too. */
+  private final SourceFile.Tracked tracked;
+
   private final CSVParser parser;
   private final Iterator<CSVRecord> records;
 
@@ -82,7 +86,7 @@ final class CsvSource implements RecordSource {
     this.delimiter = spec.delimiter() == 0 ? ',' : spec.delimiter();
     this.cap =
         spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
-    long[] at = resume == null ? null : parsePosition(resume);
+    Position at = resume == null ? null : Position.parse(resume);
     if (at != null && spec.header()) {
       // The header decides the field mapping; read it from a first, short-lived parser.
       try (CsvSource head = new CsvSource(file, spec, columns, null)) {
@@ -92,10 +96,21 @@ final class CsvSource implements RecordSource {
         throw new UncheckedIOException(e);
       }
     }
-    this.reader = new CappedReader(file.open(spec.encoding()), cap);
+    // A file that can be read from a byte offset (an uncompressed S3 object) is opened there when
+    // the checkpoint has one (a ranged GET), else from the start, counting bytes for later
+    // checkpoints; other files are read from the start and skipped to the checkpoint.
+    SourceFile.Tracked ranged =
+        at != null && at.byteOffset() >= 0
+            ? file.openTracked(spec.encoding(), at.chars(), at.byteOffset(), at.version())
+            : null;
+    this.tracked = ranged != null ? ranged : file.openTracked(spec.encoding(), 0, 0, null);
+    this.reader =
+        new CappedReader(tracked != null ? tracked.reader() : file.open(spec.encoding()), cap);
     if (at != null) {
-      skipChars(at[0]);
-      this.lineOffset = at[1] - 1;
+      if (ranged == null) {
+        skipChars(at.chars());
+      }
+      this.lineOffset = at.line() - 1;
     }
     // ALL_NON_NULL with no null string is what makes commons-csv return null for ,, and "" for ,"",
     CSVFormat format =
@@ -112,7 +127,7 @@ final class CsvSource implements RecordSource {
           CSVParser.builder()
               .setReader(reader)
               .setFormat(format)
-              .setCharacterOffset(at == null ? 0 : at[0])
+              .setCharacterOffset(at == null ? 0 : at.chars())
               .get();
     } catch (IOException e) {
       throw new KeelException(name + ": cannot read: " + e.getMessage(), e);
@@ -144,13 +159,25 @@ final class CsvSource implements RecordSource {
     return out;
   }
 
-  private static long[] parsePosition(String token) {
-    String[] parts = token.split(":");
-    if (parts.length != 3 || !parts[0].equals("csv")) {
-      throw new KeelException(
-          "checkpoint '" + token + "' is not a CSV position; was the source changed?");
+  /**
+   * A checkpoint: "csv:CHARACTER:LINE", and for an object read from a byte offset also
+   * ":BYTE:VERSION" (the record's byte offset and the object's ETag).
+   */
+  record Position(long chars, long line, long byteOffset, String version) {
+    static Position parse(String token) {
+      String[] parts = token.split(":");
+      if ((parts.length != 3 && parts.length != 5) || !parts[0].equals("csv")) {
+        throw new KeelException(
+            "checkpoint '" + token + "' is not a CSV position; was the source changed?");
+      }
+      return parts.length == 3
+          ? new Position(Long.parseLong(parts[1]), Long.parseLong(parts[2]), -1, null)
+          : new Position(
+              Long.parseLong(parts[1]),
+              Long.parseLong(parts[2]),
+              Long.parseLong(parts[3]),
+              "\"" + parts[4] + "\"");
     }
-    return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])};
   }
 
   private void skipChars(long n) {
@@ -181,7 +208,17 @@ final class CsvSource implements RecordSource {
    */
   @Override
   public String position() {
-    return lastCharPos < 0 ? null : "csv:" + lastCharPos + ":" + lastLine;
+    if (lastCharPos < 0) {
+      return null;
+    }
+    String p = "csv:" + lastCharPos + ":" + lastLine;
+    long b = tracked == null ? -1 : tracked.reader().byteOffset(lastCharPos);
+    String version = tracked == null || tracked.version() == null ? "" : tracked.version();
+    version = version.replace("\"", "");
+    if (b >= 0 && !version.isEmpty() && !version.contains(":")) {
+      p += ":" + b + ":" + version;
+    }
+    return p;
   }
 
   private void readHeader() {

@@ -21,13 +21,34 @@ public final class BoundedLineReader implements Closeable {
   private long number;
   private boolean eof;
 
+  /** Characters before buf[0]. */
+  private long base;
+
+  private long lastStart;
+
   public BoundedLineReader(Reader in, long cap) {
+    this(in, cap, 1, 0);
+  }
+
+  /**
+   * Reading from the middle of a text: {@code in} starts at character {@code startChar}, at the
+   * start of line {@code firstLine}.
+   */
+  public BoundedLineReader(Reader in, long cap, long firstLine, long startChar) {
     this.in = in;
     this.cap = cap;
+    this.number = firstLine - 1;
+    this.base = startChar;
+  }
+
+  /** The character index where the line {@link #next()} returned last begins. */
+  public long lastLineStart() {
+    return lastStart;
   }
 
   /** The next line without its terminator, or null at the end. */
   public Line next() throws IOException {
+    long start = base + pos;
     StringBuilder text = new StringBuilder();
     boolean tooLong = false;
     boolean any = false;
@@ -60,6 +81,7 @@ public final class BoundedLineReader implements Closeable {
       }
     }
     number++;
+    lastStart = start;
     int n = text.length();
     if (!tooLong && n > 0 && text.charAt(n - 1) == '\r') {
       text.setLength(n - 1);
@@ -79,6 +101,7 @@ public final class BoundedLineReader implements Closeable {
       eof = true;
       return false;
     }
+    base += limit;
     pos = 0;
     limit = n;
     return true;

@@ -6,6 +6,7 @@ import dev.keel.connectors.s3.S3ObjectStream;
 import dev.keel.spec.PartitionRef;
 import java.io.Reader;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -18,6 +19,19 @@ public interface SourceFile {
 
   /** A new reader from the start; a missing file or object fails here, with its name. */
   Reader open(Charset charset);
+
+  /** Text that can tell each record's byte offset, and the object's version it was read from. */
+  record Tracked(ByteTrackingReader reader, String version) {}
+
+  /**
+   * A reader from byte {@code startByte} (character {@code startChar}) that knows byte offsets, for
+   * a file that can be read from a byte offset: an uncompressed UTF-8 object, whose {@code version}
+   * (its ETag; null: any) must still be the one read before. Null for the others, which are read
+   * from the start and skipped to a checkpoint instead.
+   */
+  default Tracked openTracked(Charset charset, long startChar, long startByte, String version) {
+    return null;
+  }
 
   /** Resolves a source's {@code path:} for {@code partition} (local paths against baseDir). */
   static SourceFile of(String path, String partition, Path baseDir) {
@@ -75,6 +89,18 @@ public interface SourceFile {
     public Reader open(Charset charset) {
       return TextFiles.decode(
           new S3ObjectStream(S3Clients.shared(), location), location.key(), charset);
+    }
+
+    @Override
+    public Tracked openTracked(Charset charset, long startChar, long startByte, String version) {
+      if (location.key().endsWith(".gz")
+          || !(StandardCharsets.UTF_8.equals(charset)
+              || StandardCharsets.US_ASCII.equals(charset))) {
+        return null;
+      }
+      S3ObjectStream bytes = new S3ObjectStream(S3Clients.shared(), location, startByte, version);
+      Reader text = TextFiles.decode(bytes, location.key(), charset);
+      return new Tracked(new ByteTrackingReader(text, startChar, startByte), bytes.etag());
     }
   }
 }

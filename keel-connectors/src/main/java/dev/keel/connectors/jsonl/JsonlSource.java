@@ -23,6 +23,7 @@ import dev.keel.record.SourceRecord;
 import dev.keel.spec.Column;
 import dev.keel.spec.SourceSpec;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -87,6 +88,10 @@ final class JsonlSource implements RecordSource {
   private final long skipThrough;
 
   private long lastLine;
+  private long lastLineStart;
+
+  /** Set for a file read with byte offsets (an S3 object): positions then carry them too. */
+  private final SourceFile.Tracked tracked;
 
   JsonlSource(Path file, JsonlSpec spec, List<Column> columns) {
     this(SourceFile.local(file), spec, columns, null);
@@ -108,21 +113,49 @@ final class JsonlSource implements RecordSource {
     this.cap =
         spec.maxRecordBytes() > 0 ? spec.maxRecordBytes() : SourceSpec.DEFAULT_MAX_RECORD_BYTES;
     this.json = mapper(cap);
-    this.lines = new BoundedLineReader(file.open(spec.encoding()), cap);
+    // An uncompressed S3 object is opened at the checkpoint's byte offset when it has one (a ranged
+    // GET of the same version), else from the start, counting bytes for later checkpoints.
+    String[] at = resume == null ? null : resume.split(":");
+    SourceFile.Tracked ranged =
+        at != null && at.length == 5
+            ? file.openTracked(
+                spec.encoding(), Long.parseLong(at[2]), Long.parseLong(at[3]), "\"" + at[4] + "\"")
+            : null;
+    this.tracked = ranged != null ? ranged : file.openTracked(spec.encoding(), 0, 0, null);
+    Reader text = tracked != null ? tracked.reader() : file.open(spec.encoding());
+    this.lines =
+        ranged != null
+            ? new BoundedLineReader(text, cap, skipThrough, Long.parseLong(at[2]))
+            : new BoundedLineReader(text, cap);
   }
 
+  /** N of "line:N" (or of "line:N:CHAR:BYTE:VERSION", an S3 object's checkpoint). */
   static long linePosition(String token) {
-    if (!token.startsWith("line:")) {
+    String[] parts = token.split(":");
+    if (!parts[0].equals("line") || (parts.length != 2 && parts.length != 5)) {
       throw new KeelException(
           "checkpoint '" + token + "' is not a line position; was the source changed?");
     }
-    return Long.parseLong(token.substring(5));
+    return Long.parseLong(parts[1]);
   }
 
-  /** The line of the last returned record ("line:N"). */
+  /**
+   * The line of the last returned record ("line:N"); for an object read with byte offsets also
+   * where that line starts, as a character index and a byte offset, and the object's ETag.
+   */
   @Override
   public String position() {
-    return lastLine == 0 ? null : "line:" + lastLine;
+    if (lastLine == 0) {
+      return null;
+    }
+    String p = "line:" + lastLine;
+    long b = tracked == null ? -1 : tracked.reader().byteOffset(lastLineStart);
+    String version = tracked == null || tracked.version() == null ? "" : tracked.version();
+    version = version.replace("\"", "");
+    if (b >= 0 && !version.isEmpty() && !version.contains(":")) {
+      p += ":" + lastLineStart + ":" + b + ":" + version;
+    }
+    return p;
   }
 
   @Override
@@ -139,6 +172,7 @@ final class JsonlSource implements RecordSource {
       }
     } while (line.number() <= skipThrough || (!line.tooLong() && line.text().isBlank()));
     lastLine = line.number();
+    lastLineStart = lines.lastLineStart();
     if (line.tooLong()) {
       return SourceRecord.rejected(
           line.number(),

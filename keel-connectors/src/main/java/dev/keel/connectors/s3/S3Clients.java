@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  * (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, instance roles…), AWS_REGION, and
  * AWS_ENDPOINT_URL (or the system property {@code aws.endpointUrl}) for an S3-compatible store,
  * which is then addressed path-style ({@code http://host/bucket/key}) and defaults to region
- * us-east-1. One client per endpoint and region, shared: clients are thread-safe.
+ * us-east-1. One client per endpoint, shared: clients are thread-safe.
  */
 public final class S3Clients {
   /** How long to wait for a TCP connection to the store. */
@@ -33,10 +33,14 @@ public final class S3Clients {
 
   private S3Clients() {}
 
+  /**
+   * The client for the current endpoint. The region is looked up once per endpoint: without
+   * AWS_REGION the SDK's chain may ask the instance metadata service, which takes time.
+   */
   public static S3Client shared() {
     String endpoint = endpoint();
-    Region region = region(endpoint);
-    return CLIENTS.computeIfAbsent(endpoint + "|" + region, k -> build(endpoint, region));
+    return CLIENTS.computeIfAbsent(
+        String.valueOf(endpoint), k -> build(endpoint, region(endpoint)));
   }
 
   private static S3Client build(String endpoint, Region region) {

@@ -34,12 +34,26 @@ public final class S3ObjectStream extends InputStream {
 
   /** Opens the object: a missing key or a refusal fails here, before anything is read. */
   public S3ObjectStream(S3Client s3, S3Location where) {
+    this(s3, where, 0, null);
+  }
+
+  /**
+   * Opens the object from byte {@code from} (a ranged GET); with {@code etag}, only if the object
+   * is still that version (else a permanent 412: it was replaced since).
+   */
+  public S3ObjectStream(S3Client s3, S3Location where, long from, String etag) {
     this.s3 = s3;
     this.where = where;
-    this.body = get(0, null);
+    this.position = from;
+    this.body = get(from, etag);
     this.etag = body.response().eTag();
     Long len = body.response().contentLength();
-    this.length = len == null ? -1 : len;
+    this.length = len == null ? -1 : from + len;
+  }
+
+  /** The version read (the object's ETag), to fence a later ranged read with. */
+  public String etag() {
+    return etag;
   }
 
   private ResponseInputStream<GetObjectResponse> get(long from, String ifMatch) {

@@ -84,6 +84,68 @@ class S3SourceTest {
   }
 
   @Test
+  void a_checkpoint_in_an_uncompressed_object_resumes_with_a_ranged_get_of_that_version()
+      throws IOException {
+    s3.useInThisJvm();
+    String head = "id,customer,amount\n1,Zoë 東京 🚀,10.50\n";
+    byte[] content = (head + "2,\"bob, jr\",3.00\n3,cy,0.01\n").getBytes(StandardCharsets.UTF_8);
+    s3.put("sources", "ranged/r1.csv", content);
+    CsvSpec spec = csv("s3://sources/ranged/${partition}.csv");
+
+    String checkpoint;
+    try (RecordSource source = open(spec, "r1", null)) {
+      assertThat(values(source.next()).get(1)).isEqualTo("Zoë 東京 🚀");
+      source.next();
+      checkpoint = source.position();
+    }
+    // character 36 (the emoji is two chars), line 3, and the record's UTF-8 byte offset
+    assertThat(checkpoint)
+        .startsWith(
+            "csv:" + head.length() + ":3:" + head.getBytes(StandardCharsets.UTF_8).length + ":");
+    assertThat(readAll(open(spec, "r1", checkpoint)))
+        .extracting(r -> values(r))
+        .containsExactly(List.of(3L, "cy", new BigDecimal("0.01")));
+
+    s3.put("sources", "ranged/r1.csv", (head + "9,new,1.00\n").getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> readAll(open(spec, "r1", checkpoint)))
+        .isInstanceOf(ObjectStoreException.class)
+        .hasMessageContaining("s3://sources/ranged/r1.csv")
+        .hasMessageContaining("replaced")
+        .satisfies(e -> assertThat(Failures.isTransient(e)).isFalse());
+  }
+
+  @Test
+  void a_jsonl_checkpoint_resumes_with_a_ranged_get() throws IOException {
+    s3.useInThisJvm();
+    String first = "{\"id\":1,\"customer\":\"Zoë 🚀\",\"amount\":1.5}\n\n";
+    String second = "{\"id\":2,\"customer\":\"東京\",\"amount\":2.5}\n";
+    s3.put(
+        "sources",
+        "ranged/events.jsonl",
+        (first + second + "{\"id\":3,\"customer\":\"x\",\"amount\":3.5}\n")
+            .getBytes(StandardCharsets.UTF_8));
+    JsonlSpec spec =
+        new JsonlSpec(
+            "s3://sources/ranged/${partition}.jsonl",
+            StandardCharsets.UTF_8,
+            ZoneOffset.UTC,
+            SourceSpec.DEFAULT_MAX_RECORD_BYTES);
+
+    String checkpoint;
+    try (RecordSource source = open(spec, "events", null)) {
+      source.next();
+      assertThat(values(source.next()).get(1)).isEqualTo("東京");
+      checkpoint = source.position();
+    }
+    assertThat(checkpoint)
+        .startsWith(
+            "line:3:" + first.length() + ":" + first.getBytes(StandardCharsets.UTF_8).length + ":");
+    assertThat(readAll(open(spec, "events", checkpoint)))
+        .extracting(r -> values(r).get(0))
+        .containsExactly(3L);
+  }
+
+  @Test
   void a_gzip_jsonl_object_is_streamed_exactly() throws IOException {
     s3.useInThisJvm();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
