@@ -52,6 +52,12 @@ public final class LoadBenchmark {
   private static final String COLUMNS =
       "id bigint, customer text, amount numeric(12,2), ts timestamptz, region text";
   private static final String KEEL_TABLE = "bench_keel";
+
+  /**
+   * The same loads by keel with sink.postgres.keep_versions: 2 (every publish records its undo).
+   */
+  private static final String VERSIONED_TABLE = "bench_keel_versions";
+
   private static final String BASE_TABLE = "bench_base";
   private static final String BATCH_TABLE = "bench_batch";
 
@@ -121,6 +127,9 @@ public final class LoadBenchmark {
     Path keelSame = pipeline("bench_same", KEEL_TABLE, same);
     Path keelChanged = pipeline("bench_changed", KEEL_TABLE, changed);
     Path keelWarm = pipeline("bench_warm", "bench_warm", slice);
+    Path versionedSame = pipeline("bench_v_same", VERSIONED_TABLE, same, 2);
+    Path versionedChanged = pipeline("bench_v_changed", VERSIONED_TABLE, changed, 2);
+    Path versionedWarm = pipeline("bench_v_warm", "bench_v_warm", slice, 2);
     System.out.printf(
         "rows per load: %,d; %d cores; JVM %s, heap max %d MB%n",
         rows,
@@ -135,25 +144,43 @@ public final class LoadBenchmark {
     // warm.
     keel(keelWarm, "warm-up");
     drop("bench_warm");
+    keel(versionedWarm, "warm-up, keep_versions");
+    drop("bench_v_warm");
     recreate(BASE_TABLE);
     baseline(slice);
     recreate(BATCH_TABLE);
     batchInsert(slice);
 
     drop(KEEL_TABLE);
+    drop(VERSIONED_TABLE);
     recreate(BASE_TABLE);
     recreate(BATCH_TABLE);
     checkpoint();
 
     measure("baseline  (a) empty target", rows, () -> baseline(same), BASE_TABLE);
     measure("keel      (a) empty target", rows, () -> keel(keelSame, "(a)"), KEEL_TABLE);
+    measure(
+        "keel+versions (a) empty target",
+        rows,
+        () -> keel(versionedSame, "(a) keep_versions"),
+        VERSIONED_TABLE);
     compare(rows);
     measure("baseline  (b) full, same rows", rows, () -> baseline(same), BASE_TABLE);
     measure("keel      (b) full, same rows", rows, () -> keel(keelSame, "(b)"), KEEL_TABLE);
+    measure(
+        "keel+versions (b) full, same rows",
+        rows,
+        () -> keel(versionedSame, "(b) keep_versions"),
+        VERSIONED_TABLE);
     compare(rows);
     measure("baseline  (c) full, every row changed", rows, () -> baseline(changed), BASE_TABLE);
     measure(
         "keel      (c) full, every row changed", rows, () -> keel(keelChanged, "(c)"), KEEL_TABLE);
+    measure(
+        "keel+versions (c) full, every row changed",
+        rows,
+        () -> keel(versionedChanged, "(c) keep_versions"),
+        VERSIONED_TABLE);
     compare(rows);
     measure("batch insert  empty target", rows, () -> batchInsert(same), BATCH_TABLE);
 
@@ -177,6 +204,20 @@ public final class LoadBenchmark {
         "| JDBC batch insert (reWriteBatchedInserts), empty target | | %,.0f | keel (a) / batch = %.2fx |%n",
         batch,
         rates.get("keel      (a) empty target") / batch);
+    System.out.println();
+    System.out.println("| case | keel rows/s | keel, keep_versions: 2 rows/s | versions cost |");
+    System.out.println("|---|---:|---:|---:|");
+    for (String[] c : cases) {
+      double keel = rates.get("keel      " + c[1]);
+      double versioned = rates.get("keel+versions " + c[1]);
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %,.0f | %,.0f | %+.0f %% time |%n",
+          c[0],
+          keel,
+          versioned,
+          100 * (keel / versioned - 1));
+    }
     notes.forEach(System.out::println);
   }
 
@@ -216,26 +257,35 @@ public final class LoadBenchmark {
     }
   }
 
-  /** keel and the baseline must leave the same rows. */
+  /** keel (with and without versions) and the baseline must leave the same rows. */
   private void compare(long rows) throws SQLException {
+    compare(KEEL_TABLE);
+    compare(VERSIONED_TABLE);
+  }
+
+  private void compare(String keelTable) throws SQLException {
     try (Connection c = connect();
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
                 "SELECT count(*) FROM "
-                    + KEEL_TABLE
+                    + keelTable
                     + " k FULL JOIN "
                     + BASE_TABLE
                     + " b USING (id) WHERE (k.customer, k.amount, k.ts, k.region) IS DISTINCT FROM (b.customer, b.amount, b.ts, b.region)")) {
       rs.next();
       if (rs.getLong(1) != 0) {
         throw new IllegalStateException(
-            rs.getLong(1) + " rows differ between " + KEEL_TABLE + " and " + BASE_TABLE);
+            rs.getLong(1) + " rows differ between " + keelTable + " and " + BASE_TABLE);
       }
     }
   }
 
   private Path pipeline(String name, String table, Path csv) throws IOException {
+    return pipeline(name, table, csv, 0);
+  }
+
+  private Path pipeline(String name, String table, Path csv, int keepVersions) throws IOException {
     Path file = work.resolve(name + ".yaml");
     Files.writeString(
         file,
@@ -251,7 +301,11 @@ public final class LoadBenchmark {
             "  ts: timestamptz",
             "  region: text",
             "sink:",
-            "  postgres: { table: " + table + ", key: [id], mode: upsert }",
+            "  postgres: { table: "
+                + table
+                + ", key: [id], mode: upsert"
+                + (keepVersions > 0 ? ", keep_versions: " + keepVersions : "")
+                + " }",
             ""),
         StandardCharsets.UTF_8);
     return file;

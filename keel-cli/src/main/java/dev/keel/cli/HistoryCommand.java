@@ -40,14 +40,14 @@ final class HistoryCommand implements Callable<Integer> {
         return ExitCodes.OK;
       }
       out.printf(
-          "%-12s %-10s %-26s %-8s %10s %10s %10s  %s%n",
+          "%-12s %-8s %-21s %-8s %10s %10s %10s  %s%n",
           "PARTITION", "RUN", "PUBLISHED", "MODE", "INSERTED", "UPDATED", "DELETED", "");
       for (LoadHistory.Load l : loads) {
         out.printf(
-            "%-12s %-10s %-26s %-8s %10d %10d %10d  %s%n",
+            "%-12s %-8s %-21s %-8s %10d %10d %10d  %s%n",
             l.partition(),
             l.runId() == null ? "-" : l.runId(),
-            l.publishedAt(),
+            l.publishedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
             l.mode(),
             l.inserted(),
             l.updated(),

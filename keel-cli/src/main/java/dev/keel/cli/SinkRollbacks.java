@@ -98,9 +98,8 @@ public final class SinkRollbacks implements Rollbacks {
                   () ->
                       ApiException.badRequest(
                           spec.name()
-                              + " does not keep versions of its loads; set sink."
-                              + spec.sink().kind()
-                              + ".keep_versions: N in its pipeline file (the loads after that can be"
+                              + " does not keep versions of its loads; set sink.postgres.keep_versions: N"
+                              + " in its pipeline file (PostgreSQL sinks; the loads after that can be"
                               + " rolled back)"));
       return work.apply(history);
     } catch (RollbackRefusedException e) {

@@ -163,10 +163,14 @@ final class LoadVersions {
                 + others.stream().map(n -> "s." + Identifiers.quote(n)).collect(joining())
                 + ")";
     String sql =
-        "WITH c AS (INSERT INTO keel_sink.row_version (version_id, chunk, op, key, image)"
-            + " SELECT ?, ?, CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END, "
-            + keyArray("s")
-            + ", CASE WHEN t.ctid IS NULL THEN NULL ELSE t::text END FROM "
+        "WITH c AS (SELECT CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END AS op,"
+            + " CASE WHEN t.ctid IS NULL THEN "
+            + keyText("s")
+            + " ELSE t::text END AS item, s."
+            + StageTable.POSITION
+            + " / "
+            + BATCH
+            + " AS batch FROM "
             + StageTable.NAME
             + " s LEFT JOIN "
             + target.qualified
@@ -176,7 +180,11 @@ final class LoadVersions {
                 .collect(Collectors.joining(" AND "))
             + " WHERE t.ctid IS NULL OR "
             + changed
-            + " RETURNING op) SELECT count(*) FILTER (WHERE op = 'i'), count(*) FILTER (WHERE op = 'u') FROM c";
+            + "), b AS (INSERT INTO keel_sink.row_version (version_id, chunk, op, keys, images)"
+            + " SELECT ?, ?, op, CASE WHEN op = 'i' THEN array_agg(item) END,"
+            + " CASE WHEN op = 'u' THEN array_agg(item) END FROM c GROUP BY batch, op"
+            + " RETURNING op, coalesce(cardinality(keys), cardinality(images)) AS n)"
+            + " SELECT coalesce(sum(n) FILTER (WHERE op = 'i'), 0), coalesce(sum(n) FILTER (WHERE op = 'u'), 0) FROM b";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setLong(1, version);
       ps.setInt(2, chunk);
@@ -191,29 +199,40 @@ final class LoadVersions {
   private long captureReplace(Connection c, long version, String partition) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO keel_sink.row_version (version_id, op, image) SELECT ?, 'd', t::text FROM "
+            "WITH b AS (INSERT INTO keel_sink.row_version (version_id, op, images)"
+                + " SELECT ?, 'd', array_agg(image) FROM (SELECT t::text AS image, "
+                + BATCHES
+                + " AS batch FROM "
                 + target.qualified
                 + " t"
-                + statement.partitionRows())) {
+                + statement.partitionRows()
+                + ") x GROUP BY batch RETURNING cardinality(images) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
       ps.setLong(1, version);
       if (spec.partitionColumn() != null) {
         ps.setString(2, partition);
       }
-      return ps.executeUpdate();
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
   }
 
-  /** The key of a row of {@code alias} as text[], each value in its type's own text form. */
-  String keyArray(String alias) {
+  /**
+   * The key of a row of {@code alias} as the text of a text[] of its values, each in its type's own
+   * text form ({@code {42}}, {@code {eu,2026-01-01}}).
+   */
+  String keyText(String alias) {
     return "ARRAY["
         + spec.key().stream()
             .map(k -> alias + "." + Identifiers.quote(k) + "::text")
             .collect(Collectors.joining(", "))
-        + "]";
+        + "]::text";
   }
 
   /**
-   * {@code t.k = CAST(r.key[i] AS type) AND …}: a target row {@code t} whose key is {@code r.key}.
+   * {@code t.k = CAST(r.key::text[][i] AS type) AND …}: a target row {@code t} whose key is {@code
+   * r.key} ({@link #keyText}).
    */
   String keyMatch(String t, String r) {
     StringBuilder sb = new StringBuilder();
@@ -232,9 +251,9 @@ final class LoadVersions {
       sb.append(t)
           .append('.')
           .append(Identifiers.quote(k))
-          .append(" = CAST(")
+          .append(" = CAST((")
           .append(r)
-          .append(".key[")
+          .append(".key::text[])[")
           .append(i + 1)
           .append("] AS ")
           .append(type)
@@ -242,6 +261,12 @@ final class LoadVersions {
     }
     return sb.toString();
   }
+
+  /** Rows per row_version row. */
+  static final int BATCH = 1000;
+
+  /** The batch of a row among rows without a position of their own. */
+  static final String BATCHES = "row_number() OVER () / " + BATCH;
 
   private static java.util.stream.Collector<CharSequence, ?, String> joining() {
     return Collectors.joining(", ");

@@ -248,13 +248,43 @@ final class PartitionRollback {
     }
   }
 
+  /** {@code array_agg} of the rows of {@code from} in batches, as row_version rows. */
+  private static String batched(String columns, String aggregates, String from) {
+    return " SELECT "
+        + columns
+        + aggregates
+        + " FROM (SELECT *, "
+        + LoadVersions.BATCHES
+        + " AS batch FROM "
+        + from
+        + ") x GROUP BY batch";
+  }
+
   private Done upsert(long[] ids, long own) throws SQLException {
+    String in = " v.version_id = ANY('" + array(ids) + "'::bigint[])";
+    String keyOfImage =
+        "ARRAY["
+            + spec.key().stream()
+                .map(
+                    k ->
+                        "(CAST(i AS "
+                            + target.qualified
+                            + "))."
+                            + dev.keel.spec.Identifiers.quote(k)
+                            + "::text")
+                .collect(java.util.stream.Collectors.joining(", "))
+            + "]::text";
     try (Statement st = c.createStatement()) {
       st.execute(
-          "CREATE TEMP TABLE keel_restore ON COMMIT DROP AS SELECT DISTINCT ON (key) key, op, image"
-              + " FROM keel_sink.row_version WHERE version_id = ANY('"
-              + array(ids)
-              + "'::bigint[]) ORDER BY key, version_id, chunk");
+          "CREATE TEMP TABLE keel_restore ON COMMIT DROP AS SELECT DISTINCT ON (key) key, op, image FROM ("
+              + "SELECT v.version_id, v.chunk, v.op, k AS key, NULL::text AS image"
+              + " FROM keel_sink.row_version v, unnest(v.keys) k WHERE v.op = 'i' AND"
+              + in
+              + " UNION ALL SELECT v.version_id, v.chunk, v.op, "
+              + keyOfImage
+              + ", i FROM keel_sink.row_version v, unnest(v.images) i WHERE v.op = 'u' AND"
+              + in
+              + ") x ORDER BY key, version_id, chunk");
     }
     long updated;
     long inserted;
@@ -278,10 +308,15 @@ final class PartitionRollback {
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO keel_sink.row_version (version_id, op, key, image)"
-                + " SELECT ?, CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END, r.key,"
-                + " CASE WHEN t.ctid IS NULL THEN NULL ELSE t::text END"
-                + current)) {
+            "INSERT INTO keel_sink.row_version (version_id, op, keys, images)"
+                + batched(
+                    "?, op, ",
+                    "CASE WHEN op = 'i' THEN array_agg(item) END, CASE WHEN op = 'u' THEN array_agg(item) END",
+                    "(SELECT CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END AS op,"
+                        + " CASE WHEN t.ctid IS NULL THEN r.key ELSE t::text END AS item"
+                        + current
+                        + ") rows")
+                + ", op")) {
       ps.setLong(1, own);
       ps.executeUpdate();
     }
@@ -309,23 +344,29 @@ final class PartitionRollback {
                 + target.qualified
                 + " t"
                 + statement.partitionRows()
-                + " RETURNING t::text AS image)"
-                + " INSERT INTO keel_sink.row_version (version_id, op, image) SELECT ?, 'd', image FROM gone")) {
+                + " RETURNING t::text AS image),"
+                + " b AS (INSERT INTO keel_sink.row_version (version_id, op, images)"
+                + batched("?, 'd', ", "array_agg(image)", "gone")
+                + " RETURNING cardinality(images) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
       int i = 1;
       if (spec.partitionColumn() != null) {
         ps.setString(i++, partition);
       }
       ps.setLong(i, own);
-      deleted = ps.executeUpdate();
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        deleted = rs.getLong(1);
+      }
     }
     long inserted;
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO "
                 + target.qualified
-                + " OVERRIDING SYSTEM VALUE SELECT (CAST(v.image AS "
+                + " OVERRIDING SYSTEM VALUE SELECT (CAST(i AS "
                 + target.qualified
-                + ")).* FROM keel_sink.row_version v WHERE v.version_id = ? AND v.op = 'd'")) {
+                + ")).* FROM keel_sink.row_version v, unnest(v.images) i"
+                + " WHERE v.version_id = ? AND v.op = 'd'")) {
       ps.setLong(1, ids[0]);
       inserted = ps.executeUpdate();
     }
@@ -334,13 +375,17 @@ final class PartitionRollback {
 
   private Done append(long[] ids, long own, long toRun) throws SQLException {
     LoadVersions.stableText(c);
+    String in = " v.version_id = ANY('" + array(ids) + "'::bigint[])";
     try (Statement st = c.createStatement()) {
       st.execute(
-          "CREATE TEMP TABLE keel_net ON COMMIT DROP AS SELECT hash,"
-              + " sum(CASE WHEN op = 'd' THEN 1 ELSE -1 END) AS n, max(image) AS image"
-              + " FROM keel_sink.row_version WHERE version_id = ANY('"
-              + array(ids)
-              + "'::bigint[]) GROUP BY hash HAVING sum(CASE WHEN op = 'd' THEN 1 ELSE -1 END) <> 0");
+          "CREATE TEMP TABLE keel_net ON COMMIT DROP AS SELECT hash, sum(n) AS n, max(image) AS image FROM ("
+              + "SELECT h AS hash, -1 AS n, NULL::text AS image"
+              + " FROM keel_sink.row_version v, unnest(v.hashes) h WHERE v.op = 'a' AND"
+              + in
+              + " UNION ALL SELECT x.h, 1, x.i FROM keel_sink.row_version v, unnest(v.hashes, v.images) x(h, i)"
+              + " WHERE v.op = 'd' AND"
+              + in
+              + ") y GROUP BY hash HAVING sum(n) <> 0");
     }
     long expected;
     try (Statement st = c.createStatement();
@@ -362,15 +407,19 @@ final class PartitionRollback {
                 + " JOIN keel_net n ON n.hash = x.hash WHERE x.nth <= -n.n),"
                 + " gone AS (DELETE FROM "
                 + target.qualified
-                + " t USING doomed WHERE t.ctid = doomed.ctid RETURNING t::text AS image)"
-                + " INSERT INTO keel_sink.row_version (version_id, op, image, hash)"
-                + " SELECT ?, 'd', image, md5(image)::uuid FROM gone")) {
+                + " t USING doomed WHERE t.ctid = doomed.ctid RETURNING t::text AS image),"
+                + " b AS (INSERT INTO keel_sink.row_version (version_id, op, hashes, images)"
+                + batched("?, 'd', ", "array_agg(md5(image)::uuid), array_agg(image)", "gone")
+                + " RETURNING cardinality(images) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
       int i = 1;
       if (spec.partitionColumn() != null) {
         ps.setString(i++, partition);
       }
       ps.setLong(i, own);
-      deleted = ps.executeUpdate();
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        deleted = rs.getLong(1);
+      }
     }
     if (deleted != expected) {
       throw new RollbackRefusedException(
@@ -395,10 +444,15 @@ final class PartitionRollback {
                 + " AS t OVERRIDING SYSTEM VALUE SELECT (CAST(n.image AS "
                 + target.qualified
                 + ")).* FROM keel_net n CROSS JOIN LATERAL generate_series(1, n.n) WHERE n.n > 0"
-                + " RETURNING md5(t::text)::uuid AS hash)"
-                + " INSERT INTO keel_sink.row_version (version_id, op, hash) SELECT ?, 'a', hash FROM added")) {
+                + " RETURNING md5(t::text)::uuid AS hash),"
+                + " b AS (INSERT INTO keel_sink.row_version (version_id, op, hashes)"
+                + batched("?, 'a', ", "array_agg(hash)", "added")
+                + " RETURNING cardinality(hashes) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
       ps.setLong(1, own);
-      inserted = ps.executeUpdate();
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        inserted = rs.getLong(1);
+      }
     }
     return new Done(inserted, 0, deleted);
   }

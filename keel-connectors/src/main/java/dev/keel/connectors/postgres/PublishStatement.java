@@ -176,10 +176,12 @@ final class PublishStatement {
     }
     return "WITH added AS ("
         + insert
-        + " RETURNING md5(t::text)::uuid AS hash) INSERT INTO keel_sink.row_version (version_id, op, hash)"
+        + " RETURNING md5(t::text)::uuid AS hash) INSERT INTO keel_sink.row_version (version_id, op, hashes)"
         + " SELECT "
         + version
-        + ", 'a', hash FROM added";
+        + ", 'a', array_agg(hash) FROM (SELECT hash, "
+        + LoadVersions.BATCHES
+        + " AS batch FROM added) x GROUP BY batch";
   }
 
   /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */

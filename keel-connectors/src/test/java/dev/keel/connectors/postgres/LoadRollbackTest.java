@@ -3,6 +3,7 @@ package dev.keel.connectors.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.runtime.FenceRefusedException;
 import dev.keel.runtime.LoadHistory;
 import dev.keel.runtime.RollbackRefusedException;
 import dev.keel.spec.SinkSpec;
@@ -115,6 +116,39 @@ class LoadRollbackTest {
           .hasMessageContaining("did not publish partition q");
       assertThat(t.rows("p")).isEqualTo(now);
       assertThat(t.rollback("p", 5)).isNull();
+      assertThat(t.rows("p")).isEqualTo(now);
+    }
+  }
+
+  @Test
+  void an_attempt_holding_a_claim_older_than_the_rollback_cannot_publish_after_it()
+      throws Exception {
+    try (VersionedTable t = table(SinkSpec.Mode.UPSERT, 2)) {
+      t.load(1, "p", VersionedTable.row(1, "a", "p"));
+      t.load(2, "p", VersionedTable.row(1, "b", "p"));
+      long claimOfRun3 = t.fence() + 1; // claimed before the rollback, publishing after it
+      t.load(3, "q", VersionedTable.row(11, "q", "q"));
+      t.rollback("p", 1);
+      List<String> rolledBack = t.rows("p");
+
+      assertThatThrownBy(() -> t.loadAs(3, "p", claimOfRun3, VersionedTable.row(1, "c", "p")))
+          .isInstanceOf(FenceRefusedException.class);
+      assertThat(t.rows("p")).isEqualTo(rolledBack);
+    }
+  }
+
+  @Test
+  void an_append_rollback_is_refused_when_rows_a_later_load_added_were_changed_outside_keel()
+      throws Exception {
+    try (VersionedTable t = table(SinkSpec.Mode.APPEND, 2)) {
+      t.load(1, "p", VersionedTable.row(1, "a", "p"));
+      t.load(2, "p", VersionedTable.row(2, "b", "p"), VersionedTable.row(3, "c", "p"));
+      t.execute("UPDATE items SET name = 'edited' WHERE id = 3");
+      List<String> now = t.rows("p");
+
+      assertThatThrownBy(() -> t.rollback("p", 1))
+          .isInstanceOf(RollbackRefusedException.class)
+          .hasMessageContaining("would delete 2 rows that later loads added, but only 1");
       assertThat(t.rows("p")).isEqualTo(now);
     }
   }

@@ -88,6 +88,11 @@ final class VersionedTable implements AutoCloseable {
   void load(long run, String partition, Object[]... rows) {
     long token = ++fence;
     sink.fence(partition, token);
+    loadAs(run, partition, token, rows);
+  }
+
+  /** Publishes as an attempt holding claim {@code token}, whatever the partition's fence is now. */
+  void loadAs(long run, String partition, long token, Object[]... rows) {
     try (SinkSession s = sink.begin(new TaskRef(run, run, "items", partition, 1, token))) {
       if (sink.history().isPresent() && chunked()) {
         int i = 0;
@@ -141,6 +146,15 @@ final class VersionedTable implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     return out;
+  }
+
+  /** The newest token handed out so far. */
+  long fence() {
+    return fence;
+  }
+
+  void execute(String sql) throws SQLException {
+    exec(sql);
   }
 
   long count(String sql) {
