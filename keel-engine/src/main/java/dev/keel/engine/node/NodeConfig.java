@@ -30,7 +30,8 @@ public record NodeConfig(
     boolean ignoreLeaseLoss,
     AlertChecks alertChecks,
     Clock clock,
-    int windowCatchUp) {
+    int windowCatchUp,
+    Clock scheduleClock) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -67,6 +68,7 @@ public record NodeConfig(
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private int catchUp = DEFAULT_CATCH_UP;
     private int windowCatchUp = DEFAULT_WINDOW_CATCH_UP;
+    private Clock scheduleClock = Clock.systemUTC();
     private Integer httpPort;
     private boolean ignoreLeaseLoss;
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
@@ -118,6 +120,15 @@ public record NodeConfig(
 
     public Builder drainTimeout(Duration v) {
       drainTimeout = v;
+      return this;
+    }
+
+    /**
+     * The wall clock by which the scheduler and the incident checks tell cron ticks, closed windows
+     * and SLAs (default the system's). Tests set it to drive days in seconds; leases never use it.
+     */
+    public Builder scheduleClock(Clock v) {
+      scheduleClock = v;
       return this;
     }
 
@@ -209,7 +220,8 @@ public record NodeConfig(
               ignoreLeaseLoss,
               alertChecks,
               clock,
-              Math.max(1, windowCatchUp));
+              Math.max(1, windowCatchUp),
+              scheduleClock);
       log.info(
           "node {}: pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId,
