@@ -160,7 +160,7 @@ public final class Actions {
         name,
         latest,
         "backfill:" + bounds.get(0) + ".." + bounds.get(1),
-        Instant.now(),
+        bounds.get(0).startInstant(),
         cells);
   }
 
