@@ -230,6 +230,43 @@ class ApiTest {
   }
 
   @Test
+  void backfill_of_a_time_partitioned_pipeline_takes_window_names() {
+    store
+        .versions()
+        .save(
+            "clicks",
+            "h2",
+            """
+            name: clicks
+            partitions:
+              hourly: { start: 2026-11-01 }
+              values: [eu, us]
+            source: { csv: { path: "data/${partition}.csv" } }
+            columns: { id: bigint }
+            sink: { postgres: { key: [id] } }
+            """,
+            "/pipelines/clicks.yaml");
+    Http.Response ok =
+        http.post(
+            "/api/pipelines/clicks/backfill",
+            operator,
+            "{\"from\": \"2026-11-28T10\", \"to\": \"2026-11-28T11\"}");
+    Http.Response notWindow =
+        http.post(
+            "/api/pipelines/clicks/backfill",
+            operator,
+            "{\"from\": \"2026-11-28T10:30\", \"to\": \"2026-11-28T11\"}");
+
+    assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    assertThat(ok.json().get("partitions").toString())
+        .isEqualTo(
+            "[\"2026-11-28T10/eu\",\"2026-11-28T10/us\",\"2026-11-28T11/eu\",\"2026-11-28T11/us\"]");
+    assertThat(notWindow.status()).isEqualTo(400);
+    assertThat(notWindow.json().get("error").asText())
+        .contains("not a window of clicks", "2026-11-28T10");
+  }
+
+  @Test
   void retry_queues_a_failed_task_again_with_more_attempts_and_refuses_others() {
     long runId =
         http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-01\"]}")

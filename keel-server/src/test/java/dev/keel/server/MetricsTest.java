@@ -102,6 +102,30 @@ class MetricsTest {
   }
 
   @Test
+  void window_lag_is_the_time_since_the_end_of_the_newest_loaded_window() {
+    store
+        .windows()
+        .save(
+            new dev.keel.store.Windows.State(
+                "hourly_sales",
+                "2026-11-28T10",
+                Instant.now().minusSeconds(300),
+                "2026-11-28T11",
+                Instant.now()));
+
+    String text = http.get("/metrics", null).body();
+
+    double lag =
+        Double.parseDouble(
+            text.lines()
+                .filter(l -> l.startsWith("keel_window_lag_seconds{pipeline=\"hourly_sales\"}"))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[1]);
+    assertThat(lag).isBetween(300.0, 400.0);
+  }
+
+  @Test
   void jvm_and_connection_pool_metrics_are_exported() {
     String text = http.get("/metrics", null).body();
 

@@ -28,7 +28,7 @@ public final class Windows {
       WHERE pipeline = ? AND state = 'succeeded' AND partition = ANY (?)""";
   private static final String NEWEST_LOADED =
       """
-      SELECT max(split_part(partition, '/', 1)) FROM keel.task WHERE pipeline = ? AND state = 'succeeded'""";
+      SELECT split_part(max(partition), '/', 1) FROM keel.task WHERE pipeline = ? AND state = 'succeeded'""";
   private static final String SAVE_STATE =
       """
       INSERT INTO keel.window_state (pipeline, newest_loaded, loaded_end, newest_closed, closed_at, checked_at)
@@ -112,7 +112,9 @@ public final class Windows {
   }
 
   /**
-   * The newest window name with a succeeded task (window names sort in time order within one unit).
+   * The newest window name with a succeeded task. Window names sort in time order within one unit
+   * and lead the partition's name, so the greatest partition holds the newest window: one probe of
+   * the index on succeeded tasks by pipeline and partition, however many windows were loaded.
    */
   public Optional<String> newestLoaded(String pipeline) {
     return db.withConnection(

@@ -29,4 +29,13 @@ class PartitionQueryTest {
     assertThat(PartitionQuery.of("SELECT 1").sql()).isEqualTo("SELECT 1");
     assertThat(PartitionQuery.of("SELECT 1").parameters()).isZero();
   }
+
+  @Test
+  void a_window_binds_its_names_and_a_plain_partition_leaves_them_alone() {
+    String sql = "SELECT * FROM t WHERE ts >= :window_start AND ts < :window_end AND r = :value";
+    PartitionQuery windowed = PartitionQuery.of(sql, PartitionQuery.WINDOW);
+    assertThat(windowed.sql()).isEqualTo("SELECT * FROM t WHERE ts >= ? AND ts < ? AND r = ?");
+    assertThat(windowed.names()).containsExactly("window_start", "window_end", "value");
+    assertThat(PartitionQuery.of(sql).sql()).isEqualTo(sql);
+  }
 }

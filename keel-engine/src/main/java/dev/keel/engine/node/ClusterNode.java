@@ -6,7 +6,6 @@ import dev.keel.runtime.RuntimeEvents;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.NodeSession;
 import dev.keel.store.TaskCompletions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -94,12 +93,16 @@ public final class ClusterNode {
             store,
             catalog == null ? List::of : catalog::current,
             config.alertChecks(),
-            Clock.systemUTC()));
+            config.scheduleClock()));
     if (catalog != null) {
       loops.every("pipelines", config.scanEvery(), catalog);
       Scheduler scheduler =
           new Scheduler(
-              store, catalog::current, Clock.systemUTC(), config.catchUp(), config.windowCatchUp());
+              store,
+              catalog::current,
+              config.scheduleClock(),
+              config.catchUp(),
+              config.windowCatchUp());
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
     }
     workers.start();

@@ -31,7 +31,8 @@ public record NodeConfig(
     AlertChecks alertChecks,
     Clock clock,
     String region,
-    int windowCatchUp) {
+    int windowCatchUp,
+    Clock scheduleClock) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -68,6 +69,7 @@ public record NodeConfig(
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private int catchUp = DEFAULT_CATCH_UP;
     private int windowCatchUp = DEFAULT_WINDOW_CATCH_UP;
+    private Clock scheduleClock = Clock.systemUTC();
     private Integer httpPort;
     private boolean ignoreLeaseLoss;
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
@@ -120,6 +122,15 @@ public record NodeConfig(
 
     public Builder drainTimeout(Duration v) {
       drainTimeout = v;
+      return this;
+    }
+
+    /**
+     * The wall clock by which the scheduler and the incident checks tell cron ticks, closed windows
+     * and SLAs (default the system's). Tests set it to drive days in seconds; leases never use it.
+     */
+    public Builder scheduleClock(Clock v) {
+      scheduleClock = v;
       return this;
     }
 
@@ -221,7 +232,8 @@ public record NodeConfig(
               alertChecks,
               clock,
               region,
-              Math.max(1, windowCatchUp));
+              Math.max(1, windowCatchUp),
+              scheduleClock);
       log.info(
           "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId,

@@ -77,7 +77,10 @@ public final class Actions {
     Latest latest = latest(name);
     List<String> partitions = latest.spec().partitions().list();
     if (body.has("partitions")) {
-      partitions = strings(body.get("partitions"), "partitions");
+      partitions =
+          strings(body.get("partitions"), "partitions").stream()
+              .flatMap(p -> latest.spec().partitions().expand(p).stream())
+              .toList();
       String unknown = latest.spec().unknownPartition(partitions);
       if (unknown != null) {
         throw ApiException.badRequest(unknown);
@@ -92,6 +95,11 @@ public final class Actions {
   public void backfill(Context ctx) {
     String name = ctx.pathParam("name");
     ObjectNode body = JsonBody.parse(ctx, Set.of("from", "to"));
+    Latest windowed = latest(name);
+    if (windowed.spec().partitions().isWindows()) {
+      backfillWindows(ctx, name, windowed, body);
+      return;
+    }
     LocalDate from = date(body, "from");
     LocalDate to = date(body, "to");
     if (from.isAfter(to)) {
@@ -118,6 +126,49 @@ public final class Actions {
         "backfill:" + from + ".." + to,
         from.atStartOfDay().toInstant(ZoneOffset.UTC),
         partitions);
+  }
+
+  /** A backfill of a time-partitioned pipeline: from and to are window names (inclusive). */
+  private void backfillWindows(Context ctx, String name, Latest latest, ObjectNode body) {
+    dev.keel.spec.Partitions partitions = latest.spec().partitions();
+    dev.keel.spec.TimeWindows windows = partitions.windows();
+    List<dev.keel.spec.TimeWindow> bounds = new ArrayList<>();
+    for (String field : List.of("from", "to")) {
+      JsonNode n = body.get(field);
+      if (n == null || !n.isTextual()) {
+        throw ApiException.badRequest(field + " is required, as a window name like \"2026-01-31\"");
+      }
+      bounds.add(
+          windows
+              .parse(n.asText())
+              .orElseThrow(
+                  () ->
+                      ApiException.badRequest(
+                          latest.spec().unknownPartition(List.of(n.asText())))));
+    }
+    if (bounds.get(0).startInstant().isAfter(bounds.get(1).startInstant())) {
+      throw ApiException.badRequest(
+          "from ("
+              + bounds.get(0)
+              + ") is after to ("
+              + bounds.get(1)
+              + "); give the range oldest first");
+    }
+    List<dev.keel.spec.TimeWindow> range =
+        windows.between(bounds.get(0), bounds.get(1), dev.keel.spec.Partitions.MAX_DATES + 1);
+    if (range.size() > dev.keel.spec.Partitions.MAX_DATES) {
+      throw ApiException.badRequest(
+          "more than " + dev.keel.spec.Partitions.MAX_DATES + " windows; split it");
+    }
+    List<String> cells = new ArrayList<>();
+    range.forEach(w -> cells.addAll(partitions.cells(w)));
+    created(
+        ctx,
+        name,
+        latest,
+        "backfill:" + bounds.get(0) + ".." + bounds.get(1),
+        bounds.get(0).startInstant(),
+        cells);
   }
 
   public void retry(Context ctx) {
