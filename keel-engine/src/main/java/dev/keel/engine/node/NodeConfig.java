@@ -30,7 +30,8 @@ public record NodeConfig(
     boolean ignoreLeaseLoss,
     AlertChecks alertChecks,
     Clock clock,
-    String region) {
+    String region,
+    Duration publishRecheck) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -42,6 +43,12 @@ public record NodeConfig(
 
   /** After the whole cluster was down, at most this many missed ticks per pipeline are run. */
   public static final int DEFAULT_CATCH_UP = 1;
+
+  /**
+   * After a sink failover, the partitions published this far back are checked against the new
+   * server's load records.
+   */
+  public static final Duration DEFAULT_PUBLISH_RECHECK = Duration.ofHours(1);
 
   public static Builder builder(String nodeId) {
     return new Builder(nodeId);
@@ -65,6 +72,7 @@ public record NodeConfig(
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
     private Clock clock = MonotonicClock.UTC;
     private String region;
+    private Duration publishRecheck = DEFAULT_PUBLISH_RECHECK;
 
     private Builder(String nodeId) {
       this.nodeId = nodeId;
@@ -158,6 +166,12 @@ public record NodeConfig(
       return this;
     }
 
+    /** How far back published partitions are re-checked after a sink failover (default 1 h). */
+    public Builder publishRecheck(Duration v) {
+      publishRecheck = v;
+      return this;
+    }
+
     public NodeConfig build() {
       List<String> fixes = new ArrayList<>();
       if (workers < 1) {
@@ -206,7 +220,8 @@ public record NodeConfig(
               ignoreLeaseLoss,
               alertChecks,
               clock,
-              region);
+              region,
+              publishRecheck);
       log.info(
           "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId,
