@@ -72,6 +72,8 @@ public final class ReplicatedDatabase implements AutoCloseable {
     ReplicatedDatabase db = new ReplicatedDatabase(p, s, primaryPort, freePort());
     db.primary =
         server(p)
+            // Closed by close() unless killed; a hook would try to stop a killed primary and fail.
+            .setRegisterShutdownHook(false)
             .setPort(primaryPort)
             .setServerConfig(
                 "synchronous_standby_names",
