@@ -69,6 +69,24 @@ public final class SinkServers {
         });
   }
 
+  /**
+   * Marks the change to {@code identity} as not re-checked (a re-check that failed midway): the
+   * next observation of any node sees a change again and re-checks. Re-checking twice is harmless.
+   */
+  public void unchecked(String pipeline, String identity) {
+    db.withConnection(
+        "marking the sink server of " + pipeline + " unchecked",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE keel.sink_server SET identity = 'unchecked' WHERE pipeline = ? AND identity = ?")) {
+            ps.setString(1, pipeline);
+            ps.setString(2, identity);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
   /** The partitions of {@code pipeline} published within {@code window}. */
   public List<Published> recent(String pipeline, Duration window) {
     return db.withConnection(

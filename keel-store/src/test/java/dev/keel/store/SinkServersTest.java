@@ -27,6 +27,9 @@ class SinkServersTest {
     // A second node seeing the same new server finds it recorded.
     assertThat(servers.changed("p", "7312/00000002")).isFalse();
     assertThat(servers.changed("q", "7312/00000002")).isFalse();
+    // A re-check that failed midway is marked unchecked: the next sight is a change again.
+    servers.unchecked("p", "7312/00000002");
+    assertThat(servers.changed("p", "7312/00000002")).isTrue();
   }
 
   @Test

@@ -28,6 +28,12 @@ final class SinkFailoverCheck implements Runnable {
   private final SinkServers servers;
   private final Duration window;
 
+  /**
+   * The identity this node last recorded per pipeline: the metadata row is written only when the
+   * sink's answer differs from it, not on every tick.
+   */
+  private final java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+
   SinkFailoverCheck(MetadataStore store, StoredPipelines pipelines, Duration window) {
     this.store = store;
     this.pipelines = pipelines;
@@ -38,11 +44,24 @@ final class SinkFailoverCheck implements Runnable {
   @Override
   public void run() {
     for (StoredPipelines.Loaded p : pipelines.newestPerPipeline()) {
+      String name = p.spec().name();
       String identity = p.sink().serverIdentity();
-      if (identity == null || !servers.changed(p.spec().name(), identity)) {
+      if (identity == null || identity.equals(seen.get(name))) {
         continue;
       }
-      recheck(p, identity);
+      boolean changed = servers.changed(name, identity);
+      seen.put(name, identity);
+      if (!changed) {
+        continue;
+      }
+      try {
+        recheck(p, identity);
+      } catch (RuntimeException e) {
+        // Leave the change to be re-checked at a next tick (by any node) rather than lost.
+        seen.remove(name);
+        servers.unchecked(name, identity);
+        throw e;
+      }
     }
   }
 
