@@ -15,3 +15,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 CREATE INDEX node_region ON node (region) WHERE region IS NOT NULL;
+
+-- Issue 12: a sink that failed over to a replica which never received a publish's commit. Each
+-- pipeline's sink server as last seen (system identifier and timeline); the node whose check first
+-- sees another one re-checks the load records of the partitions published recently and requeues
+-- those whose record is gone (SinkServers, SinkFailoverCheck).
+CREATE TABLE sink_server (
+  pipeline text PRIMARY KEY,
+  identity text NOT NULL,
+  seen_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -138,11 +138,16 @@ public final class DbFailoverBench {
         t.get(1) == null ? Double.NaN : Double.parseDouble(t.get(1)),
         Double.parseDouble(t.get(2))
       };
+    } finally {
+      try (var all = Files.walk(work)) {
+        all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 
   private static void awaitAlive(LocalCluster cluster) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    // Generous: on a busy 2-core machine three JVMs can take minutes to start.
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (true) {
       try {
         if (cluster.scalar(
@@ -154,7 +159,7 @@ public final class DbFailoverBench {
         // schema not created yet
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("3 nodes did not come up within 2 minutes");
+        throw new IllegalStateException("3 nodes did not come up within 5 minutes");
       }
       Thread.sleep(200);
     }

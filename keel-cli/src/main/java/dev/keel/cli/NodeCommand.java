@@ -85,6 +85,15 @@ final class NodeCommand implements Callable<Integer> {
   Path alerts;
 
   @Option(
+      names = "--publish-recheck",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "After a sink fails over to another server, re-check the partitions published this far back"
+              + " and run again those the new server lost (default 1h).")
+  Duration publishRecheck = NodeConfig.DEFAULT_PUBLISH_RECHECK;
+
+  @Option(
       names = "--workers",
       paramLabel = "N",
       converter = WorkerCount.class,
@@ -215,6 +224,7 @@ final class NodeCommand implements Callable<Integer> {
             .ignoreLeaseLoss(ignoreLeaseLoss)
             .alertChecks(rules == null ? AlertChecks.DEFAULT : rules.checks())
             .region(region)
+            .publishRecheck(publishRecheck)
             .build();
     String url = opened.embedded() != null ? opened.embedded().jdbcUrl() : db.url();
     Database coordinationDb = new Database(url, null, null, 2, "keel-coordination");

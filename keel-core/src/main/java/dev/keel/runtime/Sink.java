@@ -45,6 +45,24 @@ public interface Sink extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Which server the sink writes to now, as a text that changes when another server takes over (a
+   * promoted standby): for PostgreSQL its system identifier and current timeline. Null when the
+   * sink cannot tell, or its server is not writable now.
+   */
+  default String serverIdentity() {
+    return null;
+  }
+
+  /**
+   * Of the load ids of published partitions given ({@link TaskRef#loadId()}), those whose publish
+   * the sink holds no record of now: after a failover to a replica that never received their
+   * commit. Empty when the sink cannot tell.
+   */
+  default java.util.Set<String> missingLoads(java.util.Collection<String> loadIds) {
+    return java.util.Set.of();
+  }
+
   @Override
   void close();
 }

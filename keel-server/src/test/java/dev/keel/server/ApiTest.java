@@ -333,6 +333,31 @@ class ApiTest {
   }
 
   @Test
+  void nodes_show_their_region_and_pipelines_their_active_region() {
+    store.nodes().register("node-eu", "h", 1, null, "eu");
+    store.nodes().register("node-us", "h", 2, null, "us");
+    store
+        .versions()
+        .save("regional", "r1", "name: regional", "/p/regional.yaml", List.of("eu", "us"));
+    store.versions().save("nowhere", "n1", "name: nowhere", "/p/nowhere.yaml", List.of("apac"));
+
+    JsonNode nodes = http.get("/api/nodes", viewer).json();
+    JsonNode pipelines = http.get("/api/pipelines", viewer).json();
+
+    assertThat(nodes.findValuesAsText("region")).containsExactly("eu", "us");
+    java.util.Map<String, String> regions = new java.util.HashMap<>();
+    pipelines.forEach(
+        p ->
+            regions.put(
+                p.get("name").asText(),
+                p.get("region").isNull() ? null : p.get("region").asText()));
+    assertThat(regions)
+        .containsEntry("regional", "eu")
+        .containsEntry("nowhere", "none alive of apac")
+        .containsEntry("sales", null);
+  }
+
+  @Test
   void nodes_dead_letters_and_checkpoints_are_listed_and_filtered() {
     long runId =
         http.post("/api/pipelines/sales/trigger", operator, "{\"partitions\": [\"2026-01-01\"]}")

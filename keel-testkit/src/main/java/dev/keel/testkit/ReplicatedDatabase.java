@@ -72,6 +72,8 @@ public final class ReplicatedDatabase implements AutoCloseable {
     ReplicatedDatabase db = new ReplicatedDatabase(p, s, primaryPort, freePort());
     db.primary =
         server(p)
+            // Closed by close() unless killed; a hook would try to stop a killed primary and fail.
+            .setRegisterShutdownHook(false)
             .setPort(primaryPort)
             .setServerConfig(
                 "synchronous_standby_names",
@@ -150,13 +152,36 @@ public final class ReplicatedDatabase implements AutoCloseable {
   }
 
   /**
-   * Stops the standby's replay of the primary's WAL (the standby keeps serving reads): commits made
-   * on the primary after this are not on the standby, as with an asynchronous standby that lags.
+   * Cuts the standby off the primary's WAL ({@code primary_conninfo} emptied and reloaded): it
+   * keeps serving reads, and commits made on an asynchronous primary from now on never reach it, as
+   * with a standby that lags when the primary crashes. (Pausing replay is not enough: a promotion
+   * replays all the WAL already received.)
    */
-  public void pauseReplay() throws SQLException {
+  public void detachStandby() throws SQLException {
     try (Connection c = DriverManager.getConnection(standbyUrl());
         Statement st = c.createStatement()) {
-      st.execute("SELECT pg_wal_replay_pause()");
+      st.execute("ALTER SYSTEM SET primary_conninfo = ''");
+      st.execute("SELECT pg_reload_conf()");
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try (Connection c = DriverManager.getConnection(standbyUrl());
+          Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_wal_receiver")) {
+        rs.next();
+        if (rs.getLong(1) == 0) {
+          return;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the standby's WAL receiver did not stop within 30 s");
+      }
+      try {
+        Thread.sleep(100); // polling the server's own view
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 

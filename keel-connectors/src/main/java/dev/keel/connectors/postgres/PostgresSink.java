@@ -112,6 +112,56 @@ public final class PostgresSink implements Sink {
     }
   }
 
+  /**
+   * {@code system_identifier/timeline}: the timeline is the first 8 hex digits of the current WAL
+   * file's name, which moves on the moment a standby is promoted (the checkpoint's timeline in
+   * {@code pg_control_checkpoint()} lags until the next checkpoint). Null on a standby.
+   */
+  @Override
+  public String serverIdentity() {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                """
+                SELECT CASE WHEN pg_is_in_recovery() THEN NULL
+                  ELSE (SELECT system_identifier FROM pg_control_system())::text || '/'
+                       || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END""");
+        java.sql.ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public java.util.Set<String> missingLoads(java.util.Collection<String> loadIds) {
+    if (loadIds.isEmpty()) {
+      return java.util.Set.of();
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT x FROM unnest(?::text[]) x"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM keel_sink.load l WHERE l.load_id = x)")) {
+      ps.setArray(1, c.createArrayOf("text", loadIds.toArray()));
+      java.util.Set<String> out = new java.util.HashSet<>();
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        // No keel_sink.load on this server at all: nothing published here survived.
+        return new java.util.HashSet<>(loadIds);
+      }
+      throw new KeelException(
+          "checking the load records of " + target.name() + " failed: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public void fence(String partition, long fence) {
     try (Connection c = dataSource.getConnection();

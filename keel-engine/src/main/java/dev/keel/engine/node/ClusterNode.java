@@ -94,6 +94,10 @@ public final class ClusterNode {
             catalog == null ? List::of : catalog::current,
             config.alertChecks(),
             config.scheduleClock()));
+    loops.every(
+        "sink-failover",
+        SinkFailoverCheck.EVERY,
+        new SinkFailoverCheck(store, pipelines, config.publishRecheck()));
     if (catalog != null) {
       loops.every("pipelines", config.scanEvery(), catalog);
       Scheduler scheduler =

@@ -32,7 +32,8 @@ public record NodeConfig(
     Clock clock,
     String region,
     int windowCatchUp,
-    Clock scheduleClock) {
+    Clock scheduleClock,
+    Duration publishRecheck) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -50,6 +51,12 @@ public record NodeConfig(
    * pipeline are created (the older ones are listed as skipped).
    */
   public static final int DEFAULT_WINDOW_CATCH_UP = 10;
+
+  /**
+   * After a sink failover, the partitions published this far back are checked against the new
+   * server's load records.
+   */
+  public static final Duration DEFAULT_PUBLISH_RECHECK = Duration.ofHours(1);
 
   public static Builder builder(String nodeId) {
     return new Builder(nodeId);
@@ -75,6 +82,7 @@ public record NodeConfig(
     private AlertChecks alertChecks = AlertChecks.DEFAULT;
     private Clock clock = MonotonicClock.UTC;
     private String region;
+    private Duration publishRecheck = DEFAULT_PUBLISH_RECHECK;
 
     private Builder(String nodeId) {
       this.nodeId = nodeId;
@@ -183,6 +191,12 @@ public record NodeConfig(
       return this;
     }
 
+    /** How far back published partitions are re-checked after a sink failover (default 1 h). */
+    public Builder publishRecheck(Duration v) {
+      publishRecheck = v;
+      return this;
+    }
+
     public NodeConfig build() {
       List<String> fixes = new ArrayList<>();
       if (workers < 1) {
@@ -233,7 +247,8 @@ public record NodeConfig(
               clock,
               region,
               Math.max(1, windowCatchUp),
-              scheduleClock);
+              scheduleClock,
+              publishRecheck);
       log.info(
           "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
           nodeId,

@@ -113,6 +113,16 @@ final class StoredPipelines implements AutoCloseable {
             });
   }
 
+  /**
+   * The newest loaded version of each pipeline: its sink is where the pipeline publishes now (a
+   * version's sink is loaded on the first task of a run of it).
+   */
+  java.util.Collection<Loaded> newestPerPipeline() {
+    Map<String, Loaded> newest = new java.util.HashMap<>();
+    new java.util.TreeMap<>(byVersion).forEach((id, l) -> newest.put(l.spec().name(), l));
+    return newest.values();
+  }
+
   @Override
   public void close() {
     byVersion.values().forEach(l -> l.sink().close());
