@@ -10,6 +10,7 @@ import dev.keel.testkit.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -199,6 +200,80 @@ class KafkaClusterTest {
       assertThat(cluster.scalar("SELECT count(DISTINCT id) FROM public.restarts")).isEqualTo(3_000);
       assertThat(node.isAlive()).isTrue();
     }
+  }
+
+  @Test
+  @Tag("slow")
+  void a_kafka_sink_node_killed_mid_produce_leaves_each_record_committed_once() throws Exception {
+    topics.create("produced", 2);
+    int rows = 150_000;
+    Path dir = fixture.work().resolve("pipelines");
+    Files.createDirectories(dir);
+    StringBuilder csv = new StringBuilder("id,customer\n");
+    for (int i = 0; i < rows; i++) {
+      csv.append(i).append(",customer-").append(i).append('\n');
+    }
+    for (String p : List.of("a", "b")) {
+      Files.writeString(
+          dir.resolve("produced-" + p + ".csv"),
+          csv.toString().replace(",customer-", "," + p + "-"));
+    }
+    Files.writeString(
+        dir.resolve("produced.yaml"),
+        """
+        name: produced
+        partitions: { values: [a, b] }
+        source: { csv: { path: "produced-${partition}.csv" } }
+        columns: { id: bigint, customer: text }
+        sink: { kafka: { bootstrap: "%s", topic: produced, key: [id] } }
+        retry: { attempts: 10, backoff: 1s }
+        """
+            .formatted(broker.bootstrap()));
+    LocalCluster cluster = fixture.start();
+    NodeProcess a = cluster.node("node-a", nodeArgs(dir));
+    NodeProcess b = cluster.node("node-b", nodeArgs(dir));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
+                    == 2);
+    int code =
+        dev.keel.cli.Main.execute(
+            new java.io.PrintWriter(new java.io.StringWriter(), true),
+            new java.io.PrintWriter(new java.io.StringWriter(), true),
+            "trigger",
+            "produced",
+            "--db",
+            cluster.url(),
+            "--pipelines",
+            dir.toString());
+    assertThat(code).isZero();
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.task WHERE pipeline = 'produced' AND owner = 'node-a' AND state = 'running'")
+                    > 0);
+    a.kill9();
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(240))
+        .until(
+            () ->
+                cluster.scalar(
+                        "SELECT count(*) FROM keel.task WHERE pipeline = 'produced' AND state = 'succeeded'")
+                    == 2);
+
+    List<String> messages = topics.readCommitted("produced");
+    assertThat(messages).hasSize(2 * rows);
+    assertThat(new java.util.HashSet<>(messages)).hasSize(2 * rows);
+    assertThat(b.isAlive()).isTrue();
   }
 
   /** Waits until the table holds {@code rows}, then checks it does not grow past them. */
