@@ -182,7 +182,7 @@ class KafkaClusterTest {
   @Tag("slow")
   void a_kafka_sink_node_killed_mid_produce_leaves_each_record_committed_once() throws Exception {
     topics.create("produced", 2);
-    int rows = 150_000;
+    int rows = 100_000;
     Path dir = fixture.work().resolve("pipelines");
     Files.createDirectories(dir);
     StringBuilder csv = new StringBuilder("id,customer\n");
@@ -206,8 +206,11 @@ class KafkaClusterTest {
         """
             .formatted(broker.bootstrap()));
     LocalCluster cluster = fixture.start();
-    NodeProcess a = cluster.node("node-a", nodeArgs(dir));
-    NodeProcess b = cluster.node("node-b", nodeArgs(dir));
+    // One worker each, so that node-a holds a partition when it is killed.
+    String[] oneWorker = nodeArgs(dir);
+    oneWorker[3] = "1";
+    NodeProcess a = cluster.node("node-a", oneWorker);
+    NodeProcess b = cluster.node("node-b", oneWorker);
     await()
         .ignoreExceptions()
         .atMost(Duration.ofSeconds(60))
