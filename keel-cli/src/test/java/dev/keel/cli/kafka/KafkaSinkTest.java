@@ -1,12 +1,14 @@
 package dev.keel.cli.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Cli;
 import dev.keel.testkit.KafkaBroker;
 import dev.keel.testkit.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +67,8 @@ class KafkaSinkTest {
     Cli cli = Cli.runPipeline(pipeline("out", "validate: { max_rejected: 1 }"));
 
     assertThat(cli.exit()).as(cli.toString()).isZero();
+    // The commit markers reach the partitions just after the commit returns.
+    await().atMost(Duration.ofSeconds(30)).until(() -> topics.readCommitted("out").size() >= 202);
     List<String> messages = topics.readCommitted("out");
     assertThat(messages).hasSize(202);
     assertThat(messages).doesNotHaveDuplicates();
@@ -79,6 +83,10 @@ class KafkaSinkTest {
     Cli cli = Cli.runPipeline(pipeline("strict", ""));
 
     assertThat(cli.exit()).as(cli.toString()).isEqualTo(1);
+    // Until b's abort marker is written, a read_committed consumer stops before b's first record.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> topics.readCommitted("strict").size() >= 200);
     List<String> messages = topics.readCommitted("strict");
     // Partition a published its 200; b was rolled back (aborted): none of its records is visible.
     assertThat(messages).hasSize(200);

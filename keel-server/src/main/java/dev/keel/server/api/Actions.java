@@ -71,11 +71,20 @@ public final class Actions {
     this.rollbacks = rollbacks;
   }
 
+  /** Every partition, including those a source defines itself (a Kafka topic's). */
+  private static List<String> allPartitions(dev.keel.spec.PipelineSpec spec) {
+    try {
+      return dev.keel.connector.Connectors.installed().partitionsOf(spec);
+    } catch (dev.keel.KeelException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+  }
+
   public void trigger(Context ctx) {
     String name = ctx.pathParam("name");
     ObjectNode body = JsonBody.parse(ctx, Set.of("partitions"));
     Latest latest = latest(name);
-    List<String> partitions = latest.spec().partitions().list();
+    List<String> partitions = body.has("partitions") ? List.of() : allPartitions(latest.spec());
     if (body.has("partitions")) {
       partitions =
           strings(body.get("partitions"), "partitions").stream()
