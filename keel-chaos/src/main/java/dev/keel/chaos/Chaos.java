@@ -207,7 +207,7 @@ public final class Chaos {
     while (System.nanoTime() < bound
         && !query(
             "SELECT count(*) = 0 FROM keel.run WHERE id = ANY (?) AND state IN ('queued', 'running')",
-            ids)) {
+            (Object) ids)) {
       Thread.sleep(TICK.toMillis());
     }
     say("runs finished; waiting for the alerts raised to resolve");
