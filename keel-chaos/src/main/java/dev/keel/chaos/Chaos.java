@@ -21,7 +21,12 @@ public final class Chaos {
   static final Duration TICK = Duration.ofMillis(250);
 
   /** Runs kept queued or running at once, so every node has work when a fault strikes. */
-  static final int OPEN_RUNS = 2;
+  static final int OPEN_RUNS = 3;
+
+  /** Before a fault, how long to wait for a task to be running, and how often to look. */
+  static final Duration WORK_WAIT = Duration.ofSeconds(10);
+
+  static final Duration WORK_POLL = Duration.ofMillis(50);
 
   /** How long the nodes may take to start. */
   static final Duration NODES_START = Duration.ofSeconds(120);
@@ -139,15 +144,14 @@ public final class Chaos {
   /** Injects one fault, heals it, and waits until the cluster works again. */
   private Fault inject(FaultPlan.Step step) throws Exception {
     FaultKind kind = step.kind();
-    List<String> ids = cluster.nodeIds();
     boolean onNode = kind == FaultKind.KILL || kind == FaultKind.FREEZE;
-    String target = onNode ? ids.get(step.node() % ids.size()) : "database";
+    List<List<String>> running = awaitWork();
+    // A node fault strikes a node holding work when there is one (the seed picks which).
+    List<String> owners = running.stream().map(r -> r.get(2)).distinct().sorted().toList();
+    List<String> candidates = owners.isEmpty() ? cluster.nodeIds() : owners;
+    String target = onNode ? candidates.get(step.node() % candidates.size()) : "database";
     List<List<String>> inFlight =
-        sql.rows(
-            "SELECT id, fence FROM keel.task WHERE pipeline = ? AND state = 'running'"
-                + (onNode ? " AND owner = ?" : " AND owner IS DISTINCT FROM ?"),
-            ChaosPipeline.NAME,
-            onNode ? target : "");
+        running.stream().filter(r -> !onNode || r.get(2).equals(target)).toList();
     Instant injected = Instant.now();
     say("%s %s (%d task(s) in flight)", kind.label(), target, inFlight.size());
     switch (kind) {
@@ -181,6 +185,32 @@ public final class Chaos {
           kind.label(), target, Duration.between(injected, recovered).toMillis() / 1000.0);
     }
     return new Fault(kind, target, injected, healed, recovered);
+  }
+
+  /**
+   * The pipeline's running tasks (id, fence, owner), once there is at least one or after {@link
+   * #WORK_WAIT}: a fault that strikes an idle cluster proves little.
+   */
+  private List<List<String>> awaitWork() throws InterruptedException {
+    long bound = System.nanoTime() + WORK_WAIT.toNanos();
+    while (true) {
+      keepRunsGoing();
+      try {
+        List<List<String>> running =
+            sql.rows(
+                "SELECT id, fence, owner FROM keel.task WHERE pipeline = ? AND state = 'running'"
+                    + " AND owner IS NOT NULL ORDER BY id",
+                ChaosPipeline.NAME);
+        if (!running.isEmpty() || System.nanoTime() > bound) {
+          return running;
+        }
+      } catch (SQLException e) {
+        if (System.nanoTime() > bound) {
+          return List.of();
+        }
+      }
+      Thread.sleep(WORK_POLL.toMillis());
+    }
   }
 
   /** The fault itself lasting: a sleep on purpose, not a wait for something. */
