@@ -21,7 +21,12 @@ public final class Chaos {
   static final Duration TICK = Duration.ofMillis(250);
 
   /** Runs kept queued or running at once, so every node has work when a fault strikes. */
-  static final int OPEN_RUNS = 2;
+  static final int OPEN_RUNS = 3;
+
+  /** Before a fault, how long to wait for a task to be running, and how often to look. */
+  static final Duration WORK_WAIT = Duration.ofSeconds(10);
+
+  static final Duration WORK_POLL = Duration.ofMillis(50);
 
   /** How long the nodes may take to start. */
   static final Duration NODES_START = Duration.ofSeconds(120);
@@ -39,6 +44,7 @@ public final class Chaos {
   private final Map<Long, List<String>> runs = new LinkedHashMap<>();
   private final List<Fault> faults = new ArrayList<>();
   private final long started = System.nanoTime();
+  private String triggerProblem;
 
   public Chaos(
       ChaosSettings settings,
@@ -81,11 +87,12 @@ public final class Chaos {
     say("faults over; letting %d runs finish", runs.size());
     settle(since);
     say("checking");
+    Map<Long, List<String>> all = runsSince(since);
     return new ChaosResult(
         settings,
         List.copyOf(faults),
-        Map.copyOf(runs),
-        new Invariants(sql, pipeline.rowsPerPartition()).check(runs, since, faults));
+        Map.copyOf(all),
+        new Invariants(sql, pipeline.rowsPerPartition()).check(all, since, faults));
   }
 
   /** Triggers a run of fresh days while fewer than {@link #OPEN_RUNS} are open. */
@@ -103,22 +110,48 @@ public final class Chaos {
       }
     } catch (Exception e) {
       // The database may be restarting: try again next tick. Days written for a run whose trigger
-      // failed are simply never loaded.
+      // failed are never loaded; a trigger that committed unheard is found by runsSince().
+      String problem = e.toString();
+      if (!problem.equals(triggerProblem)) {
+        say("could not trigger a run yet (%s); trying again", problem);
+        triggerProblem = problem;
+      }
     }
+  }
+
+  /**
+   * The runs of the pipeline created since the session began, with their days, as the database has
+   * them: with the ones this controller recorded, any whose trigger committed while its answer was
+   * lost (a restart mid-insert), so their rows are not taken for strays.
+   */
+  private Map<Long, List<String>> runsSince(Instant since) throws SQLException {
+    Map<Long, List<String>> all = new LinkedHashMap<>(runs);
+    for (List<String> row :
+        sql.rows(
+            "SELECT t.run_id, t.partition FROM keel.run r JOIN keel.task t ON t.run_id = r.id"
+                + " WHERE r.pipeline = ? AND r.created_at >= ? ORDER BY t.run_id, t.partition",
+            ChaosPipeline.NAME,
+            Timestamp.from(since))) {
+      long run = Long.parseLong(row.get(0));
+      List<String> days = all.computeIfAbsent(run, r -> new ArrayList<>());
+      if (!runs.containsKey(run)) {
+        days.add(row.get(1));
+      }
+    }
+    return all;
   }
 
   /** Injects one fault, heals it, and waits until the cluster works again. */
   private Fault inject(FaultPlan.Step step) throws Exception {
     FaultKind kind = step.kind();
-    List<String> ids = cluster.nodeIds();
     boolean onNode = kind == FaultKind.KILL || kind == FaultKind.FREEZE;
-    String target = onNode ? ids.get(step.node() % ids.size()) : "database";
+    List<List<String>> running = awaitWork();
+    // A node fault strikes a node holding work when there is one (the seed picks which).
+    List<String> owners = running.stream().map(r -> r.get(2)).distinct().sorted().toList();
+    List<String> candidates = owners.isEmpty() ? cluster.nodeIds() : owners;
+    String target = onNode ? candidates.get(step.node() % candidates.size()) : "database";
     List<List<String>> inFlight =
-        sql.rows(
-            "SELECT id, fence FROM keel.task WHERE pipeline = ? AND state = 'running'"
-                + (onNode ? " AND owner = ?" : " AND owner IS DISTINCT FROM ?"),
-            ChaosPipeline.NAME,
-            onNode ? target : "");
+        running.stream().filter(r -> !onNode || r.get(2).equals(target)).toList();
     Instant injected = Instant.now();
     say("%s %s (%d task(s) in flight)", kind.label(), target, inFlight.size());
     switch (kind) {
@@ -154,42 +187,46 @@ public final class Chaos {
     return new Fault(kind, target, injected, healed, recovered);
   }
 
+  /**
+   * The pipeline's running tasks (id, fence, owner), once there is at least one or after {@link
+   * #WORK_WAIT}: a fault that strikes an idle cluster proves little.
+   */
+  private List<List<String>> awaitWork() throws InterruptedException {
+    long bound = System.nanoTime() + WORK_WAIT.toNanos();
+    while (true) {
+      keepRunsGoing();
+      try {
+        List<List<String>> running =
+            sql.rows(
+                "SELECT id, fence, owner FROM keel.task WHERE pipeline = ? AND state = 'running'"
+                    + " AND owner IS NOT NULL ORDER BY id",
+                ChaosPipeline.NAME);
+        if (!running.isEmpty() || System.nanoTime() > bound) {
+          return running;
+        }
+      } catch (SQLException e) {
+        if (System.nanoTime() > bound) {
+          return List.of();
+        }
+      }
+      Thread.sleep(WORK_POLL.toMillis());
+    }
+  }
+
   /** The fault itself lasting: a sleep on purpose, not a wait for something. */
   private static void outage(Duration d) throws InterruptedException {
     Thread.sleep(d.toMillis());
   }
 
-  /**
-   * The cluster works again when every task in flight at the fault has finished or moved to a new
-   * claim, every node heartbeats since the heal, and a task of the pipeline succeeded since then.
-   */
+  /** Waits until the cluster works again ({@link Recovery}); null if not within the bound. */
   private Instant awaitRecovery(List<List<String>> inFlight, Instant healed)
       throws InterruptedException {
-    Long[] taskIds = inFlight.stream().map(r -> Long.valueOf(r.get(0))).toArray(Long[]::new);
-    Long[] fences = inFlight.stream().map(r -> Long.valueOf(r.get(1))).toArray(Long[]::new);
-    String[] nodes = cluster.nodeIds().toArray(new String[0]);
-    Timestamp since = Timestamp.from(healed);
+    Recovery recovery = new Recovery(inFlight, cluster.nodeIds(), healed);
     long bound = System.nanoTime() + settings.recoveryBound().toNanos();
     while (System.nanoTime() < bound) {
       keepRunsGoing();
       try {
-        List<String> r =
-            sql.rows(
-                    """
-                    SELECT (SELECT count(*) FROM keel.task t JOIN unnest(?::bigint[], ?::bigint[]) f(id, fence)
-                              ON t.id = f.id AND t.fence = f.fence WHERE t.state = 'running'),
-                           (SELECT count(*) FROM keel.node WHERE id = ANY (?) AND heartbeat_at > ?),
-                           (SELECT count(*) FROM keel.task WHERE pipeline = ? AND state = 'succeeded' AND finished_at > ?)""",
-                    taskIds,
-                    fences,
-                    nodes,
-                    since,
-                    ChaosPipeline.NAME,
-                    since)
-                .get(0);
-        if (r.get(0).equals("0")
-            && Long.parseLong(r.get(1)) == nodes.length
-            && !r.get(2).equals("0")) {
+        if (recovery.reached(sql)) {
           return Instant.now();
         }
       } catch (SQLException e) {
@@ -202,12 +239,17 @@ public final class Chaos {
 
   /** Lets every run finish (no new ones) and the alerts raised during the faults resolve. */
   private void settle(Instant since) throws InterruptedException {
-    Long[] ids = runs.keySet().toArray(new Long[0]);
+    Long[] ids;
+    try {
+      ids = runsSince(since).keySet().toArray(new Long[0]);
+    } catch (SQLException e) {
+      ids = runs.keySet().toArray(new Long[0]);
+    }
     long bound = System.nanoTime() + settings.recoveryBound().multipliedBy(2).toNanos();
     while (System.nanoTime() < bound
         && !query(
             "SELECT count(*) = 0 FROM keel.run WHERE id = ANY (?) AND state IN ('queued', 'running')",
-            ids)) {
+            (Object) ids)) {
       Thread.sleep(TICK.toMillis());
     }
     say("runs finished; waiting for the alerts raised to resolve");

@@ -22,6 +22,9 @@ public final class ChaosCluster implements AutoCloseable {
   private final Duration lease;
   private final Map<String, NodeProcess> nodes = new LinkedHashMap<>();
 
+  /** Ctrl-C on keel chaos must not leave node processes or a PostgreSQL behind. */
+  private final Thread onExit = new Thread(this::abandon, "keel-chaos-exit");
+
   private ChaosCluster(
       LocalPostgres postgres,
       String url,
@@ -35,6 +38,20 @@ public final class ChaosCluster implements AutoCloseable {
     this.pipelines = pipelines;
     this.logs = logs;
     this.lease = lease;
+    Runtime.getRuntime().addShutdownHook(onExit);
+  }
+
+  /** The JVM is exiting before {@link #close}: kill what was started, without waiting. */
+  private synchronized void abandon() {
+    nodes.values().forEach(NodeProcess::close);
+    proxy.close();
+    if (postgres != null) {
+      try {
+        postgres.close();
+      } catch (IOException ignored) {
+        // the JVM is exiting
+      }
+    }
   }
 
   /**
@@ -70,7 +87,7 @@ public final class ChaosCluster implements AutoCloseable {
    * Starts (or replaces) node {@code id}. The URL travels in {@code KEEL_DB}, not on the command
    * line, where any user of the machine could read a password in it.
    */
-  public NodeProcess startNode(String id) throws IOException {
+  public synchronized NodeProcess startNode(String id) throws IOException {
     Duration heartbeat = lease.dividedBy(3);
     NodeProcess n =
         NodeProcess.start(
@@ -130,6 +147,11 @@ public final class ChaosCluster implements AutoCloseable {
   /** SIGTERM every node (they drain), then stops the proxy and the database keel chaos owns. */
   @Override
   public void close() throws IOException {
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException exiting) {
+      return; // the hook runs
+    }
     for (NodeProcess n : nodes.values()) {
       try {
         if (n.isAlive() && n.terminate(30) < 0) {

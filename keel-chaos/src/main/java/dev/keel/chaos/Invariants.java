@@ -96,6 +96,9 @@ public final class Invariants {
         }
       }
     }
+    if (runs.isEmpty()) {
+      problems.add("no run was triggered: nothing was checked (see the nodes' logs)");
+    }
     for (List<String> stray : landed.values()) {
       problems.add(
           stray.get(1)

@@ -106,6 +106,7 @@ class ChaosCommandTest {
             "--report",
             report.toString());
 
+    System.out.println(cli.out()); // the session's table, in the test's report
     assertThat(cli.exit()).as(cli.toString()).isZero();
     assertThat(cli.out()).contains("exactly_once      ok", "every check held (seed 42)");
     JsonNode json = new ObjectMapper().readTree(report.toFile());
