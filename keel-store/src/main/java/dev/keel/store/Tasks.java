@@ -39,7 +39,12 @@ public final class Tasks {
         RETURNING t.id, t.run_id, t.pipeline, r.version_id, t.partition, t.attempt, t.max_attempts, t.fence, t.owner,
                   r.state AS run_state),
       attempts AS (
-        INSERT INTO keel.task_attempt (task_id, attempt, node, fence) SELECT id, attempt, owner, fence FROM claimed)""";
+        INSERT INTO keel.task_attempt (task_id, attempt, node, fence) SELECT id, attempt, owner, fence FROM claimed),
+      pinned AS (
+        UPDATE keel.run r SET region = n.region
+        FROM (SELECT DISTINCT run_id, owner FROM claimed) c JOIN keel.node n ON n.id = c.owner
+        WHERE r.id = c.run_id AND n.region IS NOT NULL AND r.region IS DISTINCT FROM n.region
+          AND EXISTS (SELECT 1 FROM keel.pipeline_version v WHERE v.id = r.version_id AND v.regions IS NOT NULL))""";
 
   /**
    * A node's claims leave alone the runs of {@code keel replay} (trigger {@code manual:replay:…}):
@@ -57,12 +62,15 @@ public final class Tasks {
    * b's nodes leave the work alone; once a's last node stops heartbeating, the next claim by a node
    * of b finds b active and takes the queued tasks, and the reaper requeues a's running ones when
    * their leases run out, as for any dead node. No node decides for the others: each claim judges
-   * the node table as it is, in the same statement. A node without a region takes none of them.
-   * Parameters: the claimer's region, the lease in milliseconds.
+   * the node table as it is, in the same statement. A node without a region takes none of them. A
+   * run stays in the region that claimed its tasks last while that region has a live node (the
+   * claim records it, {@code run.region}, {@code keel.run_region}): a run that failed over to b
+   * finishes in b when a's nodes come back, and the next run goes to a. Parameters: the claimer's
+   * region, the lease in milliseconds.
    */
   private static final String IN_REGION =
       """
-      AND (SELECT v.regions IS NULL OR keel.active_region(v.regions, ? * interval '1 millisecond') = ?
+      AND (SELECT v.regions IS NULL OR keel.run_region(m.region, v.regions, ? * interval '1 millisecond') = ?
              FROM keel.run m JOIN keel.pipeline_version v ON v.id = m.version_id WHERE m.id = q.run_id)""";
 
   private static final String NODE_FILTER = NOT_REPLAY + "\n            " + IN_REGION;

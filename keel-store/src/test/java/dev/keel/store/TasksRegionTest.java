@@ -57,6 +57,44 @@ class TasksRegionTest {
   }
 
   @Test
+  void a_run_that_failed_over_to_b_finishes_in_b_when_a_comes_back_and_the_next_run_goes_to_a() {
+    db.store().nodes().register("a-1", "h", 1, null, "a");
+    db.store().nodes().register("b-1", "h", 2, null, "b");
+    long first = run(List.of("a", "b"), "x", "y", "z");
+    assertThat(db.store().tasks().claim("a-1", "a", null, 1, LEASE)).hasSize(1);
+    TestDatabase.exec(
+        "UPDATE keel.node SET heartbeat_at = now() - interval '11 seconds' WHERE id = 'a-1'");
+    assertThat(db.store().tasks().claim("b-1", "b", null, 1, LEASE)).hasSize(1);
+
+    db.store().nodes().register("a-1", "h", 1, null, "a"); // back, alive
+    assertThat(TestDatabase.value("select region from keel.run where id = " + first))
+        .isEqualTo("b");
+    assertThat(db.store().tasks().claim("a-1", "a", null, 5, LEASE)).isEmpty();
+    assertThat(db.store().tasks().claim("b-1", "b", null, 5, LEASE))
+        .extracting(ClaimedTask::partition)
+        .containsExactly("z");
+
+    run(List.of("a", "b"), "x");
+    assertThat(db.store().tasks().claim("b-1", "b", null, 5, LEASE)).isEmpty();
+    assertThat(db.store().tasks().claim("a-1", "a", null, 5, LEASE)).hasSize(1);
+  }
+
+  @Test
+  void a_run_whose_region_lost_every_node_moves_on_to_the_next_listed_region() {
+    db.store().nodes().register("a-1", "h", 1, null, "a");
+    db.store().nodes().register("b-1", "h", 2, null, "b");
+    db.store().nodes().register("c-1", "h", 3, null, "c");
+    run(List.of("a", "b", "c"), "x", "y", "z");
+    TestDatabase.exec(
+        "UPDATE keel.node SET heartbeat_at = now() - interval '11 seconds' WHERE id = 'a-1'");
+    assertThat(db.store().tasks().claim("b-1", "b", null, 1, LEASE)).hasSize(1);
+    TestDatabase.exec(
+        "UPDATE keel.node SET heartbeat_at = now() - interval '11 seconds' WHERE id = 'b-1'");
+
+    assertThat(db.store().tasks().claim("c-1", "c", null, 5, LEASE)).hasSize(2);
+  }
+
+  @Test
   void a_stopped_node_does_not_hold_its_region_and_a_node_back_in_a_takes_new_work_again() {
     db.store().nodes().register("a-1", "h", 1, null, "a");
     db.store().nodes().register("b-1", "h", 2, null, "b");
