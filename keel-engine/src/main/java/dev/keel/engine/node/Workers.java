@@ -38,6 +38,9 @@ final class Workers implements TaskCompletions.Refill {
   /** When a task that could not start because the database went away is due again. */
   static final Duration DATABASE_RETRY = Duration.ofSeconds(2);
 
+  /** How often a task that could not start is put back before its node leaves it to the reaper. */
+  static final int PUT_BACK_TRIES = 150;
+
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
   /**
@@ -177,7 +180,7 @@ final class Workers implements TaskCompletions.Refill {
       }
     } catch (RuntimeException | Error e) {
       // An Error escaping here would end the pool's thread with the task still held (and renewed).
-      failOutsideRunner(task, e);
+      failOutsideRunner(h, e);
     } finally {
       held.remove(task);
       slots.ended(task);
@@ -326,7 +329,8 @@ final class Workers implements TaskCompletions.Refill {
    * The task could not even start (its version did not load, the sink could not be prepared), or
    * its worker failed outside the executor's own handling (an Error).
    */
-  private void failOutsideRunner(ClaimedTask task, Throwable e) {
+  private void failOutsideRunner(HeldTasks.Held h, Throwable e) {
+    ClaimedTask task = h.task;
     FailureCause cause = Failures.causeOf(e);
     if (!(e instanceof Error)
         && (cause == FailureCause.CONNECTION
@@ -335,7 +339,7 @@ final class Workers implements TaskCompletions.Refill {
       // The database went away while the task was being set up (its version loaded, its sink
       // prepared): an outage, not the task; it waits without spending an attempt, like a task
       // whose sink is down.
-      waitForDatabase(task, e);
+      waitForDatabase(h, e);
       return;
     }
     boolean retry = Failures.isTransient(e);
@@ -368,31 +372,68 @@ final class Workers implements TaskCompletions.Refill {
     }
   }
 
-  private void waitForDatabase(ClaimedTask task, Throwable e) {
+  /**
+   * Puts a task that could not start because the database went away back to wait, without spending
+   * an attempt. While the database does not answer, the task stays held (the heartbeat renews its
+   * lease when it can, and an outage every node shared does not count against it) and putting it
+   * back is tried again every {@link #DATABASE_RETRY}: given up, it would keep its claim until the
+   * lease ran out and the reaper would spend its attempt. Gives up when the task is no longer this
+   * node's (lease lost, draining) or after {@link #PUT_BACK_TRIES} tries.
+   */
+  private void waitForDatabase(HeldTasks.Held h, Throwable e) {
+    ClaimedTask task = h.task;
     String note =
         "could not start: the database did not answer ("
             + Failures.classify(e).kind()
             + "); no attempt spent, next try in "
             + DATABASE_RETRY.toSeconds()
             + " s";
+    for (int tries = 1; ; tries++) {
+      try {
+        boolean waiting = store.tasks().waitFor(task, note, DATABASE_RETRY);
+        store.runs().refresh(task.runId());
+        log.info(
+            "{}/{} (task {}): {}{}",
+            task.pipeline(),
+            task.partition(),
+            task.id(),
+            note,
+            waiting ? "" : " (it had been taken over already)");
+        return;
+      } catch (RuntimeException again) {
+        String stop = h.stopReason();
+        if (stop != null || tries >= PUT_BACK_TRIES || !pauseBeforeRetry()) {
+          log.warn(
+              "{}/{} (task {}): {}; putting it back failed too ({}); the reaper will requeue it when its lease runs out",
+              task.pipeline(),
+              task.partition(),
+              task.id(),
+              note,
+              again.getMessage());
+          return;
+        }
+        if (tries == 1) {
+          log.info(
+              "{}/{} (task {}): {}; putting it back failed ({}): the node keeps it and tries again every {} s",
+              task.pipeline(),
+              task.partition(),
+              task.id(),
+              note,
+              again.getMessage(),
+              DATABASE_RETRY.toSeconds());
+        }
+      }
+    }
+  }
+
+  /** Waits {@link #DATABASE_RETRY}; false when the thread was interrupted (the node stops). */
+  private static boolean pauseBeforeRetry() {
     try {
-      boolean waiting = store.tasks().waitFor(task, note, DATABASE_RETRY);
-      store.runs().refresh(task.runId());
-      log.info(
-          "{}/{} (task {}): {}{}",
-          task.pipeline(),
-          task.partition(),
-          task.id(),
-          note,
-          waiting ? "" : " (it had been taken over already)");
-    } catch (RuntimeException again) {
-      log.warn(
-          "{}/{} (task {}): {}; putting it back failed too ({}); the reaper will requeue it when its lease runs out",
-          task.pipeline(),
-          task.partition(),
-          task.id(),
-          note,
-          again.getMessage());
+      Thread.sleep(DATABASE_RETRY.toMillis());
+      return true;
+    } catch (InterruptedException stopping) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
