@@ -10,17 +10,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.keel.connectors.jsonl.JsonObjects;
 import dev.keel.record.Coercion;
-import dev.keel.record.CoercionException;
 import dev.keel.spec.Column;
 import java.time.ZoneId;
 import java.util.List;
 
 /**
  * {@code format: json}: a message is one JSON object whose keys are column names (exact case), by
- * the rules of JSON Lines: a missing key or JSON null is NULL, unknown keys are ignored, numbers go
- * through {@link Coercion} without losing a digit, a nested object or array where a column is
- * declared is refused.
+ * the rules of JSON Lines ({@link JsonObjects}): a missing key or JSON null is NULL, unknown keys
+ * are ignored, numbers go through {@link Coercion} without losing a digit, a nested object or array
+ * where a column is declared is refused.
  */
 final class JsonMessages implements MessageFormat {
   private static final ObjectMapper JSON =
@@ -63,51 +63,10 @@ final class JsonMessages implements MessageFormat {
     } catch (NumberFormatException | ArithmeticException e) {
       throw new Refused("a JSON number is out of range: " + e.getMessage());
     }
-    if (root == null || !root.isObject()) {
-      throw new Refused("expected a JSON object, found " + kind(root));
+    try {
+      return JsonObjects.values(root, columns, zone);
+    } catch (JsonObjects.Refused e) {
+      throw new Refused(e.getMessage());
     }
-    Object[] values = new Object[columns.size()];
-    for (int c = 0; c < values.length; c++) {
-      Column column = columns.get(c);
-      JsonNode node = root.get(column.name());
-      if (node == null || node.isNull()) {
-        continue;
-      }
-      if (node.isContainerNode()) {
-        throw new Refused(
-            "column "
-                + column.name()
-                + ": "
-                + kind(node)
-                + " where "
-                + column.type().sql()
-                + " is declared");
-      }
-      String value = node.asText();
-      if (value.isEmpty() && node.isTextual()) {
-        values[c] = column.type().isText() ? "" : null;
-        continue;
-      }
-      try {
-        values[c] = Coercion.fromText(value, column.type(), zone);
-      } catch (CoercionException e) {
-        throw new Refused("column " + column.name() + ": " + e.getMessage());
-      }
-    }
-    return values;
-  }
-
-  private static String kind(JsonNode node) {
-    if (node == null) {
-      return "nothing";
-    }
-    return switch (node.getNodeType()) {
-      case OBJECT, POJO -> "a nested object";
-      case ARRAY -> "an array";
-      case STRING -> "a string";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      default -> "null";
-    };
   }
 }

@@ -17,7 +17,6 @@ import dev.keel.connectors.files.RawText;
 import dev.keel.connectors.files.SourceFile;
 import dev.keel.connectors.files.TextFiles;
 import dev.keel.record.Coercion;
-import dev.keel.record.CoercionException;
 import dev.keel.record.RecordSource;
 import dev.keel.record.SourceRecord;
 import dev.keel.spec.Column;
@@ -206,52 +205,11 @@ final class JsonlSource implements RecordSource {
       // A number Jackson cannot hold as BigDecimal, such as 1e-2147483648 (scale out of range).
       return SourceRecord.rejected(number, raw, "a JSON number is out of range: " + e.getMessage());
     }
-    if (!root.isObject()) {
-      return SourceRecord.rejected(number, raw, "expected a JSON object, found " + kind(root));
+    try {
+      return SourceRecord.row(number, JsonObjects.values(root, columns, zone));
+    } catch (JsonObjects.Refused e) {
+      return SourceRecord.rejected(number, raw, e.getMessage());
     }
-    Object[] values = new Object[columns.size()];
-    for (int c = 0; c < values.length; c++) {
-      Column column = columns.get(c);
-      JsonNode node = root.get(column.name());
-      if (node == null || node.isNull()) {
-        continue;
-      }
-      if (node.isContainerNode()) {
-        return SourceRecord.rejected(
-            number,
-            raw,
-            "column "
-                + column.name()
-                + ": "
-                + kind(node)
-                + " where "
-                + column.type().sql()
-                + " is declared");
-      }
-      String value = node.asText();
-      if (value.isEmpty() && node.isTextual()) {
-        values[c] = column.type().isText() ? "" : null;
-        continue;
-      }
-      try {
-        values[c] = Coercion.fromText(value, column.type(), zone);
-      } catch (CoercionException e) {
-        return SourceRecord.rejected(
-            number, raw, "column " + column.name() + ": " + e.getMessage());
-      }
-    }
-    return SourceRecord.row(number, values);
-  }
-
-  private static String kind(JsonNode node) {
-    return switch (node.getNodeType()) {
-      case OBJECT, POJO -> "a nested object";
-      case ARRAY -> "an array";
-      case STRING -> "a string";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      default -> "null";
-    };
   }
 
   @Override
