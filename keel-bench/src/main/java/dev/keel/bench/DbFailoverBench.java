@@ -74,7 +74,8 @@ public final class DbFailoverBench {
       for (int n = 0; n < 3; n++) {
         cluster.node("node-" + n, nodeArgs);
       }
-      awaitAlive(cluster);
+      // Generous: on a busy 2-core machine three JVMs can take minutes to start.
+      cluster.awaitNodesAlive(3, Duration.ofMinutes(5));
       StringWriter out = new StringWriter();
       if (Main.execute(
               new PrintWriter(out, true),
@@ -142,26 +143,6 @@ public final class DbFailoverBench {
       try (var all = Files.walk(work)) {
         all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
-    }
-  }
-
-  private static void awaitAlive(LocalCluster cluster) throws Exception {
-    // Generous: on a busy 2-core machine three JVMs can take minutes to start.
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (true) {
-      try {
-        if (cluster.scalar(
-                "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-            >= 3) {
-          return;
-        }
-      } catch (java.sql.SQLException e) {
-        // schema not created yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("3 nodes did not come up within 5 minutes");
-      }
-      Thread.sleep(200);
     }
   }
 }

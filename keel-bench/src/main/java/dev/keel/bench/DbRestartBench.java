@@ -42,7 +42,7 @@ public final class DbRestartBench {
       for (int n = 0; n < 3; n++) {
         cluster.node("node-" + n, nodeArgs);
       }
-      awaitAlive(cluster);
+      cluster.awaitNodesAlive(3, Duration.ofMinutes(2));
 
       long clean = runOnce(cluster, dir, "load_0", null);
       System.out.printf(
@@ -147,24 +147,5 @@ public final class DbRestartBench {
           "run " + run + " of " + name + " did not load every row exactly once");
     }
     return elapsed;
-  }
-
-  private static void awaitAlive(LocalCluster cluster) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (true) {
-      try {
-        if (cluster.scalar(
-                "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-            >= 3) {
-          return;
-        }
-      } catch (java.sql.SQLException e) {
-        // schema not created yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("3 nodes did not come up within 2 minutes");
-      }
-      Thread.sleep(200);
-    }
   }
 }

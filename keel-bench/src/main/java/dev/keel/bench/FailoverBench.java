@@ -50,7 +50,7 @@ public final class FailoverBench {
       for (; next < 3; next++) {
         cluster.node("node-" + next, nodeArgs);
       }
-      awaitAlive(cluster, 3);
+      cluster.awaitNodesAlive(3, Duration.ofMinutes(2));
       StringWriter out = new StringWriter();
       if (Main.execute(
               new PrintWriter(out, true),
@@ -103,7 +103,7 @@ public final class FailoverBench {
             "kill %d: %s killed, task re-claimed by another node after %.2f s%n",
             k + 1, victim.id(), s);
         cluster.node("node-" + next++, nodeArgs);
-        awaitAlive(cluster, 3);
+        cluster.awaitNodesAlive(3, Duration.ofMinutes(2));
       }
       long falseFailovers =
           cluster.scalar(
@@ -120,25 +120,6 @@ public final class FailoverBench {
           sorted.get((sorted.size() - 1) / 2),
           sorted.get(sorted.size() - 1),
           falseFailovers);
-    }
-  }
-
-  private static void awaitAlive(LocalCluster cluster, int n) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (true) {
-      try {
-        if (cluster.scalar(
-                "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
-            >= n) {
-          return;
-        }
-      } catch (java.sql.SQLException e) {
-        // schema not created yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(n + " nodes did not come up within 2 minutes");
-      }
-      Thread.sleep(200);
     }
   }
 

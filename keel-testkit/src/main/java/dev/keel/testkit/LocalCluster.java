@@ -116,6 +116,29 @@ public final class LocalCluster implements AutoCloseable {
     return DriverManager.getConnection(url());
   }
 
+  /**
+   * Waits until at least {@code n} nodes are alive and heartbeated within the last 3 s, or throws
+   * after {@code within} (the benchmarks' start; tests use Awaitility).
+   */
+  public void awaitNodesAlive(int n, java.time.Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      try {
+        if (scalar(
+                "SELECT count(*) FROM keel.node WHERE state = 'alive' AND heartbeat_at > now() - interval '3 seconds'")
+            >= n) {
+          return;
+        }
+      } catch (SQLException e) {
+        // schema not created yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(n + " nodes did not come up within " + within);
+      }
+      Thread.sleep(200);
+    }
+  }
+
   public long scalar(String sql, Object... params) throws SQLException {
     return new Sql(url()).scalar(sql, params);
   }
