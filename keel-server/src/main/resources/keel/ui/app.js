@@ -71,11 +71,12 @@ function signInPage() {
   return form;
 }
 
-// Runs an action, says how it went, and redraws the page (its buttons depend on the new state).
-ui.act = async (label, call) => {
+// Runs an action, says how it went (`describe` turns the answer into words), and redraws the page
+// (its buttons depend on the new state).
+ui.act = async (label, call, describe) => {
   try {
     const res = await call();
-    flash(label + ': done' + (res && res.run_id ? ' (run ' + res.run_id + ')' : ''));
+    flash(describe ? describe(res) : label + ': done' + (res && res.run_id ? ' (run ' + res.run_id + ')' : ''));
     await show(false);
   } catch (err) {
     flash(label + ' refused: ' + err.message, true);

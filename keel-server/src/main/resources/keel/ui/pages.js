@@ -1,6 +1,7 @@
 // The pages. Each has `live` (redrawn every few seconds) and optionally `fixed` (drawn once per
 // visit: forms and choices the operator is filling in must not be redrawn under them).
 import { h, get, post, enc, badge, when, span, duration, num, table, facts, diffLines } from './dom.js';
+import { history } from './history.js';
 
 const pipelineLink = (name) => h('a', { href: '#/pipelines/' + enc(name) }, name);
 const runLink = (id) => h('a', { href: '#/runs/' + id }, 'run ' + id);
@@ -43,6 +44,7 @@ export const pipeline = {
     const parts = [h('h1', {}, name, ' ', p.paused ? badge('paused') : null),
       h('div', { class: 'tabs' }, h('a', { href: '#/pipelines/' + enc(name) }, 'Runs'),
         h('a', { href: '#/pipelines/' + enc(name) + '/versions' }, 'Versions (' + p.versions.length + ')'),
+        h('a', { href: '#/pipelines/' + enc(name) + '/history' }, 'History'),
         h('a', { href: deadLettersHref({ pipeline: name }) }, 'Dead letters'))];
     if (ui.canAct) {
       const from = h('input', { type: 'date', name: 'from', required: true, 'aria-label': 'from' });
@@ -55,10 +57,12 @@ export const pipeline = {
         p.paused ? actionButton(ui, 'Resume', base + '/resume') : actionButton(ui, 'Pause', base + '/pause')));
     }
     if (params.tab === 'versions') parts.push(versions(name, p.versions));
+    if (params.tab === 'history') parts.push(history.fixed(name, p.keep_versions));
     return parts;
   },
-  async live({ params }) {
+  async live({ params, ui }) {
     if (params.tab === 'versions') return null;
+    if (params.tab === 'history') return history.live(params.name, ui);
     const g = await get('/api/pipelines/' + enc(params.name) + '/grid');
     if (!g.runs.length) return h('p', { class: 'muted' }, 'No runs yet.');
     const runs = g.runs;

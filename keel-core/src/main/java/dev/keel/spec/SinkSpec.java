@@ -54,6 +54,14 @@ public interface SinkSpec {
   String endpoint();
 
   /**
+   * How many loads of each partition the sink keeps so that a rollback can undo them ({@code
+   * keep_versions}); 0 when it keeps none (every kind but one that says otherwise).
+   */
+  default int keepVersions() {
+    return 0;
+  }
+
+  /**
    * This sink publishing in another mode ({@code keel replay} appends what a replace run rejected).
    */
   SinkSpec withMode(Mode mode);

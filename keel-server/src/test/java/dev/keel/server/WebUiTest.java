@@ -173,6 +173,21 @@ class WebUiTest {
     assertThat(get("/api/pipelines/nope/grid", viewer).statusCode()).isEqualTo(404);
   }
 
+  @Test
+  void pipelines_say_how_many_loads_their_sink_keeps_for_a_rollback() throws Exception {
+    assertThat(get("/api/pipelines", viewer).body()).contains("\"keep_versions\":0");
+
+    store
+        .versions()
+        .save(
+            "sales",
+            "h3",
+            SALES.replace("mode: upsert", "mode: upsert, keep_versions: 3"),
+            "/pipelines/sales.yaml");
+
+    assertThat(get("/api/pipelines", viewer).body()).contains("\"keep_versions\":3");
+  }
+
   private static long latestVersion() {
     return Long.parseLong(TestDatabase.value("SELECT max(id) FROM keel.pipeline_version"));
   }

@@ -98,6 +98,21 @@ final class Browser implements AutoCloseable {
                     }));
   }
 
+  /** Clicks the element once it is there; found again if a page redraw replaced it in between. */
+  void click(By by) {
+    explained(
+        "clicking " + by,
+        () ->
+            new WebDriverWait(driver, WAIT)
+                .ignoring(StaleElementReferenceException.class)
+                .ignoring(org.openqa.selenium.NoSuchElementException.class)
+                .until(
+                    d -> {
+                      d.findElement(by).click();
+                      return true;
+                    }));
+  }
+
   void waitForText(By by, String text) {
     explained(
         by + " with " + text,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.Cli;
 import dev.keel.cli.ServerReplays;
+import dev.keel.cli.SinkRollbacks;
 import dev.keel.engine.node.ClusterNode;
 import dev.keel.engine.node.NodeConfig;
 import dev.keel.runtime.RuntimeEvents;
@@ -53,6 +54,14 @@ class WebUiBrowserTest {
       retry: { attempts: 2, backoff: 100ms }
       """;
   static final String SCRIPT = "<script>window.keelPwned=1</script>";
+  static final String PRICES =
+      """
+      name: prices
+      partitions: { values: [a, b] }
+      source: { csv: { path: "prices-${partition}.csv", header: true } }
+      columns: { id: bigint, region: text, price: "numeric(8,2)" }
+      sink: { postgres: { table: prices, key: [id], mode: upsert, keep_versions: 2 } }
+      """;
 
   @TempDir static Path dir;
   static MetadataStore store;
@@ -61,6 +70,10 @@ class WebUiBrowserTest {
   static KeelServer server;
   static String viewer;
   static String operator;
+  static long pricesRun1;
+  static long pricesRun2;
+  static List<String> pricesAAfterRun1;
+  static List<String> pricesBAfterRun2;
   Browser browser;
 
   @BeforeAll
@@ -93,6 +106,16 @@ class WebUiBrowserTest {
     assertThat(Cli.runPipeline(dir.resolve("events.yaml")).exit()).isEqualTo(1);
     assertThat(Cli.runPipeline(dir.resolve("events.yaml")).exit())
         .isEqualTo(1); // a second failed task, for the viewer
+    // A pipeline that keeps versions of its loads, loaded twice: a history to roll back.
+    Files.writeString(dir.resolve("prices.yaml"), PRICES);
+    loadPrices("1,a,1.00\n2,a,2.00\n3,a,3.00", "101,b,1.00\n102,b,2.00");
+    pricesAAfterRun1 = prices("a");
+    loadPrices("1,a,1.50\n3,a,3.00\n4,a,4.00", "101,b,9.00\n103,b,3.00");
+    pricesBAfterRun2 = prices("b");
+    List<String> pricesRuns =
+        TestDatabase.rows("SELECT id FROM keel.run WHERE pipeline = 'prices' ORDER BY id");
+    pricesRun1 = Long.parseLong(pricesRuns.get(0));
+    pricesRun2 = Long.parseLong(pricesRuns.get(1));
 
     store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 6, "ui-test"));
     coordination = new Database(TestDatabase.url(), null, null, 2, "ui-test-coordination");
@@ -108,10 +131,23 @@ class WebUiBrowserTest {
             .host("127.0.0.1")
             .port(0)
             .replays(new ServerReplays(store))
+            .rollbacks(new SinkRollbacks(store))
             .build()
             .start();
     viewer = new Tokens(store.db()).create(Role.VIEWER, "browser test");
     operator = new Tokens(store.db()).create(Role.OPERATOR, "browser test");
+  }
+
+  private static void loadPrices(String a, String b) throws IOException {
+    Files.writeString(dir.resolve("prices-a.csv"), "id,region,price\n" + a + "\n");
+    Files.writeString(dir.resolve("prices-b.csv"), "id,region,price\n" + b + "\n");
+    Cli run = Cli.runPipeline(dir.resolve("prices.yaml"));
+    assertThat(run.exit()).as(run.toString()).isZero();
+  }
+
+  private static List<String> prices(String region) {
+    return TestDatabase.rows(
+        "SELECT id, price FROM prices WHERE region = '" + region + "' ORDER BY id");
   }
 
   @AfterAll
@@ -251,6 +287,43 @@ class WebUiBrowserTest {
   }
 
   @Test
+  void an_operator_rolls_a_partition_back_from_the_history_tab() throws IOException {
+    browser.signIn(operator);
+    browser.navigate("#/pipelines/prices/history");
+    browser.click(By.cssSelector("button[data-rollback='a/" + pricesRun1 + "']")); // asks first
+    browser.waitForText(By.id("rollback-confirm"), "back to exactly what run " + pricesRun1);
+    assertThat(prices("a")).isNotEqualTo(pricesAAfterRun1);
+    browser.screenshot("pipeline-history");
+
+    browser.driver.findElement(By.id("rollback-yes")).click();
+
+    browser.waitForText(By.id("flash"), "Rolled partition a back to run " + pricesRun1 + ": ");
+    assertThat(browser.driver.findElement(By.id("flash")).getText())
+        .contains("0 rows inserted", "1 deleted"); // id 4, which run 2 added
+    assertThat(prices("a")).isEqualTo(pricesAAfterRun1); // as right after run 1's publish
+    assertThat(prices("b")).isEqualTo(pricesBAfterRun2); // the other partition untouched
+    browser.waitForText(By.cssSelector("tr[data-partition=a]"), "rollback to run " + pricesRun1);
+
+    // The newest load of b: nothing to do.
+    browser.click(By.cssSelector("button[data-rollback='b/" + pricesRun2 + "']"));
+    browser.click(By.id("rollback-yes"));
+    browser.waitForText(By.id("flash"), "Nothing to do: run " + pricesRun2);
+    assertThat(prices("b")).isEqualTo(pricesBAfterRun2);
+
+    // Run 1's load is pruned by a new load while the operator is asked: refused, nothing changed.
+    browser.click(By.cssSelector("button[data-rollback='a/" + pricesRun1 + "']"));
+    browser.waitFor(By.id("rollback-yes"));
+    loadPrices("1,a,1.75", "101,b,9.00");
+    List<String> before = TestDatabase.rows("SELECT id, region, price FROM prices ORDER BY id");
+    browser.driver.findElement(By.id("rollback-yes")).click();
+    browser.waitForText(By.id("flash"), "Roll back refused: the load of run " + pricesRun1);
+    assertThat(browser.driver.findElement(By.id("flash")).getText())
+        .contains("is no longer kept", "keep_versions: 2");
+    assertThat(TestDatabase.rows("SELECT id, region, price FROM prices ORDER BY id"))
+        .isEqualTo(before);
+  }
+
+  @Test
   void a_viewer_sees_no_action_and_a_forged_post_with_its_session_is_403() {
     browser.signIn(viewer);
     browser.navigate("#/pipelines/orders");
@@ -266,8 +339,14 @@ class WebUiBrowserTest {
     browser.navigate("#/tasks/" + failed);
     browser.waitFor(By.cssSelector("h1 .badge"));
     assertThat(browser.driver.findElements(By.xpath("//button[text()='Retry']"))).isEmpty();
+    browser.navigate("#/pipelines/prices/history");
+    browser.waitFor(By.cssSelector("tr[data-partition=a]"));
+    assertThat(browser.driver.findElements(By.cssSelector("button[data-rollback]"))).isEmpty();
+    browser.navigate("#/pipelines/orders/history"); // its sink keeps no versions
+    browser.waitForText(By.id("no-history"), "keep_versions is off for orders");
 
     long runs = TestDatabase.count("SELECT count(*) FROM keel.run");
+    long loads = TestDatabase.count("SELECT count(*) FROM keel_sink.version");
     String csrf = Session.csrf(viewer);
     assertThat(
             browser.fetchStatus(
@@ -277,13 +356,19 @@ class WebUiBrowserTest {
             browser.fetchStatus(
                 "POST", "/api/tasks/" + failed + "/retry", Map.of(Session.CSRF_HEADER, csrf)))
         .isEqualTo(403);
+    assertThat(
+            browser.fetchStatus(
+                "POST", "/api/pipelines/prices/rollback", Map.of(Session.CSRF_HEADER, csrf)))
+        .isEqualTo(403);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.run")).isEqualTo(runs);
+    assertThat(TestDatabase.count("SELECT count(*) FROM keel_sink.version")).isEqualTo(loads);
   }
 
   @Test
   void an_action_without_the_csrf_token_is_refused_even_for_an_operator() {
     browser.signIn(operator);
     long runs = TestDatabase.count("SELECT count(*) FROM keel.run");
+    long loads = TestDatabase.count("SELECT count(*) FROM keel_sink.version");
 
     assertThat(browser.fetchStatus("POST", "/api/pipelines/orders/trigger", Map.of()))
         .isEqualTo(403);
@@ -291,8 +376,11 @@ class WebUiBrowserTest {
             browser.fetchStatus(
                 "POST", "/api/pipelines/orders/pause", Map.of(Session.CSRF_HEADER, "forged")))
         .isEqualTo(403);
+    assertThat(browser.fetchStatus("POST", "/api/pipelines/prices/rollback", Map.of()))
+        .isEqualTo(403);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.run")).isEqualTo(runs);
     assertThat(TestDatabase.count("SELECT count(*) FROM keel.pipeline_pause")).isZero();
+    assertThat(TestDatabase.count("SELECT count(*) FROM keel_sink.version")).isEqualTo(loads);
   }
 
   @Test
@@ -318,6 +406,8 @@ class WebUiBrowserTest {
             "#/pipelines",
             "#/pipelines/orders",
             "#/pipelines/orders/versions",
+            "#/pipelines/orders/history",
+            "#/pipelines/prices/history",
             "#/runs/" + run,
             "#/tasks/" + task,
             "#/nodes",

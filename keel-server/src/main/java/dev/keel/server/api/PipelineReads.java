@@ -16,20 +16,22 @@ import java.util.regex.Pattern;
 
 /**
  * What the web UI shows of pipelines beyond the plain lists of {@link ReadApi}: the state of each
- * pipeline's last run and its freshness, the grid of recent runs by partition, and the text of a
- * stored version (with connection URLs redacted) for a diff.
+ * pipeline's last run and its freshness, how many loads its sink keeps (so whether it has a history
+ * to roll back to), the grid of recent runs by partition, and the text of a stored version (with
+ * connection URLs redacted) for a diff.
  */
 public final class PipelineReads {
   public static final int DEFAULT_GRID_RUNS = 25;
 
   private static final String LAST_RUNS =
       """
-      SELECT p.pipeline,
-             (SELECT v.spec FROM keel.pipeline_version v WHERE v.pipeline = p.pipeline ORDER BY v.id DESC LIMIT 1) AS spec,
+      SELECT p.pipeline, v.id AS version_id, v.spec, v.source_file,
              r.id AS last_run_id, r.state AS last_run_state, r.created_at AS last_run_created_at,
              r.finished_at AS last_run_finished_at, s.finished_at AS last_success_at,
              extract(epoch FROM now() - s.finished_at)::bigint AS freshness_seconds
       FROM (SELECT DISTINCT pipeline FROM keel.pipeline_version) p
+      JOIN LATERAL (SELECT id, spec, source_file FROM keel.pipeline_version WHERE pipeline = p.pipeline
+                    ORDER BY id DESC LIMIT 1) v ON true
       LEFT JOIN LATERAL (SELECT id, state, created_at, finished_at FROM keel.run WHERE pipeline = p.pipeline
                          ORDER BY id DESC LIMIT 1) r ON true
       LEFT JOIN LATERAL (SELECT finished_at FROM keel.run WHERE pipeline = p.pipeline AND state = 'succeeded'
@@ -58,6 +60,7 @@ public final class PipelineReads {
           "[a-z][a-z0-9+.-]*:(?:[a-z0-9+.-]+:)?//[^\\s\"',}]+", Pattern.CASE_INSENSITIVE);
 
   private final Database db;
+  private final KeptVersions keptVersions = new KeptVersions();
 
   public PipelineReads(Database db) {
     this.db = db;
@@ -72,6 +75,10 @@ public final class PipelineReads {
     for (Map<String, Object> r : Rows.list(c, LAST_RUNS)) {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("schedule", schedule((String) r.get("spec")));
+      s.put(
+          "keep_versions",
+          keptVersions.of(
+              (Long) r.get("version_id"), (String) r.get("spec"), (String) r.get("source_file")));
       Map<String, Object> last = null;
       if (r.get("last_run_id") != null) {
         last = new LinkedHashMap<>();

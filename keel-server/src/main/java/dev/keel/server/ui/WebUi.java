@@ -33,6 +33,7 @@ public final class WebUi {
       Map.of(
           "app.js", "text/javascript; charset=utf-8",
           "dom.js", "text/javascript; charset=utf-8",
+          "history.js", "text/javascript; charset=utf-8",
           "pages.js", "text/javascript; charset=utf-8",
           "style.css", "text/css; charset=utf-8");
 
