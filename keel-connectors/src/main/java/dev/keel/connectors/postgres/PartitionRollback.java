@@ -6,24 +6,17 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * One rollback of a partition to the state right after a run's publish, inside a transaction the
- * caller commits. It undoes every version newer than the run's, all at once: by mode,
+ * caller commits. It undoes every version newer than the run's, all at once, the way the mode's
+ * {@link ModeRollback} does ({@link UpsertRollback}, {@link ReplaceRollback}, {@link
+ * AppendRollback}), after checking here that each of them is kept and of the pipeline's mode.
  *
- * <ul>
- *   <li>upsert: for each key a newer version touched, the oldest record of it among them says what
- *       the key held after the run (its prior image, or nothing);
- *   <li>replace: the prior image of the version right after the run is the partition as it was;
- *   <li>append: the rows as a multiset (a hash of each row's text): those added after the run are
- *       taken out and those deleted after it (by rollbacks) put back, net of each other.
- * </ul>
- *
- * It is recorded as a version of its own, in the same form, so a rollback to the run before it
+ * <p>It is recorded as a version of its own, in the same form, so a rollback to the run before it
  * undoes it. The fence goes first: a token newer than every claim so far is written and locked, so
  * a publish in flight finishes before (and is undone if newer than the run), and one that holds an
  * older claim is refused after.
@@ -63,9 +56,6 @@ final class PartitionRollback {
   }
 
   private record Version(long id, Long runId, String mode, boolean undoable, String loadId) {}
-
-  /** Counts of what the rollback did. */
-  private record Done(long inserted, long updated, long deleted) {}
 
   /**
    * Rolls the partition back to {@code toRun}; null when its load is the newest already (nothing to
@@ -116,12 +106,13 @@ final class PartitionRollback {
     long own =
         versions.open(
             c, partition, "rollback-" + fence + "/" + partition, null, toRun, spec.mode());
-    Done done =
+    ModeRollback undo =
         switch (spec.mode()) {
-          case UPSERT -> upsert(ids, own);
-          case REPLACE -> replace(ids, own);
-          case APPEND -> append(ids, own, toRun);
+          case UPSERT -> new UpsertRollback(spec, target, versions, c);
+          case REPLACE -> new ReplaceRollback(spec, target, statement, c, partition);
+          case APPEND -> new AppendRollback(spec, target, statement, c, partition, toRun);
         };
+    ModeRollback.Done done = undo.undo(ids, own);
     LoadVersions.count(c, own, done.inserted(), done.updated(), done.deleted());
     versions.prune(c, partition);
     try (PreparedStatement ps =
@@ -246,225 +237,5 @@ final class PartitionRollback {
         }
       }
     }
-  }
-
-  /** {@code array_agg} of the rows of {@code from} in batches, as row_version rows. */
-  private static String batched(String columns, String aggregates, String from) {
-    return " SELECT "
-        + columns
-        + aggregates
-        + " FROM (SELECT *, "
-        + LoadVersions.BATCHES
-        + " AS batch FROM "
-        + from
-        + ") x GROUP BY batch";
-  }
-
-  private Done upsert(long[] ids, long own) throws SQLException {
-    String in = " v.version_id = ANY('" + array(ids) + "'::bigint[])";
-    String keyOfImage =
-        "ARRAY["
-            + spec.key().stream()
-                .map(
-                    k ->
-                        "(CAST(i AS "
-                            + target.qualified
-                            + "))."
-                            + dev.keel.spec.Identifiers.quote(k)
-                            + "::text")
-                .collect(java.util.stream.Collectors.joining(", "))
-            + "]::text";
-    try (Statement st = c.createStatement()) {
-      st.execute(
-          "CREATE TEMP TABLE keel_restore ON COMMIT DROP AS SELECT DISTINCT ON (key) key, op, image FROM ("
-              + "SELECT v.version_id, v.chunk, v.op, k AS key, NULL::text AS image"
-              + " FROM keel_sink.row_version v, unnest(v.keys) k WHERE v.op = 'i' AND"
-              + in
-              + " UNION ALL SELECT v.version_id, v.chunk, v.op, "
-              + keyOfImage
-              + ", i FROM keel_sink.row_version v, unnest(v.images) i WHERE v.op = 'u' AND"
-              + in
-              + ") x ORDER BY key, version_id, chunk");
-    }
-    long updated;
-    long inserted;
-    long deleted;
-    String current =
-        " FROM keel_restore r LEFT JOIN "
-            + target.qualified
-            + " t ON "
-            + versions.keyMatch("t", "r");
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT count(*) FILTER (WHERE t.ctid IS NOT NULL AND r.op = 'u'),"
-                    + " count(*) FILTER (WHERE t.ctid IS NULL AND r.op = 'u'),"
-                    + " count(*) FILTER (WHERE t.ctid IS NOT NULL AND r.op = 'i')"
-                    + current)) {
-      rs.next();
-      updated = rs.getLong(1);
-      inserted = rs.getLong(2);
-      deleted = rs.getLong(3);
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO keel_sink.row_version (version_id, op, keys, images)"
-                + batched(
-                    "?, op, ",
-                    "CASE WHEN op = 'i' THEN array_agg(item) END, CASE WHEN op = 'u' THEN array_agg(item) END",
-                    "(SELECT CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END AS op,"
-                        + " CASE WHEN t.ctid IS NULL THEN r.key ELSE t::text END AS item"
-                        + current
-                        + ") rows")
-                + ", op")) {
-      ps.setLong(1, own);
-      ps.executeUpdate();
-    }
-    try (Statement st = c.createStatement()) {
-      st.executeUpdate(
-          "DELETE FROM "
-              + target.qualified
-              + " t USING keel_restore r WHERE "
-              + versions.keyMatch("t", "r"));
-      st.executeUpdate(
-          "INSERT INTO "
-              + target.qualified
-              + " OVERRIDING SYSTEM VALUE SELECT (CAST(r.image AS "
-              + target.qualified
-              + ")).* FROM keel_restore r WHERE r.op = 'u'");
-    }
-    return new Done(inserted, updated, deleted);
-  }
-
-  private Done replace(long[] ids, long own) throws SQLException {
-    long deleted;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "WITH gone AS (DELETE FROM "
-                + target.qualified
-                + " t"
-                + statement.partitionRows()
-                + " RETURNING t::text AS image),"
-                + " b AS (INSERT INTO keel_sink.row_version (version_id, op, images)"
-                + batched("?, 'd', ", "array_agg(image)", "gone")
-                + " RETURNING cardinality(images) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
-      int i = 1;
-      if (spec.partitionColumn() != null) {
-        ps.setString(i++, partition);
-      }
-      ps.setLong(i, own);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        deleted = rs.getLong(1);
-      }
-    }
-    long inserted;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO "
-                + target.qualified
-                + " OVERRIDING SYSTEM VALUE SELECT (CAST(i AS "
-                + target.qualified
-                + ")).* FROM keel_sink.row_version v, unnest(v.images) i"
-                + " WHERE v.version_id = ? AND v.op = 'd'")) {
-      ps.setLong(1, ids[0]);
-      inserted = ps.executeUpdate();
-    }
-    return new Done(inserted, 0, deleted);
-  }
-
-  private Done append(long[] ids, long own, long toRun) throws SQLException {
-    LoadVersions.stableText(c);
-    String in = " v.version_id = ANY('" + array(ids) + "'::bigint[])";
-    try (Statement st = c.createStatement()) {
-      st.execute(
-          "CREATE TEMP TABLE keel_net ON COMMIT DROP AS SELECT hash, sum(n) AS n, max(image) AS image FROM ("
-              + "SELECT h AS hash, -1 AS n, NULL::text AS image"
-              + " FROM keel_sink.row_version v, unnest(v.hashes) h WHERE v.op = 'a' AND"
-              + in
-              + " UNION ALL SELECT x.h, 1, x.i FROM keel_sink.row_version v, unnest(v.hashes, v.images) x(h, i)"
-              + " WHERE v.op = 'd' AND"
-              + in
-              + ") y GROUP BY hash HAVING sum(n) <> 0");
-    }
-    long expected;
-    try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT coalesce(sum(-n), 0) FROM keel_net WHERE n < 0")) {
-      rs.next();
-      expected = rs.getLong(1);
-    }
-    String where = statement.partitionRows();
-    long deleted;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "WITH rows AS (SELECT t.ctid, md5(t::text)::uuid AS hash FROM "
-                + target.qualified
-                + " t"
-                + where
-                + "), doomed AS (SELECT x.ctid FROM (SELECT r.ctid, r.hash,"
-                + " row_number() OVER (PARTITION BY r.hash) AS nth FROM rows r"
-                + " WHERE r.hash IN (SELECT hash FROM keel_net WHERE n < 0)) x"
-                + " JOIN keel_net n ON n.hash = x.hash WHERE x.nth <= -n.n),"
-                + " gone AS (DELETE FROM "
-                + target.qualified
-                + " t USING doomed WHERE t.ctid = doomed.ctid RETURNING t::text AS image),"
-                + " b AS (INSERT INTO keel_sink.row_version (version_id, op, hashes, images)"
-                + batched("?, 'd', ", "array_agg(md5(image)::uuid), array_agg(image)", "gone")
-                + " RETURNING cardinality(images) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
-      int i = 1;
-      if (spec.partitionColumn() != null) {
-        ps.setString(i++, partition);
-      }
-      ps.setLong(i, own);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        deleted = rs.getLong(1);
-      }
-    }
-    if (deleted != expected) {
-      throw new RollbackRefusedException(
-          "rolling partition "
-              + partition
-              + " of "
-              + target.name()
-              + " back to run "
-              + toRun
-              + " would delete "
-              + expected
-              + " rows that later loads added, but only "
-              + deleted
-              + " of them are still there (something other than keel changed the table);"
-              + " nothing was changed");
-    }
-    long inserted;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "WITH added AS (INSERT INTO "
-                + target.qualified
-                + " AS t OVERRIDING SYSTEM VALUE SELECT (CAST(n.image AS "
-                + target.qualified
-                + ")).* FROM keel_net n CROSS JOIN LATERAL generate_series(1, n.n) WHERE n.n > 0"
-                + " RETURNING md5(t::text)::uuid AS hash),"
-                + " b AS (INSERT INTO keel_sink.row_version (version_id, op, hashes)"
-                + batched("?, 'a', ", "array_agg(hash)", "added")
-                + " RETURNING cardinality(hashes) AS n) SELECT coalesce(sum(n), 0) FROM b")) {
-      ps.setLong(1, own);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        inserted = rs.getLong(1);
-      }
-    }
-    return new Done(inserted, 0, deleted);
-  }
-
-  private static String array(long[] ids) {
-    StringBuilder sb = new StringBuilder("{");
-    for (int i = 0; i < ids.length; i++) {
-      if (i > 0) {
-        sb.append(',');
-      }
-      sb.append(ids[i]);
-    }
-    return sb.append('}').toString();
   }
 }
