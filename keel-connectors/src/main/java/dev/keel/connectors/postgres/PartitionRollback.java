@@ -63,6 +63,49 @@ final class PartitionRollback {
    */
   LoadHistory.Load run(long toRun, long fence) throws SQLException {
     fence(fence);
+    List<Version> newer = newerThan(toRun);
+    if (newer.isEmpty()) {
+      return null;
+    }
+    long[] ids = newer.stream().mapToLong(Version::id).toArray();
+    abandonUnfinished(newer, fence);
+    long own =
+        versions.open(
+            c, partition, "rollback-" + fence + "/" + partition, null, toRun, spec.mode());
+    ModeRollback undo =
+        switch (spec.mode()) {
+          case UPSERT -> new UpsertRollback(spec, target, versions, c);
+          case REPLACE -> new ReplaceRollback(spec, target, statement, c, partition);
+          case APPEND -> new AppendRollback(spec, target, statement, c, partition, toRun);
+        };
+    ModeRollback.Done done = undo.undo(ids, own);
+    LoadVersions.count(c, own, done.inserted(), done.updated(), done.deleted());
+    versions.prune(c, partition);
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT published_at FROM keel_sink.version WHERE id = ?")) {
+      ps.setLong(1, own);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new LoadHistory.Load(
+            own,
+            partition,
+            null,
+            toRun,
+            spec.mode().name().toLowerCase(Locale.ROOT),
+            rs.getTimestamp(1).toInstant(),
+            done.inserted(),
+            done.updated(),
+            done.deleted(),
+            true);
+      }
+    }
+  }
+
+  /**
+   * The kept versions after run {@code toRun}'s, oldest first, once each is known to be undoable
+   * and of the pipeline's mode; refused otherwise, or when the run's own version is not kept.
+   */
+  private List<Version> newerThan(long toRun) throws SQLException {
     List<Version> all = versions();
     int at = -1;
     for (int i = all.size() - 1; i >= 0; i--) {
@@ -98,41 +141,7 @@ final class PartitionRollback {
                 + "; a rollback across a change of mode is not possible");
       }
     }
-    if (newer.isEmpty()) {
-      return null;
-    }
-    long[] ids = newer.stream().mapToLong(Version::id).toArray();
-    abandonUnfinished(newer, fence);
-    long own =
-        versions.open(
-            c, partition, "rollback-" + fence + "/" + partition, null, toRun, spec.mode());
-    ModeRollback undo =
-        switch (spec.mode()) {
-          case UPSERT -> new UpsertRollback(spec, target, versions, c);
-          case REPLACE -> new ReplaceRollback(spec, target, statement, c, partition);
-          case APPEND -> new AppendRollback(spec, target, statement, c, partition, toRun);
-        };
-    ModeRollback.Done done = undo.undo(ids, own);
-    LoadVersions.count(c, own, done.inserted(), done.updated(), done.deleted());
-    versions.prune(c, partition);
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT published_at FROM keel_sink.version WHERE id = ?")) {
-      ps.setLong(1, own);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new LoadHistory.Load(
-            own,
-            partition,
-            null,
-            toRun,
-            mode,
-            rs.getTimestamp(1).toInstant(),
-            done.inserted(),
-            done.updated(),
-            done.deleted(),
-            true);
-      }
-    }
+    return newer;
   }
 
   private void fence(long fence) throws SQLException {
