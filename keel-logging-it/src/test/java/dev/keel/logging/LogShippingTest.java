@@ -183,15 +183,13 @@ class LogShippingTest {
     return Long.parseLong(out.toString().strip());
   }
 
-  /** Every shipped line of {@code run}, oldest first: what a user types to find a run's lines. */
+  /**
+   * Every shipped line of {@code run}, oldest first, by the search the README and the shipped file
+   * give users: {@code q=run:<id>}.
+   */
   private static List<JsonNode> linesOfRun(SearchServer search, long run) throws Exception {
     HttpResponse<String> r =
-        search.post(
-            "/keel-logs-*/_search",
-            """
-            {"size": 500, "query": {"term": {"run.keyword": "%d"}}, "sort": [{"@timestamp": "asc"}]}
-            """
-                .formatted(run));
+        search.get("/keel-logs-*/_search?size=500&sort=@timestamp:asc&q=run:" + run);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     List<JsonNode> out = new ArrayList<>();
     json(r.body()).at("/hits/hits").forEach(h -> out.add(h.get("_source")));
