@@ -30,10 +30,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The whole way a user ships keel's logs: a real {@code keel node} with {@code KEEL_LOG_FORMAT=ecs}
  * and its output appended to a file, Debian's rsyslog running the shipped {@code
  * deploy/logging/rsyslog-keel.conf} (imfile → omelasticsearch), and a real OpenSearch 2.19 started
- * by the test. A pipeline whose task fails twice (its source names a database that does not exist,
- * the name a planted secret read from a file) is triggered; its run's lines are then found in
- * OpenSearch by run id, each an ECS document with keel's task identity, and the secret is nowhere
- * in the index.
+ * by the test. A pipeline whose task fails twice (its source cannot connect; the database its URL
+ * names is a planted secret read from a file, and the error quotes that URL) is triggered; its
+ * run's lines are then found in OpenSearch by run id, each an ECS document with keel's task
+ * identity, the stack trace under {@code error.*}, and the secret is nowhere in the index.
  */
 @Tag("slow")
 class LogShippingTest {
