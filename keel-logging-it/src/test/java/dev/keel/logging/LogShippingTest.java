@@ -31,15 +31,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and its output appended to a file, Debian's rsyslog running the shipped {@code
  * deploy/logging/rsyslog-keel.conf} (imfile → omelasticsearch), and a real OpenSearch 2.19 started
  * by the test. A pipeline whose task fails twice (its source cannot connect; the database its URL
- * names is a planted secret read from a file, and the error quotes that URL) is triggered; its
- * run's lines are then found in OpenSearch by run id, each an ECS document with keel's task
- * identity, the stack trace under {@code error.*}, and the secret is nowhere in the index.
+ * names ends with a planted secret read from a file, and the error quotes that URL, making lines
+ * longer than 8 KiB) is triggered; its run's lines are then found in OpenSearch by run id, each an
+ * ECS document with keel's task identity, the stack trace under {@code error.*}, and the secret is
+ * nowhere in the index.
  */
 @Tag("slow")
 class LogShippingTest {
   static final String SECRET = "s3cr3t-SHIPPED-db-8f2c";
   static final String PIPELINE = "shipped_logs";
   static final String NODE = "logs-node";
+
+  /**
+   * Starts the source database's name: its error lines run past rsyslog's default 8 KiB message
+   * size, which would cut them into invalid JSON unless the shipped file raises it.
+   */
+  static final String LONG_PREFIX = "keel_" + "x".repeat(9000) + "_";
 
   @RegisterExtension final ClusterFixture fixture = new ClusterFixture();
 
@@ -122,8 +129,10 @@ class LogShippingTest {
         }
         assertThat(tasks).as("one task, its id on every line").hasSize(1).doesNotContain("");
         assertThat(lines)
-            .as("the error quotes the source's URL: the database name in it is masked")
-            .anyMatch(l -> text(l, "message").contains("/***"));
+            .as("the error quotes the source's URL: the secret in it is masked")
+            .anyMatch(l -> text(l, "message").contains("/" + LONG_PREFIX + "***"))
+            .as("a line longer than rsyslog's default 8 KiB arrived whole")
+            .anyMatch(l -> text(l, "message").length() > 9000);
 
         // The secret, searched in every field of every shipped line, and in the raw documents.
         HttpResponse<String> leak =
@@ -146,8 +155,8 @@ class LogShippingTest {
 
   /**
    * A pipeline whose jdbc source cannot connect (nothing listens on port 1: a transient failure,
-   * retried once); the database its URL names is the planted secret, and keel's error message
-   * quotes that URL.
+   * retried once); the database its URL names is {@link #LONG_PREFIX} and the planted secret, and
+   * keel's error message quotes that URL.
    */
   private void writeLeakyPipeline(Path dir) throws Exception {
     Files.createDirectories(dir);
@@ -157,12 +166,12 @@ class LogShippingTest {
         dir.resolve(PIPELINE + ".yaml"),
         """
         name: %s
-        source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:1/${file:%s}?user=postgres", query: "select 1 as id" } }
+        source: { jdbc: { url: "jdbc:postgresql://127.0.0.1:1/%s${file:%s}?user=postgres", query: "select 1 as id" } }
         columns: { id: bigint }
         sink: { postgres: { table: shipped_logs, key: [id], mode: upsert } }
         retry: { attempts: 2, backoff: 1ms }
         """
-            .formatted(PIPELINE, secret));
+            .formatted(PIPELINE, LONG_PREFIX, secret));
   }
 
   /** {@code keel trigger}; the run id it printed. */
