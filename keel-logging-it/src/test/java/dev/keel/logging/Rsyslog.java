@@ -106,7 +106,11 @@ final class Rsyslog implements AutoCloseable {
     for (Path p : new Path[] {dir.resolve("rsyslogd.out"), errors(dir)}) {
       try {
         if (Files.exists(p)) {
-          s.append("--- ").append(p).append('\n').append(Files.readString(p)).append('\n');
+          String text = Files.readString(p);
+          if (text.length() > 6000) { // a rejected 9 KiB document repeats itself; the start tells
+            text = text.substring(0, 6000) + "… (" + (text.length() - 6000) + " more characters)";
+          }
+          s.append("--- ").append(p).append('\n').append(text).append('\n');
         }
       } catch (IOException e) {
         s.append("--- ").append(p).append(": ").append(e).append('\n');
