@@ -74,6 +74,14 @@ class KafkaSourceTest {
         .contains("source lag")
         .containsPattern("orders/0 +0 \\(measured")
         .containsPattern("orders/1 +0 \\(measured");
+    Cli json = Cli.run("status", "--db", TestDatabase.url(), "--json");
+    var lag =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).get("source_lag");
+    assertThat(lag).as(json.toString()).hasSize(2);
+    assertThat(lag.get(1).get("pipeline").asText()).isEqualTo("orders");
+    assertThat(lag.get(1).get("partition").asText()).isEqualTo("1");
+    assertThat(lag.get(1).get("records").asLong()).isZero();
+    assertThat(lag.get(1).get("measuredAt").asText()).contains("T");
 
     topics.send("orders", 1, Topics.orders(50, 60));
     Cli second = Cli.runPipeline(pipeline("orders", ""));
