@@ -37,6 +37,8 @@ import org.apache.kafka.common.errors.RetriableException;
  */
 final class KafkaSinkSession implements SinkSession {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(KafkaSinkSession.class);
 
   private final KafkaSinkSpec spec;
   private final List<Column> columns;
@@ -161,6 +163,13 @@ final class KafkaSinkSession implements SinkSession {
   @Override
   public PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit) {
     if (earlier != null) {
+      log.info(
+          "{}: already committed to {} by an earlier attempt ({} records, load {}); not producing"
+              + " again",
+          task,
+          spec.target(),
+          earlier,
+          task.loadId());
       done = true;
       return new PublishResult(earlier, 0, true);
     }
