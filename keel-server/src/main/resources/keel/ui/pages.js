@@ -66,7 +66,10 @@ export const pipeline = {
     const g = await get('/api/pipelines/' + enc(params.name) + '/grid');
     if (!g.runs.length) return h('p', { class: 'muted' }, 'No runs yet.');
     const runs = g.runs;
-    return [h('h2', {}, 'Recent runs'), h('table', { class: 'grid' },
+    const lag = g.source_lag && g.source_lag.length ? [h('h2', {}, 'Source lag'),
+      table([['Partition'], ['Records behind'], ['Measured']], g.source_lag.map((l) => h('tr', {},
+        h('td', {}, l.partition), h('td', {}, String(l.records)), h('td', {}, when(l.measured_at)))))] : [];
+    return [...lag, h('h2', {}, 'Recent runs'), h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, h('th', {}, 'partition'), runs.map((r) => h('th', { class: 'run' },
         h('a', { href: '#/runs/' + r.id, title: r.trigger + ' · ' + r.state }, String(r.id)))))),
       h('tbody', {},

@@ -42,6 +42,7 @@ public final class KafkaBench {
   public static void main(String[] args) throws Exception {
     int messages = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    String part = args.length > 2 ? args[2] : "both";
     Path work = Files.createTempDirectory("keel-kafka-bench-");
     try (KafkaBroker broker = KafkaBroker.start(work.resolve("broker"));
         EmbeddedPostgresServer pg =
@@ -52,22 +53,58 @@ public final class KafkaBench {
           PARTITIONS,
           Runtime.getRuntime().availableProcessors(),
           System.getProperty("java.version"));
-      produce(broker.bootstrap(), messages);
-      double bestRaw = Double.MAX_VALUE;
-      double bestKeel = Double.MAX_VALUE;
-      for (int r = 0; r < rounds; r++) {
-        double raw = raw(broker.bootstrap(), pg.jdbcUrl(), "raw_" + r, messages);
-        double keel = keel(work, broker.bootstrap(), pg.jdbcUrl(), "keel_" + r, messages);
-        System.out.printf(
-            "round %d: raw consumer + COPY %.2f s (%,.0f msg/s), keel %.2f s (%,.0f msg/s)%n",
-            r + 1, raw, messages / raw, keel, messages / keel);
-        bestRaw = Math.min(bestRaw, raw);
-        bestKeel = Math.min(bestKeel, keel);
+      if (!part.equals("sink")) {
+        source(work, broker, pg, messages, rounds);
       }
-      System.out.printf(
-          "best: raw %.2f s, keel %.2f s: keel runs at %.0f %% of the raw consumer + COPY%n",
-          bestRaw, bestKeel, 100 * bestRaw / bestKeel);
+      if (!part.equals("source")) {
+        sink(work, broker, pg, messages, rounds);
+      }
     }
+  }
+
+  /** Kafka source → PostgreSQL: keel against a raw consumer + COPY. */
+  private static void source(
+      Path work, KafkaBroker broker, EmbeddedPostgresServer pg, int messages, int rounds)
+      throws Exception {
+    produce(broker.bootstrap(), messages);
+    double bestRaw = Double.MAX_VALUE;
+    double bestKeel = Double.MAX_VALUE;
+    for (int r = 0; r < rounds; r++) {
+      double raw = raw(broker.bootstrap(), pg.jdbcUrl(), "raw_" + r, messages);
+      double keel = keel(work, broker.bootstrap(), pg.jdbcUrl(), "keel_" + r, messages);
+      System.out.printf(
+          "round %d: raw consumer + COPY %.2f s (%,.0f msg/s), keel %.2f s (%,.0f msg/s)%n",
+          r + 1, raw, messages / raw, keel, messages / keel);
+      bestRaw = Math.min(bestRaw, raw);
+      bestKeel = Math.min(bestKeel, keel);
+    }
+    System.out.printf(
+        "best: raw %.2f s, keel %.2f s: keel runs at %.0f %% of the raw consumer + COPY%n",
+        bestRaw, bestKeel, 100 * bestRaw / bestKeel);
+  }
+
+  /** CSV → Kafka sink: keel against a raw transactional producer per partition. */
+  private static void sink(
+      Path work, KafkaBroker broker, EmbeddedPostgresServer pg, int messages, int rounds)
+      throws Exception {
+    KafkaSinkBench.writeFiles(work, messages, PARTITIONS);
+    double bestRaw = Double.MAX_VALUE;
+    double bestKeel = Double.MAX_VALUE;
+    for (int r = 0; r < rounds; r++) {
+      double raw = KafkaSinkBench.raw(work, broker.bootstrap(), "rawsink_" + r, PARTITIONS);
+      double keel =
+          KafkaSinkBench.keel(work, broker.bootstrap(), pg.jdbcUrl(), "keelsink_" + r, PARTITIONS);
+      System.out.printf(
+          "sink round %d: raw transactional producer %.2f s (%,.0f msg/s), keel kafka sink %.2f s"
+              + " (%,.0f msg/s)%n",
+          r + 1, raw, messages / raw, keel, messages / keel);
+      bestRaw = Math.min(bestRaw, raw);
+      bestKeel = Math.min(bestKeel, keel);
+    }
+    System.out.printf(
+        "sink best: raw %.2f s, keel %.2f s: keel's kafka sink runs at %.0f %% of the raw"
+            + " transactional producer%n",
+        bestRaw, bestKeel, 100 * bestRaw / bestKeel);
   }
 
   private static void produce(String bootstrap, int messages) throws Exception {

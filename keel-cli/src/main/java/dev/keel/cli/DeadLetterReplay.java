@@ -3,10 +3,10 @@ package dev.keel.cli;
 import dev.keel.connector.Connectors;
 import dev.keel.engine.LocalRun;
 import dev.keel.engine.SinkFactory;
-import dev.keel.record.OnlyPositions;
 import dev.keel.runtime.Sink;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SinkSpec;
+import dev.keel.spec.SourceSpec;
 import dev.keel.store.DeadLetterStore;
 import dev.keel.store.MetadataStore;
 import java.util.Optional;
@@ -15,10 +15,10 @@ import java.util.OptionalLong;
 /**
  * One replay of the records a run rejected in a partition, for {@code keel replay} and the web UI's
  * Replay action alike: {@link #create} finds the source run and its rejected positions and creates
- * the replay run; {@link #execute} reads the source again, lets only those positions pass and
- * publishes them through the normal staged, fenced publish. Records rejected for repeating a key
- * are not replayed (the first record with that key was published; that is the unique rule, not an
- * error).
+ * the replay run; {@link #execute} reads the source again at those positions only (a file from its
+ * start, letting only them pass; a Kafka partition by a seek per offset) and publishes them through
+ * the normal staged, fenced publish. Records rejected for repeating a key are not replayed (the
+ * first record with that key was published; that is the unique rule, not an error).
  *
  * <p>Once per source run and partition: the replay run is created by the same idempotent insert as
  * every run, keyed by the source run, so a second {@link #create} of the same dead letters (from
@@ -42,23 +42,31 @@ final class DeadLetterReplay {
 
   /**
    * The pipeline a replay publishes with: a replace-mode sink appends (a replay publishes only the
-   * rejected records; replace would delete the rows the run published and leave just those).
+   * rejected records; replace would delete the rows the run published and leave just those), and a
+   * source that continues across runs (Kafka) is read at the rejected positions without touching
+   * its stored position: the partition's next run goes on from where its last run stopped, the
+   * replay's messages lying before that.
    */
   static PipelineSpec forReplay(PipelineSpec spec) {
-    if (spec.sink().mode() != SinkSpec.Mode.REPLACE) {
+    SinkSpec sink =
+        spec.sink().mode() == SinkSpec.Mode.REPLACE
+            ? spec.sink().withMode(SinkSpec.Mode.APPEND)
+            : spec.sink();
+    SourceSpec source =
+        spec.source().stream() == null ? spec.source() : new Replayed(spec.source());
+    if (sink == spec.sink() && source == spec.source()) {
       return spec;
     }
-    SinkSpec append = spec.sink().withMode(SinkSpec.Mode.APPEND);
     return new PipelineSpec(
         spec.name(),
         spec.file(),
         spec.schedule(),
         spec.partitions(),
-        spec.source(),
+        source,
         spec.columns(),
         spec.transforms(),
         spec.validate(),
-        append,
+        sink,
         spec.retry(),
         spec.attemptTimeout(),
         spec.text(),
@@ -66,18 +74,36 @@ final class DeadLetterReplay {
   }
 
   /**
-   * Refuses a source that continues across runs (Kafka): a replay reads the source from the start
-   * and publishes only the rejected positions, but a stream's publish also moves its stored
-   * position, which would skip what lies between.
+   * Why {@code partition} is not one of the pipeline's, or null when it is: for a source that
+   * defines its partitions (a Kafka topic's), those the source has now.
    */
-  static void checkReplayable(PipelineSpec spec) {
-    if (spec.source().stream() != null) {
-      throw new BadInputException(
-          spec.name()
-              + ": replaying the dead letters of a "
-              + spec.source().kind()
-              + " source is not supported yet; fix the pipeline and re-send the messages");
+  static String unknownPartition(PipelineSpec spec, String partition) {
+    if (spec.source().stream() == null) {
+      return spec.unknownPartition(java.util.List.of(partition));
     }
+    try {
+      RunPartitions.choose(spec, java.util.List.of(partition));
+      return null;
+    } catch (BadInputException e) {
+      return e.getMessage();
+    }
+  }
+
+  /** A stream source read for a replay: the same source, with no position stored by its publish. */
+  private record Replayed(SourceSpec source) implements SourceSpec {
+    @Override
+    public String kind() {
+      return source.kind();
+    }
+
+    @Override
+    public String toString() {
+      return source.toString();
+    }
+  }
+
+  private static SourceSpec unwrap(SourceSpec s) {
+    return s instanceof Replayed r ? r.source() : s;
   }
 
   /**
@@ -87,7 +113,6 @@ final class DeadLetterReplay {
    */
   static Plan create(
       MetadataStore store, PipelineSpec spec, long versionId, String partition, Long run) {
-    checkReplayable(spec);
     DeadLetterStore deadLetters = store.deadLetters();
     OptionalLong source =
         run != null ? OptionalLong.of(run) : deadLetters.latestRun(spec.name(), partition);
@@ -127,9 +152,8 @@ final class DeadLetterReplay {
               sink,
               1,
               (s, columns, p, baseDir, resume) ->
-                  new OnlyPositions(
-                      Connectors.installed().open(s, columns, p, baseDir, resume),
-                      replay.positions()));
+                  Connectors.installed()
+                      .openPositions(unwrap(s), columns, p, baseDir, resume, replay.positions()));
     }
   }
 }

@@ -64,9 +64,8 @@ final class ReplayCommand implements Callable<Integer> {
         err.println(Enqueue.unknown(name, pipelines));
         return ExitCodes.BAD_INPUT;
       }
+      String unknown = DeadLetterReplay.unknownPartition(v.get().spec(), partition);
       PipelineSpec spec = DeadLetterReplay.forReplay(v.get().spec());
-      DeadLetterReplay.checkReplayable(spec);
-      String unknown = spec.unknownPartition(List.of(partition));
       if (unknown != null) {
         err.println("keel: " + unknown);
         return ExitCodes.BAD_INPUT;

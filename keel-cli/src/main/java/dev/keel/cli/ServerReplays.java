@@ -7,7 +7,6 @@ import dev.keel.spec.SpecException;
 import dev.keel.store.MetadataStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,13 +52,8 @@ public final class ServerReplays implements Replays {
       throw ApiException.notFound(
           "pipeline '" + pipeline + "' (no version of it was ever stored; run or deploy it first)");
     }
+    String unknown = DeadLetterReplay.unknownPartition(v.get().spec(), partition);
     PipelineSpec spec = DeadLetterReplay.forReplay(v.get().spec());
-    try {
-      DeadLetterReplay.checkReplayable(spec);
-    } catch (BadInputException e) {
-      throw ApiException.badRequest(e.getMessage());
-    }
-    String unknown = spec.unknownPartition(List.of(partition));
     if (unknown != null) {
       throw ApiException.badRequest(unknown);
     }

@@ -3,6 +3,7 @@ package dev.keel.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.store.SourceLags;
 import dev.keel.store.Status;
 import dev.keel.store.Windows;
 import java.io.PrintWriter;
@@ -37,6 +38,7 @@ final class StatusCommand implements Callable<Integer> {
       Status.Report report = new Status(opened.store().db()).read(runs, NODE_DEAD_AFTER_MS);
       List<Windows.State> windows = opened.store().windows().states();
       List<Windows.Skip> skipped = opened.store().windows().skipped();
+      List<SourceLags.Lag> lags = opened.store().sourceLags().list();
       if (json) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectMapper times =
@@ -46,6 +48,7 @@ final class StatusCommand implements Callable<Integer> {
         ObjectNode node = mapper.valueToTree(report);
         node.set("windows", times.valueToTree(windows));
         node.set("skipped_windows", times.valueToTree(skipped));
+        node.set("source_lag", times.valueToTree(lags));
         out.println(mapper.writeValueAsString(node));
         return ExitCodes.OK;
       }
@@ -95,7 +98,6 @@ final class StatusCommand implements Callable<Integer> {
               k.pipeline(), k.firstWindow(), k.lastWindow(), k.windows(), k.skippedAt());
         }
       }
-      var lags = opened.store().sourceLags().list();
       if (!lags.isEmpty()) {
         out.println("source lag (records behind the end when the partition's last task ended):");
         for (var l : lags) {

@@ -113,6 +113,17 @@ public final class Connectors {
     return source(spec.kind()).open(spec, columns, partition, baseDir, resume);
   }
 
+  /** Opens only the records at {@code positions} (see {@link SourceProvider#openPositions}). */
+  public RecordSource openPositions(
+      SourceSpec spec,
+      List<Column> columns,
+      dev.keel.spec.PartitionRef partition,
+      Path baseDir,
+      String resume,
+      long[] positions) {
+    return source(spec.kind()).openPositions(spec, columns, partition, baseDir, resume, positions);
+  }
+
   /**
    * The partitions a run of {@code pipeline} is cut into: those the source defines ({@link
    * SourceProvider#partitions}) when the file names none, else the file's.

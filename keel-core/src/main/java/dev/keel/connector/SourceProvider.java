@@ -57,4 +57,25 @@ public interface SourceProvider {
       SourceSpec spec, List<Column> columns, PartitionRef partition, Path baseDir, String resume) {
     return open(spec, columns, partition.name(), baseDir, resume);
   }
+
+  /**
+   * Opens the source for one partition to read again only the records at {@code positions} (the
+   * dead letters of a run, for a replay). By default the partition is read from the start and the
+   * other records are dropped; a provider that can go straight to a position (a Kafka topic: seek
+   * to an offset) overrides this, and fails naming a position that cannot be read any more.
+   *
+   * @param resume as in {@link #open}: a replay that committed chunks goes on after the last
+   * @param positions any order; record positions as the source gave them ({@link
+   *     dev.keel.record.SourceRecord#position()})
+   */
+  default RecordSource openPositions(
+      SourceSpec spec,
+      List<Column> columns,
+      PartitionRef partition,
+      Path baseDir,
+      String resume,
+      long[] positions) {
+    return new dev.keel.record.OnlyPositions(
+        open(spec, columns, partition, baseDir, resume), positions);
+  }
 }

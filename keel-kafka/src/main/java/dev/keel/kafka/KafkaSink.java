@@ -23,11 +23,13 @@ final class KafkaSink implements Sink {
   private final PipelineSpec pipeline;
   private final KafkaSinkSpec spec;
   private final DataSource metadata;
+  private final KafkaLoads loads;
 
   KafkaSink(PipelineSpec pipeline, KafkaSinkSpec spec, DataSource metadata) {
     this.pipeline = pipeline;
     this.spec = spec;
     this.metadata = metadata;
+    this.loads = new KafkaLoads(spec);
   }
 
   /** The topic must exist: keel does not create topics (partitions and retention are yours). */
@@ -64,7 +66,7 @@ final class KafkaSink implements Sink {
 
   @Override
   public SinkSession begin(TaskRef task) {
-    return new KafkaSinkSession(pipeline, spec, producerProperties(task), metadata, task);
+    return new KafkaSinkSession(pipeline, spec, producerProperties(task), metadata, task, loads);
   }
 
   /** One transactional id per pipeline partition: a newer attempt's producer fences older ones. */
@@ -86,5 +88,7 @@ final class KafkaSink implements Sink {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    loads.close();
+  }
 }

@@ -30,11 +30,15 @@ import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * One attempt: a Kafka transaction. Records are sent as they are staged (a read_committed consumer
- * sees none of them until the commit); {@link #publish} checks the keel fence, then commits. A
- * session closed without publishing aborts, so a killed or failed attempt leaves nothing visible.
+ * sees none of them until the commit); {@link #publish} checks the keel fence, then commits,
+ * recording the load id in the same transaction ({@link KafkaLoads}). A session closed without
+ * publishing aborts, so a killed or failed attempt leaves nothing visible; an attempt that finds
+ * its load id committed by an earlier one sends nothing.
  */
 final class KafkaSinkSession implements SinkSession {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(KafkaSinkSession.class);
 
   private final KafkaSinkSpec spec;
   private final List<Column> columns;
@@ -42,6 +46,15 @@ final class KafkaSinkSession implements SinkSession {
   private final DataSource metadata;
   private final TaskRef task;
   private final KafkaProducer<String, String> producer;
+  private final KafkaLoads loads;
+
+  /**
+   * The records an earlier attempt at this run's partition committed (its commit was not recorded
+   * as the task's success: the node died, or its database went away), or null: then this attempt
+   * stages and commits; else it sends nothing and its publish reports the earlier one.
+   */
+  private final Long earlier;
+
   private long staged;
   private boolean done;
 
@@ -50,25 +63,40 @@ final class KafkaSinkSession implements SinkSession {
       KafkaSinkSpec spec,
       Properties producer,
       DataSource metadata,
-      TaskRef task) {
+      TaskRef task,
+      KafkaLoads loads) {
     this.spec = spec;
+    this.loads = loads;
     this.columns = pipeline.columns();
     this.keyColumns = spec.key().stream().mapToInt(pipeline::columnIndex).toArray();
     this.metadata = metadata;
     this.task = task;
     this.producer = new KafkaProducer<>(producer);
+    Long found;
     try {
-      // Fences every older producer of this pipeline partition and aborts its open transaction.
+      // Fences every older producer of this pipeline partition and settles its transaction: a
+      // commit it had asked for completes, anything else is aborted. Only then is the load id
+      // checked, so no older attempt can commit after the check.
       this.producer.initTransactions();
-      this.producer.beginTransaction();
+      found = loads.published(KafkaSink.transactionalId(task), task.loadId());
+      if (found == null) {
+        this.producer.beginTransaction();
+      }
     } catch (KafkaException e) {
       this.producer.close(Duration.ZERO);
       throw translate("starting a transaction", e);
+    } catch (RuntimeException e) {
+      this.producer.close(Duration.ZERO);
+      throw e;
     }
+    this.earlier = found;
   }
 
   @Override
   public void stage(long position, Object[] values) {
+    if (earlier != null) {
+      return;
+    }
     ObjectNode value = JsonNodeFactory.instance.objectNode();
     for (int c = 0; c < values.length; c++) {
       put(value, columns.get(c).name(), values[c]);
@@ -134,10 +162,22 @@ final class KafkaSinkSession implements SinkSession {
 
   @Override
   public PublishResult publish(Rejects rejects, LongPredicate stillWithinLimit) {
+    if (earlier != null) {
+      log.info(
+          "{}: already committed to {} by an earlier attempt ({} records, load {}); not producing"
+              + " again",
+          task,
+          spec.target(),
+          earlier,
+          task.loadId());
+      done = true;
+      return new PublishResult(earlier, 0, true);
+    }
     try {
       producer.flush();
       checkFence();
       rejects.flush();
+      loads.record(producer, KafkaSink.transactionalId(task), task.loadId(), staged);
       producer.commitTransaction();
       done = true;
       return new PublishResult(staged, 0, false);
@@ -196,7 +236,7 @@ final class KafkaSinkSession implements SinkSession {
   @Override
   public void close() {
     try {
-      if (!done) {
+      if (!done && earlier == null) {
         producer.abortTransaction();
       }
     } catch (KafkaException e) {

@@ -111,7 +111,7 @@ final class KafkaSource implements RecordSource {
           break;
         }
         next = r.offset() + 1;
-        return convert(r);
+        return convert(spec.topic(), format, r);
       }
       try {
         var records = consumer.poll(POLL);
@@ -141,8 +141,12 @@ final class KafkaSource implements RecordSource {
     return null;
   }
 
-  private SourceRecord convert(ConsumerRecord<byte[], byte[]> r) {
-    String where = spec.topic() + "/" + r.partition() + "/" + r.offset();
+  /**
+   * A message as a record of the declared columns, or rejected as {@code topic/partition/offset}.
+   */
+  static SourceRecord convert(
+      String topic, MessageFormat format, ConsumerRecord<byte[], byte[]> r) {
+    String where = topic + "/" + r.partition() + "/" + r.offset();
     if (r.value() == null) {
       return SourceRecord.rejected(
           r.offset(), "", where + ": an empty message (a tombstone, value null)");
@@ -199,18 +203,23 @@ final class KafkaSource implements RecordSource {
   }
 
   private KeelException translate(RuntimeException e, String doing) {
+    return translate(describe(), e, doing);
+  }
+
+  /** A client failure while {@code doing}: transient when the brokers did not answer. */
+  static KeelException translate(String describe, RuntimeException e, String doing) {
     if (e instanceof KeelException k) {
       return k;
     }
     if (e instanceof WakeupException) {
-      return new KeelException(describe() + ": " + doing + " was cancelled", e);
+      return new KeelException(describe + ": " + doing + " was cancelled", e);
     }
     if (e instanceof RetriableException
         || e instanceof org.apache.kafka.common.errors.TimeoutException) {
       return new UnreachableException(
-          describe() + ": " + doing + " failed, the brokers did not answer: " + e.getMessage(), e);
+          describe + ": " + doing + " failed, the brokers did not answer: " + e.getMessage(), e);
     }
-    return new KeelException(describe() + ": " + doing + " failed: " + e.getMessage(), e);
+    return new KeelException(describe + ": " + doing + " failed: " + e.getMessage(), e);
   }
 
   @Override

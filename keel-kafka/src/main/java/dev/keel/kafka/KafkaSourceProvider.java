@@ -5,6 +5,7 @@ import dev.keel.connector.SourceProvider;
 import dev.keel.record.RecordSource;
 import dev.keel.spec.Column;
 import dev.keel.spec.ConfigSection;
+import dev.keel.spec.PartitionRef;
 import dev.keel.spec.Partitions;
 import dev.keel.spec.Secret;
 import dev.keel.spec.SourceSpec;
@@ -142,18 +143,40 @@ public final class KafkaSourceProvider implements SourceProvider {
     return KafkaTopics.partitionNames((KafkaSourceSpec) spec);
   }
 
+  /** Seeks to each run of consecutive offsets instead of reading the partition from its start. */
   @Override
-  public RecordSource open(
-      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+  public RecordSource openPositions(
+      SourceSpec spec,
+      List<Column> columns,
+      PartitionRef partition,
+      Path baseDir,
+      String resume,
+      long[] positions) {
     KafkaSourceSpec kafka = (KafkaSourceSpec) spec;
+    return new KafkaOffsets(
+        kafka,
+        MessageFormat.of(kafka.format(), columns, kafka.timezone()),
+        partitionNumber(kafka, partition.name()),
+        positions,
+        resume);
+  }
+
+  private static int partitionNumber(KafkaSourceSpec kafka, String partition) {
     if (!PARTITION.matcher(partition).matches()) {
       throw new dev.keel.KeelException(
           "kafka topic " + kafka.topic() + ": '" + partition + "' is not a partition number");
     }
+    return Integer.parseInt(partition);
+  }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+    KafkaSourceSpec kafka = (KafkaSourceSpec) spec;
     return new KafkaSource(
         kafka,
         MessageFormat.of(kafka.format(), columns, kafka.timezone()),
-        Integer.parseInt(partition),
+        partitionNumber(kafka, partition),
         resume);
   }
 }

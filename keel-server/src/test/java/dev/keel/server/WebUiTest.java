@@ -160,13 +160,19 @@ class WebUiTest {
             .orElseThrow();
 
     String pipelines = get("/api/pipelines", viewer).body();
+    TestDatabase.exec("DELETE FROM keel.source_lag");
+    store.sourceLags().record("sales", "2026-01-01", 42);
     String grid = get("/api/pipelines/sales/grid", viewer).body();
     String version = get("/api/pipelines/sales/versions/" + latestVersion(), viewer).body();
 
     assertThat(pipelines)
         .contains(
             "\"schedule\":\"0 2 * * *\"", "\"last_run\":{\"id\":" + run + ",\"state\":\"queued\"");
-    assertThat(grid).contains("\"partitions\":[\"2026-01-01\"]", "\"2026-01-01\":{");
+    assertThat(grid)
+        .contains(
+            "\"partitions\":[\"2026-01-01\"]",
+            "\"2026-01-01\":{",
+            "\"source_lag\":[{\"partition\":\"2026-01-01\",\"records\":42,\"measured_at\":");
     assertThat(version)
         .contains("jdbc:postgresql://db/shop?user=***&password=***")
         .doesNotContain("hunter2");

@@ -1,9 +1,23 @@
 package dev.keel.cli.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.cli.Cli;
+import dev.keel.engine.LocalRun;
+import dev.keel.engine.SinkFactory;
+import dev.keel.engine.TaskExecutor;
+import dev.keel.runtime.FenceRefusedException;
+import dev.keel.runtime.Sink;
+import dev.keel.runtime.SinkSession;
+import dev.keel.runtime.TaskControl;
+import dev.keel.runtime.TaskRef;
+import dev.keel.spec.PipelineSpec;
+import dev.keel.spec.SpecReader;
+import dev.keel.store.ClaimedTask;
+import dev.keel.store.Database;
+import dev.keel.store.MetadataStore;
 import dev.keel.testkit.KafkaBroker;
 import dev.keel.testkit.TestDatabase;
 import java.nio.file.Files;
@@ -99,5 +113,88 @@ class KafkaSinkTest {
 
     assertThat(cli.exit()).as(cli.toString()).isNotZero();
     assertThat(cli.err()).contains("kafka topic missing does not exist on " + broker.bootstrap());
+  }
+
+  /**
+   * Waits until every transaction committed or aborted so far is settled in the topic's partitions:
+   * a plain message sent now becomes visible to a read_committed consumer only behind them.
+   */
+  private static List<String> settled(String topic, int partitions) {
+    for (int p = 0; p < partitions; p++) {
+      topics.send(topic, p, List.of("end"));
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                topics.readCommitted(topic).stream().filter("null=end"::equals).count()
+                    == partitions);
+    return topics.readCommitted(topic).stream().filter(m -> !m.equals("null=end")).toList();
+  }
+
+  private static ClaimedTask claimOne(MetadataStore store, long runId) {
+    List<ClaimedTask> claimed = store.tasks().claim("node-a", runId, 1, Duration.ofSeconds(30));
+    assertThat(claimed).hasSize(1);
+    return claimed.get(0);
+  }
+
+  @Test
+  void a_retry_after_a_commit_whose_success_was_never_recorded_publishes_nothing_again()
+      throws Exception {
+    topics.create("indoubt", 2);
+    PipelineSpec spec = new SpecReader().read(pipeline("indoubt", ""));
+    try (MetadataStore store =
+            MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
+        Sink sink = SinkFactory.create(spec, store.db())) {
+      sink.prepare();
+      long runId = LocalRun.builder(store).build().create(spec, List.of("a"));
+      TaskExecutor executor = TaskExecutor.builder(store, "node-a").build();
+      assertThat(executor.execute(claimOne(store, runId), spec, sink, TaskControl.NONE).state())
+          .isEqualTo("succeeded");
+      // The crash point: Kafka committed the transaction, but the node died before the task's
+      // success was recorded; the reaper puts the task back and another attempt claims it.
+      TestDatabase.exec(
+          "update keel.task set state = 'queued', owner = null where run_id = " + runId);
+
+      TaskExecutor.Outcome again =
+          executor.execute(claimOne(store, runId), spec, sink, TaskControl.NONE);
+
+      assertThat(again.state()).as(String.valueOf(again.error())).isEqualTo("succeeded");
+      assertThat(again.result().alreadyPublished()).isTrue();
+      assertThat(again.result().published()).isEqualTo(200);
+    }
+    List<String> messages = settled("indoubt", 2);
+    assertThat(messages).hasSize(200).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void a_zombie_attempt_is_fenced_by_kafka_when_a_newer_attempt_starts_and_shows_nothing()
+      throws Exception {
+    topics.create("zombie", 1);
+    PipelineSpec spec = new SpecReader().read(pipeline("zombie", ""));
+    try (MetadataStore store =
+            MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "test"));
+        Sink sink = SinkFactory.create(spec, store.db())) {
+      sink.prepare();
+      long runId = LocalRun.builder(store).build().create(spec, List.of("a"));
+      ClaimedTask claim = claimOne(store, runId);
+      TaskRef task = new TaskRef(claim.id(), runId, "zombie", "a", claim.attempt(), claim.fence());
+      SinkSession zombie = sink.begin(task);
+      zombie.stage(1, new Object[] {1L, "from the zombie"});
+      // A newer attempt at the partition (the zombie paused past its lease, say) starts its
+      // producer under the same transactional id before the zombie commits; the keel fence has
+      // not moved yet, so it is Kafka that must refuse the zombie.
+      try (SinkSession newer = sink.begin(task)) {
+        newer.stage(2, new Object[] {2L, "from the newer attempt"});
+        newer.publish((position, raw, reason) -> {}, rejected -> true);
+      }
+
+      assertThatThrownBy(() -> zombie.publish((position, raw, reason) -> {}, rejected -> true))
+          .isInstanceOf(FenceRefusedException.class)
+          .hasMessageContaining("Kafka fenced this attempt's producer");
+      zombie.close();
+    }
+    assertThat(settled("zombie", 1))
+        .containsExactly("2={\"id\":2,\"customer\":\"from the newer attempt\"}");
   }
 }

@@ -74,6 +74,14 @@ class KafkaSourceTest {
         .contains("source lag")
         .containsPattern("orders/0 +0 \\(measured")
         .containsPattern("orders/1 +0 \\(measured");
+    Cli json = Cli.run("status", "--db", TestDatabase.url(), "--json");
+    var lag =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).get("source_lag");
+    assertThat(lag).as(json.toString()).hasSize(2);
+    assertThat(lag.get(1).get("pipeline").asText()).isEqualTo("orders");
+    assertThat(lag.get(1).get("partition").asText()).isEqualTo("1");
+    assertThat(lag.get(1).get("records").asLong()).isZero();
+    assertThat(lag.get(1).get("measuredAt").asText()).contains("T");
 
     topics.send("orders", 1, Topics.orders(50, 60));
     Cli second = Cli.runPipeline(pipeline("orders", ""));
@@ -119,22 +127,104 @@ class KafkaSourceTest {
     assertThat(dead.get(2)).startsWith("3 bad/0/3: an empty message (a tombstone");
     assertThat(dead.get(3)).startsWith("4 bad/0/4: expected a JSON object, found an array");
     assertThat(TestDatabase.value("SELECT position FROM keel_sink.source_position")).isEqualTo("6");
+  }
 
-    // A replay would move the stored position past messages it does not publish: refused.
-    Cli replay =
+  private Cli replay(String name) {
+    return Cli.run(
+        "replay",
+        name,
+        "--partition",
+        "0",
+        "--db",
+        TestDatabase.url(),
+        "--pipelines",
+        dir.resolve(name + ".yaml").toString());
+  }
+
+  @Test
+  void dead_letters_are_replayed_by_offset_once_and_the_stored_position_stays_where_runs_stopped()
+      throws Exception {
+    topics.create("fixed", 1);
+    String noCustomer = "{\"id\": %d, \"amount\": %d.5}";
+    topics.send(
+        "fixed",
+        0,
+        List.of(
+            Topics.orders(0, 1).get(0),
+            "not json",
+            noCustomer.formatted(2, 2),
+            Topics.orders(3, 4).get(0),
+            noCustomer.formatted(4, 4),
+            Topics.orders(5, 6).get(0)));
+    Cli run =
+        Cli.runPipeline(pipeline("fixed", "validate: { not_null: [customer], max_rejected: 10 }"));
+    assertThat(run.exit()).as(run.toString()).isZero();
+    assertThat(TestDatabase.rows("SELECT id::text FROM fixed ORDER BY id"))
+        .containsExactly("0", "3", "5");
+    topics.send("fixed", 0, Topics.orders(6, 8));
+
+    // The pipeline is fixed (customer may be null now): the three dead letters are read again by
+    // their offsets; the one that is still not JSON is rejected again.
+    pipeline("fixed", "validate: { max_rejected: 10 }");
+    Cli replay = replay("fixed");
+
+    assertThat(replay.exit()).as(replay.toString()).isZero();
+    assertThat(replay.out()).contains("replaying 3 rejected records");
+    assertThat(TestDatabase.rows("SELECT id::text FROM fixed ORDER BY id"))
+        .containsExactly("0", "2", "3", "4", "5");
+    assertThat(TestDatabase.value("SELECT position FROM keel_sink.source_position"))
+        .as("a replay does not move the partition's position")
+        .isEqualTo("6");
+    assertThat(
+            TestDatabase.rows(
+                "SELECT position || ' ' || reason FROM keel.dead_letter"
+                    + " WHERE run_id = (SELECT max(run_id) FROM keel.dead_letter)"))
+        .singleElement()
+        .asString()
+        .startsWith("1 fixed/0/1: not valid JSON");
+
+    Cli twice =
         Cli.run(
             "replay",
-            "bad",
+            "fixed",
             "--partition",
             "0",
+            "--run",
+            firstRun("fixed"),
             "--db",
             TestDatabase.url(),
             "--pipelines",
-            dir.resolve("bad.yaml").toString());
-    assertThat(replay.exit()).as(replay.toString()).isEqualTo(2);
-    assertThat(replay.err())
-        .contains("replaying the dead letters of a kafka source is not supported");
-    assertThat(TestDatabase.value("SELECT position FROM keel_sink.source_position")).isEqualTo("6");
+            dir.resolve("fixed.yaml").toString());
+    assertThat(twice.out()).as(twice.toString()).contains("were replayed already");
+
+    // The next run goes on after offset 5: 6 and 7 once, nothing replayed twice.
+    Cli next = Cli.runPipeline(dir.resolve("fixed.yaml"));
+    assertThat(next.exit()).as(next.toString()).isZero();
+    assertThat(TestDatabase.rows("SELECT id::text FROM fixed ORDER BY id"))
+        .containsExactly("0", "2", "3", "4", "5", "6", "7");
+  }
+
+  private static String firstRun(String pipeline) {
+    return TestDatabase.value(
+        "SELECT min(id)::text FROM keel.run WHERE pipeline = '" + pipeline + "'");
+  }
+
+  @Test
+  void a_dead_letter_deleted_by_retention_fails_the_replay_naming_its_offset() throws Exception {
+    topics.create("expired", 1);
+    topics.send("expired", 0, List.of(Topics.orders(0, 1).get(0), "not json", "{\"id\": 2}"));
+    Cli run = Cli.runPipeline(pipeline("expired", "validate: { max_rejected: 10 }"));
+    assertThat(run.exit()).as(run.toString()).isZero();
+    topics.deleteBefore("expired", 0, 2);
+
+    Cli replay = replay("expired");
+
+    assertThat(replay.exit()).as(replay.toString()).isEqualTo(1);
+    assertThat(replay.out() + replay.err())
+        .contains("kafka topic expired partition 0")
+        .contains("offset 1 was deleted by the topic's retention")
+        .contains("starts at offset 2");
+    assertThat(TestDatabase.count("SELECT count(*) FROM expired")).isEqualTo(2);
   }
 
   @Test

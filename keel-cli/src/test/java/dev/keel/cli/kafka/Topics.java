@@ -27,6 +27,21 @@ final class Topics {
     }
   }
 
+  /** Deletes the partition's messages before {@code offset}, as the topic's retention would. */
+  void deleteBefore(String topic, int partition, long offset)
+      throws ExecutionException, InterruptedException {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin
+          .deleteRecords(
+              Map.of(
+                  new org.apache.kafka.common.TopicPartition(topic, partition),
+                  org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset)))
+          .all()
+          .get();
+    }
+  }
+
   /**
    * Sends each value to {@code partition} (null value: a tombstone), acknowledged by the broker.
    */

@@ -59,6 +59,12 @@ public final class PipelineReads {
       Pattern.compile(
           "[a-z][a-z0-9+.-]*:(?:[a-z0-9+.-]+:)?//[^\\s\"',}]+", Pattern.CASE_INSENSITIVE);
 
+  /** A stream source's lag per partition (Kafka), as its last task measured it. */
+  private static final String SOURCE_LAG =
+      """
+      SELECT partition, lag AS records, measured_at FROM keel.source_lag WHERE pipeline = ?
+      ORDER BY partition""";
+
   private final Database db;
   private final KeptVersions keptVersions = new KeptVersions();
 
@@ -95,7 +101,10 @@ public final class PipelineReads {
     return out;
   }
 
-  /** {@code GET /api/pipelines/{name}/grid}: the newest runs, each with its tasks by partition. */
+  /**
+   * {@code GET /api/pipelines/{name}/grid}: the newest runs, each with its tasks by partition, and
+   * the source lag of each partition of a stream pipeline.
+   */
   public void grid(Context ctx) {
     String name = ctx.pathParam("name");
     int limit = ReadApi.limit(ctx, DEFAULT_GRID_RUNS);
@@ -129,6 +138,7 @@ public final class PipelineReads {
               out.put("pipeline", name);
               out.put("partitions", new ArrayList<>(partitions));
               out.put("runs", new ArrayList<>(runs.values()));
+              out.put("source_lag", Rows.list(c, SOURCE_LAG, name));
               return out;
             }));
   }
