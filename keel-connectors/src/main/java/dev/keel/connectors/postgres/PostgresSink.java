@@ -163,6 +163,31 @@ public final class PostgresSink implements Sink {
   }
 
   @Override
+  public java.util.Map<String, String> storedPositions(String stream) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT partition, position FROM keel_sink.source_position"
+                    + " WHERE target = ? AND stream = ?")) {
+      ps.setString(1, target.name());
+      ps.setString(2, stream);
+      java.util.Map<String, String> out = new java.util.HashMap<>();
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return java.util.Map.of(); // nothing published here yet
+      }
+      throw new KeelException(
+          "reading the stored positions of " + target.name() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public void fence(String partition, long fence) {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(FENCE)) {
