@@ -1,5 +1,6 @@
 package dev.keel.cli;
 
+import dev.keel.spec.BufferStages;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecException;
 import dev.keel.spec.SpecReader;
@@ -37,7 +38,8 @@ final class Enqueue {
           }
           continue;
         }
-        if (spec.name().equals(name)) {
+        spec = stageNamed(spec, name);
+        if (spec != null) {
           long id =
               store
                   .versions()
@@ -58,7 +60,18 @@ final class Enqueue {
     }
     PipelineVersions.Stored v = stored.get();
     Path file = Path.of(v.sourceFile() == null ? name + ".yaml" : v.sourceFile());
-    return Optional.of(new Version(v.id(), new SpecReader().parse(v.spec(), file)));
+    return Optional.of(
+        new Version(v.id(), BufferStages.stage(new SpecReader().parse(v.spec(), file), name)));
+  }
+
+  /** The file's pipeline, or the stage of it, named {@code name}; null when none is. */
+  private static PipelineSpec stageNamed(PipelineSpec spec, String name) {
+    for (PipelineSpec s : BufferStages.split(spec)) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
   }
 
   static long create(MetadataStore store, Version v, String trigger, List<String> partitions) {

@@ -6,6 +6,7 @@ import dev.keel.runtime.RuntimeEvents;
 import dev.keel.runtime.Sink;
 import dev.keel.server.KeelServer;
 import dev.keel.server.metrics.KeelMetrics;
+import dev.keel.spec.BufferStages;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecReader;
 import dev.keel.store.TaskRow;
@@ -63,30 +64,31 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    PipelineSpec spec = new SpecReader().read(file);
+    PipelineSpec whole = new SpecReader().read(file);
     PrintWriter out = cmd.commandLine().getOut();
-    PrintWriter err = cmd.commandLine().getErr();
-    List<String> chosen = RunPartitions.choose(spec, partitions);
-    int parallel = Math.max(1, Math.min(workers, chosen.size()));
-    try (DbOptions.Opened opened = db.open(parallel + 4);
-        Sink sink = SinkFactory.create(spec, opened.store().db())) {
-      sink.prepare();
+    // A buffered pipeline runs its extract stage, then one run of its load stage (all the buffer's
+    // partitions); a node runs the load stage continuously instead.
+    List<PipelineSpec> stages = BufferStages.split(whole);
+    List<List<String>> chosen = new java.util.ArrayList<>();
+    for (PipelineSpec spec : stages) {
+      chosen.add(
+          BufferStages.isLoad(spec)
+              ? dev.keel.connector.Connectors.installed().partitionsOf(spec)
+              : RunPartitions.choose(spec, partitions));
+    }
+    int parallel =
+        Math.max(1, Math.min(workers, chosen.stream().mapToInt(List::size).max().orElse(1)));
+    try (DbOptions.Opened opened = db.open(parallel + 4)) {
       PrometheusMeterRegistry registry = http.enabled() || serve ? KeelMetrics.prometheus() : null;
       RuntimeEvents events = registry == null ? RuntimeEvents.NONE : new KeelMetrics(registry);
       try (KeelServer server =
           registry == null
               ? null
               : http.server(opened.store(), registry, KeelServer.DEFAULT_PORT).start()) {
-        LocalRun run =
-            LocalRun.builder(opened.store()).events(events).sinkOutageWait(sinkOutageWait).build();
-        long runId = run.create(spec, chosen);
-        run.execute(runId, spec, sink, parallel);
-        List<TaskRow> rows = opened.store().tasks().ofRun(runId);
-        RunSummary.print(out, spec, runId, rows);
-        int exit =
-            rows.stream().allMatch(r -> r.state().equals("succeeded"))
-                ? ExitCodes.OK
-                : ExitCodes.FAILED;
+        int exit = ExitCodes.OK;
+        for (int i = 0; i < stages.size() && exit == ExitCodes.OK; i++) {
+          exit = runStage(opened, events, stages.get(i), chosen.get(i), parallel, out);
+        }
         if (serve) {
           out.printf("keel: serving on port %d (Ctrl-C to stop)%n", server.port());
           out.flush();
@@ -94,6 +96,28 @@ final class RunCommand implements Callable<Integer> {
         }
         return exit;
       }
+    }
+  }
+
+  private int runStage(
+      DbOptions.Opened opened,
+      RuntimeEvents events,
+      PipelineSpec spec,
+      List<String> chosen,
+      int parallel,
+      PrintWriter out)
+      throws InterruptedException {
+    try (Sink sink = SinkFactory.create(spec, opened.store().db())) {
+      sink.prepare();
+      LocalRun run =
+          LocalRun.builder(opened.store()).events(events).sinkOutageWait(sinkOutageWait).build();
+      long runId = run.create(spec, chosen);
+      run.execute(runId, spec, sink, parallel);
+      List<TaskRow> rows = opened.store().tasks().ofRun(runId);
+      RunSummary.print(out, spec, runId, rows);
+      return rows.stream().allMatch(r -> r.state().equals("succeeded"))
+          ? ExitCodes.OK
+          : ExitCodes.FAILED;
     }
   }
 }

@@ -39,6 +39,7 @@ final class StatusCommand implements Callable<Integer> {
       List<Windows.State> windows = opened.store().windows().states();
       List<Windows.Skip> skipped = opened.store().windows().skipped();
       List<SourceLags.Lag> lags = opened.store().sourceLags().list();
+      var buffers = opened.store().bufferBacklogs().summaries();
       if (json) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectMapper times =
@@ -49,6 +50,16 @@ final class StatusCommand implements Callable<Integer> {
         node.set("windows", times.valueToTree(windows));
         node.set("skipped_windows", times.valueToTree(skipped));
         node.set("source_lag", times.valueToTree(lags));
+        var bufferNodes = mapper.createArrayNode();
+        for (var b : buffers) {
+          bufferNodes
+              .addObject()
+              .put("pipeline", b.pipeline())
+              .put("backlog_records", b.records())
+              .put("backlog_age_seconds", b.age().toMillis() / 1000.0)
+              .put("measured_at", b.measuredAt().toString());
+        }
+        node.set("buffers", bufferNodes);
         out.println(mapper.writeValueAsString(node));
         return ExitCodes.OK;
       }
@@ -104,6 +115,14 @@ final class StatusCommand implements Callable<Integer> {
           out.printf(
               "  %s/%-10s %d (measured %s)%n",
               l.pipeline(), l.partition(), l.records(), l.measuredAt());
+        }
+      }
+      if (!buffers.isEmpty()) {
+        out.println("buffers (records extracted but not loaded into the sink yet):");
+        for (var b : buffers) {
+          out.printf(
+              "  %-30s backlog %d records, oldest %d s (measured %s)%n",
+              b.pipeline(), b.records(), b.age().toSeconds(), b.measuredAt());
         }
       }
       out.println("runs:" + (report.runs().isEmpty() ? " none" : ""));

@@ -50,6 +50,18 @@ final class ValidateCommand implements Callable<Integer> {
             spec.partitions().list().size(),
             sink.mode().name().toLowerCase(java.util.Locale.ROOT),
             sink.target());
+    if (spec.buffer() != null) {
+      cmd.commandLine()
+          .getOut()
+          .printf(
+              "  buffered through %s: stage %s extracts into it, stage %s%s loads it"
+                  + " continuously (alert buffer_backlog after %d s)%n",
+              spec.buffer().target(),
+              spec.name(),
+              spec.name(),
+              dev.keel.spec.BufferStages.LOAD_SUFFIX,
+              spec.buffer().alertAfter().toSeconds());
+    }
     String url = db != null ? db : System.getenv("KEEL_DB");
     if (!spec.regions().isEmpty() && url != null) {
       warnOfUnknownRegions(spec.regions(), url, cmd.commandLine().getErr());

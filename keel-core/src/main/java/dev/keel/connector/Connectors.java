@@ -20,10 +20,15 @@ public final class Connectors {
 
   private final Map<String, SourceProvider> sources;
   private final Map<String, SinkProvider> sinks;
+  private final Map<String, BufferProvider> buffers;
 
-  private Connectors(Map<String, SourceProvider> sources, Map<String, SinkProvider> sinks) {
+  private Connectors(
+      Map<String, SourceProvider> sources,
+      Map<String, SinkProvider> sinks,
+      Map<String, BufferProvider> buffers) {
     this.sources = sources;
     this.sinks = sinks;
+    this.buffers = buffers;
   }
 
   /** The providers found on keel's class path. */
@@ -58,7 +63,20 @@ public final class Connectors {
                 + p.getClass().getName());
       }
     }
-    return new Connectors(Map.copyOf(sources), Map.copyOf(sinks));
+    Map<String, BufferProvider> buffers = new TreeMap<>();
+    for (BufferProvider p : ServiceLoader.load(BufferProvider.class, loader)) {
+      BufferProvider before = buffers.put(p.kind(), p);
+      if (before != null) {
+        throw new IllegalStateException(
+            "two buffer providers of kind '"
+                + p.kind()
+                + "': "
+                + before.getClass().getName()
+                + " and "
+                + p.getClass().getName());
+      }
+    }
+    return new Connectors(Map.copyOf(sources), Map.copyOf(sinks), Map.copyOf(buffers));
   }
 
   /** Source kinds by their YAML key, sorted. */
@@ -69,6 +87,24 @@ public final class Connectors {
   /** Sink kinds by their YAML key, sorted. */
   public Map<String, SinkProvider> sinks() {
     return new TreeMap<>(sinks);
+  }
+
+  /** Buffer kinds by their YAML key, sorted. */
+  public Map<String, BufferProvider> buffers() {
+    return new TreeMap<>(buffers);
+  }
+
+  public BufferProvider buffer(String kind) {
+    BufferProvider p = buffers.get(kind);
+    if (p == null) {
+      throw new KeelException(
+          "no buffer of kind '"
+              + kind
+              + "' is installed (installed: "
+              + String.join(", ", buffers().keySet())
+              + ")");
+    }
+    return p;
   }
 
   public SourceProvider source(String kind) {

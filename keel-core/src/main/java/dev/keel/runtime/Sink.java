@@ -63,6 +63,17 @@ public interface Sink extends AutoCloseable {
     return java.util.Set.of();
   }
 
+  /**
+   * Every partition's position in {@code stream} as the last publishes stored it ({@link
+   * SinkSession#storePosition}): partition → position, empty when none was stored yet.
+   *
+   * @throws UnsupportedOperationException when this sink does not store positions
+   * @throws dev.keel.KeelException when the sink cannot be read now
+   */
+  default java.util.Map<String, String> storedPositions(String stream) {
+    throw new UnsupportedOperationException("this sink does not store source positions");
+  }
+
   @Override
   void close();
 }

@@ -1,5 +1,6 @@
 package dev.keel.spec;
 
+import dev.keel.connector.BufferProvider;
 import dev.keel.connector.Connectors;
 import dev.keel.connector.PipelineContext;
 import dev.keel.connector.SinkProvider;
@@ -46,6 +47,22 @@ final class ConnectorSections {
         "sink",
         kinds.keySet(),
         "sink needs " + example,
+        (kind, section) -> kinds.get(kind).parse(section, pipeline));
+  }
+
+  BufferSpec buffer(Node n, PipelineContext pipeline) {
+    Map<String, BufferProvider> kinds = connectors.buffers();
+    if (kinds.isEmpty()) {
+      yaml.error(n, "buffer: needs the keel-kafka module, which is not installed");
+      return null;
+    }
+    return read(
+        n,
+        "buffer",
+        kinds.keySet(),
+        "buffer needs exactly one of "
+            + or(kinds.keySet())
+            + ", e.g. 'kafka: { bootstrap, topic }'",
         (kind, section) -> kinds.get(kind).parse(section, pipeline));
   }
 

@@ -22,6 +22,7 @@ public record PipelineSpec(
     RetrySpec retry,
     Duration attemptTimeout,
     List<String> regions,
+    BufferSpec buffer,
     String text,
     String hash) {
   /**
@@ -35,6 +36,40 @@ public record PipelineSpec(
 
   public PipelineSpec {
     regions = regions == null ? List.of() : List.copyOf(regions);
+  }
+
+  /** A pipeline without a buffer. */
+  public PipelineSpec(
+      String name,
+      Path file,
+      String schedule,
+      Partitions partitions,
+      SourceSpec source,
+      List<Column> columns,
+      List<TransformSpec> transforms,
+      ValidateSpec validate,
+      SinkSpec sink,
+      RetrySpec retry,
+      Duration attemptTimeout,
+      List<String> regions,
+      String text,
+      String hash) {
+    this(
+        name,
+        file,
+        schedule,
+        partitions,
+        source,
+        columns,
+        transforms,
+        validate,
+        sink,
+        retry,
+        attemptTimeout,
+        regions,
+        null,
+        text,
+        hash);
   }
 
   /** A pipeline that runs in any region. */
@@ -146,6 +181,7 @@ public record PipelineSpec(
         + attemptTimeout
         + ", regions="
         + regions
+        + (buffer == null ? "" : ", buffer=" + buffer)
         + ", hash="
         + hash
         + "]";

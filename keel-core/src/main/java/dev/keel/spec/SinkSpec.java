@@ -65,4 +65,9 @@ public interface SinkSpec {
    * This sink publishing in another mode ({@code keel replay} appends what a replace run rejected).
    */
   SinkSpec withMode(Mode mode);
+
+  /** The columns that identify a row in the target (upsert), or none. */
+  default java.util.List<String> key() {
+    return java.util.List.of();
+  }
 }

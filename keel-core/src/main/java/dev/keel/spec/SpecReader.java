@@ -35,7 +35,8 @@ public final class SpecReader {
           "sink",
           "retry",
           "attempt_timeout",
-          "regions");
+          "regions",
+          "buffer");
   private final SecretResolver secrets;
   private final Connectors connectors;
 
@@ -101,9 +102,13 @@ public final class SpecReader {
     ValidateSpec validate = b.validate(compiler, columns);
     Node sinkNode = b.required("sink");
     SinkSpec sink = connectorSections.sink(sinkNode, context);
+    Node bufferNode = b.optional("buffer");
+    BufferSpec buffer = bufferNode == null ? null : connectorSections.buffer(bufferNode, context);
     if (sink != null) {
       b.columnLimit(connectors.sink(sink.kind()).capabilities());
-      if (source != null && source.stream() != null) {
+      if (bufferNode != null) {
+        bufferable(yaml, bufferNode, source, sink);
+      } else if (source != null && source.stream() != null) {
         streamSink(yaml, sinkNode, source, sink);
       }
     }
@@ -126,6 +131,7 @@ public final class SpecReader {
         retry,
         attemptTimeout,
         regions,
+        buffer,
         text,
         sha256(text));
   }
@@ -151,6 +157,42 @@ public final class SpecReader {
               + source.kind()
               + " source published (each run reads only the new messages): use mode append or"
               + " upsert");
+    }
+  }
+
+  /**
+   * A buffered pipeline's load stage reads a stream: its sink must store positions and must not
+   * replace; a source that is a stream already needs no buffer, and a sink that is a buffer's kind
+   * (a topic into a topic) gains nothing from one.
+   */
+  private void bufferable(YamlTree yaml, Node bufferNode, SourceSpec source, SinkSpec sink) {
+    if (source != null && source.stream() != null) {
+      yaml.error(
+          bufferNode,
+          "a "
+              + source.kind()
+              + " source needs no buffer: it is one already (its positions are stored by the sink)."
+              + " Remove buffer:");
+    }
+    if (connectors.buffers().containsKey(sink.kind())) {
+      yaml.error(
+          bufferNode,
+          "buffer: in front of a "
+              + sink.kind()
+              + " sink would copy one topic into another; a "
+              + sink.kind()
+              + " sink buffers by itself. Remove buffer:, or use sink: postgres");
+    } else if (!connectors.sink(sink.kind()).storesPositions()) {
+      yaml.error(
+          bufferNode,
+          "buffer: needs a sink that stores the buffer's position with each publish; sink "
+              + sink.kind()
+              + " does not (use sink: postgres)");
+    } else if (sink.mode() == SinkSpec.Mode.REPLACE) {
+      yaml.error(
+          bufferNode,
+          "buffer: with mode replace would delete what earlier loads published (the load stage"
+              + " reads only new records): use mode append or upsert, or remove buffer:");
     }
   }
 

@@ -106,6 +106,10 @@ public final class MetadataStore implements AutoCloseable {
     return new Windows(db);
   }
 
+  public BufferBacklogs bufferBacklogs() {
+    return new BufferBacklogs(db);
+  }
+
   public SourceLags sourceLags() {
     return new SourceLags(db);
   }

@@ -27,6 +27,7 @@ public final class PostgresSink implements Sink {
   private final PostgresSinkSpec spec;
   private final List<Column> columns;
   private final boolean unique;
+  private final boolean laterWins;
   private final TargetTable target;
   private final AutoCloseable owned;
 
@@ -46,10 +47,26 @@ public final class PostgresSink implements Sink {
       List<Column> columns,
       boolean unique,
       AutoCloseable owned) {
+    this(dataSource, spec, columns, unique, false, owned);
+  }
+
+  /**
+   * @param laterWins within one batch, a key's later record replaces its earlier ones instead of
+   *     being rejected (the load stage of a buffered pipeline: a key extracted twice while the sink
+   *     was down has both versions in one batch, in the order they were extracted)
+   */
+  public PostgresSink(
+      DataSource dataSource,
+      PostgresSinkSpec spec,
+      List<Column> columns,
+      boolean unique,
+      boolean laterWins,
+      AutoCloseable owned) {
     this.dataSource = dataSource;
     this.spec = spec;
     this.columns = columns;
     this.unique = unique;
+    this.laterWins = laterWins;
     this.target = new TargetTable(spec, columns);
     this.owned = owned;
   }
@@ -163,6 +180,31 @@ public final class PostgresSink implements Sink {
   }
 
   @Override
+  public java.util.Map<String, String> storedPositions(String stream) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT partition, position FROM keel_sink.source_position"
+                    + " WHERE target = ? AND stream = ?")) {
+      ps.setString(1, target.name());
+      ps.setString(2, stream);
+      java.util.Map<String, String> out = new java.util.HashMap<>();
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return java.util.Map.of(); // nothing published here yet
+      }
+      throw new KeelException(
+          "reading the stored positions of " + target.name() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public void fence(String partition, long fence) {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(FENCE)) {
@@ -184,7 +226,7 @@ public final class PostgresSink implements Sink {
 
   @Override
   public SinkSession begin(TaskRef task) {
-    return new PostgresSinkSession(dataSource, spec, columns, unique, target, task);
+    return new PostgresSinkSession(dataSource, spec, columns, unique, laterWins, target, task);
   }
 
   @Override

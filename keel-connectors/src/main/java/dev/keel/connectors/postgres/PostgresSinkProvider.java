@@ -179,8 +179,11 @@ public final class PostgresSinkProvider implements SinkProvider {
   public Sink create(PipelineSpec pipeline, SinkContext context) {
     PostgresSinkSpec pg = (PostgresSinkSpec) pipeline.sink();
     boolean unique = pipeline.validate().unique();
+    // Only a buffered pipeline's load stage carries its buffer: there a key's later record is its
+    // newer version (extracted later), which must win over the earlier in one batch.
+    boolean laterWins = pipeline.buffer() != null;
     if (pg.url() == null) {
-      return new PostgresSink(context.metadata(), pg, pipeline.columns(), unique, null);
+      return new PostgresSink(context.metadata(), pg, pipeline.columns(), unique, laterWins, null);
     }
     SinkContext.OwnedPool own =
         context.pool(
@@ -188,6 +191,6 @@ public final class PostgresSinkProvider implements SinkProvider {
             pg.user() == null ? null : pg.user().reveal(),
             pg.password() == null ? null : pg.password().reveal(),
             "keel-sink-" + pipeline.name());
-    return new PostgresSink(own.dataSource(), pg, pipeline.columns(), unique, own);
+    return new PostgresSink(own.dataSource(), pg, pipeline.columns(), unique, laterWins, own);
   }
 }

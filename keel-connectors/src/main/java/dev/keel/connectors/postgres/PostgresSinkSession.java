@@ -95,6 +95,7 @@ final class PostgresSinkSession implements SinkSession {
       PostgresSinkSpec spec,
       List<Column> columns,
       boolean unique,
+      boolean laterWins,
       TargetTable target,
       TaskRef task) {
     this.spec = spec;
@@ -102,7 +103,7 @@ final class PostgresSinkSession implements SinkSession {
     this.target = target;
     this.task = task;
     this.statement = new PublishStatement(spec, columns, target);
-    this.repeatedKeys = new RepeatedKeys(spec, columns, unique);
+    this.repeatedKeys = new RepeatedKeys(spec, columns, unique, laterWins);
     this.versions =
         spec.keepVersions() > 0 ? new LoadVersions(spec, columns, target, statement) : null;
     this.dataSource = ds;

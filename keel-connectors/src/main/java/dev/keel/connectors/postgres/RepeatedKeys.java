@@ -24,20 +24,35 @@ final class RepeatedKeys {
   private final PostgresSinkSpec spec;
   private final List<Column> columns;
   private final boolean applies;
+  private final boolean laterWins;
 
   /**
    * @param unique the pipeline's unique rule, which applies in every mode (upsert: always)
    */
   RepeatedKeys(PostgresSinkSpec spec, List<Column> columns, boolean unique) {
+    this(spec, columns, unique, false);
+  }
+
+  /**
+   * @param laterWins the last record of a key by source position stays and the earlier ones are
+   *     dropped without a reject: they are older versions of the same row, which upserting them in
+   *     order would have overwritten anyway (a buffered pipeline's load stage)
+   */
+  RepeatedKeys(PostgresSinkSpec spec, List<Column> columns, boolean unique, boolean laterWins) {
     this.spec = spec;
     this.columns = columns;
     this.applies = (unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty();
+    this.laterWins = laterWins;
   }
 
   /** Rejects the staged rows that repeat a key; returns how many. */
   long reject(Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit)
       throws SQLException {
     if (!applies || !any(conn)) {
+      return 0;
+    }
+    if (laterWins) {
+      dropEarlier(conn);
       return 0;
     }
     String key = TargetTable.quoted(spec.key());
@@ -76,6 +91,17 @@ final class RepeatedKeys {
       throw new RejectedLimitException(count, count + " records of " + task + " repeat a key");
     }
     return count;
+  }
+
+  private void dropEarlier(Connection conn) throws SQLException {
+    String key = TargetTable.quoted(spec.key());
+    try (Statement st = conn.createStatement()) {
+      st.executeUpdate(
+          "DELETE FROM keel_stage s USING (SELECT _keel_pos, row_number() OVER (PARTITION BY "
+              + key
+              + " ORDER BY _keel_pos DESC) AS n FROM keel_stage) d"
+              + " WHERE s._keel_pos = d._keel_pos AND d.n > 1");
+    }
   }
 
   /**

@@ -33,6 +33,7 @@ public final class ClusterNode {
   private final Heartbeat heartbeat;
   private final NodeSession session;
   private final Loops loops = new Loops();
+  private final BufferBacklogCheck backlogCheck;
   private final StoredPipelines pipelines;
   private final Workers workers;
   private final PipelineCatalog catalog;
@@ -75,6 +76,10 @@ public final class ClusterNode {
         config.pipelines() == null
             ? null
             : new PipelineCatalog(store, config.pipelines(), config.nodeId());
+    this.backlogCheck =
+        catalog == null
+            ? null
+            : new BufferBacklogCheck(store, catalog::current, config.scheduleClock());
   }
 
   public void start() {
@@ -108,6 +113,7 @@ public final class ClusterNode {
               config.catchUp(),
               config.windowCatchUp());
       loops.every("scheduler", Duration.ofSeconds(1), scheduler);
+      loops.every("buffer-backlog", BufferBacklogCheck.EVERY, backlogCheck);
     }
     workers.start();
     log.info(
@@ -146,6 +152,7 @@ public final class ClusterNode {
     loops.stop("pipelines");
     loops.stop("reaper");
     loops.stop("incidents");
+    loops.stop("buffer-backlog");
     int left = workers.awaitIdle(config.drainTimeout());
     if (left > 0) {
       log.info(
@@ -176,6 +183,9 @@ public final class ClusterNode {
     session.close();
     workers.shutdown();
     pipelines.close();
+    if (backlogCheck != null) {
+      backlogCheck.close();
+    }
     log.info("node {} stopped", config.nodeId());
   }
 

@@ -1,5 +1,6 @@
 package dev.keel.engine.node;
 
+import dev.keel.spec.BufferStages;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecException;
 import dev.keel.spec.SpecReader;
@@ -115,6 +116,16 @@ final class PipelineCatalog implements Runnable {
       seenText.put(file, text);
       return;
     }
+    // A buffered pipeline is stored as its two stages; a failed save (the database away) leaves
+    // the file unseen, so the next scan stores it again.
+    for (PipelineSpec stage : BufferStages.split(spec)) {
+      keep(file, stage);
+    }
+    seenText.put(file, text);
+  }
+
+  /** Stores {@code spec} (a file's pipeline, or one stage of a buffered one) as current. */
+  private void keep(Path file, PipelineSpec spec) {
     Current other = current.get(spec.name());
     if (other != null && !other.spec().file().equals(file)) {
       String problem =
@@ -125,7 +136,6 @@ final class PipelineCatalog implements Runnable {
               + "; this file is ignored";
       log.warn("{}: {}", file, problem);
       store.problems().report(file.toString(), spec.name(), problem, nodeId);
-      seenText.put(file, text);
       return;
     }
     long version =
@@ -134,7 +144,6 @@ final class PipelineCatalog implements Runnable {
             .save(spec.name(), spec.hash(), spec.text(), file.toString(), spec.regions());
     store.problems().clear(file.toString());
     Current was = current.put(spec.name(), new Current(version, spec));
-    seenText.put(file, text);
     if (was == null) {
       log.info(
           "pipeline {}: version {} from {}{}",

@@ -3,6 +3,7 @@ package dev.keel.engine.node;
 import dev.keel.KeelException;
 import dev.keel.engine.SinkFactory;
 import dev.keel.runtime.Sink;
+import dev.keel.spec.BufferStages;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecReader;
 import dev.keel.store.MetadataStore;
@@ -66,7 +67,7 @@ final class StoredPipelines implements AutoCloseable {
                     new KeelException(
                         "pipeline version " + versionId + " is not in keel.pipeline_version"));
     Path file = Path.of(v.sourceFile() == null ? v.pipeline() + ".yaml" : v.sourceFile());
-    PipelineSpec spec = new SpecReader().parse(v.spec(), file);
+    PipelineSpec spec = BufferStages.stage(new SpecReader().parse(v.spec(), file), v.pipeline());
     Sink sink = SinkFactory.create(spec, store.db());
     try {
       prepareUnderLock(spec.name(), sink);

@@ -400,7 +400,9 @@ public final class Actions {
     }
     try {
       Path file = Path.of(row[2] == null ? name + ".yaml" : (String) row[2]);
-      return new Latest((Long) row[0], reader.parse((String) row[1], file));
+      return new Latest(
+          (Long) row[0],
+          dev.keel.spec.BufferStages.stage(reader.parse((String) row[1], file), name));
     } catch (SpecException e) {
       throw new ApiException(
           422, "the stored version of " + name + " cannot be read: " + e.getMessage());

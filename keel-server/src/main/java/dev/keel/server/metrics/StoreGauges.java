@@ -49,6 +49,10 @@ public final class StoreGauges {
       """
       SELECT count(*) FROM keel.node WHERE state <> 'stopped' AND heartbeat_at > now() - ? * interval '1 millisecond'""";
   private static final String SOURCE_LAG = "SELECT pipeline, partition, lag FROM keel.source_lag";
+  private static final String BUFFER_BACKLOG =
+      """
+      SELECT pipeline, sum(records), coalesce(extract(epoch FROM now() - min(oldest_at))::float8, 0)
+      FROM keel.buffer_backlog GROUP BY pipeline""";
   private static final String ALERTS_PENDING =
       "SELECT count(*) FROM keel.alert_outbox WHERE delivered_at IS NULL";
 
@@ -57,6 +61,8 @@ public final class StoreGauges {
   private final MultiGauge freshness;
   private final MultiGauge windowLag;
   private final MultiGauge sourceLag;
+  private final MultiGauge bufferBacklog;
+  private final MultiGauge bufferBacklogAge;
   private final AtomicLong nodesAlive = new AtomicLong();
   private final AtomicLong alertsPending = new AtomicLong();
 
@@ -82,6 +88,16 @@ public final class StoreGauges {
             .description(
                 "Records behind the end of a stream source (Kafka) per pipeline partition, when its"
                     + " last task ended")
+            .register(registry);
+    this.bufferBacklog =
+        MultiGauge.builder("keel.buffer.backlog")
+            .baseUnit("records")
+            .description("Records in a buffered pipeline's buffer not loaded into its sink yet")
+            .register(registry);
+    this.bufferBacklogAge =
+        MultiGauge.builder("keel.buffer.backlog.age")
+            .baseUnit("seconds")
+            .description("How long the oldest record not loaded yet has been in the buffer")
             .register(registry);
     Gauge.builder("keel.nodes.alive", nodesAlive, AtomicLong::get)
         .description("Nodes with a recent heartbeat")
@@ -146,6 +162,18 @@ public final class StoreGauges {
               }
             }
             sourceLag.register(sourceLagRows, true);
+            List<MultiGauge.Row<?>> backlogRows = new ArrayList<>();
+            List<MultiGauge.Row<?>> backlogAgeRows = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(BUFFER_BACKLOG);
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                Tags pipeline = Tags.of("pipeline", rs.getString(1));
+                backlogRows.add(MultiGauge.Row.of(pipeline, rs.getLong(2)));
+                backlogAgeRows.add(MultiGauge.Row.of(pipeline, rs.getDouble(3)));
+              }
+            }
+            bufferBacklog.register(backlogRows, true);
+            bufferBacklogAge.register(backlogAgeRows, true);
             try (PreparedStatement ps = c.prepareStatement(NODES_ALIVE)) {
               ps.setLong(1, NODE_DEAD_AFTER_MS);
               try (ResultSet rs = ps.executeQuery()) {
