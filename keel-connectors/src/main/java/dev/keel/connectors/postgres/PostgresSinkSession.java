@@ -69,6 +69,15 @@ final class PostgresSinkSession implements SinkSession {
   private int chunks;
 
   private CopyIn copy;
+
+  /**
+   * The COPY straight into the target when nothing there can conflict with the rows, null when they
+   * are staged; {@link #directDone} once it went through.
+   */
+  private DirectCopy direct;
+
+  private boolean directDone;
+
   private long staged;
 
   /** The lowest and highest source position staged since the last commit. */
@@ -117,23 +126,100 @@ final class PostgresSinkSession implements SinkSession {
   }
 
   /**
-   * A new temporary staging table in the current transaction (dropped when it ends), and a COPY
-   * into it.
+   * A COPY straight into the target when nothing there can conflict ({@link DirectCopy}), else into
+   * a new temporary staging table in the current transaction (dropped when it ends).
    */
   private void beginStage() throws SQLException {
-    try (Statement st = conn.createStatement()) {
-      st.execute(StageTable.create(columns));
-    }
-    copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+    beginStage(directCopyable());
+  }
+
+  private void beginStage(boolean directly) throws SQLException {
     sent.reset();
     staged = 0;
     firstStaged = Long.MAX_VALUE;
     lastStaged = Long.MIN_VALUE;
+    directDone = false;
+    if (directly) {
+      statement.beforeInsert(conn, task.partition());
+      direct = DirectCopy.open(conn, target, columns);
+      copy = direct.copy();
+      return;
+    }
+    try (Statement st = conn.createStatement()) {
+      st.execute(StageTable.create(columns));
+    }
+    copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+  }
+
+  /**
+   * Whether this batch may go straight into the target: an append without the unique rule (nothing
+   * to check against the target), or an upsert into an empty target (it can only insert, and the
+   * target's unique index on the key refuses a repeated one); not with keep_versions (what a
+   * publish records comes from the stage), nor replace.
+   */
+  private boolean directCopyable() throws SQLException {
+    if (!DIRECT_COPY || versions != null) {
+      return false;
+    }
+    return switch (spec.mode()) {
+      case APPEND -> !repeatedKeys.applies() && target.directCopyable(conn, List.of(), false);
+      case UPSERT -> target.directCopyable(conn, spec.key(), true);
+      case REPLACE -> false;
+    };
+  }
+
+  /** Whether the rows staged so far go straight into the target (for tests). */
+  boolean copyingDirectly() {
+    return direct != null;
+  }
+
+  /** Off only to measure the staged path against it (the benchmark's KEEL_DIRECT_COPY=false). */
+  static final boolean DIRECT_COPY =
+      !"false".equalsIgnoreCase(System.getenv().getOrDefault("KEEL_DIRECT_COPY", "true"));
+
+  /**
+   * The target refused a row of the direct COPY ({@code e}): it is rolled back, and the rows kept
+   * in its spill file are staged instead, as the stage would have had them from the start; the
+   * publish then finds the culprits as usual.
+   */
+  private void fallBack(SQLException e) throws SQLException {
+    log.debug(
+        "{}: the direct COPY into {} failed ({}); staging its {} rows instead",
+        task,
+        target.name(),
+        e.getMessage(),
+        staged);
+    buffer.reset();
+    DirectCopy failed = direct;
+    direct = null;
+    try (failed;
+        java.io.InputStream in = failed.abandon(conn)) {
+      beginStage(false);
+      DirectCopy.Line line = new DirectCopy.Line();
+      while (DirectCopy.readLine(in, line)) {
+        buffer.raw(line.data, 0, line.length);
+        long position = line.position();
+        staged++;
+        firstStaged = Math.min(firstStaged, position);
+        lastStaged = Math.max(lastStaged, position);
+        if (buffer.length() >= FLUSH_BYTES) {
+          flush();
+        }
+      }
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException("reading back the spill file", ex);
+    }
   }
 
   @Override
   public void stage(long position, Object[] values) {
-    buffer.row(position, values);
+    if (direct != null) {
+      int from = buffer.length();
+      buffer.values(values);
+      direct.keep(position, buffer.bytes(), from, buffer.length());
+    } else {
+      buffer.row(position, values);
+    }
     staged++;
     firstStaged = Math.min(firstStaged, position);
     lastStaged = Math.max(lastStaged, position);
@@ -147,6 +233,10 @@ final class PostgresSinkSession implements SinkSession {
       send();
     } catch (SQLException e) {
       try {
+        if (direct != null) {
+          fallBack(e);
+          return;
+        }
         restage(e);
       } catch (SQLException again) {
         throw failure("staging rows with COPY", again);
@@ -158,7 +248,9 @@ final class PostgresSinkSession implements SinkSession {
     if (buffer.length() == 0) {
       return;
     }
-    sent.append(buffer.bytes(), buffer.length());
+    if (direct == null) {
+      sent.append(buffer.bytes(), buffer.length());
+    }
     copy.writeToCopy(buffer.bytes(), 0, buffer.length());
     buffer.reset();
   }
@@ -173,9 +265,18 @@ final class PostgresSinkSession implements SinkSession {
         send();
         copy.endCopy();
         copy = null;
+        if (direct != null) {
+          direct.complete(conn);
+          direct = null;
+          directDone = true;
+        }
         return;
       } catch (SQLException e) {
-        restage(e);
+        if (direct != null) {
+          fallBack(e);
+        } else {
+          restage(e);
+        }
       }
     }
   }
@@ -221,7 +322,7 @@ final class PostgresSinkSession implements SinkSession {
         copy.cancelCopy();
       }
       conn.rollback();
-      beginStage();
+      beginStage(false);
       for (Refused r : refused) {
         // Still this publish's positions: supersede covers them (an earlier attempt's verdict is
         // void).
@@ -291,10 +392,10 @@ final class PostgresSinkSession implements SinkSession {
       long t2 = System.nanoTime();
       long atCopy = rejectRefused(rejects, stillWithinLimit);
       LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
-      long duplicates = repeatedKeys.reject(conn, task, rejects, within);
+      long duplicates = directDone ? 0 : repeatedKeys.reject(conn, task, rejects, within);
       long t3 = System.nanoTime();
       LoadVersions.Recorded version = versions == null ? null : versions.begin(conn, task, chunks);
-      long atInsert = duplicates + write(rejects, duplicates, within, version);
+      long atInsert = directDone ? 0 : duplicates + write(rejects, duplicates, within, version);
       long t4 = System.nanoTime();
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
@@ -309,10 +410,11 @@ final class PostgresSinkSession implements SinkSession {
       done = true;
       if (log.isDebugEnabled()) {
         log.debug(
-            "{}: {} rows: read, transformed and staged in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
+            "{}: {} rows: read, transformed and {} in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
                 + " duplicate-key check {} ms, {} into {} {} ms, commit {} ms",
             task,
             staged,
+            directDone ? "COPYed straight into the target" : "staged",
             ms(t1 - begun),
             ms(t1 - t0),
             ms(t2 - t1),
@@ -402,10 +504,10 @@ final class PostgresSinkSession implements SinkSession {
       checkFence();
       long atCopy = rejectRefused(rejects, stillWithinLimit);
       LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
-      long duplicates = repeatedKeys.reject(conn, task, rejects, within);
+      long duplicates = directDone ? 0 : repeatedKeys.reject(conn, task, rejects, within);
       LoadVersions.Recorded version =
           versions == null ? null : versions.begin(conn, task, at.chunks());
-      long atInsert = duplicates + write(rejects, duplicates, within, version);
+      long atInsert = directDone ? 0 : duplicates + write(rejects, duplicates, within, version);
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
       counted(version, published);
@@ -595,6 +697,9 @@ final class PostgresSinkSession implements SinkSession {
     try {
       if (copy != null && copy.isActive()) {
         copy.cancelCopy();
+      }
+      if (direct != null) {
+        direct.close();
       }
       if (!done) {
         conn.rollback();

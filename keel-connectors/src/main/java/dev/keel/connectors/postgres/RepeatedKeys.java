@@ -34,6 +34,11 @@ final class RepeatedKeys {
     this.applies = (unique || spec.mode() == SinkSpec.Mode.UPSERT) && !spec.key().isEmpty();
   }
 
+  /** Whether a batch's keys are checked at all (the unique rule, or an upsert). */
+  boolean applies() {
+    return applies;
+  }
+
   /** Rejects the staged rows that repeat a key; returns how many. */
   long reject(Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit)
       throws SQLException {
