@@ -603,7 +603,8 @@ final class PostgresSinkSession implements SinkSession {
       LongPredicate stillWithinLimit,
       LoadVersions.Recorded version)
       throws SQLException {
-    PublishStatement insert = version == null ? statement : statement.recording(version.version());
+    PublishStatement insert =
+        version == null ? statement : statement.recording(version.version(), version.chunk());
     insert.beforeInsert(conn, task.partition());
     return new ViolatorBisection(
             conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
@@ -611,16 +612,18 @@ final class PostgresSinkSession implements SinkSession {
   }
 
   /**
-   * Adds what this publish did to its version's counts: upsert, as the capture found the rows (a
-   * row then rejected at the insert still counts); append and replace, the rows published.
+   * Adds what this publish did to its version's counts: upsert, the rows its statements recorded (a
+   * row rejected at the insert is not among them); append and replace, the rows published.
    */
   private void counted(LoadVersions.Recorded version, long published) throws SQLException {
     if (version == null) {
       return;
     }
     switch (spec.mode()) {
-      case UPSERT ->
-          LoadVersions.count(conn, version.version(), version.inserted(), version.updated(), 0);
+      case UPSERT -> {
+        long[] iu = LoadVersions.upserted(conn, version.version(), version.chunk());
+        LoadVersions.count(conn, version.version(), iu[0], iu[1], 0);
+      }
       case APPEND -> LoadVersions.count(conn, version.version(), published, 0, 0);
       case REPLACE -> LoadVersions.count(conn, version.version(), published, 0, version.deleted());
     }
