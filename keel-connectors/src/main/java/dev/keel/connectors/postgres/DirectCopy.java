@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -22,34 +21,34 @@ import org.postgresql.copy.CopyIn;
 /**
  * Rows COPYed straight into the target, when nothing there can conflict with them (an append
  * without the unique rule; an upsert into an empty target, whose unique index on the key then
- * refuses a repeated key): no staging table, no duplicate-key pass, no merge. It runs under a
- * savepoint in the publish transaction (the fence is checked before the commit as always), and
+ * refuses a repeated key): no staging table, no duplicate-key pass, no merge. It is the first
+ * statement of the publish transaction (the fence is checked before the commit as always), and
  * every row also goes, with its source position, to a spill file on local disk: when the target
- * refuses anything (a repeated key, a CHECK, a foreign key, a value), the COPY is rolled back to
- * the savepoint and the rows are read back from the file into the ordinary staging path, which
- * finds and dead-letters the culprits exactly as if the direct COPY had never been tried. The
- * source is read once; the heap holds one COPY buffer (the file is written through a 64 KiB
- * buffer).
+ * refuses anything (a repeated key, a CHECK, a foreign key, a value), the transaction, which holds
+ * nothing else, is rolled back, and the rows are read back from the file into the ordinary staging
+ * path, which finds and dead-letters the culprits exactly as if the direct COPY had never been
+ * tried. No savepoint: the rows carry the transaction's own id, which is how keep_versions finds
+ * them ({@link LoadVersions#recordCopied}). The source is read once; the heap holds one COPY buffer
+ * (the file is written through a 64 KiB buffer).
  */
 final class DirectCopy implements AutoCloseable {
   private static final int FILE_BUFFER = 1 << 16;
 
   private final Path file;
   private final OutputStream out;
-  private final Savepoint savepoint;
   private final CopyIn copy;
   private final byte[] number = new byte[20];
 
-  private DirectCopy(Path file, OutputStream out, Savepoint savepoint, CopyIn copy) {
+  private DirectCopy(Path file, OutputStream out, CopyIn copy) {
     this.file = file;
     this.out = out;
-    this.savepoint = savepoint;
     this.copy = copy;
   }
 
   /**
-   * Starts a COPY into {@code target} under a new savepoint of {@code conn}'s transaction (deferred
-   * constraints were made immediate before, so a violation fails the COPY, not the commit).
+   * Starts a COPY into {@code target} in {@code conn}'s transaction, which holds nothing else
+   * (deferred constraints were made immediate before, so a violation fails the COPY, not the
+   * commit).
    */
   static DirectCopy open(Connection conn, TargetTable target, List<Column> columns)
       throws SQLException {
@@ -61,14 +60,13 @@ final class DirectCopy implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("creating a spill file for a direct COPY", e);
     }
-    Savepoint sp = conn.setSavepoint();
     String cols =
         columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
     CopyIn copy =
         conn.unwrap(PGConnection.class)
             .getCopyAPI()
             .copyIn("COPY " + target.qualified + " (" + cols + ") FROM STDIN");
-    return new DirectCopy(file, out, sp, copy);
+    return new DirectCopy(file, out, copy);
   }
 
   CopyIn copy() {
@@ -95,15 +93,14 @@ final class DirectCopy implements AutoCloseable {
     }
   }
 
-  /** The COPY went through: the rows are in the target, the savepoint and the file not needed. */
-  void complete(Connection conn) throws SQLException {
-    conn.releaseSavepoint(savepoint);
+  /** The COPY went through: the rows are in the target, the file not needed. */
+  void complete() {
     close();
   }
 
   /**
-   * The target refused something: the COPY (if still open) is cancelled and everything it did is
-   * rolled back; returns the rows kept, as staging lines, to be staged instead.
+   * The target refused something: the COPY (if still open) is cancelled and the transaction rolled
+   * back; returns the rows kept, as staging lines, to be staged instead.
    */
   InputStream abandon(Connection conn) throws SQLException {
     if (copy.isActive()) {
@@ -113,7 +110,7 @@ final class DirectCopy implements AutoCloseable {
         // Already failed on the server side: the rollback below is what matters.
       }
     }
-    conn.rollback(savepoint);
+    conn.rollback();
     try {
       out.close();
       return new BufferedInputStream(Files.newInputStream(file), FILE_BUFFER);

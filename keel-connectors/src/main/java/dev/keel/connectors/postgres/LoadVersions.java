@@ -110,6 +110,28 @@ final class LoadVersions {
     }
   }
 
+  /**
+   * After an upsert COPYed straight into an empty target ({@link DirectCopy}): the key of each row
+   * it inserted, the rows of the target this transaction wrote (its own id in xmin; the target held
+   * nothing else of this transaction's).
+   */
+  void recordCopied(Connection c, Recorded r) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO keel_sink.row_version (version_id, chunk, op, keys) SELECT ?, ?, 'i', array_agg(k)"
+                + " FROM (SELECT "
+                + keyText("t")
+                + " AS k, "
+                + BATCHES
+                + " AS batch FROM "
+                + target.qualified
+                + " t WHERE t.xmin = pg_current_xact_id()::xid) x GROUP BY batch")) {
+      ps.setLong(1, r.version());
+      ps.setInt(2, r.chunk());
+      ps.executeUpdate();
+    }
+  }
+
   /** Adds to the counts of {@code version}. */
   static void count(Connection c, long version, long inserted, long updated, long deleted)
       throws SQLException {

@@ -154,15 +154,19 @@ final class PostgresSinkSession implements SinkSession {
   /**
    * Whether this batch may go straight into the target: an append without the unique rule (nothing
    * to check against the target), or an upsert into an empty target (it can only insert, and the
-   * target's unique index on the key refuses a repeated one); not with keep_versions (what a
-   * publish records comes from the stage), nor replace.
+   * target's unique index on the key refuses a repeated one; with keep_versions it records the key
+   * of every row it inserted). Not replace, nor an append with keep_versions (its record would need
+   * a scan of the whole target).
    */
   private boolean directCopyable() throws SQLException {
-    if (!DIRECT_COPY || versions != null) {
+    if (!DIRECT_COPY) {
       return false;
     }
     return switch (spec.mode()) {
-      case APPEND -> !repeatedKeys.applies() && target.directCopyable(conn, List.of(), false);
+      case APPEND ->
+          versions == null
+              && !repeatedKeys.applies()
+              && target.directCopyable(conn, List.of(), false);
       case UPSERT -> target.directCopyable(conn, spec.key(), true);
       case REPLACE -> false;
     };
@@ -266,7 +270,7 @@ final class PostgresSinkSession implements SinkSession {
         copy.endCopy();
         copy = null;
         if (direct != null) {
-          direct.complete(conn);
+          direct.complete();
           direct = null;
           directDone = true;
         }
@@ -395,7 +399,8 @@ final class PostgresSinkSession implements SinkSession {
       long duplicates = directDone ? 0 : repeatedKeys.reject(conn, task, rejects, within);
       long t3 = System.nanoTime();
       LoadVersions.Recorded version = versions == null ? null : versions.begin(conn, task, chunks);
-      long atInsert = directDone ? 0 : duplicates + write(rejects, duplicates, within, version);
+      long atInsert =
+          directDone ? copied(version) : duplicates + write(rejects, duplicates, within, version);
       long t4 = System.nanoTime();
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
@@ -507,7 +512,8 @@ final class PostgresSinkSession implements SinkSession {
       long duplicates = directDone ? 0 : repeatedKeys.reject(conn, task, rejects, within);
       LoadVersions.Recorded version =
           versions == null ? null : versions.begin(conn, task, at.chunks());
-      long atInsert = directDone ? 0 : duplicates + write(rejects, duplicates, within, version);
+      long atInsert =
+          directDone ? copied(version) : duplicates + write(rejects, duplicates, within, version);
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
       counted(version, published);
@@ -609,6 +615,17 @@ final class PostgresSinkSession implements SinkSession {
     return new ViolatorBisection(
             conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
         .publish();
+  }
+
+  /**
+   * After a direct COPY, what the version records (upsert into an empty target: the key of every
+   * row); none rejected.
+   */
+  private long copied(LoadVersions.Recorded version) throws SQLException {
+    if (version != null) {
+      versions.recordCopied(conn, version);
+    }
+    return 0;
   }
 
   /**
