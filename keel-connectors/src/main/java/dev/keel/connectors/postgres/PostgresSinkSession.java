@@ -196,8 +196,17 @@ final class PostgresSinkSession implements SinkSession {
     buffer.reset();
     DirectCopy failed = direct;
     direct = null;
+    java.io.InputStream spilled;
+    try {
+      spilled = failed.abandon(conn);
+    } catch (SQLException lost) {
+      // The connection is gone (a cut mid-COPY): the COPY's own error says what happened.
+      failed.close();
+      e.addSuppressed(lost);
+      throw e;
+    }
     try (failed;
-        java.io.InputStream in = failed.abandon(conn)) {
+        java.io.InputStream in = spilled) {
       beginStage(false);
       DirectCopy.Line line = new DirectCopy.Line();
       while (DirectCopy.readLine(in, line)) {
