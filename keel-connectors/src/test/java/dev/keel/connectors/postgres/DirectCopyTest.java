@@ -57,6 +57,7 @@ class DirectCopyTest {
     exec(
         "DROP SCHEMA IF EXISTS keel_sink CASCADE",
         "DROP TABLE IF EXISTS items",
+        "DROP TABLE IF EXISTS pairs",
         "CREATE TABLE items (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'))");
   }
 
@@ -189,6 +190,58 @@ class DirectCopyTest {
       }
     }
     assertThat(count("select count(*) from items")).isEqualTo(1);
+  }
+
+  @Test
+  void on_the_staged_path_a_repeated_key_of_one_or_two_columns_is_rejected() throws SQLException {
+    exec("INSERT INTO items VALUES (0, 'there before')");
+    try (PostgresSink sink = sink(SinkSpec.Mode.UPSERT, 0);
+        SinkSession session = begin(sink)) {
+      session.stage(2, new Object[] {1L, "first"});
+      session.stage(3, new Object[] {2L, "two"});
+      session.stage(4, new Object[] {1L, "second"});
+      assertThat(((PostgresSinkSession) session).copyingDirectly()).isFalse();
+      assertThat(session.publish(rejects, n -> true).rejected()).isEqualTo(1);
+    }
+    assertThat(rejected).singleElement().asString().startsWith("4|1,second|duplicate key (id)");
+    rejected.clear();
+
+    exec(
+        "DROP SCHEMA keel_sink CASCADE",
+        "CREATE TABLE pairs (a bigint, b text, name text, PRIMARY KEY (a, b))",
+        "INSERT INTO pairs VALUES (0, 'x', 'there before')");
+    List<Column> columns =
+        List.of(
+            new Column("a", ColumnType.parse("bigint")),
+            new Column("b", ColumnType.parse("text")),
+            new Column("name", ColumnType.parse("text")));
+    PostgresSinkSpec spec =
+        new PostgresSinkSpec(
+            null,
+            null,
+            null,
+            "public",
+            "pairs",
+            List.of("a", "b"),
+            SinkSpec.Mode.UPSERT,
+            null,
+            SinkSpec.Commit.PARTITION,
+            100,
+            false,
+            0);
+    try (PostgresSink sink =
+        new PostgresSink(pg.getPostgresDatabase(), spec, columns, false, null)) {
+      sink.prepare();
+      sink.fence("all", 1);
+      try (SinkSession session = sink.begin(new TaskRef(1, 1, "pairs", "all", 1, 1))) {
+        session.stage(2, new Object[] {1L, "x", "first"});
+        session.stage(3, new Object[] {1L, "y", "other"});
+        session.stage(4, new Object[] {1L, "x", "second"});
+        assertThat(session.publish(rejects, n -> true).rejected()).isEqualTo(1);
+      }
+    }
+    assertThat(rejected).singleElement().asString().startsWith("4|");
+    assertThat(count("select count(*) from pairs where name in ('first', 'other')")).isEqualTo(2);
   }
 
   private static long spillFiles() {
