@@ -229,7 +229,19 @@ final class PostgresSinkSession implements SinkSession {
     if (direct != null) {
       int from = buffer.length();
       buffer.values(values);
-      direct.keep(position, buffer.bytes(), from, buffer.length());
+      try {
+        direct.keep(position, buffer.bytes(), from, buffer.length());
+      } catch (java.io.UncheckedIOException e) {
+        throw new KeelException(
+            task
+                + ": "
+                + e.getMessage()
+                + " failed ("
+                + e.getCause().getMessage()
+                + "): the direct COPY keeps every row in java.io.tmpdir until the publish;"
+                + " free space there or point -Djava.io.tmpdir elsewhere",
+            e);
+      }
     } else {
       buffer.row(position, values);
     }
