@@ -43,6 +43,17 @@ final class CopyText {
     put((byte) '\n');
   }
 
+  /** A row without its position, as COPY into the target itself takes it ({@link DirectCopy}). */
+  void values(Object[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (i > 0) {
+        put((byte) '\t');
+      }
+      value(values[i]);
+    }
+    put((byte) '\n');
+  }
+
   private void value(Object v) {
     if (v == null) {
       put((byte) '\\');

@@ -68,8 +68,11 @@ final class LoadVersions {
     this.statement = statement;
   }
 
-  /** What one publish (or chunk) recorded: its version, and the rows the capture counted. */
-  record Recorded(long version, long inserted, long updated, long deleted) {}
+  /**
+   * What one publish (or chunk) recorded before its write: its version, its chunk, and the rows the
+   * capture counted (replace; an upsert records as it writes, {@link #upserted}).
+   */
+  record Recorded(long version, int chunk, long inserted, long updated, long deleted) {}
 
   /**
    * Records the version of {@code task}'s load (the same one for every chunk of it) and, before the
@@ -77,20 +80,56 @@ final class LoadVersions {
    */
   Recorded begin(Connection c, TaskRef task, int chunk) throws SQLException {
     long version = open(c, task.partition(), task.loadId(), task.runId(), null, spec.mode());
-    long inserted = 0;
-    long updated = 0;
     long deleted = 0;
     switch (spec.mode()) {
       case UPSERT -> {
-        long[] iu = captureUpsert(c, version, chunk);
-        inserted = iu[0];
-        updated = iu[1];
+        // Recorded by the upsert itself (PublishStatement#recording).
       }
       case REPLACE -> deleted = captureReplace(c, version, task.partition());
       case APPEND -> stableText(c);
     }
     prune(c, task.partition());
-    return new Recorded(version, inserted, updated, deleted);
+    return new Recorded(version, chunk, 0, 0, deleted);
+  }
+
+  /**
+   * The rows an upsert recorded under {@code version} and {@code chunk}: {inserted, updated}. A few
+   * hundred rows of keel_sink.row_version per million rows written.
+   */
+  static long[] upserted(Connection c, long version, int chunk) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT coalesce(sum(cardinality(keys)), 0), coalesce(sum(cardinality(images)), 0)"
+                + " FROM keel_sink.row_version WHERE version_id = ? AND chunk = ?")) {
+      ps.setLong(1, version);
+      ps.setInt(2, chunk);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2)};
+      }
+    }
+  }
+
+  /**
+   * After an upsert COPYed straight into an empty target ({@link DirectCopy}): the key of each row
+   * it inserted, the rows of the target this transaction wrote (its own id in xmin; the target held
+   * nothing else of this transaction's).
+   */
+  void recordCopied(Connection c, Recorded r) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO keel_sink.row_version (version_id, chunk, op, keys) SELECT ?, ?, 'i', array_agg(k)"
+                + " FROM (SELECT "
+                + keyText("t")
+                + " AS k, "
+                + BATCHES
+                + " AS batch FROM "
+                + target.qualified
+                + " t WHERE t.xmin = pg_current_xact_id()::xid) x GROUP BY batch")) {
+      ps.setLong(1, r.version());
+      ps.setInt(2, r.chunk());
+      ps.executeUpdate();
+    }
   }
 
   /** Adds to the counts of {@code version}. */
@@ -143,54 +182,6 @@ final class LoadVersions {
     try (Statement st = c.createStatement()) {
       for (String set : STABLE_TEXT) {
         st.execute(set);
-      }
-    }
-  }
-
-  /**
-   * Upsert: for each staged row, the key of a row it will insert ('i'), or the key and prior image
-   * of a row it will change ('u'); a row left as it is needs nothing. Returns {inserted, updated}.
-   */
-  private long[] captureUpsert(Connection c, long version, int chunk) throws SQLException {
-    List<String> others =
-        columns.stream().map(Column::name).filter(n -> !spec.key().contains(n)).toList();
-    String changed =
-        others.isEmpty()
-            ? "false"
-            : "("
-                + others.stream().map(n -> "t." + Identifiers.quote(n)).collect(joining())
-                + ") IS DISTINCT FROM ("
-                + others.stream().map(n -> "s." + Identifiers.quote(n)).collect(joining())
-                + ")";
-    String sql =
-        "WITH c AS (SELECT CASE WHEN t.ctid IS NULL THEN 'i' ELSE 'u' END AS op,"
-            + " CASE WHEN t.ctid IS NULL THEN "
-            + keyText("s")
-            + " ELSE t::text END AS item, s."
-            + StageTable.POSITION
-            + " / "
-            + BATCH
-            + " AS batch FROM "
-            + StageTable.NAME
-            + " s LEFT JOIN "
-            + target.qualified
-            + " t ON "
-            + spec.key().stream()
-                .map(k -> "t." + Identifiers.quote(k) + " = s." + Identifiers.quote(k))
-                .collect(Collectors.joining(" AND "))
-            + " WHERE t.ctid IS NULL OR "
-            + changed
-            + "), b AS (INSERT INTO keel_sink.row_version (version_id, chunk, op, keys, images)"
-            + " SELECT ?, ?, op, CASE WHEN op = 'i' THEN array_agg(item) END,"
-            + " CASE WHEN op = 'u' THEN array_agg(item) END FROM c GROUP BY batch, op"
-            + " RETURNING op, coalesce(cardinality(keys), cardinality(images)) AS n)"
-            + " SELECT coalesce(sum(n) FILTER (WHERE op = 'i'), 0), coalesce(sum(n) FILTER (WHERE op = 'u'), 0) FROM b";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setLong(1, version);
-      ps.setInt(2, chunk);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new long[] {rs.getLong(1), rs.getLong(2)};
       }
     }
   }

@@ -69,6 +69,15 @@ final class PostgresSinkSession implements SinkSession {
   private int chunks;
 
   private CopyIn copy;
+
+  /**
+   * The COPY straight into the target when nothing there can conflict with the rows, null when they
+   * are staged; {@link #directDone} once it went through.
+   */
+  private DirectCopy direct;
+
+  private boolean directDone;
+
   private long staged;
 
   /** The lowest and highest source position staged since the last commit. */
@@ -118,23 +127,125 @@ final class PostgresSinkSession implements SinkSession {
   }
 
   /**
-   * A new temporary staging table in the current transaction (dropped when it ends), and a COPY
-   * into it.
+   * A COPY straight into the target when nothing there can conflict ({@link DirectCopy}), else into
+   * a new temporary staging table in the current transaction (dropped when it ends).
    */
   private void beginStage() throws SQLException {
-    try (Statement st = conn.createStatement()) {
-      st.execute(StageTable.create(columns));
-    }
-    copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+    beginStage(directCopyable());
+  }
+
+  private void beginStage(boolean directly) throws SQLException {
     sent.reset();
     staged = 0;
     firstStaged = Long.MAX_VALUE;
     lastStaged = Long.MIN_VALUE;
+    directDone = false;
+    if (directly) {
+      statement.beforeInsert(conn, task.partition());
+      direct = DirectCopy.open(conn, target, columns);
+      copy = direct.copy();
+      return;
+    }
+    try (Statement st = conn.createStatement()) {
+      st.execute(StageTable.create(columns));
+    }
+    copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY keel_stage FROM STDIN");
+  }
+
+  /**
+   * Whether this batch may go straight into the target: an append without the unique rule (nothing
+   * to check against the target), or an upsert into an empty target (it can only insert, and the
+   * target's unique index on the key refuses a repeated one; with keep_versions it records the key
+   * of every row it inserted). Not replace, nor an append with keep_versions (its record would need
+   * a scan of the whole target).
+   */
+  private boolean directCopyable() throws SQLException {
+    if (!DIRECT_COPY) {
+      return false;
+    }
+    return switch (spec.mode()) {
+      case APPEND ->
+          versions == null
+              && !repeatedKeys.applies()
+              && target.directCopyable(conn, List.of(), false);
+      case UPSERT -> target.directCopyable(conn, spec.key(), true);
+      case REPLACE -> false;
+    };
+  }
+
+  /** Whether the rows staged so far go straight into the target (for tests). */
+  boolean copyingDirectly() {
+    return direct != null;
+  }
+
+  /** Off only to measure the staged path against it (the benchmark's KEEL_DIRECT_COPY=false). */
+  static final boolean DIRECT_COPY =
+      !"false".equalsIgnoreCase(System.getenv().getOrDefault("KEEL_DIRECT_COPY", "true"));
+
+  /**
+   * The target refused a row of the direct COPY ({@code e}): it is rolled back, and the rows kept
+   * in its spill file are staged instead, as the stage would have had them from the start; the
+   * publish then finds the culprits as usual.
+   */
+  private void fallBack(SQLException e) throws SQLException {
+    log.debug(
+        "{}: the direct COPY into {} failed ({}); staging its {} rows instead",
+        task,
+        target.name(),
+        e.getMessage(),
+        staged);
+    buffer.reset();
+    DirectCopy failed = direct;
+    direct = null;
+    java.io.InputStream spilled;
+    try {
+      spilled = failed.abandon(conn);
+    } catch (SQLException lost) {
+      // The connection is gone (a cut mid-COPY): the COPY's own error says what happened.
+      failed.close();
+      e.addSuppressed(lost);
+      throw e;
+    }
+    try (failed;
+        java.io.InputStream in = spilled) {
+      beginStage(false);
+      DirectCopy.Line line = new DirectCopy.Line();
+      while (DirectCopy.readLine(in, line)) {
+        buffer.raw(line.data, 0, line.length);
+        long position = line.position();
+        staged++;
+        firstStaged = Math.min(firstStaged, position);
+        lastStaged = Math.max(lastStaged, position);
+        if (buffer.length() >= FLUSH_BYTES) {
+          flush();
+        }
+      }
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException("reading back the spill file", ex);
+    }
   }
 
   @Override
   public void stage(long position, Object[] values) {
-    buffer.row(position, values);
+    if (direct != null) {
+      int from = buffer.length();
+      buffer.values(values);
+      try {
+        direct.keep(position, buffer.bytes(), from, buffer.length());
+      } catch (java.io.UncheckedIOException e) {
+        throw new KeelException(
+            task
+                + ": "
+                + e.getMessage()
+                + " failed ("
+                + e.getCause().getMessage()
+                + "): the direct COPY keeps every row in java.io.tmpdir until the publish;"
+                + " free space there or point -Djava.io.tmpdir elsewhere",
+            e);
+      }
+    } else {
+      buffer.row(position, values);
+    }
     staged++;
     firstStaged = Math.min(firstStaged, position);
     lastStaged = Math.max(lastStaged, position);
@@ -148,6 +259,10 @@ final class PostgresSinkSession implements SinkSession {
       send();
     } catch (SQLException e) {
       try {
+        if (direct != null) {
+          fallBack(e);
+          return;
+        }
         restage(e);
       } catch (SQLException again) {
         throw failure("staging rows with COPY", again);
@@ -159,7 +274,9 @@ final class PostgresSinkSession implements SinkSession {
     if (buffer.length() == 0) {
       return;
     }
-    sent.append(buffer.bytes(), buffer.length());
+    if (direct == null) {
+      sent.append(buffer.bytes(), buffer.length());
+    }
     copy.writeToCopy(buffer.bytes(), 0, buffer.length());
     buffer.reset();
   }
@@ -174,9 +291,18 @@ final class PostgresSinkSession implements SinkSession {
         send();
         copy.endCopy();
         copy = null;
+        if (direct != null) {
+          direct.complete();
+          direct = null;
+          directDone = true;
+        }
         return;
       } catch (SQLException e) {
-        restage(e);
+        if (direct != null) {
+          fallBack(e);
+        } else {
+          restage(e);
+        }
       }
     }
   }
@@ -222,7 +348,7 @@ final class PostgresSinkSession implements SinkSession {
         copy.cancelCopy();
       }
       conn.rollback();
-      beginStage();
+      beginStage(false);
       for (Refused r : refused) {
         // Still this publish's positions: supersede covers them (an earlier attempt's verdict is
         // void).
@@ -292,10 +418,11 @@ final class PostgresSinkSession implements SinkSession {
       long t2 = System.nanoTime();
       long atCopy = rejectRefused(rejects, stillWithinLimit);
       LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
-      long duplicates = repeatedKeys.reject(conn, task, rejects, within);
+      long duplicates = directDone ? 0 : repeatedKeys.reject(conn, task, rejects, within);
       long t3 = System.nanoTime();
       LoadVersions.Recorded version = versions == null ? null : versions.begin(conn, task, chunks);
-      long atInsert = duplicates + write(rejects, duplicates, within, version);
+      long atInsert =
+          directDone ? copied(version) : duplicates + write(rejects, duplicates, within, version);
       long t4 = System.nanoTime();
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
@@ -310,10 +437,11 @@ final class PostgresSinkSession implements SinkSession {
       done = true;
       if (log.isDebugEnabled()) {
         log.debug(
-            "{}: {} rows: read, transformed and staged in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
+            "{}: {} rows: read, transformed and {} in {} ms (of which ending the COPY {} ms), fence and load check {} ms,"
                 + " duplicate-key check {} ms, {} into {} {} ms, commit {} ms",
             task,
             staged,
+            directDone ? "COPYed straight into the target" : "staged",
             ms(t1 - begun),
             ms(t1 - t0),
             ms(t2 - t1),
@@ -403,10 +531,11 @@ final class PostgresSinkSession implements SinkSession {
       checkFence();
       long atCopy = rejectRefused(rejects, stillWithinLimit);
       LongPredicate within = n -> stillWithinLimit.test(atCopy + n);
-      long duplicates = repeatedKeys.reject(conn, task, rejects, within);
+      long duplicates = directDone ? 0 : repeatedKeys.reject(conn, task, rejects, within);
       LoadVersions.Recorded version =
           versions == null ? null : versions.begin(conn, task, at.chunks());
-      long atInsert = duplicates + write(rejects, duplicates, within, version);
+      long atInsert =
+          directDone ? copied(version) : duplicates + write(rejects, duplicates, within, version);
       long published = staged - atInsert;
       long rejected = atCopy + atInsert;
       counted(version, published);
@@ -502,7 +631,8 @@ final class PostgresSinkSession implements SinkSession {
       LongPredicate stillWithinLimit,
       LoadVersions.Recorded version)
       throws SQLException {
-    PublishStatement insert = version == null ? statement : statement.recording(version.version());
+    PublishStatement insert =
+        version == null ? statement : statement.recording(version.version(), version.chunk());
     insert.beforeInsert(conn, task.partition());
     return new ViolatorBisection(
             conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
@@ -510,16 +640,29 @@ final class PostgresSinkSession implements SinkSession {
   }
 
   /**
-   * Adds what this publish did to its version's counts: upsert, as the capture found the rows (a
-   * row then rejected at the insert still counts); append and replace, the rows published.
+   * After a direct COPY, what the version records (upsert into an empty target: the key of every
+   * row); none rejected.
+   */
+  private long copied(LoadVersions.Recorded version) throws SQLException {
+    if (version != null) {
+      versions.recordCopied(conn, version);
+    }
+    return 0;
+  }
+
+  /**
+   * Adds what this publish did to its version's counts: upsert, the rows its statements recorded (a
+   * row rejected at the insert is not among them); append and replace, the rows published.
    */
   private void counted(LoadVersions.Recorded version, long published) throws SQLException {
     if (version == null) {
       return;
     }
     switch (spec.mode()) {
-      case UPSERT ->
-          LoadVersions.count(conn, version.version(), version.inserted(), version.updated(), 0);
+      case UPSERT -> {
+        long[] iu = LoadVersions.upserted(conn, version.version(), version.chunk());
+        LoadVersions.count(conn, version.version(), iu[0], iu[1], 0);
+      }
       case APPEND -> LoadVersions.count(conn, version.version(), published, 0, 0);
       case REPLACE -> LoadVersions.count(conn, version.version(), published, 0, version.deleted());
     }
@@ -596,6 +739,9 @@ final class PostgresSinkSession implements SinkSession {
     try {
       if (copy != null && copy.isActive()) {
         copy.cancelCopy();
+      }
+      if (direct != null) {
+        direct.close();
       }
       if (!done) {
         conn.rollback();

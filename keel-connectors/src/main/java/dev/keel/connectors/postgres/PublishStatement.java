@@ -23,30 +23,38 @@ final class PublishStatement {
   private final TargetTable target;
   private final String columnList;
 
-  /** The version an append records the hash of each row it adds under; null: none. */
+  /**
+   * The version an append records the hash of each row it adds under, and an upsert what undoes
+   * each row it writes; null: none.
+   */
   private final Long version;
 
+  /** The chunk of a chunked load an upsert records its rows under. */
+  private final int chunk;
+
   PublishStatement(PostgresSinkSpec spec, List<Column> columns, TargetTable target) {
-    this(spec, columns, target, null);
+    this(spec, columns, target, null, 0);
   }
 
   private PublishStatement(
-      PostgresSinkSpec spec, List<Column> columns, TargetTable target, Long version) {
+      PostgresSinkSpec spec, List<Column> columns, TargetTable target, Long version, int chunk) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
     this.version = version;
+    this.chunk = chunk;
     this.columnList =
         columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
   }
 
   /**
-   * The same statements, that in append mode also record in keel_sink.row_version a hash of each
-   * row they add, under {@code version} (LoadVersions): a row the insert adds and its record commit
-   * or roll back together, savepoints included.
+   * The same statements, that also record in keel_sink.row_version, under {@code version}
+   * (LoadVersions), what undoes them: append, a hash of each row they add; upsert, the key of each
+   * row they insert and the prior image of each row they update (chunk {@code chunk} of the load).
+   * A row the insert writes and its record commit or roll back together, savepoints included.
    */
-  PublishStatement recording(long version) {
-    return new PublishStatement(spec, columns, target, version);
+  PublishStatement recording(long version, int chunk) {
+    return new PublishStatement(spec, columns, target, version, chunk);
   }
 
   /**
@@ -147,16 +155,17 @@ final class PublishStatement {
     String select = "SELECT " + columnList + " FROM " + table + where;
     return switch (spec.mode()) {
       case UPSERT ->
-          "INSERT INTO "
-              + target.qualified
-              + " AS t ("
-              + columnList
-              + ") "
-              + select
-              + " ON CONFLICT ("
-              + TargetTable.quoted(spec.key())
-              + ") "
-              + upsertAction();
+          recordedUpsert(
+              "INSERT INTO "
+                  + target.qualified
+                  + " AS t ("
+                  + columnList
+                  + ") "
+                  + select
+                  + " ON CONFLICT ("
+                  + TargetTable.quoted(spec.key())
+                  + ") "
+                  + upsertAction());
       case APPEND, REPLACE ->
           recorded(
               "INSERT INTO "
@@ -182,6 +191,51 @@ final class PublishStatement {
         + ", 'a', array_agg(hash) FROM (SELECT hash, "
         + LoadVersions.BATCHES
         + " AS batch FROM added) x GROUP BY batch";
+  }
+
+  /**
+   * The upsert, recording what undoes it in the same statement: the rows it wrote (RETURNING their
+   * key: inserted or changed, not the ones left as they were) joined with the target as it was
+   * before the statement (every part of a statement sees the same snapshot, so {@code o} is the
+   * prior version of an updated row, and no row for an inserted one). One join over the rows
+   * written only, instead of a pass over the whole stage joined with the target before the write.
+   */
+  private String recordedUpsert(String upsert) {
+    if (version == null) {
+      return upsert;
+    }
+    List<String> key = spec.key();
+    String returning =
+        key.stream().map(k -> "t." + Identifiers.quote(k)).collect(Collectors.joining(", "));
+    String on =
+        key.stream()
+            .map(k -> "o." + Identifiers.quote(k) + " = w." + Identifiers.quote(k))
+            .collect(Collectors.joining(" AND "));
+    String keyText =
+        "ARRAY["
+            + key.stream()
+                .map(k -> "w." + Identifiers.quote(k) + "::text")
+                .collect(Collectors.joining(", "))
+            + "]::text";
+    return "WITH w AS ("
+        + upsert
+        + " RETURNING "
+        + returning
+        + "), c AS (SELECT CASE WHEN o.ctid IS NULL THEN 'i' ELSE 'u' END AS op,"
+        + " CASE WHEN o.ctid IS NULL THEN "
+        + keyText
+        + " ELSE o::text END AS item, "
+        + LoadVersions.BATCHES
+        + " AS batch FROM w LEFT JOIN "
+        + target.qualified
+        + " o ON "
+        + on
+        + ") INSERT INTO keel_sink.row_version (version_id, chunk, op, keys, images) SELECT "
+        + version
+        + ", "
+        + chunk
+        + ", op, CASE WHEN op = 'i' THEN array_agg(item) END, CASE WHEN op = 'u' THEN array_agg(item) END"
+        + " FROM c GROUP BY batch, op";
   }
 
   /** Updates only rows whose values changed, so re-publishing the same data writes nothing. */

@@ -267,6 +267,41 @@ final class TargetTable {
     return false;
   }
 
+  /**
+   * Whether rows may be COPYed straight into the table ({@link DirectCopy}): it has no rules (which
+   * INSERT applies and COPY does not); the columns of {@code notNull} (the upsert key) are NOT NULL
+   * (a unique index lets NULL keys repeat, which the unique rule refuses); and, with {@code
+   * mustBeEmpty}, it holds no row now (so the upsert can only insert).
+   */
+  boolean directCopyable(Connection c, List<String> notNull, boolean mustBeEmpty)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            SELECT NOT c.relhasrules AND coalesce(bool_and(a.attnotnull), true)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND a.attname = ANY (?)
+            WHERE n.nspname = ? AND c.relname = ? GROUP BY c.relhasrules""")) {
+      ps.setArray(1, c.createArrayOf("text", notNull.toArray()));
+      ps.setString(2, spec.schema());
+      ps.setString(3, spec.table());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          return false;
+        }
+      }
+    }
+    if (!mustBeEmpty) {
+      return true;
+    }
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM " + qualified + ")");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
   static String quoted(List<String> names) {
     return names.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
   }

@@ -88,6 +88,32 @@ class LoadRollbackTest {
     }
   }
 
+  @Test
+  void an_upsert_records_only_the_rows_it_wrote_and_a_violator_is_neither_written_nor_recorded()
+      throws Exception {
+    try (VersionedTable t = table(SinkSpec.Mode.UPSERT, 2)) {
+      t.execute("ALTER TABLE items ADD CONSTRAINT no_forbidden CHECK (name <> 'forbidden')");
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      List<String> afterRun1 = t.rows("p");
+      // Row 1 unchanged, row 2 changed, row 3 new, row 4 refused by the CHECK (bisection).
+      t.load(
+          2,
+          "p",
+          VersionedTable.row(1, "a", "p"),
+          VersionedTable.row(2, "B", "p"),
+          VersionedTable.row(3, "c", "p"),
+          VersionedTable.row(4, "forbidden", "p"));
+
+      LoadHistory.Load run2 = t.history().loads("p").get(0);
+      assertThat(run2.inserted()).isEqualTo(1);
+      assertThat(run2.updated()).isEqualTo(1);
+      assertThat(t.count("SELECT count(*) FROM items WHERE id = 4")).isZero();
+
+      t.rollback("p", 1);
+      assertThat(t.rows("p")).isEqualTo(afterRun1);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(SinkSpec.Mode.class)
   void only_the_last_loads_are_kept_and_older_runs_are_refused(SinkSpec.Mode mode)
