@@ -101,9 +101,15 @@ public final class KafkaBroker implements AutoCloseable {
             "group.initial.rebalance.delay.ms=0",
             "log.flush.interval.messages=1",
             ""));
+    // url-safe base64 may start with '-', which the tool's argument parser takes for an option
+    // (the failure "argument --cluster-id/-t: expected one argument"): draw again, as Kafka's own
+    // Uuid.randomUuid() does
     byte[] id = new byte[16];
-    new SecureRandom().nextBytes(id);
-    String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    String clusterId;
+    do {
+      new SecureRandom().nextBytes(id);
+      clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    } while (clusterId.startsWith("-"));
     Process f =
         new ProcessBuilder(
                 java(

@@ -255,6 +255,34 @@ class KafkaSourceTest {
   }
 
   @Test
+  void a_bootstrap_that_does_not_answer_fails_the_run_saying_which_and_what_to_check()
+      throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Path file = dir.resolve("nobroker.yaml");
+    Files.writeString(
+        file,
+        """
+        name: nobroker
+        source: { kafka: { bootstrap: "127.0.0.1:%d", topic: orders } }
+        columns: { id: bigint }
+        retry: { attempts: 1 }
+        sink: { postgres: { table: nobroker, mode: append } }
+        """
+            .formatted(closed));
+
+    Cli cli = Cli.runPipeline(file);
+
+    assertThat(cli.exit()).as(cli.toString()).isEqualTo(1);
+    assertThat(cli.err())
+        .contains("kafka bootstrap 127.0.0.1:" + closed + " did not answer")
+        .contains("asking for topic orders")
+        .contains("is the broker up");
+  }
+
+  @Test
   void a_partition_the_topic_does_not_have_is_refused() throws Exception {
     topics.create("two", 2);
     Cli cli = Cli.runPipeline(pipeline("two", ""), "--partition", "5");
