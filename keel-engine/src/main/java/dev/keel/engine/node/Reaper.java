@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,13 +27,17 @@ final class Reaper implements Runnable {
   private final MetadataStore store;
   private final Duration outageThreshold;
   private final Runnable onReaped;
+  private final Duration sessionGrace;
 
   /**
    * @param lease this node's lease, from which the shared-outage threshold follows ({@link
    *     SharedOutage})
+   * @param sessionGrace how long a node's session lock may be gone before the node is believed dead
+   *     ({@link dev.keel.store.NodeSession#GRACE})
    */
-  Reaper(MetadataStore store, Duration lease, Runnable onReaped) {
+  Reaper(MetadataStore store, Duration lease, Duration sessionGrace, Runnable onReaped) {
     this.store = store;
+    this.sessionGrace = sessionGrace;
     this.outageThreshold = SharedOutage.thresholdFor(lease);
     this.onReaped = onReaped;
   }
@@ -40,7 +46,7 @@ final class Reaper implements Runnable {
   public void run() {
     List<ExpiredLeases.Reaped> reaped;
     do {
-      reaped = store.expiredLeases().reap(BATCH, outageThreshold);
+      reaped = store.expiredLeases().reap(BATCH, outageThreshold, sessionGrace);
       Set<Long> runs = new HashSet<>();
       for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());
@@ -59,6 +65,15 @@ final class Reaper implements Runnable {
       runs.forEach(store.runs()::refresh);
       if (!reaped.isEmpty()) {
         onReaped.run();
+        // a requeued task waits out its backoff first: wake the claim loop when it is due, not a
+        // poll interval later (a crash's takeover is this node's next claim)
+        store.expiredLeases().dueIn(reaped).stream()
+            .filter(d -> !d.isZero())
+            .distinct()
+            .forEach(
+                d ->
+                    CompletableFuture.delayedExecutor(d.toMillis() + 1, TimeUnit.MILLISECONDS)
+                        .execute(onReaped));
       }
     } while (reaped.size() == BATCH);
     for (long run : store.runs().refreshStale()) {
