@@ -16,7 +16,8 @@ import java.util.List;
  * Failover time: with three real nodes on a durable PostgreSQL, kill -9 the node running a long
  * task, and measure, by the database clock, the time from the kill to the task's next claim by
  * another node; repeat, starting a replacement node after each kill. Prints each figure, p50 and
- * max. Usage: {@code bench script: dev.keel.bench.FailoverBench LEASE HEARTBEAT KILLS}.
+ * max. Usage: {@code bench script: dev.keel.bench.FailoverBench LEASE HEARTBEAT KILLS
+ * [REAP_EVERY]}.
  */
 public final class FailoverBench {
   private FailoverBench() {}
@@ -25,6 +26,7 @@ public final class FailoverBench {
     String lease = args.length > 0 ? args[0] : "10s";
     String heartbeat = args.length > 1 ? args[1] : "2s";
     int kills = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    String reapEvery = args.length > 3 ? args[3] : "1s";
     Path work = Files.createTempDirectory("keel-failover");
     try (LocalCluster cluster = LocalCluster.start(work.resolve("logs"), true)) {
       Path dir = work.resolve("pipelines");
@@ -44,7 +46,14 @@ public final class FailoverBench {
           """
               .formatted(cluster.url()));
       String[] nodeArgs = {
-        "--pipelines", dir.toString(), "--lease", lease, "--heartbeat", heartbeat
+        "--pipelines",
+        dir.toString(),
+        "--lease",
+        lease,
+        "--heartbeat",
+        heartbeat,
+        "--reap-every",
+        reapEvery
       };
       int next = 0;
       for (; next < 3; next++) {
@@ -113,9 +122,10 @@ public final class FailoverBench {
       List<Double> sorted = new ArrayList<>(seconds);
       Collections.sort(sorted);
       System.out.printf(
-          "lease %s, heartbeat %s, %d kills: p50 %.2f s, max %.2f s; leases reaped from live nodes: %d%n",
+          "lease %s, heartbeat %s, reap every %s, %d kills: p50 %.2f s, max %.2f s; leases reaped from live nodes: %d%n",
           lease,
           heartbeat,
+          reapEvery,
           kills,
           sorted.get((sorted.size() - 1) / 2),
           sorted.get(sorted.size() - 1),

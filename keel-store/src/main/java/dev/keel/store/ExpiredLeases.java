@@ -39,7 +39,8 @@ public final class ExpiredLeases {
               AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))),
       noted AS (
         UPDATE keel.node n SET session_lost_at = now() FROM missing m
-        WHERE n.id = m.id AND n.session_key = m.session_key AND n.session_lost_at IS NULL),
+        WHERE n.id = m.id AND n.session_key = m.session_key AND n.session_lost_at IS NULL
+        RETURNING n.id),
       ended AS (
         SELECT id FROM missing WHERE coalesce(session_lost_at, now()) <= now() - ? * interval '1 millisecond'),
       expired AS (
@@ -65,7 +66,9 @@ public final class ExpiredLeases {
         FROM reaped r WHERE a.task_id = r.id AND a.fence = r.fence
           AND a.task_id = ANY ((SELECT array_agg(id) FROM reaped)::bigint[])
           AND a.fence = ANY ((SELECT array_agg(fence) FROM reaped)::bigint[]))
-      SELECT id, run_id, pipeline, partition, state, attempt, owner, session_ended FROM reaped""";
+      SELECT id, run_id, pipeline, partition, state, attempt, owner, session_ended, false FROM reaped
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, id, NULL, true FROM noted""";
 
   /**
    * A task whose lease expired, or whose node's session ended ({@link NodeSession}: the process
@@ -102,17 +105,33 @@ public final class ExpiredLeases {
    * for {@code sessionGrace} (zero: at the first tick that misses it).
    */
   public List<Reaped> reap(int limit, Duration outageThreshold, Duration sessionGrace) {
+    return reapTick(limit, outageThreshold, sessionGrace).reaped();
+  }
+
+  /**
+   * What one reaper tick did: the tasks it reaped, and the nodes whose lock it found gone for the
+   * first time (their grace starts now; the reaper looks again when it ends).
+   */
+  public record Tick(List<Reaped> reaped, List<String> lostSessions) {}
+
+  /** As {@link #reap(int, Duration, Duration)}, also telling which nodes' locks just went. */
+  public Tick reapTick(int limit, Duration outageThreshold, Duration sessionGrace) {
     return db.inTransaction(
         "reaping expired leases",
         c -> {
           SharedOutage.observe(c, outageThreshold);
           List<Reaped> out = new ArrayList<>();
+          List<String> lost = new ArrayList<>();
           try (PreparedStatement ps = c.prepareStatement(REAP)) {
             ps.setInt(1, NodeSession.LOCK_CLASS);
             ps.setLong(2, sessionGrace.toMillis());
             ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
+                if (rs.getBoolean(9)) {
+                  lost.add(rs.getString(7));
+                  continue;
+                }
                 out.add(
                     new Reaped(
                         rs.getLong(1),
@@ -126,7 +145,7 @@ public final class ExpiredLeases {
               }
             }
           }
-          return out;
+          return new Tick(out, lost);
         });
   }
 

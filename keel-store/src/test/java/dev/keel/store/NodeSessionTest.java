@@ -183,7 +183,16 @@ class NodeSessionTest {
     awaitLocksReleased();
 
     Duration grace = Duration.ofMillis(300);
-    assertThat(reapWithGrace(grace)).isEmpty(); // first seen missing: noted
+    // first seen missing: noted, and told once, so the reaper looks again when the grace ends
+    ExpiredLeases.Tick first = db.store().expiredLeases().reapTick(10, NO_SHARED_OUTAGE, grace);
+    assertThat(first.reaped()).isEmpty();
+    assertThat(first.lostSessions()).containsExactly("node-a");
+    assertThat(
+            db.store()
+                .expiredLeases()
+                .reapTick(10, NO_SHARED_OUTAGE, Duration.ofDays(1))
+                .lostSessions())
+        .isEmpty();
     await()
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50))

@@ -41,7 +41,7 @@ public record NodeConfig(
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_POLL = Duration.ofMillis(500);
-  public static final Duration DEFAULT_REAP_EVERY = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_REAP_EVERY = Duration.ofMillis(500);
   public static final Duration DEFAULT_SCAN_EVERY = Duration.ofSeconds(2);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 

@@ -42,11 +42,33 @@ final class Reaper implements Runnable {
     this.onReaped = onReaped;
   }
 
+  /** Past the grace by the database clock, however the two timers drift. */
+  private static final long RECHECK_MARGIN_MS = 20;
+
+  private void recheck() {
+    try {
+      run();
+    } catch (RuntimeException e) {
+      log.debug(
+          "reaping after a session's grace failed (the next tick retries): {}", e.getMessage());
+    }
+  }
+
   @Override
   public void run() {
     List<ExpiredLeases.Reaped> reaped;
     do {
-      reaped = store.expiredLeases().reap(BATCH, outageThreshold, sessionGrace);
+      ExpiredLeases.Tick tick =
+          store.expiredLeases().reapTick(BATCH, outageThreshold, sessionGrace);
+      reaped = tick.reaped();
+      if (!tick.lostSessions().isEmpty()) {
+        // a node's lock just went: look again when its grace ends, not at a later tick (a crash's
+        // takeover waits for the grace, not for the grace rounded up to the reaper's period)
+        log.debug("sessions of {} lost; looking again in {}", tick.lostSessions(), sessionGrace);
+        CompletableFuture.delayedExecutor(
+                sessionGrace.toMillis() + RECHECK_MARGIN_MS, TimeUnit.MILLISECONDS)
+            .execute(this::recheck);
+      }
       Set<Long> runs = new HashSet<>();
       for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());
