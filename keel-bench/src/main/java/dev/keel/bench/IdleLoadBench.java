@@ -15,7 +15,7 @@ public final class IdleLoadBench {
   private IdleLoadBench() {}
 
   public static void main(String[] args) throws Exception {
-    String reapEvery = args.length > 0 ? args[0] : "1s";
+    String reapEvery = args.length > 0 ? args[0] : "500ms";
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     Path work = Files.createTempDirectory("keel-idle");
     try (LocalCluster cluster = LocalCluster.start(work.resolve("logs"), true)) {
