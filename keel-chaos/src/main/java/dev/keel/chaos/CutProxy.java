@@ -12,7 +12,8 @@ import org.netcrusher.tcp.TcpCrusherBuilder;
 /**
  * A loopback TCP proxy (netcrusher) in front of one PostgreSQL, through which the chaos nodes reach
  * their metadata and sink database: {@link #cut} breaks every connection and refuses new ones until
- * {@link #restore}, as a network partition between the nodes and the database would.
+ * {@link #restore}, as a network partition between the nodes and the database would; {@link
+ * #freeze} holds the traffic without closing anything, as a partition that only loses packets.
  */
 public final class CutProxy implements AutoCloseable {
   private final NioReactor reactor;
@@ -98,6 +99,20 @@ public final class CutProxy implements AutoCloseable {
             new IOException("could not listen on port " + port + " again", e));
       }
     }
+  }
+
+  /**
+   * Stops every byte both ways, and new connections wait unaccepted, without closing anything: a
+   * network partition as the peers see it (packets lost, sockets open, no reset) until {@link
+   * #unfreeze}.
+   */
+  public synchronized void freeze() {
+    crusher.freeze();
+  }
+
+  /** Lets the traffic a {@link #freeze} held go on. */
+  public synchronized void unfreeze() {
+    crusher.unfreeze();
   }
 
   public int port() {

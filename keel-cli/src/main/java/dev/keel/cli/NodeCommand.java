@@ -14,6 +14,7 @@ import dev.keel.spec.SecretResolver;
 import dev.keel.spec.SpecException;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
+import dev.keel.store.NodeSession;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -130,6 +131,23 @@ final class NodeCommand implements Callable<Integer> {
   Duration poll = NodeConfig.DEFAULT_POLL;
 
   @Option(
+      names = "--reap-every",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How often the node looks for tasks of dead nodes and expired leases (default ${DEFAULT-VALUE}).")
+  Duration reapEvery = NodeConfig.DEFAULT_REAP_EVERY;
+
+  @Option(
+      names = "--session-grace",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How long another node's database session may be gone before its tasks are taken over: a"
+              + " live node whose connection was reset takes it again within this (default 500ms).")
+  Duration sessionGrace = NodeSession.GRACE;
+
+  @Option(
       names = "--drain-timeout",
       paramLabel = "DURATION",
       converter = DurationConverter.class,
@@ -217,6 +235,8 @@ final class NodeCommand implements Callable<Integer> {
             .lease(lease)
             .heartbeat(heartbeat)
             .poll(poll)
+            .reapEvery(reapEvery)
+            .sessionGrace(sessionGrace)
             .drainTimeout(drainTimeout)
             .catchUp(catchUp == null ? NodeConfig.DEFAULT_CATCH_UP : catchUp)
             .windowCatchUp(catchUp == null ? NodeConfig.DEFAULT_WINDOW_CATCH_UP : catchUp)

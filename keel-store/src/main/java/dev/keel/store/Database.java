@@ -67,6 +67,8 @@ public final class Database implements AutoCloseable {
     if (dataSource.getPassword() != null) {
       credentials.setProperty("password", dataSource.getPassword());
     }
+    // keepalives keep a firewall or NAT from dropping the idle connection as stale
+    credentials.setProperty("tcpKeepAlive", "true");
     return DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
   }
 

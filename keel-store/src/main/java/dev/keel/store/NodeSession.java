@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +38,8 @@ public final class NodeSession implements AutoCloseable {
 
   private static final String RECORD =
       """
-      UPDATE keel.node SET session_key = ?, session_server_start = pg_postmaster_start_time()
+      UPDATE keel.node SET session_key = ?, session_server_start = pg_postmaster_start_time(),
+        session_lost_at = NULL
       WHERE id = ?""";
 
   private final Database db;
@@ -108,11 +111,65 @@ public final class NodeSession implements AutoCloseable {
     throw new SQLException("no free advisory lock key in class " + LOCK_CLASS + " after 100 tries");
   }
 
+  /**
+   * How long the reaper waits, after it first finds a node's lock gone, before it believes the node
+   * dead: a process that died never takes it again, a live one whose connection was reset by the
+   * network does within milliseconds ({@link #awaitLoss}). Short, so a crash is still taken over
+   * well within a lease (issue 17: under 1.5 s).
+   */
+  public static final Duration GRACE = Duration.ofMillis(500);
+
+  /**
+   * Waits up to {@code max} on the session's socket, sending nothing (pgjdbc's {@code
+   * getNotifications} blocks reading it), and returns true as soon as the connection breaks: the
+   * server ended the session, or the network reset the connection. The node then takes its lock
+   * again at once, within the reaper's {@link #GRACE}, instead of at its next check. False after
+   * {@code max} with the session intact, or when there is no session to watch.
+   */
+  public boolean awaitLoss(Duration max) {
+    Connection c;
+    synchronized (this) {
+      c = connection;
+      if (closed || c == null) {
+        return false;
+      }
+    }
+    try {
+      c.unwrap(PGConnection.class).getNotifications((int) Math.max(1, max.toMillis()));
+      return false;
+    } catch (SQLException e) {
+      synchronized (this) {
+        if (closed) {
+          return false;
+        }
+      }
+      log.info(
+          "node {}: its database session broke ({}); taking its lock again",
+          nodeId,
+          e.getMessage());
+      return true;
+    }
+  }
+
   /** Ends the session; the lock goes with it. */
   @Override
-  public synchronized void close() {
-    closed = true;
-    closeQuietly();
+  public void close() {
+    Connection c;
+    synchronized (this) {
+      closed = true;
+      c = connection;
+    }
+    if (c != null) {
+      // abort, not close: close waits for the watching read (awaitLoss) to time out
+      try {
+        c.abort(Runnable::run);
+      } catch (SQLException e) {
+        log.debug("aborting the session of node {}: {}", nodeId, e.getMessage());
+      }
+    }
+    synchronized (this) {
+      closeQuietly();
+    }
   }
 
   private void closeQuietly() {

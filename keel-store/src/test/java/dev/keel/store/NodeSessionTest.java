@@ -134,4 +134,90 @@ class NodeSessionTest {
     claimAsNode("node-a");
     assertThat(reap()).isEmpty();
   }
+
+  List<ExpiredLeases.Reaped> reapWithGrace(Duration grace) {
+    return db.store().expiredLeases().reap(10, NO_SHARED_OUTAGE, grace);
+  }
+
+  static void terminateSessionOf(String node) {
+    TestDatabase.exec(
+        "select pg_terminate_backend(pid, 10000) from pg_locks where locktype = 'advisory' and objid = "
+            + TestDatabase.value("select session_key from keel.node where id = '" + node + "'"));
+  }
+
+  @Test
+  void
+      a_live_node_whose_connection_is_reset_takes_its_lock_again_within_the_grace_and_keeps_its_task() {
+    db.run("t", 3, "x");
+    ClaimedTask t = claimAsNode("node-a");
+    try (NodeSession session = db.store().nodeSession("node-a")) {
+      session.hold();
+      terminateSessionOf("node-a"); // the server side of a reset connection
+
+      assertThat(session.awaitLoss(Duration.ofSeconds(30))).isTrue(); // seen at once, not polled
+      // a reaper tick between the loss and the re-take only notes when the lock went missing
+      assertThat(reapWithGrace(Duration.ofMinutes(1))).isEmpty();
+      assertThat(
+              TestDatabase.count(
+                  "select count(*) from keel.node where session_lost_at is not null"))
+          .isEqualTo(1);
+      session.hold();
+
+      assertThat(reapWithGrace(Duration.ZERO)).isEmpty();
+      assertThat(
+              TestDatabase.count(
+                  "select count(*) from keel.node where session_lost_at is not null"))
+          .isZero();
+      assertThat(TestDatabase.value("select owner from keel.task where id = " + t.id()))
+          .isEqualTo("node-a");
+    }
+  }
+
+  @Test
+  void a_lock_missing_for_longer_than_the_grace_is_believed_a_death() {
+    db.run("t", 3, "x");
+    ClaimedTask t = claimAsNode("node-a");
+    NodeSession session = db.store().nodeSession("node-a");
+    session.hold();
+    session.close();
+    awaitLocksReleased();
+
+    Duration grace = Duration.ofMillis(300);
+    // first seen missing: noted, and told once, so the reaper looks again when the grace ends
+    ExpiredLeases.Tick first = db.store().expiredLeases().reapTick(10, NO_SHARED_OUTAGE, grace);
+    assertThat(first.reaped()).isEmpty();
+    assertThat(first.lostSessions()).containsExactly("node-a");
+    assertThat(
+            db.store()
+                .expiredLeases()
+                .reapTick(10, NO_SHARED_OUTAGE, Duration.ofDays(1))
+                .lostSessions())
+        .isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> !reapWithGrace(grace).isEmpty());
+    assertThat(TestDatabase.value("select state from keel.task where id = " + t.id()))
+        .isEqualTo("queued");
+    assertThat(
+            TestDatabase.count(
+                "select count(*) from keel.node where session_lost_at <= now() - interval '300 milliseconds'"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void a_session_that_is_not_lost_is_watched_until_the_timeout() {
+    db.run("t", 3, "x");
+    claimAsNode("node-a");
+    try (NodeSession session = db.store().nodeSession("node-a")) {
+      session.hold();
+      assertThat(session.awaitLoss(Duration.ofMillis(200))).isFalse();
+      session.hold();
+      assertThat(
+              TestDatabase.count(
+                  "select count(*) from pg_locks where locktype = 'advisory' and classid = "
+                      + NodeSession.LOCK_CLASS))
+          .isEqualTo(1);
+    }
+  }
 }

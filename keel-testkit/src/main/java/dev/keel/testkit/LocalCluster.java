@@ -108,6 +108,18 @@ public final class LocalCluster implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Starts {@code keel node --db URL --node-id ID args...} reaching the database at {@code url}
+   * (e.g. through a fault-injecting proxy) instead of directly.
+   */
+  public NodeProcess nodeVia(String id, String url, String... args) throws IOException {
+    List<String> keel = new ArrayList<>(List.of("node", "--db", url, "--node-id", id));
+    keel.addAll(List.of(args));
+    NodeProcess n = NodeProcess.start(id, logDir, keel);
+    nodes.add(n);
+    return n;
+  }
+
   public List<NodeProcess> nodes() {
     return List.copyOf(nodes);
   }

@@ -88,9 +88,11 @@ public final class ClusterNode {
     loops.every("heartbeat", config.heartbeat(), heartbeat);
     // Registered first: a node's tasks are reaped at once when its process dies only once it holds
     // its session.
-    loops.every("session", config.heartbeat(), session::hold);
+    loops.every("session", SessionKeeper.PERIOD, new SessionKeeper(session, config.heartbeat()));
     loops.every(
-        "reaper", config.reapEvery(), new Reaper(coordination, config.lease(), workers::wake));
+        "reaper",
+        config.reapEvery(),
+        new Reaper(coordination, config.lease(), config.sessionGrace(), workers::wake));
     loops.every(
         "incidents",
         IncidentChecks.EVERY,

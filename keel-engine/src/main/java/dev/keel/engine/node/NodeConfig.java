@@ -1,6 +1,7 @@
 package dev.keel.engine.node;
 
 import dev.keel.spec.AlertChecks;
+import dev.keel.store.NodeSession;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,13 +34,14 @@ public record NodeConfig(
     String region,
     int windowCatchUp,
     Clock scheduleClock,
-    Duration publishRecheck) {
+    Duration publishRecheck,
+    Duration sessionGrace) {
 
   public static final int DEFAULT_WORKERS = 4;
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_POLL = Duration.ofMillis(500);
-  public static final Duration DEFAULT_REAP_EVERY = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_REAP_EVERY = Duration.ofMillis(500);
   public static final Duration DEFAULT_SCAN_EVERY = Duration.ofSeconds(2);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -83,6 +85,7 @@ public record NodeConfig(
     private Clock clock = MonotonicClock.UTC;
     private String region;
     private Duration publishRecheck = DEFAULT_PUBLISH_RECHECK;
+    private Duration sessionGrace = NodeSession.GRACE;
 
     private Builder(String nodeId) {
       this.nodeId = nodeId;
@@ -120,6 +123,15 @@ public record NodeConfig(
 
     public Builder reapEvery(Duration v) {
       reapEvery = v;
+      return this;
+    }
+
+    /**
+     * How long another node's database session may be gone before its tasks are taken over ({@link
+     * NodeSession#GRACE}).
+     */
+    public Builder sessionGrace(Duration v) {
+      sessionGrace = v;
       return this;
     }
 
@@ -248,9 +260,10 @@ public record NodeConfig(
               region,
               Math.max(1, windowCatchUp),
               scheduleClock,
-              publishRecheck);
+              publishRecheck,
+              sessionGrace);
       log.info(
-          "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, drain timeout {}, catch-up {}{}",
+          "node {}: region {}, pipelines {}, workers {}, lease {}, heartbeat {}, poll {}, reap every {}, session grace {}, drain timeout {}, catch-up {}{}",
           nodeId,
           region == null ? "none" : region,
           pipelines,
@@ -259,6 +272,7 @@ public record NodeConfig(
           heartbeat,
           poll,
           reapEvery,
+          sessionGrace,
           drainTimeout,
           catchUp,
           ignoreLeaseLoss ? " (FAULT INJECTION: lease loss ignored)" : "");

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,22 +27,48 @@ final class Reaper implements Runnable {
   private final MetadataStore store;
   private final Duration outageThreshold;
   private final Runnable onReaped;
+  private final Duration sessionGrace;
 
   /**
    * @param lease this node's lease, from which the shared-outage threshold follows ({@link
    *     SharedOutage})
+   * @param sessionGrace how long a node's session lock may be gone before the node is believed dead
+   *     ({@link dev.keel.store.NodeSession#GRACE})
    */
-  Reaper(MetadataStore store, Duration lease, Runnable onReaped) {
+  Reaper(MetadataStore store, Duration lease, Duration sessionGrace, Runnable onReaped) {
     this.store = store;
+    this.sessionGrace = sessionGrace;
     this.outageThreshold = SharedOutage.thresholdFor(lease);
     this.onReaped = onReaped;
+  }
+
+  /** Past the grace by the database clock, however the two timers drift. */
+  private static final long RECHECK_MARGIN_MS = 20;
+
+  private void recheck() {
+    try {
+      run();
+    } catch (RuntimeException e) {
+      log.debug(
+          "reaping after a session's grace failed (the next tick retries): {}", e.getMessage());
+    }
   }
 
   @Override
   public void run() {
     List<ExpiredLeases.Reaped> reaped;
     do {
-      reaped = store.expiredLeases().reap(BATCH, outageThreshold);
+      ExpiredLeases.Tick tick =
+          store.expiredLeases().reapTick(BATCH, outageThreshold, sessionGrace);
+      reaped = tick.reaped();
+      if (!tick.lostSessions().isEmpty()) {
+        // a node's lock just went: look again when its grace ends, not at a later tick (a crash's
+        // takeover waits for the grace, not for the grace rounded up to the reaper's period)
+        log.debug("sessions of {} lost; looking again in {}", tick.lostSessions(), sessionGrace);
+        CompletableFuture.delayedExecutor(
+                sessionGrace.toMillis() + RECHECK_MARGIN_MS, TimeUnit.MILLISECONDS)
+            .execute(this::recheck);
+      }
       Set<Long> runs = new HashSet<>();
       for (ExpiredLeases.Reaped r : reaped) {
         runs.add(r.runId());
@@ -59,6 +87,15 @@ final class Reaper implements Runnable {
       runs.forEach(store.runs()::refresh);
       if (!reaped.isEmpty()) {
         onReaped.run();
+        // a requeued task waits out its backoff first: wake the claim loop when it is due, not a
+        // poll interval later (a crash's takeover is this node's next claim)
+        store.expiredLeases().dueIn(reaped).stream()
+            .filter(d -> !d.isZero())
+            .distinct()
+            .forEach(
+                d ->
+                    CompletableFuture.delayedExecutor(d.toMillis() + 1, TimeUnit.MILLISECONDS)
+                        .execute(onReaped));
       }
     } while (reaped.size() == BATCH);
     for (long run : store.runs().refreshStale()) {

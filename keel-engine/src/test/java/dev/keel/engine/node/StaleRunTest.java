@@ -59,7 +59,7 @@ class StaleRunTest {
             + " and partition = 'x'");
     store.tasks().claim("node-a", started, 1, Duration.ofSeconds(30));
 
-    new Reaper(store, java.time.Duration.ofSeconds(10), () -> {}).run();
+    new Reaper(store, java.time.Duration.ofSeconds(10), java.time.Duration.ZERO, () -> {}).run();
 
     assertThat(store.runs().state(done)).isEqualTo("succeeded");
     assertThat(store.runs().state(failed)).isEqualTo("failed");
