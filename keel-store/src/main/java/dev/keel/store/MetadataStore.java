@@ -1,6 +1,8 @@
 package dev.keel.store;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 
 /**
  * The metadata database: schema {@code keel}, migrated by Flyway on open. Repositories for each
@@ -38,8 +40,23 @@ public final class MetadataStore implements AutoCloseable {
     return info.pending().length + failed;
   }
 
-  private static Flyway flyway(Database db) {
-    return Flyway.configure()
+  /**
+   * Each migration and its schema-history row in one transaction on one connection. Flyway's
+   * PostgreSQL default (a transactional lock) runs the migration on a second connection and records
+   * it on the first, so a process killed between the two commits leaves the change applied but not
+   * recorded, and every later start fails on it ("column … already exists"). With the lock held by
+   * the session instead, a kill rolls back both, and the lock goes with the connection.
+   */
+  static FluentConfiguration oneConnection() {
+    FluentConfiguration config = Flyway.configure();
+    config
+        .getConfigurationExtension(PostgreSQLConfigurationExtension.class)
+        .setTransactionalLock(false);
+    return config;
+  }
+
+  static Flyway flyway(Database db) {
+    return oneConnection()
         .dataSource(db.dataSource())
         .schemas(SCHEMA)
         .createSchemas(true)

@@ -11,6 +11,8 @@ import java.sql.SQLException;
 import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 
 /**
  * A PostgreSQL table as a sink: rows stream into a temporary staging table with COPY, and are
@@ -71,9 +73,23 @@ public final class PostgresSink implements Sink {
     this.owned = owned;
   }
 
+  /**
+   * Each sink migration and its schema-history row in one transaction on one connection (as the
+   * metadata store does, see MetadataStore): Flyway's PostgreSQL default runs the migration and
+   * records it on two connections, so a node killed between the two commits left the change applied
+   * but unrecorded, and every later claim of the pipeline failed on it.
+   */
+  private static FluentConfiguration oneConnection() {
+    FluentConfiguration config = Flyway.configure();
+    config
+        .getConfigurationExtension(PostgreSQLConfigurationExtension.class)
+        .setTransactionalLock(false);
+    return config;
+  }
+
   @Override
   public void prepare() {
-    Flyway.configure()
+    oneConnection()
         .dataSource(dataSource)
         .schemas(SCHEMA)
         .createSchemas(true)

@@ -50,6 +50,23 @@ class PostgresSinkSessionTest {
   }
 
   @Test
+  void each_sink_migration_is_recorded_by_the_transaction_that_applied_it() {
+    try (PostgresSink sink = sink(SinkSpec.Commit.PARTITION)) {
+      // V3 adds keel_sink.load.rows_rejected: a kill between two separate commits (Flyway's
+      // PostgreSQL default) left the column without its history row, and every later prepare
+      // failed with "column rows_rejected already exists"
+      assertThat(
+              count(
+                  """
+                  SELECT count(*) FROM keel_sink.sink_schema_history h
+                  JOIN pg_attribute a
+                    ON a.attrelid = 'keel_sink.load'::regclass AND a.attname = 'rows_rejected'
+                  WHERE h.version = '3' AND h.xmin = a.xmin"""))
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
   void a_publish_makes_its_rejects_durable_before_it_commits() {
     DurableRejects rejects = new DurableRejects();
     try (PostgresSink sink = sink(SinkSpec.Commit.PARTITION);
