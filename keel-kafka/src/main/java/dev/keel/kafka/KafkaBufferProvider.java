@@ -7,9 +7,7 @@ import dev.keel.spec.ConfigSection;
 import dev.keel.spec.Secret;
 import dev.keel.spec.SinkSpec;
 import dev.keel.spec.SourceSpec;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -20,7 +18,6 @@ import java.util.regex.Pattern;
  */
 public final class KafkaBufferProvider implements BufferProvider {
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-  private static final Pattern SECRET_KEY = Pattern.compile("password|jaas\\.config|secret");
 
   @Override
   public String kind() {
@@ -44,52 +41,14 @@ public final class KafkaBufferProvider implements BufferProvider {
               + "' is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249)");
     }
     var alertAfter = s.duration("alert_after", BufferSpec.DEFAULT_ALERT_AFTER);
-    return new KafkaBufferSpec(bootstrap, topic, properties(s), alertAfter);
-  }
-
-  /**
-   * Client settings for both stages' clients, each resolved for secrets; those keel decides for the
-   * consumer or the transactional producer are refused.
-   */
-  private static Map<String, Secret> properties(ConfigSection s) {
-    Map<String, Secret> out = new LinkedHashMap<>();
-    ConfigSection props = s.section("properties");
-    if (props == null || !props.isMapping()) {
-      return out;
-    }
-    for (String key : props.keys()) {
-      String k = key.toLowerCase(Locale.ROOT);
-      if (KafkaClients.RESERVED.contains(k)
-          || k.startsWith("transactional.")
-          || k.equals("enable.idempotence")
-          || k.equals("acks")
-          || k.endsWith(".serializer")) {
-        props.errorAtKey(
-            key,
-            s.where()
-                + ".properties."
-                + key
-                + " is set by keel (transactions, positions stored by the sink); remove it"
-                + (k.equals("bootstrap.servers") ? " and use buffer.kafka.bootstrap" : ""));
-        continue;
-      }
-      String written = props.string(key);
-      if (written != null && SECRET_KEY.matcher(k).find() && !written.contains("${")) {
-        props.error(
-            key,
-            s.where()
-                + ".properties."
-                + key
-                + " holds a credential: write it as a reference, ${env:NAME} or"
-                + " ${file:/run/secrets/name}, never the value itself");
-        continue;
-      }
-      Secret v = props.secret(key);
-      if (v != null) {
-        out.put(key, v);
-      }
-    }
-    return out;
+    return new KafkaBufferSpec(
+        bootstrap,
+        topic,
+        KafkaProperties.read(
+            s,
+            KafkaProperties.CONSUMER.or(KafkaProperties.PRODUCER),
+            "transactions, positions stored by the sink"),
+        alertAfter);
   }
 
   @Override

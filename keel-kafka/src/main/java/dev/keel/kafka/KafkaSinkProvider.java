@@ -9,7 +9,6 @@ import dev.keel.spec.ConfigSection;
 import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.Secret;
 import dev.keel.spec.SinkSpec;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,25 +51,8 @@ public final class KafkaSinkProvider implements SinkProvider {
     if (format != null && !format.equals("json")) {
       s.error("format", s.where() + ".format must be json (the only format a kafka sink writes)");
     }
-    Map<String, Secret> properties = new LinkedHashMap<>();
-    ConfigSection props = s.section("properties");
-    if (props != null && props.isMapping()) {
-      for (String k : props.keys()) {
-        if (k.startsWith("transactional.")
-            || k.equals("enable.idempotence")
-            || k.equals("acks")
-            || k.equals("bootstrap.servers")
-            || k.endsWith(".serializer")) {
-          props.errorAtKey(
-              k, s.where() + ".properties." + k + " is set by keel (transactions); remove it");
-          continue;
-        }
-        Secret v = props.secret(k);
-        if (v != null) {
-          properties.put(k, v);
-        }
-      }
-    }
+    Map<String, Secret> properties =
+        KafkaProperties.read(s, KafkaProperties.PRODUCER, "transactions");
     return new KafkaSinkSpec(bootstrap, topic, key, properties);
   }
 

@@ -11,9 +11,7 @@ import dev.keel.spec.Secret;
 import dev.keel.spec.SourceSpec;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,11 +24,6 @@ import java.util.regex.Pattern;
  */
 public final class KafkaSourceProvider implements SourceProvider {
   private static final Pattern PARTITION = Pattern.compile("0|[1-9][0-9]{0,8}");
-
-  /**
-   * Client settings that hold credentials (SASL JAAS config, key store and trust store passwords).
-   */
-  private static final Pattern SECRET_KEY = Pattern.compile("password|jaas\\.config|secret");
 
   /** Kafka's own rule for topic names. */
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -57,7 +50,11 @@ public final class KafkaSourceProvider implements SourceProvider {
               + "' is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249)");
     }
     KafkaSourceSpec.Format format = format(s);
-    Map<String, Secret> properties = properties(s);
+    Map<String, Secret> properties =
+        KafkaProperties.read(
+            s,
+            KafkaProperties.CONSUMER,
+            "positions are stored by the sink, messages read committed only");
     checkPartitions(s, pipeline.partitions());
     return new KafkaSourceSpec(
         bootstrap, topic, format, properties, s.zone("timezone", ZoneOffset.UTC));
@@ -76,44 +73,6 @@ public final class KafkaSourceProvider implements SourceProvider {
         yield KafkaSourceSpec.Format.JSON;
       }
     };
-  }
-
-  /** Client settings, each resolved for secrets; those keel decides itself are refused. */
-  private static Map<String, Secret> properties(ConfigSection s) {
-    Map<String, Secret> out = new LinkedHashMap<>();
-    ConfigSection props = s.section("properties");
-    if (props == null || !props.isMapping()) {
-      return out;
-    }
-    for (String key : props.keys()) {
-      if (KafkaClients.RESERVED.contains(key.toLowerCase(Locale.ROOT))) {
-        props.errorAtKey(
-            key,
-            s.where()
-                + ".properties."
-                + key
-                + " is set by keel (positions are stored by the sink, messages read committed"
-                + " only); remove it"
-                + (key.equals("bootstrap.servers") ? " and use source.kafka.bootstrap" : ""));
-        continue;
-      }
-      String written = props.string(key);
-      if (written != null && SECRET_KEY.matcher(key).find() && !written.contains("${")) {
-        props.error(
-            key,
-            s.where()
-                + ".properties."
-                + key
-                + " holds a credential: write it as a reference, ${env:NAME} or"
-                + " ${file:/run/secrets/name}, never the value itself");
-        continue;
-      }
-      Secret v = props.secret(key);
-      if (v != null) {
-        out.put(key, v);
-      }
-    }
-    return out;
   }
 
   private static void checkPartitions(ConfigSection s, Partitions partitions) {

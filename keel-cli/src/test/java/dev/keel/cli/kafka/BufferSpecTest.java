@@ -134,4 +134,36 @@ class BufferSpecTest {
     assertThat(kind.exit()).as(kind.toString()).isEqualTo(2);
     assertThat(kind.err()).contains("orders.yaml:5:").contains("did you mean 'kafka'");
   }
+
+  @Test
+  void a_kafka_sink_refuses_what_keel_sets_and_a_credential_written_as_its_value()
+      throws Exception {
+    Path file = dir.resolve("out.yaml");
+    Files.writeString(
+        file,
+        """
+        name: out
+        source: { csv: { path: in.csv } }
+        columns: { id: bigint }
+        sink:
+          kafka:
+            bootstrap: "127.0.0.1:9092"
+            topic: out
+            properties:
+              acks: "1"
+              bootstrap.servers: "elsewhere:9092"
+              sasl.jaas.config: "org.apache.kafka.common.security.plain.PlainLoginModule required"
+        """);
+
+    Cli cli = Cli.run("validate", file.toString());
+
+    assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
+    assertThat(cli.err())
+        .contains("out.yaml:9:")
+        .contains("sink.kafka.properties.acks is set by keel (transactions); remove it")
+        .contains("sink.kafka.properties.bootstrap.servers is set by keel")
+        .contains("and use sink.kafka.bootstrap")
+        .contains("sink.kafka.properties.sasl.jaas.config holds a credential")
+        .doesNotContain("PlainLoginModule");
+  }
 }
