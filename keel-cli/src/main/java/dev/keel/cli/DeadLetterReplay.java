@@ -57,20 +57,9 @@ final class DeadLetterReplay {
     if (sink == spec.sink() && source == spec.source()) {
       return spec;
     }
-    return new PipelineSpec(
-        spec.name(),
-        spec.file(),
-        spec.schedule(),
-        spec.partitions(),
-        source,
-        spec.columns(),
-        spec.transforms(),
-        spec.validate(),
-        sink,
-        spec.retry(),
-        spec.attemptTimeout(),
-        spec.text(),
-        spec.hash());
+    // with its regions and everything else the file said: only where it reads and how it writes
+    // change
+    return spec.withSource(source).withSink(sink);
   }
 
   /**

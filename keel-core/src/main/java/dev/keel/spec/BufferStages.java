@@ -65,22 +65,7 @@ public final class BufferStages {
    */
   static PipelineSpec extract(PipelineSpec whole, Connectors connectors) {
     BufferProvider p = connectors.buffer(whole.buffer().kind());
-    return new PipelineSpec(
-        whole.name(),
-        whole.file(),
-        whole.schedule(),
-        whole.partitions(),
-        whole.source(),
-        whole.columns(),
-        whole.transforms(),
-        whole.validate(),
-        p.extractSink(whole.buffer(), whole.sink().key()),
-        whole.retry(),
-        whole.attemptTimeout(),
-        whole.regions(),
-        null,
-        whole.text(),
-        whole.hash());
+    return whole.withSink(p.extractSink(whole.buffer(), whole.sink().key())).withBuffer(null);
   }
 
   /**

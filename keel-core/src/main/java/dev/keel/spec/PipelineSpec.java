@@ -38,23 +38,49 @@ public record PipelineSpec(
     regions = regions == null ? List.of() : List.copyOf(regions);
   }
 
-  /** A pipeline without a buffer. */
-  public PipelineSpec(
-      String name,
-      Path file,
-      String schedule,
-      Partitions partitions,
-      SourceSpec source,
-      List<Column> columns,
-      List<TransformSpec> transforms,
-      ValidateSpec validate,
-      SinkSpec sink,
-      RetrySpec retry,
-      Duration attemptTimeout,
-      List<String> regions,
-      String text,
-      String hash) {
-    this(
+  /** The same pipeline reading from {@code other}. */
+  public PipelineSpec withSource(SourceSpec other) {
+    return new PipelineSpec(
+        name,
+        file,
+        schedule,
+        partitions,
+        other,
+        columns,
+        transforms,
+        validate,
+        sink,
+        retry,
+        attemptTimeout,
+        regions,
+        buffer,
+        text,
+        hash);
+  }
+
+  /** The same pipeline writing to {@code other}. */
+  public PipelineSpec withSink(SinkSpec other) {
+    return new PipelineSpec(
+        name,
+        file,
+        schedule,
+        partitions,
+        source,
+        columns,
+        transforms,
+        validate,
+        other,
+        retry,
+        attemptTimeout,
+        regions,
+        buffer,
+        text,
+        hash);
+  }
+
+  /** The same pipeline with {@code other} as its buffer (null: none). */
+  public PipelineSpec withBuffer(BufferSpec other) {
+    return new PipelineSpec(
         name,
         file,
         schedule,
@@ -67,68 +93,7 @@ public record PipelineSpec(
         retry,
         attemptTimeout,
         regions,
-        null,
-        text,
-        hash);
-  }
-
-  /** A pipeline that runs in any region. */
-  public PipelineSpec(
-      String name,
-      Path file,
-      String schedule,
-      Partitions partitions,
-      SourceSpec source,
-      List<Column> columns,
-      List<TransformSpec> transforms,
-      ValidateSpec validate,
-      SinkSpec sink,
-      RetrySpec retry,
-      Duration attemptTimeout,
-      String text,
-      String hash) {
-    this(
-        name,
-        file,
-        schedule,
-        partitions,
-        source,
-        columns,
-        transforms,
-        validate,
-        sink,
-        retry,
-        attemptTimeout,
-        List.of(),
-        text,
-        hash);
-  }
-
-  public PipelineSpec(
-      String name,
-      Path file,
-      String schedule,
-      Partitions partitions,
-      SourceSpec source,
-      List<Column> columns,
-      List<TransformSpec> transforms,
-      ValidateSpec validate,
-      SinkSpec sink,
-      RetrySpec retry,
-      String text,
-      String hash) {
-    this(
-        name,
-        file,
-        schedule,
-        partitions,
-        source,
-        columns,
-        transforms,
-        validate,
-        sink,
-        retry,
-        DEFAULT_ATTEMPT_TIMEOUT,
+        other,
         text,
         hash);
   }
