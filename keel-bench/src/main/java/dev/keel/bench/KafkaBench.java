@@ -2,11 +2,8 @@ package dev.keel.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keel.cli.Main;
 import dev.keel.store.EmbeddedPostgresServer;
 import dev.keel.testkit.KafkaBroker;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,23 +210,9 @@ public final class KafkaBench {
         sink: { postgres: { table: %s, mode: append } }
         """
             .formatted(table, bootstrap, table));
-    long t0 = System.nanoTime();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "run",
-            file.toString(),
-            "--db",
-            url,
-            "--workers",
-            Integer.toString(PARTITIONS));
-    double took = (System.nanoTime() - t0) / 1e9;
-    if (code != 0) {
-      throw new IllegalStateException("keel run exited " + code + ":\n" + out + err);
-    }
+    double took =
+        KeelRun.seconds(
+            file.getFileName().toString(), file, url, "--workers", Integer.toString(PARTITIONS));
     try (Connection c = DriverManager.getConnection(url);
         Statement st = c.createStatement();
         var rs = st.executeQuery("SELECT count(*) FROM " + table)) {

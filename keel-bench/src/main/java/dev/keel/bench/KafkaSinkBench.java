@@ -3,11 +3,8 @@ package dev.keel.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.cli.Main;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,23 +120,9 @@ final class KafkaSinkBench {
         sink: { kafka: { bootstrap: "%s", topic: %s, key: [id] } }
         """
             .formatted(topic, String.join(", ", names), bootstrap, topic));
-    long t0 = System.nanoTime();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "run",
-            file.toString(),
-            "--db",
-            db,
-            "--workers",
-            Integer.toString(partitions));
-    double took = (System.nanoTime() - t0) / 1e9;
-    if (code != 0) {
-      throw new IllegalStateException("keel run exited " + code + ":\n" + out + err);
-    }
+    double took =
+        KeelRun.seconds(
+            file.getFileName().toString(), file, db, "--workers", Integer.toString(partitions));
     return took;
   }
 }

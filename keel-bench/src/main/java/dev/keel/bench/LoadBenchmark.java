@@ -1,12 +1,9 @@
 package dev.keel.bench;
 
-import dev.keel.cli.Main;
 import dev.keel.store.EmbeddedPostgresServer;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.Reader;
-import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -312,22 +309,7 @@ public final class LoadBenchmark {
   }
 
   private void keel(Path pipeline, String label) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "run",
-            pipeline.toString(),
-            "--db",
-            url);
-    if (code != 0) {
-      throw new IllegalStateException("keel run " + label + " exited " + code + ":\n" + out + err);
-    }
-    if (System.getenv("BENCH_VERBOSE") != null) {
-      System.out.print(out);
-    }
+    KeelRun.seconds(label, pipeline, url);
   }
 
   /** COPY into a TEMP staging table + one INSERT ... ON CONFLICT DO UPDATE, in one transaction. */
