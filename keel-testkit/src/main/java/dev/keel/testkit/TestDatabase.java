@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 
 /**
  * One real PostgreSQL per test JVM (zonky embedded binaries), shared by the modules' tests; {@link
@@ -40,6 +41,12 @@ public final class TestDatabase {
                   }));
     }
     return postgres.getJdbcUrl("postgres", "postgres");
+  }
+
+  /** The same database as a DataSource (started on first use, as {@link #url()}). */
+  public static synchronized DataSource dataSource() {
+    url();
+    return postgres.getPostgresDatabase();
   }
 
   /** Drops keel's schemas and everything in public. */

@@ -8,18 +8,13 @@ import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
 import dev.keel.spec.SinkSpec;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,20 +32,9 @@ class DirectCopyTest {
   /** Enough rows for many 64 KiB COPY buffers: a refusal surfaces mid-stream, not at the end. */
   private static final int MANY = 20_000;
 
-  private static EmbeddedPostgres pg;
   private final List<String> rejected = new ArrayList<>();
   private final Rejects rejects =
       (position, raw, reason) -> rejected.add(position + "|" + raw + "|" + reason);
-
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    pg.close();
-  }
 
   @BeforeEach
   void emptyDatabase() throws SQLException {
@@ -230,7 +214,7 @@ class DirectCopyTest {
             false,
             0);
     try (PostgresSink sink =
-        new PostgresSink(pg.getPostgresDatabase(), spec, columns, false, null)) {
+        new PostgresSink(TestDatabase.dataSource(), spec, columns, false, null)) {
       sink.prepare();
       sink.fence("all", 1);
       try (SinkSession session = sink.begin(new TaskRef(1, 1, "pairs", "all", 1, 1))) {
@@ -267,7 +251,7 @@ class DirectCopyTest {
             100,
             false,
             keepVersions);
-    PostgresSink sink = new PostgresSink(pg.getPostgresDatabase(), spec, COLUMNS, false, null);
+    PostgresSink sink = new PostgresSink(TestDatabase.dataSource(), spec, COLUMNS, false, null);
     sink.prepare();
     sink.fence("all", 1);
     return sink;
@@ -278,22 +262,10 @@ class DirectCopyTest {
   }
 
   private static long count(String sql) {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestDatabase.count(sql);
   }
 
-  private static void exec(String... sql) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement()) {
-      for (String s : sql) {
-        st.execute(s);
-      }
-    }
+  private static void exec(String... sql) {
+    TestDatabase.exec(sql);
   }
 }

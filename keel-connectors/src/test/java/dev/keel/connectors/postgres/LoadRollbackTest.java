@@ -7,10 +7,8 @@ import dev.keel.runtime.FenceRefusedException;
 import dev.keel.runtime.LoadHistory;
 import dev.keel.runtime.RollbackRefusedException;
 import dev.keel.spec.SinkSpec;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,20 +20,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * refused with nothing changed.
  */
 class LoadRollbackTest {
-  private static EmbeddedPostgres pg;
-
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    pg.close();
-  }
-
   private static VersionedTable table(SinkSpec.Mode mode, int keep) throws Exception {
-    return new VersionedTable(pg.getPostgresDatabase(), mode, keep, SinkSpec.Commit.PARTITION);
+    return new VersionedTable(TestDatabase.dataSource(), mode, keep, SinkSpec.Commit.PARTITION);
   }
 
   @ParameterizedTest
@@ -185,7 +171,7 @@ class LoadRollbackTest {
       names = {"UPSERT", "APPEND"})
   void a_chunked_load_is_one_version(SinkSpec.Mode mode) throws Exception {
     try (VersionedTable t =
-        new VersionedTable(pg.getPostgresDatabase(), mode, 2, SinkSpec.Commit.CHUNK)) {
+        new VersionedTable(TestDatabase.dataSource(), mode, 2, SinkSpec.Commit.CHUNK)) {
       t.load(1, "p", VersionedTable.row(1, "a", "p"));
       List<String> afterRun1 = t.rows("p");
       t.load(

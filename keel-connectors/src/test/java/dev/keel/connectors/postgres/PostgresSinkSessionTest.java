@@ -8,15 +8,10 @@ import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
 import dev.keel.spec.SinkSpec;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.sql.Connection;
-import java.sql.ResultSet;
+import dev.keel.testkit.TestDatabase;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,17 +24,6 @@ class PostgresSinkSessionTest {
       List.of(
           new Column("id", ColumnType.parse("bigint")),
           new Column("name", ColumnType.parse("text")));
-  private static EmbeddedPostgres pg;
-
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    pg.close();
-  }
 
   @BeforeEach
   void emptyDatabase() throws SQLException {
@@ -130,7 +114,7 @@ class PostgresSinkSessionTest {
             commit,
             100,
             false);
-    PostgresSink sink = new PostgresSink(pg.getPostgresDatabase(), spec, COLUMNS, false, null);
+    PostgresSink sink = new PostgresSink(TestDatabase.dataSource(), spec, COLUMNS, false, null);
     sink.prepare();
     sink.fence("all", 1);
     return sink;
@@ -164,22 +148,10 @@ class PostgresSinkSessionTest {
   }
 
   private static long count(String sql) {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestDatabase.count(sql);
   }
 
-  private static void exec(String... sql) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement()) {
-      for (String s : sql) {
-        st.execute(s);
-      }
-    }
+  private static void exec(String... sql) {
+    TestDatabase.exec(sql);
   }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.runtime.RollbackRefusedException;
 import dev.keel.spec.SinkSpec;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -15,8 +15,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Any sequence of loads of two partitions, in any mode, then a rollback of one partition to one of
@@ -25,18 +23,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * partition is untouched, and a rollback to the newest run undoes the rollback.
  */
 class RollbackPropertiesTest {
-  private static EmbeddedPostgres pg;
-
-  @BeforeContainer
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterContainer
-  static void stop() throws Exception {
-    pg.close();
-  }
-
   /** One load: a partition and its rows as (id, name) pairs. */
   record Load(String partition, List<int[]> rows) {}
 
@@ -60,7 +46,7 @@ class RollbackPropertiesTest {
       @ForAll @IntRange(min = 0, max = 6) int pick)
       throws Exception {
     try (VersionedTable t =
-        new VersionedTable(pg.getPostgresDatabase(), mode, keep, SinkSpec.Commit.PARTITION)) {
+        new VersionedTable(TestDatabase.dataSource(), mode, keep, SinkSpec.Commit.PARTITION)) {
       List<Long> runsOfP = new ArrayList<>();
       List<List<String>> afterEach = new ArrayList<>();
       long run = 0;

@@ -9,7 +9,7 @@ import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
 import dev.keel.spec.SinkSpec;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,9 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,26 +32,14 @@ class ViolatorBisectionTest {
           new Column("id", ColumnType.parse("bigint")),
           new Column("name", ColumnType.parse("text")));
   private static final TaskRef TASK = new TaskRef(1, 1, "items", "all", 1, 1);
-  private static EmbeddedPostgres pg;
-
   private Connection conn;
   private final List<String> rejected = new ArrayList<>();
   private final Rejects rejects =
       (position, raw, reason) -> rejected.add(position + "|" + raw + "|" + reason);
 
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    pg.close();
-  }
-
   @BeforeEach
   void connect() throws SQLException {
-    conn = pg.getPostgresDatabase().getConnection();
+    conn = TestDatabase.dataSource().getConnection();
     exec("DROP TABLE IF EXISTS items", "DROP TABLE IF EXISTS parents");
     conn.setAutoCommit(false);
   }
