@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.PipelineProblems;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -15,24 +15,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The pipeline folder a node watches, on a real PostgreSQL. */
 class PipelineCatalogTest {
-  static EmbeddedPostgres postgres;
   static MetadataStore store;
 
   @TempDir Path dir;
 
   @BeforeAll
   static void start() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    store =
-        MetadataStore.open(
-            new Database(
-                postgres.getJdbcUrl("postgres", "postgres"), null, null, 4, "catalog-test"));
+    TestDatabase.reset();
+    store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 4, "catalog-test"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     store.close();
-    postgres.close();
   }
 
   static String pipeline(String table) {

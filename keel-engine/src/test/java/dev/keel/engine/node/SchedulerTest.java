@@ -6,7 +6,7 @@ import dev.keel.spec.PipelineSpec;
 import dev.keel.spec.SpecReader;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,22 +26,17 @@ import org.junit.jupiter.api.Test;
  * instants.
  */
 class SchedulerTest {
-  static EmbeddedPostgres postgres;
   static MetadataStore store;
 
   @BeforeAll
   static void start() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    store =
-        MetadataStore.open(
-            new Database(
-                postgres.getJdbcUrl("postgres", "postgres"), null, null, 8, "scheduler-test"));
+    TestDatabase.reset();
+    store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 8, "scheduler-test"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     store.close();
-    postgres.close();
   }
 
   @BeforeEach

@@ -7,7 +7,7 @@ import dev.keel.spec.SpecReader;
 import dev.keel.store.Database;
 import dev.keel.store.MetadataStore;
 import dev.keel.store.Windows;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.keel.testkit.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,22 +28,17 @@ import org.junit.jupiter.api.Test;
  * instants (no waiting for real hours or days).
  */
 class WindowSchedulerTest {
-  static EmbeddedPostgres postgres;
   static MetadataStore store;
 
   @BeforeAll
   static void start() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    store =
-        MetadataStore.open(
-            new Database(
-                postgres.getJdbcUrl("postgres", "postgres"), null, null, 8, "window-test"));
+    TestDatabase.reset();
+    store = MetadataStore.open(new Database(TestDatabase.url(), null, null, 8, "window-test"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     store.close();
-    postgres.close();
   }
 
   @BeforeEach
