@@ -25,15 +25,18 @@ public final class Nodes {
    * One statement per node per interval, however many tasks it holds: the node row and every lease
    * it still holds. A lease is renewed only while it is unexpired and carries the claim's fence, so
    * a node resumed after a pause (or whose task was reaped and reclaimed) learns it lost the task:
-   * that fence is missing from the result. The node row is upserted so a node deleted by hand, or
-   * registered while the database was away, comes back.
+   * that fence is missing from the result. A renewal never shortens a lease: the grace an outage
+   * every node shared gave ({@link SharedOutage}) lasts through the turbulent seconds after the
+   * database returns (cold caches, every worker retrying at once), even for a node that renewed at
+   * once. The node row is upserted so a node deleted by hand, or registered while the database was
+   * away, comes back.
    */
   private static final String HEARTBEAT =
       """
       WITH n AS (
         INSERT INTO keel.node (id, state, tasks_held) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), state = excluded.state, tasks_held = excluded.tasks_held)
-      UPDATE keel.task SET lease_until = now() + ? * interval '1 millisecond'
+      UPDATE keel.task SET lease_until = greatest(lease_until, now() + ? * interval '1 millisecond')
       WHERE owner = ? AND state = 'running' AND fence = ANY (?) AND lease_until > now()
       RETURNING fence""";
 

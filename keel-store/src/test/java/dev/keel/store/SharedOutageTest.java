@@ -127,6 +127,33 @@ class SharedOutageTest {
   }
 
   @Test
+  void a_renewal_right_after_the_return_keeps_the_grace_instead_of_cutting_it_to_a_short_lease() {
+    TestDatabase.exec(
+        "update keel.coordination_clock set seen_at = now() - interval '20 seconds'",
+        "update keel.task set lease_until = now() - interval '25 seconds'");
+    Duration shortLease = Duration.ofSeconds(3);
+    assertThat(store.expiredLeases().reap(100, SharedOutage.thresholdFor(shortLease))).isEmpty();
+
+    assertThat(store.nodes().heartbeat("node-b", "alive", List.of(fence("node-b")), shortLease))
+        .containsExactly(fence("node-b"));
+
+    assertThat(
+            Double.parseDouble(
+                TestDatabase.value(
+                    "select extract(epoch from lease_until - now()) from keel.task where owner = 'node-b'")))
+        .as("the 10 s grace, not a 3 s lease from the renewal")
+        .isBetween(9.0, 10.5);
+    TestDatabase.exec("update keel.task set lease_until = now() + interval '1 second'");
+    store.nodes().heartbeat("node-b", "alive", List.of(fence("node-b")), shortLease);
+    assertThat(
+            Double.parseDouble(
+                TestDatabase.value(
+                    "select extract(epoch from lease_until - now()) from keel.task where owner = 'node-b'")))
+        .as("an ordinary renewal still renews")
+        .isBetween(2.5, 3.5);
+  }
+
+  @Test
   void while_any_node_coordinates_a_dead_nodes_lease_expires_on_time() {
     TestDatabase.exec(
         "update keel.coordination_clock set seen_at = now() - interval '1 second'",

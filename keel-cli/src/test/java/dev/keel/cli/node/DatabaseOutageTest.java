@@ -52,7 +52,7 @@ class DatabaseOutageTest {
     assertThat(
             cluster.rows(
                 "SELECT task_id, node, fence FROM keel.task_attempt WHERE outcome = 'lease expired'"))
-        .as("no lease expired: nobody took a live node's task")
+        .as(() -> "no lease expired: nobody took a live node's task\n" + diagnosis(nodes))
         .isEmpty();
     assertThat(cluster.scalar("SELECT max(attempt) FROM keel.task WHERE run_id = ?", run))
         .as("no attempt spent")
@@ -96,6 +96,36 @@ class DatabaseOutageTest {
         .isEqualTo(
             cluster.scalar(
                 "SELECT count(*) FROM keel.task_attempt WHERE outcome = 'lease expired'"));
+  }
+
+  /**
+   * What a failure needs to be understood from CI's output alone: when each expired lease was
+   * reaped against the outage the clock recorded, and what the nodes logged at WARN or above.
+   */
+  String diagnosis(List<NodeProcess> nodes) {
+    StringBuilder out = new StringBuilder();
+    try {
+      out.append("coordination clock (seen_at, outage_ended_at, outage_seconds): ")
+          .append(
+              cluster.rows(
+                  "SELECT seen_at, outage_ended_at, outage_seconds FROM keel.coordination_clock"))
+          .append("\nexpired attempts (task, node, fence, started, finished): ")
+          .append(
+              cluster.rows(
+                  "SELECT task_id, node, fence, started_at, finished_at FROM keel.task_attempt"
+                      + " WHERE outcome = 'lease expired' ORDER BY finished_at"))
+          .append('\n');
+    } catch (Exception e) {
+      out.append("(the database could not be read: ").append(e).append(")\n");
+    }
+    for (NodeProcess n : nodes) {
+      n.logText()
+          .lines()
+          .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("recovered"))
+          .limit(40)
+          .forEach(l -> out.append(n.id()).append(": ").append(l).append('\n'));
+    }
+    return out.toString();
   }
 
   List<NodeProcess> startThreeNodes(Duration lease) throws Exception {
