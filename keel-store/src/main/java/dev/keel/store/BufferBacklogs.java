@@ -21,6 +21,20 @@ public final class BufferBacklogs {
       VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (pipeline, partition) DO UPDATE SET position = excluded.position,
         records = excluded.records, oldest_at = excluded.oldest_at, measured_at = now()""";
+
+  /**
+   * Moves the check time of a pipeline's rows on when it is older than the interval. Row by row: a
+   * node that waited on another's claim rechecks the condition on the claimed row and updates
+   * nothing, so two nodes never both measure in one interval.
+   */
+  private static final String CLAIM =
+      """
+      UPDATE keel.buffer_backlog SET checked_at = now()
+      WHERE pipeline = ? AND checked_at <= now() - ? * interval '1 millisecond'""";
+
+  private static final String KNOWN =
+      "SELECT 1 FROM keel.buffer_backlog WHERE pipeline = ? LIMIT 1";
+
   private static final String POSITIONS =
       "SELECT partition, position FROM keel.buffer_backlog WHERE pipeline = ? AND position IS NOT NULL";
 
@@ -40,6 +54,31 @@ public final class BufferBacklogs {
 
   BufferBacklogs(Database db) {
     this.db = db;
+  }
+
+  /**
+   * Whether this node should measure {@code pipeline}'s backlog now: nobody has in the last {@code
+   * every} (less a tenth, for the nodes' ticks to drift), or it was never measured. Every node runs
+   * the check; one measures per interval.
+   */
+  public boolean claim(String pipeline, Duration every) {
+    return db.inTransaction(
+        "claiming the buffer backlog check of " + pipeline,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+            ps.setString(1, pipeline);
+            ps.setLong(2, every.toMillis() * 9 / 10);
+            if (ps.executeUpdate() > 0) {
+              return true;
+            }
+          }
+          try (PreparedStatement ps = c.prepareStatement(KNOWN)) {
+            ps.setString(1, pipeline);
+            try (ResultSet rs = ps.executeQuery()) {
+              return !rs.next();
+            }
+          }
+        });
   }
 
   public void save(String pipeline, List<Partition> partitions) {

@@ -18,17 +18,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One tick: for each buffered pipeline, what waits in its buffer (records after the positions the
- * load stage's sink stored, and the age of the oldest), saved in {@code keel.buffer_backlog} for
- * status and metrics, and the {@code buffer_backlog} alert: one trigger when the oldest record has
- * waited longer than {@code alert_after}, one resolve when it no longer has. While the sink cannot
- * be read (it is down: the case this is for) the positions last read stand; they cannot have moved,
- * since a position moves only with a publish into that sink.
+ * One tick: for each buffered pipeline that no node measured in the last interval, what waits in
+ * its buffer (records after the positions the load stage's sink stored, and the age of the oldest),
+ * saved in {@code keel.buffer_backlog} for status and metrics, and the {@code buffer_backlog}
+ * alert: one trigger when the oldest record has waited longer than {@code alert_after}, one resolve
+ * when it no longer has. While the sink cannot be read (it is down: the case this is for) the
+ * positions last read stand; they cannot have moved, since a position moves only with a publish
+ * into that sink.
  */
 final class BufferBacklogCheck implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BufferBacklogCheck.class);
@@ -53,7 +56,9 @@ final class BufferBacklogCheck implements Runnable, AutoCloseable {
 
   @Override
   public synchronized void run() {
-    for (PipelineCatalog.Current c : pipelines.get()) {
+    Collection<PipelineCatalog.Current> current = pipelines.get();
+    closeSinksNoLongerCurrent(current);
+    for (PipelineCatalog.Current c : current) {
       if (!BufferStages.isLoad(c.spec())) {
         continue;
       }
@@ -72,6 +77,9 @@ final class BufferBacklogCheck implements Runnable, AutoCloseable {
     PipelineSpec load = c.spec();
     String name = BufferStages.fileName(load.name());
     BufferBacklogs backlogs = store.bufferBacklogs();
+    if (!backlogs.claim(name, EVERY)) {
+      return; // another node measured it less than an interval ago
+    }
     Map<String, String> positions = positions(c, name, backlogs);
     BufferProvider provider = Connectors.installed().buffer(load.buffer().kind());
     List<BufferProvider.Backlog> measured = provider.backlog(load.buffer(), positions);
@@ -145,6 +153,22 @@ final class BufferBacklogCheck implements Runnable, AutoCloseable {
       sinks.put(c.versionId(), s);
     }
     return s;
+  }
+
+  /** A pipeline changed or removed: the sink of its old version is not read again. */
+  private void closeSinksNoLongerCurrent(Collection<PipelineCatalog.Current> current) {
+    Set<Long> versions =
+        current.stream().map(PipelineCatalog.Current::versionId).collect(Collectors.toSet());
+    sinks
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (versions.contains(e.getKey())) {
+                return false;
+              }
+              e.getValue().close();
+              return true;
+            });
   }
 
   private String json(Map<String, Object> details) {
