@@ -36,7 +36,7 @@ public final class Nodes {
       WITH n AS (
         INSERT INTO keel.node (id, state, tasks_held) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), state = excluded.state, tasks_held = excluded.tasks_held)
-      UPDATE keel.task SET lease_until = greatest(lease_until, now() + ? * interval '1 millisecond')
+      UPDATE keel.task SET lease_until = greatest(lease_until, clock_timestamp() + ? * interval '1 millisecond')
       WHERE owner = ? AND state = 'running' AND fence = ANY (?) AND lease_until > now()
       RETURNING fence""";
 
