@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A node's successes and run refreshes, group-committed: the workers of a node that finish while an
@@ -114,20 +115,24 @@ public final class TaskCompletions {
     List<ClaimedTask> finishing = new ArrayList<>(batch.size());
     batch.forEach(s -> finishing.add(s.task()));
     int reserved = r == null ? 0 : r.reserve(finishing);
-    Instant sent = r == null ? null : clock.instant();
+    // when the statement is sent, not when this flush began: the pool may have kept it waiting
+    // for a connection (through an outage) longer than a lease
+    Clock c = clock;
+    AtomicReference<Instant> sentAt = new AtomicReference<>(r == null ? null : c.instant());
+    Runnable sending = r == null ? () -> {} : () -> sentAt.set(c.instant());
     Tasks.Exchange x;
     try {
-      x = store.tasks().succeedAndClaim(batch, node, region, reserved, lease);
+      x = store.tasks().succeedAndClaim(batch, node, region, reserved, lease, sending);
     } catch (RuntimeException | Error e) {
       // An Error too: the slots reserved for the claims (and those of the finishing tasks) must go
       // back, or the node loses them for good and, after enough of these, stops claiming.
       if (r != null) {
-        r.claimed(reserved, finishing, List.of(), sent, true);
+        r.claimed(reserved, finishing, List.of(), sentAt.get(), true);
       }
       throw e;
     }
     if (r != null) {
-      r.claimed(reserved, finishing, x.claimed(), sent, false);
+      r.claimed(reserved, finishing, x.claimed(), sentAt.get(), false);
     }
     List<Recorded> out = new ArrayList<>(batch.size());
     for (Tasks.Success s : batch) {

@@ -200,6 +200,16 @@ public final class Tasks {
    */
   public List<ClaimedTask> claim(
       String node, String region, Long runId, int limit, Duration lease) {
+    return claim(node, region, runId, limit, lease, () -> {});
+  }
+
+  /**
+   * The same, calling {@code sending} right before the claiming statement is sent, once a
+   * connection is had: the claims' leases begin no earlier, however long the pool made the caller
+   * wait (the database coming back after an outage, say). A node judges its leases from then.
+   */
+  public List<ClaimedTask> claim(
+      String node, String region, Long runId, int limit, Duration lease, Runnable sending) {
     // One statement, so autocommit: one round trip and one commit however many tasks it claims.
     return db.withConnection(
         "claiming tasks",
@@ -216,6 +226,7 @@ public final class Tasks {
               ps.setString(i++, region);
             }
             ps.setInt(i, limit);
+            sending.run();
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 out.add(claimedTask(rs));
@@ -248,6 +259,20 @@ public final class Tasks {
   /** The same for a node of {@code region} (null: none). */
   public Exchange succeedAndClaim(
       List<Success> successes, String node, String region, int limit, Duration lease) {
+    return succeedAndClaim(successes, node, region, limit, lease, () -> {});
+  }
+
+  /**
+   * The same, calling {@code sending} right before the statement is sent (see {@link #claim(String,
+   * String, Long, int, Duration, Runnable)}).
+   */
+  public Exchange succeedAndClaim(
+      List<Success> successes,
+      String node,
+      String region,
+      int limit,
+      Duration lease,
+      Runnable sending) {
     return db.withConnection(
         "completing " + successes.size() + " tasks" + (limit > 0 ? " and claiming " + limit : ""),
         c -> {
@@ -279,6 +304,7 @@ public final class Tasks {
               ps.setString(12, region);
               ps.setInt(13, limit);
             }
+            sending.run();
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 if (limit == 0 || rs.getBoolean(10)) {

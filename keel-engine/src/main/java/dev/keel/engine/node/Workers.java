@@ -20,6 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,16 +153,27 @@ final class Workers implements TaskCompletions.Refill {
     if (want == 0) {
       return false;
     }
-    Instant sent = config.clock().instant();
+    // when the claim is sent, not when a connection was asked for: the leases begin no earlier,
+    // and after an outage the pool may make it wait longer than a lease
+    AtomicReference<Instant> sent = new AtomicReference<>(config.clock().instant());
     List<ClaimedTask> claimed;
     try {
-      claimed = store.tasks().claim(config.nodeId(), config.region(), null, want, config.lease());
+      claimed =
+          store
+              .tasks()
+              .claim(
+                  config.nodeId(),
+                  config.region(),
+                  null,
+                  want,
+                  config.lease(),
+                  () -> sent.set(config.clock().instant()));
     } catch (RuntimeException e) {
       slots.release(want);
       throw e;
     }
     slots.release(want - claimed.size());
-    dispatch(claimed, sent);
+    dispatch(claimed, sent.get());
     return claimed.size() == want && slots.anyFree();
   }
 
