@@ -37,9 +37,7 @@ class DatabaseOutageTest {
   @Test
   @Tag("slow")
   void a_crash_longer_than_a_lease_takes_no_task_over_either() throws Exception {
-    // 4 s rather than a shorter lease: on a loaded 2-core CI machine a node can stall for a few
-    // seconds before the crash, and this test holds every expiry against the outage
-    crashMidRun(Duration.ofSeconds(4), Duration.ofSeconds(9));
+    crashMidRun(Duration.ofSeconds(3), Duration.ofSeconds(8));
   }
 
   void crashMidRun(Duration lease, Duration down) throws Exception {
@@ -73,7 +71,7 @@ class DatabaseOutageTest {
   @Tag("slow")
   void a_node_killed_during_the_outage_is_reaped_after_the_database_returns_and_no_other_is()
       throws Exception {
-    Duration lease = Duration.ofSeconds(4);
+    Duration lease = Duration.ofSeconds(3);
     List<NodeProcess> nodes = startThreeNodes(lease);
     long run = trigger();
     awaitRunningOnEveryNodeWithSomePublished(run, nodes);
