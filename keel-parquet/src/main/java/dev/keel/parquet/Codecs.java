@@ -20,7 +20,7 @@ import org.xerial.snappy.Snappy;
  * Spark, pyarrow and DuckDB), Zstandard and gzip pages are read (and written, for tests); a file
  * using another codec (LZ4, LZO, Brotli) is refused when its row group is read, naming the codec.
  */
-final class Codecs implements CompressionCodecFactory {
+public final class Codecs implements CompressionCodecFactory {
   static final Set<CompressionCodecName> SUPPORTED =
       EnumSet.of(
           CompressionCodecName.UNCOMPRESSED,

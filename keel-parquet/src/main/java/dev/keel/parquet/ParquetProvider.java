@@ -1,0 +1,49 @@
+package dev.keel.parquet;
+
+import dev.keel.connector.PipelineContext;
+import dev.keel.connector.SourceProvider;
+import dev.keel.connectors.files.FileSources;
+import dev.keel.connectors.files.SourceFile;
+import dev.keel.record.RecordSource;
+import dev.keel.spec.Column;
+import dev.keel.spec.ConfigSection;
+import dev.keel.spec.PartitionRef;
+import dev.keel.spec.SourceSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** {@code source: { parquet: { path, timezone, max_row_group_bytes } }}. */
+public final class ParquetProvider implements SourceProvider {
+  @Override
+  public String kind() {
+    return ParquetSpec.KIND;
+  }
+
+  @Override
+  public SourceSpec parse(ConfigSection s, PipelineContext pipeline) {
+    s.onlyKeys(Set.of("path", "timezone", "max_row_group_bytes"));
+    return new ParquetSpec(
+        s.requiredString("path"),
+        FileSources.timezone(s),
+        s.integer(
+            "max_row_group_bytes",
+            ParquetSpec.DEFAULT_MAX_ROW_GROUP_BYTES,
+            1024 * 1024,
+            Integer.MAX_VALUE));
+  }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, String partition, Path baseDir, String resume) {
+    return open(spec, columns, PartitionRef.named(partition), baseDir, resume);
+  }
+
+  @Override
+  public RecordSource open(
+      SourceSpec spec, List<Column> columns, PartitionRef partition, Path baseDir, String resume) {
+    ParquetSpec parquet = (ParquetSpec) spec;
+    SourceFile file = SourceFile.of(parquet.path(), partition, baseDir);
+    return new ParquetSource(ParquetFiles.open(file), file.name(), parquet, columns, resume);
+  }
+}
