@@ -32,6 +32,7 @@ final class S3InputFile implements InputFile {
   private final long length;
   private final String etag;
   private int gets;
+  private long largestGet;
 
   S3InputFile(S3Client s3, S3Location where, int bufferBytes) {
     this.s3 = s3;
@@ -59,6 +60,11 @@ final class S3InputFile implements InputFile {
     return gets;
   }
 
+  /** The most bytes one ranged GET asked for. */
+  long largestGet() {
+    return largestGet;
+  }
+
   @Override
   public SeekableInputStream newStream() {
     return new RangeStream();
@@ -67,6 +73,7 @@ final class S3InputFile implements InputFile {
   /** Reads {@code n} bytes at {@code from} into {@code dest}, with one ranged GET. */
   private void fetch(long from, byte[] dest, int off, int n) throws IOException {
     gets++;
+    largestGet = Math.max(largestGet, n);
     try (InputStream in = new S3ObjectStream(s3, where, from, from + n, etag)) {
       int done = 0;
       while (done < n) {
