@@ -96,7 +96,10 @@ final class ParquetColumns {
     }
     ParquetValues.Reader reader =
         switch (kind) {
-          case SMALLINT, INTEGER, BIGINT -> ParquetValues.integerOrDecimal(physical, logical);
+          case SMALLINT, INTEGER, BIGINT ->
+              logical instanceof DecimalLogicalTypeAnnotation d && d.getScale() > 0
+                  ? null // every value would carry a fraction ("12.00")
+                  : ParquetValues.integerOrDecimal(physical, logical);
           case NUMERIC -> ParquetValues.integerOrDecimal(physical, logical);
           case REAL, DOUBLE ->
               physical == PrimitiveTypeName.FLOAT || physical == PrimitiveTypeName.DOUBLE

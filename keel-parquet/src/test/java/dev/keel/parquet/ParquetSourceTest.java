@@ -298,6 +298,7 @@ class ParquetSourceTest {
           optional int64 at (TIMESTAMP(MICROS,true));
           optional int32 flag;
           optional int96 legacy;
+          optional int64 cents (DECIMAL(12,2));
         }
         """,
         1,
@@ -313,8 +314,32 @@ class ParquetSourceTest {
         .hasMessageContaining("declare it timestamptz");
     assertThatThrownBy(() -> open("t.parquet", columns("flag boolean"), null))
         .hasMessageContaining("declare it integer");
+    assertThatThrownBy(() -> open("t.parquet", columns("cents bigint"), null))
+        .hasMessageContaining("column 'cents' is INT64 DECIMAL(12,2) in the file")
+        .hasMessageContaining("declare it numeric(12,2)");
     assertThatThrownBy(() -> open("t.parquet", columns("legacy timestamptz"), null))
         .hasMessageContaining("column 'legacy' is INT96 in the file, a legacy timestamp");
+  }
+
+  @Test
+  void a_local_timestamp_into_timestamptz_is_read_in_the_source_timezone() throws IOException {
+    LocalDateTime local = LocalDateTime.of(2026, 7, 1, 9, 30);
+    write(
+        dir.resolve("local.parquet"),
+        "message m { required int64 at (TIMESTAMP(MICROS,false)); }",
+        1,
+        (g, i) -> g.append("at", local.toEpochSecond(ZoneOffset.UTC) * 1_000_000));
+    ParquetSpec paris =
+        new ParquetSpec(
+            "local.parquet",
+            java.time.ZoneId.of("Europe/Paris"),
+            ParquetSpec.DEFAULT_MAX_ROW_GROUP_BYTES);
+
+    List<SourceRecord> rows =
+        readAll(new ParquetProvider().open(paris, columns("at timestamptz"), "all", dir, null));
+
+    assertThat(values(rows.get(0)))
+        .containsExactly(OffsetDateTime.of(2026, 7, 1, 7, 30, 0, 0, ZoneOffset.UTC));
   }
 
   @Test
