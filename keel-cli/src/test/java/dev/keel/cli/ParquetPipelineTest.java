@@ -119,24 +119,56 @@ class ParquetPipelineTest {
   }
 
   @Test
-  void a_file_without_a_declared_column_or_not_parquet_fails_its_partition_naming_it()
-      throws IOException {
+  void a_file_without_a_declared_column_is_exit_2_before_anything_runs() throws IOException {
     write("orders-eu.parquet", 1, 10, -1);
-    Files.writeString(dir.resolve("orders-us.parquet"), "id,amount\n1,2\n");
+    write("orders-us.parquet", 11, 10, -1);
+    Path file = pipeline(PIPELINE.replace("customer: text }", "customer: text, vip: boolean }"));
 
-    Cli run =
-        Cli.runPipeline(
-            pipeline(PIPELINE.replace("customer: text }", "customer: text, vip: boolean }")));
+    Cli validate = Cli.run("validate", file.toString());
+    Cli run = Cli.runPipeline(file);
+
+    for (Cli cli : new Cli[] {validate, run}) {
+      assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
+      assertThat(cli.err())
+          .contains(
+              dir.resolve("orders-eu.parquet")
+                  + ": has no column 'vip' (it has id, amount,"
+                  + " ts, customer)")
+          .contains("(nothing was run)");
+    }
+    assertThat(
+            TestDatabase.count(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'porders'"))
+        .as("nothing was run: no target table")
+        .isZero();
+  }
+
+  @Test
+  void a_file_that_is_not_parquet_is_exit_2_and_one_that_appears_later_fails_its_partition()
+      throws IOException {
+    Files.writeString(dir.resolve("orders-us.parquet"), "id,amount\n1,2\n");
+    Path file = pipeline(PIPELINE);
+
+    Cli bad = Cli.runPipeline(file);
+
+    assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
+    assertThat(bad.err())
+        .contains(dir.resolve("orders-us.parquet") + ": not a readable Parquet file");
+
+    // orders-eu.parquet does not exist: left to the run, which fails that partition (exit 1)
+    Files.delete(dir.resolve("orders-us.parquet"));
+    write("orders-us.parquet", 1, 10, -1);
+    Cli run = Cli.runPipeline(file);
 
     assertThat(run.exit()).as(run.toString()).isEqualTo(1);
     assertThat(run.out() + run.err())
-        .contains(dir.resolve("orders-eu.parquet") + ": has no column 'vip'")
-        .contains(dir.resolve("orders-us.parquet") + ": not a readable Parquet file");
-    assertThat(TestDatabase.count("select count(*) from porders")).isZero();
+        .contains(dir.resolve("orders-eu.parquet") + ": file not found");
+    assertThat(TestDatabase.count("select count(*) from porders")).isEqualTo(10);
     assertThat(
             TestDatabase.count(
-                "SELECT count(*) FROM keel.task_attempt a JOIN keel.task t ON t.id = a.task_id"))
-        .as("a bad file is permanent: one attempt per partition, no retries")
-        .isEqualTo(2);
+                "SELECT count(*) FROM keel.task_attempt a JOIN keel.task t ON t.id = a.task_id"
+                    + " WHERE t.partition = 'eu'"))
+        .as("a missing file is permanent: one attempt, no retries")
+        .isEqualTo(1);
   }
 }

@@ -81,6 +81,15 @@ final class ParquetSource implements RecordSource {
     }
   }
 
+  /** Opens the file's footer and matches the declared columns; reads no row group. */
+  static void checkSchema(InputFile input, String name, List<Column> columns) {
+    try (ParquetFileReader reader = openReader(input, name)) {
+      ParquetColumns.of(name, reader.getFooter().getFileMetaData().getSchema(), columns);
+    } catch (IOException e) {
+      // closing a local file that was read: nothing to report
+    }
+  }
+
   private static ParquetFileReader openReader(InputFile input, String name) {
     try {
       return ParquetFileReader.open(input, HadoopFreeReadOptions.with(new Codecs()));
