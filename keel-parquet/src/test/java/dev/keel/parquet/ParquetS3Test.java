@@ -10,21 +10,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.connectors.s3.S3Clients;
 import dev.keel.connectors.s3.S3Location;
+import dev.keel.connectors.s3.S3ObjectStream;
 import dev.keel.record.RecordSource;
 import dev.keel.record.SourceRecord;
 import dev.keel.runtime.Failures;
 import dev.keel.runtime.ObjectStoreException;
 import dev.keel.spec.Column;
 import dev.keel.testkit.S3Server;
+import dev.keel.testkit.TcpProxy;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** The parquet source reading {@code s3://} objects from a real S3-compatible server (S3Mock). */
 class ParquetS3Test {
@@ -105,6 +109,37 @@ class ParquetS3Test {
     assertThat(values(rows.get(19_999)).get(0)).isEqualTo(19_999L);
     assertThat(input.gets()).isGreaterThan(4);
     assertThat(input.largestGet()).isLessThan(size / 2);
+  }
+
+  @Test
+  void a_connection_cut_inside_a_ranged_get_resumes_from_the_byte_reached_within_the_range()
+      throws IOException {
+    byte[] object = new byte[12 * 1024 * 1024]; // far more than the socket buffers hold
+    for (int i = 0; i < object.length; i++) {
+      object[i] = (byte) (i * 31 + (i >> 13));
+    }
+    s3.put("lake", "chunk.bin", object);
+    int from = 1000;
+    int end = object.length - 777;
+    try (TcpProxy proxy = new TcpProxy("127.0.0.1", s3.port())) {
+      s3.useInThisJvm("http://127.0.0.1:" + proxy.port());
+      S3Client client = S3Clients.shared(); // the proxy's endpoint has a client of its own
+      byte[] read;
+      try (S3ObjectStream in =
+          new S3ObjectStream(client, S3Location.parse("s3://lake/chunk.bin"), from, end, null)) {
+        byte[] head = in.readNBytes(4096);
+        proxy.cutAll();
+        byte[] rest = in.readAllBytes();
+        read = new byte[head.length + rest.length];
+        System.arraycopy(head, 0, read, 0, head.length);
+        System.arraycopy(rest, 0, read, head.length, rest.length);
+        assertThat(in.resumes()).isPositive();
+      }
+      assertThat(read).isEqualTo(Arrays.copyOfRange(object, from, end));
+      assertThat(proxy.accepted()).as("a second connection resumed the read").isGreaterThan(1);
+    } finally {
+      s3.useInThisJvm();
+    }
   }
 
   @Test
