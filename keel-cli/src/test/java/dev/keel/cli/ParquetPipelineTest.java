@@ -2,22 +2,12 @@ package dev.keel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.parquet.Codecs;
 import dev.keel.testkit.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ParquetPipelineTest {
   @TempDir Path dir;
 
-  private static final MessageType ORDERS =
-      MessageTypeParser.parseMessageType(
-          "message orders { required int64 id; optional int64 amount (DECIMAL(12,4));"
-              + " optional int64 ts (TIMESTAMP(MICROS,true)); optional binary customer (STRING); }");
+  private static final String ORDERS =
+      ("message orders { required int64 id; optional int64 amount (DECIMAL(12,4));"
+          + " optional int64 ts (TIMESTAMP(MICROS,true)); optional binary customer (STRING); }");
 
   private static final String PIPELINE =
       """
@@ -51,27 +40,20 @@ class ParquetPipelineTest {
   }
 
   private void write(String name, long firstId, int rows, long badAmountAt) throws IOException {
-    SimpleGroupFactory groups = new SimpleGroupFactory(ORDERS);
     LocalDateTime t0 = LocalDateTime.of(2026, 11, 29, 12, 0);
-    try (ParquetWriter<Group> writer =
-        ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve(name)))
-            .withConf(new PlainParquetConfiguration())
-            .withType(ORDERS)
-            .withCompressionCodec(CompressionCodecName.SNAPPY)
-            .withCodecFactory(new Codecs())
-            .build()) {
-      for (int i = 0; i < rows; i++) {
-        long id = firstId + i;
-        long micros = t0.plusSeconds(i).toEpochSecond(ZoneOffset.UTC) * 1_000_000 + 250_000;
-        writer.write(
-            groups
-                .newGroup()
-                .append("id", id)
-                .append("amount", id == badAmountAt ? 10_001L : id * 100)
-                .append("ts", micros)
-                .append("customer", "c" + id));
-      }
-    }
+    ParquetTestFiles.write(
+        dir.resolve(name),
+        ORDERS,
+        128L * 1024 * 1024,
+        rows,
+        (g, i) -> {
+          long id = firstId + i;
+          long micros = t0.plusSeconds(i).toEpochSecond(ZoneOffset.UTC) * 1_000_000 + 250_000;
+          g.append("id", id)
+              .append("amount", id == badAmountAt ? 10_001L : id * 100)
+              .append("ts", micros)
+              .append("customer", "c" + id);
+        });
   }
 
   private Path pipeline(String yaml) throws IOException {
@@ -156,7 +138,6 @@ class ParquetPipelineTest {
         .contains(dir.resolve("orders-us.parquet") + ": not a readable Parquet file");
 
     // orders-eu.parquet does not exist: left to the run, which fails that partition (exit 1)
-    Files.delete(dir.resolve("orders-us.parquet"));
     write("orders-us.parquet", 1, 10, -1);
     Cli run = Cli.runPipeline(file);
 
