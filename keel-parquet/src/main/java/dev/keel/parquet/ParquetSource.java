@@ -74,6 +74,7 @@ final class ParquetSource implements RecordSource {
       reader.setRequestedSchema(fields.projection());
       fields.projection().getPaths().forEach(p -> paths.add(ColumnPath.get(p)));
       this.rowGroups = reader.getRowGroups();
+      checkCodecs(name, rowGroups, paths);
       skipRowGroups(skip);
     } catch (RuntimeException e) {
       closeQuietly();
@@ -84,9 +85,32 @@ final class ParquetSource implements RecordSource {
   /** Opens the file's footer and matches the declared columns; reads no row group. */
   static void checkSchema(InputFile input, String name, List<Column> columns) {
     try (ParquetFileReader reader = openReader(input, name)) {
-      ParquetColumns.of(name, reader.getFooter().getFileMetaData().getSchema(), columns);
+      ParquetColumns fields =
+          ParquetColumns.of(name, reader.getFooter().getFileMetaData().getSchema(), columns);
+      Set<ColumnPath> paths = new HashSet<>();
+      fields.projection().getPaths().forEach(p -> paths.add(ColumnPath.get(p)));
+      checkCodecs(name, reader.getRowGroups(), paths);
     } catch (IOException e) {
       // closing a local file that was read: nothing to report
+    }
+  }
+
+  /** A declared column compressed with a codec keel cannot read fails before any row is read. */
+  private static void checkCodecs(
+      String name, List<BlockMetaData> rowGroups, Set<ColumnPath> paths) {
+    for (int g = 0; g < rowGroups.size(); g++) {
+      for (ColumnChunkMetaData chunk : rowGroups.get(g).getColumns()) {
+        if (paths.contains(chunk.getPath()) && !Codecs.SUPPORTED.contains(chunk.getCodec())) {
+          throw new KeelException(
+              name
+                  + ": column '"
+                  + chunk.getPath().toDotString()
+                  + "' (row group "
+                  + (g + 1)
+                  + "): "
+                  + new Codecs.Unsupported(chunk.getCodec()).getMessage());
+        }
+      }
     }
   }
 

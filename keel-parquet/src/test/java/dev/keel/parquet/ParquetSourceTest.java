@@ -25,10 +25,19 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.parquet.HadoopFreeReadOptions;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,6 +158,59 @@ class ParquetSourceTest {
       assertThat(rows).hasSize(500);
       assertThat(values(rows.get(499))).as(codec.name()).containsExactly("value 499", 499L);
     }
+  }
+
+  @Test
+  void a_codec_keel_cannot_read_is_refused_before_any_row_naming_it() throws IOException {
+    // pages stored as they are but labelled LZ4_RAW, as a writer with that codec would label them
+    CompressionCodecFactory lz4Label =
+        new CompressionCodecFactory() {
+          @Override
+          public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
+            return new Codecs().getDecompressor(codec);
+          }
+
+          @Override
+          public void release() {}
+
+          @Override
+          public BytesInputCompressor getCompressor(CompressionCodecName codec) {
+            return new BytesInputCompressor() {
+              @Override
+              public BytesInput compress(BytesInput bytes) {
+                return bytes;
+              }
+
+              @Override
+              public CompressionCodecName getCodecName() {
+                return CompressionCodecName.LZ4_RAW;
+              }
+
+              @Override
+              public void release() {}
+            };
+          }
+        };
+    try (ParquetWriter<Group> writer =
+        ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("lz4.parquet")))
+            .withConf(new PlainParquetConfiguration())
+            .withType(MessageTypeParser.parseMessageType("message m { required int64 id; }"))
+            .withCompressionCodec(CompressionCodecName.LZ4_RAW)
+            .withCodecFactory(lz4Label)
+            .build()) {
+      writer.write(
+          new SimpleGroupFactory(
+                  MessageTypeParser.parseMessageType("message m { required int64 id; }"))
+              .newGroup()
+              .append("id", 1L));
+    }
+
+    assertThatThrownBy(() -> open("lz4.parquet", columns("id bigint"), null))
+        .hasMessage(
+            dir.resolve("lz4.parquet")
+                + ": column 'id' (row group 1): its pages are compressed with LZ4_RAW, which keel"
+                + " cannot read (it reads [UNCOMPRESSED, SNAPPY, GZIP, ZSTD]); write the file again"
+                + " with snappy or zstd");
   }
 
   @Test
