@@ -4,8 +4,13 @@ import dev.keel.KeelException;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType.Kind;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
@@ -24,10 +29,35 @@ import org.apache.parquet.schema.Type;
 final class ParquetColumns {
   private final MessageType projection;
   private final ParquetValues.Reader[] readers;
+  private final Set<ColumnPath> paths = new HashSet<>();
 
   private ParquetColumns(MessageType projection, ParquetValues.Reader[] readers) {
     this.projection = projection;
     this.readers = readers;
+    projection.getPaths().forEach(p -> paths.add(ColumnPath.get(p)));
+  }
+
+  /** The paths of the declared columns, to find their chunks in a row group. */
+  Set<ColumnPath> paths() {
+    return paths;
+  }
+
+  /** A declared column compressed with a codec keel cannot read fails before any row is read. */
+  void checkCodecs(String file, List<BlockMetaData> rowGroups) {
+    for (int g = 0; g < rowGroups.size(); g++) {
+      for (ColumnChunkMetaData chunk : rowGroups.get(g).getColumns()) {
+        if (paths.contains(chunk.getPath()) && !Codecs.SUPPORTED.contains(chunk.getCodec())) {
+          throw new KeelException(
+              file
+                  + ": column '"
+                  + chunk.getPath().toDotString()
+                  + "' (row group "
+                  + (g + 1)
+                  + "): "
+                  + new Codecs.Unsupported(chunk.getCodec()).getMessage());
+        }
+      }
+    }
   }
 
   /** Only the declared columns, in declared order: what is read from each row group. */

@@ -12,9 +12,7 @@ import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.parquet.HadoopFreeReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
@@ -22,7 +20,6 @@ import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.RecordReader;
@@ -48,7 +45,6 @@ final class ParquetSource implements RecordSource {
   private final long maxRowGroupBytes;
   private final ParquetFileReader reader;
   private final ParquetColumns fields;
-  private final Set<ColumnPath> paths = new HashSet<>();
   private final List<BlockMetaData> rowGroups;
 
   /** The row group read now (0-based) and its rows not yet returned. */
@@ -72,9 +68,8 @@ final class ParquetSource implements RecordSource {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       this.fields = ParquetColumns.of(name, schema, columns);
       reader.setRequestedSchema(fields.projection());
-      fields.projection().getPaths().forEach(p -> paths.add(ColumnPath.get(p)));
       this.rowGroups = reader.getRowGroups();
-      checkCodecs(name, rowGroups, paths);
+      fields.checkCodecs(name, rowGroups);
       skipRowGroups(skip);
     } catch (RuntimeException e) {
       closeQuietly();
@@ -85,32 +80,10 @@ final class ParquetSource implements RecordSource {
   /** Opens the file's footer and matches the declared columns; reads no row group. */
   static void checkSchema(InputFile input, String name, List<Column> columns) {
     try (ParquetFileReader reader = openReader(input, name)) {
-      ParquetColumns fields =
-          ParquetColumns.of(name, reader.getFooter().getFileMetaData().getSchema(), columns);
-      Set<ColumnPath> paths = new HashSet<>();
-      fields.projection().getPaths().forEach(p -> paths.add(ColumnPath.get(p)));
-      checkCodecs(name, reader.getRowGroups(), paths);
+      ParquetColumns.of(name, reader.getFooter().getFileMetaData().getSchema(), columns)
+          .checkCodecs(name, reader.getRowGroups());
     } catch (IOException e) {
       // closing a local file that was read: nothing to report
-    }
-  }
-
-  /** A declared column compressed with a codec keel cannot read fails before any row is read. */
-  private static void checkCodecs(
-      String name, List<BlockMetaData> rowGroups, Set<ColumnPath> paths) {
-    for (int g = 0; g < rowGroups.size(); g++) {
-      for (ColumnChunkMetaData chunk : rowGroups.get(g).getColumns()) {
-        if (paths.contains(chunk.getPath()) && !Codecs.SUPPORTED.contains(chunk.getCodec())) {
-          throw new KeelException(
-              name
-                  + ": column '"
-                  + chunk.getPath().toDotString()
-                  + "' (row group "
-                  + (g + 1)
-                  + "): "
-                  + new Codecs.Unsupported(chunk.getCodec()).getMessage());
-        }
-      }
     }
   }
 
@@ -186,7 +159,7 @@ final class ParquetSource implements RecordSource {
     BlockMetaData block = rowGroups.get(next);
     long bytes = 0;
     for (ColumnChunkMetaData chunk : block.getColumns()) {
-      if (paths.contains(chunk.getPath())) {
+      if (fields.paths().contains(chunk.getPath())) {
         bytes += chunk.getTotalSize();
       }
     }
