@@ -15,14 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * keel run and keel validate with a {@code parquet} source (keel-parquet, found by ServiceLoader on
  * keel's class path, without Hadoop: the tests run without it): files loaded exactly, a bad value
- * dead-lettered as "row N", a misspelled key exit 2, a bad file exit 1 naming it.
+ * dead-lettered as "row N", a misspelled key or a file that does not fit exit 2 before anything
+ * runs, a file missing at run time exit 1 naming it.
  */
 class ParquetPipelineTest {
   @TempDir Path dir;
 
   private static final String ORDERS =
-      ("message orders { required int64 id; optional int64 amount (DECIMAL(12,4));"
-          + " optional int64 ts (TIMESTAMP(MICROS,true)); optional binary customer (STRING); }");
+      "message orders { required int64 id; optional int64 amount (DECIMAL(12,4));"
+          + " optional int64 ts (TIMESTAMP(MICROS,true)); optional binary customer (STRING); }";
 
   private static final String PIPELINE =
       """
