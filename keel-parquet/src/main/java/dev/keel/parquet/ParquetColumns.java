@@ -118,11 +118,17 @@ final class ParquetColumns {
     LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
     Kind kind = column.type().kind();
     if (physical == PrimitiveTypeName.INT96) {
+      // Spark's and Impala's legacy timestamp: an instant, as they write it
+      if (kind == Kind.TIMESTAMPTZ) {
+        return ParquetValues.int96();
+      }
       throw refuse(
           file,
           column,
-          "is INT96 in the file, a legacy timestamp keel does not read; write the file with"
-              + " TIMESTAMP(MICROS) (Spark: spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS)");
+          "is INT96 in the file, a legacy timestamp that holds an instant, which keel cannot read"
+              + " as "
+              + column.type().sql()
+              + "; declare it timestamptz");
     }
     ParquetValues.Reader reader =
         switch (kind) {

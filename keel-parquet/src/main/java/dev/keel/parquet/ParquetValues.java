@@ -4,6 +4,7 @@ import dev.keel.record.Coercion;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -107,6 +108,24 @@ final class ParquetValues {
   static Reader date() {
     return (row, f) -> LocalDate.ofEpochDay(row.getInteger(f, 0)).toString();
   }
+
+  /**
+   * An INT96 timestamp (Spark, Impala, Hive): 8 bytes of nanoseconds in the day, then 4 bytes of
+   * Julian day, little-endian; an instant in UTC.
+   */
+  static Reader int96() {
+    return (row, f) -> {
+      ByteBuffer b = row.getInt96(f, 0).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      long nanosOfDay = b.getLong();
+      long day = b.getInt() - JULIAN_DAY_OF_EPOCH;
+      return Instant.ofEpochSecond(Math.multiplyExact(day, 86_400L), nanosOfDay)
+          .atOffset(ZoneOffset.UTC)
+          .toString();
+    };
+  }
+
+  /** The Julian day number of 1970-01-01. */
+  private static final long JULIAN_DAY_OF_EPOCH = 2_440_588L;
 
   /**
    * An INT64 timestamp in its unit: adjusted to UTC, an instant ({@code …Z}); not adjusted, a local

@@ -16,6 +16,8 @@ import dev.keel.spec.Column;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -379,8 +381,9 @@ class ParquetSourceTest {
     assertThatThrownBy(() -> open("t.parquet", columns("cents bigint"), null))
         .hasMessageContaining("column 'cents' is INT64 DECIMAL(12,2) in the file")
         .hasMessageContaining("declare it numeric(12,2)");
-    assertThatThrownBy(() -> open("t.parquet", columns("legacy timestamptz"), null))
-        .hasMessageContaining("column 'legacy' is INT96 in the file, a legacy timestamp");
+    assertThatThrownBy(() -> open("t.parquet", columns("legacy timestamp"), null))
+        .hasMessageContaining("column 'legacy' is INT96 in the file, a legacy timestamp")
+        .hasMessageContaining("declare it timestamptz");
   }
 
   @Test
@@ -402,6 +405,27 @@ class ParquetSourceTest {
 
     assertThat(values(rows.get(0)))
         .containsExactly(OffsetDateTime.of(2026, 7, 1, 7, 30, 0, 0, ZoneOffset.UTC));
+  }
+
+  @Test
+  void an_int96_timestamp_as_spark_writes_it_is_read_as_an_instant() throws IOException {
+    OffsetDateTime at = OffsetDateTime.of(2026, 11, 29, 17, 5, 3, 123_456_000, ZoneOffset.UTC);
+    OffsetDateTime old = OffsetDateTime.of(1969, 12, 31, 23, 59, 59, 0, ZoneOffset.UTC);
+    write(
+        dir.resolve("spark.parquet"),
+        "message spark_schema { optional int96 ts; }",
+        2,
+        (g, i) -> {
+          OffsetDateTime t = i == 0 ? at : old;
+          ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+          b.putLong(t.toLocalTime().toNanoOfDay());
+          b.putInt((int) (t.toLocalDate().toEpochDay() + 2_440_588L));
+          g.append("ts", Binary.fromConstantByteArray(b.array()));
+        });
+
+    List<SourceRecord> rows = readAll(open("spark.parquet", columns("ts timestamptz"), null));
+
+    assertThat(rows).extracting(r -> values(r).get(0)).containsExactly(at, old);
   }
 
   @Test
