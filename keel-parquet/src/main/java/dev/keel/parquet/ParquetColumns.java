@@ -13,6 +13,7 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
@@ -167,7 +168,7 @@ final class ParquetColumns {
             + describe(type)
             + " in the file, which keel cannot read as "
             + column.type().sql()
-            + "; declare it "
+            + "; "
             + suggest(physical, logical));
   }
 
@@ -194,6 +195,24 @@ final class ParquetColumns {
 
   /** The keel types a Parquet type can be read as, for the message that refuses another. */
   private static String suggest(PrimitiveTypeName physical, LogicalTypeAnnotation logical) {
+    boolean known =
+        logical == null
+            || logical instanceof IntLogicalTypeAnnotation
+            || logical instanceof DecimalLogicalTypeAnnotation
+            || logical instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation
+            || logical instanceof TimestampLogicalTypeAnnotation
+            || logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
+            || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
+            || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation;
+    if (!known) {
+      return "keel has no column type for "
+          + logical
+          + ": leave the column out of columns:, or convert it before loading";
+    }
+    return "declare it " + kinds(physical, logical);
+  }
+
+  private static String kinds(PrimitiveTypeName physical, LogicalTypeAnnotation logical) {
     if (logical instanceof TimestampLogicalTypeAnnotation ts) {
       return ts.isAdjustedToUTC()
           ? "timestamptz (the file stores instants, adjusted to UTC)"

@@ -363,6 +363,7 @@ class ParquetSourceTest {
           optional int32 flag;
           optional int96 legacy;
           optional int64 cents (DECIMAL(12,2));
+          optional int32 clock (TIME(MILLIS,true));
         }
         """,
         1,
@@ -381,6 +382,10 @@ class ParquetSourceTest {
     assertThatThrownBy(() -> open("t.parquet", columns("cents bigint"), null))
         .hasMessageContaining("column 'cents' is INT64 DECIMAL(12,2) in the file")
         .hasMessageContaining("declare it numeric(12,2)");
+    assertThatThrownBy(() -> open("t.parquet", columns("clock integer"), null))
+        .hasMessageContaining("column 'clock' is INT32 TIME(MILLIS,true) in the file")
+        .hasMessageContaining(
+            "keel has no column type for TIME(MILLIS,true): leave the column out of columns:");
     assertThatThrownBy(() -> open("t.parquet", columns("legacy timestamp"), null))
         .hasMessageContaining("column 'legacy' is INT96 in the file, a legacy timestamp")
         .hasMessageContaining("declare it timestamptz");
