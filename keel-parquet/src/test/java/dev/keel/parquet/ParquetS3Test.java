@@ -109,6 +109,15 @@ class ParquetS3Test {
     assertThat(values(rows.get(19_999)).get(0)).isEqualTo(19_999L);
     assertThat(input.gets()).isGreaterThan(4);
     assertThat(input.largestGet()).isLessThan(size / 2);
+
+    // resumed near the end, the row groups before the checkpoint's are skipped, never fetched
+    S3InputFile resumed =
+        new S3InputFile(S3Clients.shared(), S3Location.parse("s3://lake/big.parquet"), 8 * 1024);
+    List<SourceRecord> tail =
+        readAll(
+            new ParquetSource(resumed, "s3://lake/big.parquet", spec("x"), COLUMNS, "row:19990"));
+    assertThat(tail).extracting(SourceRecord::position).startsWith(19_991L).hasSize(10);
+    assertThat(resumed.gets()).isLessThan(input.gets() / 2);
   }
 
   @Test
