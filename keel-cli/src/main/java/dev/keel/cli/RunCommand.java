@@ -75,6 +75,9 @@ final class RunCommand implements Callable<Integer> {
           BufferStages.isLoad(spec)
               ? dev.keel.connector.Connectors.installed().partitionsOf(spec)
               : RunPartitions.choose(spec, partitions));
+      if (!BufferStages.isLoad(spec)) {
+        SourceChecks.check(spec, chosen.get(chosen.size() - 1));
+      }
     }
     int parallel =
         Math.max(1, Math.min(workers, chosen.stream().mapToInt(List::size).max().orElse(1)));

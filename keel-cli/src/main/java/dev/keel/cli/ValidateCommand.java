@@ -39,6 +39,7 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PipelineSpec spec = new SpecReader().read(file);
+    SourceChecks.check(spec, spec.partitions().list());
     SinkSpec sink = spec.sink();
     cmd.commandLine()
         .getOut()

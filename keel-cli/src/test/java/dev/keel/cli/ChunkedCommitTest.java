@@ -62,6 +62,18 @@ class ChunkedCommitTest {
             .append(i % 97 == 0 ? "bad" : i + ".50")
             .append('\n');
       }
+    } else if (format.equals("parquet")) {
+      // amount DECIMAL(12,3): x.500 fits numeric(12,2), every 97th row's x.505 does not
+      ParquetTestFiles.write(
+          dir.resolve("in.parquet"),
+          "message m { required int64 id; optional binary name (STRING);"
+              + " optional int64 amount (DECIMAL(12,3)); }",
+          32 * 1024,
+          ROWS,
+          (g, i) ->
+              g.append("id", i + 1L)
+                  .append("name", "n" + (i + 1))
+                  .append("amount", (i + 1) * 1000L + ((i + 1) % 97 == 0 ? 505 : 500)));
     } else {
       for (int i = 1; i <= ROWS; i++) {
         data.append("{\"id\": ")
@@ -73,7 +85,9 @@ class ChunkedCommitTest {
             .append("}\n");
       }
     }
-    Files.writeString(dir.resolve("in." + format), data);
+    if (!format.equals("parquet")) {
+      Files.writeString(dir.resolve("in." + format), data);
+    }
     String path = "in." + format;
     if (fromS3) {
       S3Server s3 = S3Server.shared().useInThisJvm();
@@ -182,6 +196,14 @@ class ChunkedCommitTest {
       // the checkpoint holds the record's byte offset and the object's version: a ranged GET
       assertThat(TestDatabase.value("select position from keel.checkpoint"))
           .matches(format.equals("csv") ? "csv:\\d+:\\d+:\\d+:\\w+" : "line:\\d+:\\d+:\\d+:\\w+");
+    }
+  }
+
+  @Test
+  void parquet_partitions_local_and_on_s3_resume_after_the_checkpoint_s_row() throws IOException {
+    for (boolean fromS3 : new boolean[] {false, true}) {
+      resumeAndCompare("parquet", "upsert", fromS3);
+      assertThat(TestDatabase.value("select position from keel.checkpoint")).matches("row:\\d+");
     }
   }
 

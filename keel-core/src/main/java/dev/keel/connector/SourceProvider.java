@@ -59,6 +59,15 @@ public interface SourceProvider {
   }
 
   /**
+   * Checks, before a run changes anything, what one partition's input tells without being read (a
+   * file's schema against the declared columns), and throws a {@link dev.keel.KeelException} naming
+   * the input and what to do: {@code keel run} and {@code keel validate} report it as bad input
+   * (exit 2). An input that cannot be checked yet (not there, on a store that does not answer)
+   * passes: the run decides. By default nothing is checked.
+   */
+  default void check(SourceSpec spec, List<Column> columns, PartitionRef partition, Path baseDir) {}
+
+  /**
    * Opens the source for one partition to read again only the records at {@code positions} (the
    * dead letters of a run, for a replay). By default the partition is read from the start and the
    * other records are dropped; a provider that can go straight to a position (a Kafka topic: seek

@@ -27,6 +27,10 @@ public final class S3ObjectStream extends InputStream {
   private final S3Location where;
   private final String etag;
   private final long length;
+
+  /** The byte after the last one to read, or -1: to the object's end. */
+  private final long end;
+
   private ResponseInputStream<GetObjectResponse> body;
   private long position;
   private int breaks;
@@ -42,8 +46,17 @@ public final class S3ObjectStream extends InputStream {
    * is still that version (else a permanent 412: it was replaced since).
    */
   public S3ObjectStream(S3Client s3, S3Location where, long from, String etag) {
+    this(s3, where, from, -1, etag);
+  }
+
+  /**
+   * Opens bytes {@code from} to {@code end} (exclusive; -1: the object's end) of the object, as
+   * above: a reader that needs a part of an object (a Parquet column chunk) asks only for it.
+   */
+  public S3ObjectStream(S3Client s3, S3Location where, long from, long end, String etag) {
     this.s3 = s3;
     this.where = where;
+    this.end = end;
     this.position = from;
     this.body = get(from, etag);
     this.etag = body.response().eTag();
@@ -59,7 +72,9 @@ public final class S3ObjectStream extends InputStream {
   private ResponseInputStream<GetObjectResponse> get(long from, String ifMatch) {
     GetObjectRequest.Builder req =
         GetObjectRequest.builder().bucket(where.bucket()).key(where.key());
-    if (from > 0) {
+    if (end >= 0) {
+      req.range("bytes=" + from + "-" + (end - 1));
+    } else if (from > 0) {
       req.range("bytes=" + from + "-");
     }
     if (ifMatch != null) {
