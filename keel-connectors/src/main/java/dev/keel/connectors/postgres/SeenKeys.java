@@ -42,6 +42,16 @@ final class SeenKeys {
   private long added;
   private boolean maybeRepeated;
 
+  /** Keys (one column) have risen strictly so far: {@link #risen} of them, from low to high. */
+  private boolean rising = true;
+
+  private long risen;
+  private long low;
+  private long high;
+
+  /** Keys from low to high passed {@link #rising} without the filter. */
+  private boolean ranged;
+
   private SeenKeys(int[] keyIndexes, ColumnType.Kind[] keyKinds, int bytes) {
     this.keyIndexes = keyIndexes;
     this.keyKinds = keyKinds;
@@ -148,11 +158,40 @@ final class SeenKeys {
         maybeRepeated = true;
         return;
       }
+      if (keyIndexes.length == 1 && !ordered(part)) {
+        return;
+      }
       h = mix(h * 31 + part);
     }
     if (!put(h)) {
       maybeRepeated = true;
     }
+  }
+
+  /**
+   * A one-column key whose values (as {@code part}, equal exactly when the keys are) rise strictly
+   * cannot repeat, and costs no filter access: false when that settles this key. The first {@link
+   * #TRACKED} keys also go into the filter, so a batch that stops rising early loses nothing; one
+   * that stops later answers "maybe" for any later key within the range risen through.
+   */
+  private boolean ordered(long part) {
+    if (rising) {
+      if (risen == 0 || part > high) {
+        if (risen == 0) {
+          low = part;
+        }
+        high = part;
+        risen++;
+        return risen <= TRACKED;
+      }
+      rising = false;
+      ranged = risen > TRACKED;
+    }
+    if (ranged && part >= low && part <= high) {
+      maybeRepeated = true;
+      return false;
+    }
+    return true;
   }
 
   /** Whether no key can have been added twice since the last {@link #reset}. */
@@ -176,6 +215,9 @@ final class SeenKeys {
     }
     added = 0;
     maybeRepeated = false;
+    rising = true;
+    risen = 0;
+    ranged = false;
   }
 
   /** Sets the key's bits; false when all were set already (it may have been added before). */

@@ -37,6 +37,46 @@ class SeenKeysTest {
   }
 
   @Test
+  void keys_that_stop_rising_are_checked_against_every_earlier_one() {
+    // Falling keys: every one goes through the filter.
+    SeenKeys falling = SeenKeys.forKey(COLUMNS, List.of("id"));
+    for (long id = 100_000; id >= 1; id--) {
+      falling.add(row(id, "n"));
+    }
+    assertThat(falling.noneRepeated()).isTrue();
+    falling.add(row(50_000L, "again"));
+    assertThat(falling.noneRepeated()).isFalse();
+
+    // Rising for a few keys (all in the filter too), then not: an earlier key is still seen.
+    SeenKeys early = SeenKeys.forKey(COLUMNS, List.of("id"));
+    for (long id : new long[] {10, 20, 30, 5, 25, 1_000}) {
+      early.add(row(id, "n"));
+    }
+    assertThat(early.noneRepeated()).isTrue();
+    early.add(row(20L, "again"));
+    assertThat(early.noneRepeated()).isFalse();
+
+    // Rising for many keys, then not: below or above their range is certain, within is "maybe".
+    SeenKeys late = SeenKeys.forKey(COLUMNS, List.of("id"));
+    for (long id = 1_000; id < 21_000; id++) {
+      late.add(row(id, "n"));
+    }
+    late.add(row(5L, "below"));
+    late.add(row(30_000L, "above"));
+    late.add(row(4L, "below"));
+    assertThat(late.noneRepeated()).isTrue();
+    late.add(row(4L, "again"));
+    assertThat(late.noneRepeated()).isFalse();
+    late.reset();
+    for (long id = 1_000; id < 21_000; id++) {
+      late.add(row(id, "n"));
+    }
+    late.add(row(5L, "below"));
+    late.add(row(20_500L, "within, not repeated, but not certain"));
+    assertThat(late.noneRepeated()).isFalse();
+  }
+
+  @Test
   void a_key_of_two_columns_repeats_only_when_both_are_equal() {
     SeenKeys seen = SeenKeys.forKey(COLUMNS, List.of("id", "name"));
     seen.add(row(1L, "x"));
