@@ -30,6 +30,8 @@ final class SeenKeys {
     0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31
   };
 
+  private static final long SEED = 0x9e3779b97f4a7c15L;
+
   /** Blocks touched since the last reset, up to this many, cleared one by one (small batches). */
   private static final int TRACKED = 4096;
 
@@ -46,6 +48,7 @@ final class SeenKeys {
   private boolean rising = true;
 
   private long risen;
+  private long[] prefix;
   private long low;
   private long high;
 
@@ -60,7 +63,8 @@ final class SeenKeys {
 
   /**
    * A filter for {@code key} of rows laid out as {@code columns}, or null when a key column's type
-   * cannot be hashed safely (the SQL pass then always runs). Its memory is taken at the first key.
+   * cannot be hashed safely (the SQL pass then always runs). Its memory is taken at the first key
+   * that does not rise.
    */
   static SeenKeys forKey(List<Column> columns, List<String> key) {
     return forKey(columns, key, (int) Math.min(BYTES, Runtime.getRuntime().maxMemory() / 16));
@@ -99,7 +103,7 @@ final class SeenKeys {
     if (maybeRepeated) {
       return;
     }
-    long h = 0x9e3779b97f4a7c15L;
+    long h = SEED;
     for (int k = 0; k < keyIndexes.length; k++) {
       Object v = values[keyIndexes[k]];
       long part = 0;
@@ -170,22 +174,35 @@ final class SeenKeys {
 
   /**
    * A one-column key whose values (as {@code part}, equal exactly when the keys are) rise strictly
-   * cannot repeat, and costs no filter access: false when that settles this key. The first {@link
-   * #TRACKED} keys also go into the filter, so a batch that stops rising early loses nothing; one
-   * that stops later answers "maybe" for any later key within the range risen through.
+   * cannot repeat, and needs no filter: false when that settles this key. The first {@link
+   * #TRACKED} are kept, and go into the filter when the keys stop rising, so a batch that stops
+   * early loses nothing; one that stops later answers "maybe" for any later key within the range
+   * risen through.
    */
   private boolean ordered(long part) {
     if (rising) {
       if (risen == 0 || part > high) {
         if (risen == 0) {
           low = part;
+          if (prefix == null) {
+            prefix = new long[TRACKED];
+          }
+        }
+        if (risen < TRACKED) {
+          prefix[(int) risen] = part;
         }
         high = part;
         risen++;
-        return risen <= TRACKED;
+        return false;
       }
       rising = false;
       ranged = risen > TRACKED;
+      for (int i = 0; !ranged && i < risen; i++) {
+        if (!put(mix(SEED * 31 + prefix[i]))) {
+          maybeRepeated = true;
+          return false;
+        }
+      }
     }
     if (ranged && part >= low && part <= high) {
       maybeRepeated = true;
