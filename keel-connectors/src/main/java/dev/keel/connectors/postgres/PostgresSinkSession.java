@@ -476,7 +476,9 @@ final class PostgresSinkSession implements SinkSession {
             ms(t1 - t0),
             ms(t2 - t1),
             ms(t3 - t2),
-            seen != null && seen.noneRepeated() ? " (skipped: no key can repeat)" : "",
+            !directDone && seen != null && seen.noneRepeated()
+                ? " (skipped: no key can repeat)"
+                : "",
             spec.mode(),
             target.name(),
             ms(t4 - t3),
