@@ -53,9 +53,10 @@ import java.util.regex.Pattern;
  */
 public final class Coercion {
 
-  private static final Pattern INTEGRAL = Pattern.compile("[+-]?\\d+");
-  private static final Pattern DECIMAL =
-      Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+  /** The integral and decimal forms accepted (checked by hand, see {@link #isIntegral}). */
+  static final Pattern INTEGRAL = Pattern.compile("[+-]?\\d+");
+
+  static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
   private static final int SHOWN = 60;
 
   /**
@@ -90,7 +91,7 @@ public final class Coercion {
 
   private static Long integral(String text, ColumnType type, long min, long max) {
     String t = text.strip();
-    if (!INTEGRAL.matcher(t).matches()) {
+    if (!isIntegral(t)) {
       throw fail(show(text) + " is not " + article(type) + " " + type.sql());
     }
     long v;
@@ -111,7 +112,7 @@ public final class Coercion {
 
   private static BigDecimal numeric(String text, ColumnType type) {
     String t = text.strip();
-    if (!DECIMAL.matcher(t).matches()) {
+    if (!isDecimal(t)) {
       throw fail(
           show(text)
               + " is not a number"
@@ -125,6 +126,13 @@ public final class Coercion {
     }
     if (type.precision() == 0) {
       return v;
+    }
+    if (v.signum() != 0
+        && v.scale() >= 0
+        && v.scale() <= type.scale()
+        && v.precision() - v.scale() <= type.precision() - type.scale()) {
+      // Fits as written (the common case): the checks below would pass, without stripping zeros.
+      return v.scale() == type.scale() ? v : v.setScale(type.scale());
     }
     BigDecimal stripped = v.signum() == 0 ? BigDecimal.ZERO : v.stripTrailingZeros();
     int fraction = Math.max(stripped.scale(), 0);
@@ -152,6 +160,67 @@ public final class Coercion {
     return v.setScale(type.scale());
   }
 
+  /** {@code [+-]?\\d+} (ASCII digits), as {@link #INTEGRAL}, without a regex on the hot path. */
+  static boolean isIntegral(String t) {
+    int i = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
+    if (i == t.length()) {
+      return false;
+    }
+    for (; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code [+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?} (ASCII digits), as {@link #DECIMAL},
+   * without a regex on the hot path: a mantissa of at least one digit and at most one point, then
+   * an optional exponent.
+   */
+  static boolean isDecimal(String t) {
+    int n = t.length();
+    int i = n > 0 && (t.charAt(0) == '+' || t.charAt(0) == '-') ? 1 : 0;
+    int digits = 0;
+    boolean point = false;
+    for (; i < n; i++) {
+      char c = t.charAt(i);
+      if (c >= '0' && c <= '9') {
+        digits++;
+      } else if (c == '.' && !point) {
+        point = true;
+      } else {
+        break;
+      }
+    }
+    if (digits == 0) {
+      return false;
+    }
+    if (i == n) {
+      return true;
+    }
+    char e = t.charAt(i);
+    if (e != 'e' && e != 'E') {
+      return false;
+    }
+    i++;
+    if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+      i++;
+    }
+    if (i == n) {
+      return false;
+    }
+    for (; i < n; i++) {
+      char c = t.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean isNanOrInfinity(String t) {
     String s = t.toLowerCase(Locale.ROOT).replaceFirst("^[+-]", "");
     return s.equals("nan") || s.equals("infinity") || s.equals("inf");
@@ -170,7 +239,7 @@ public final class Coercion {
       default:
         break;
     }
-    if (!DECIMAL.matcher(t).matches()) {
+    if (!isDecimal(t)) {
       throw fail(show(text) + " is not " + article(type) + " " + type.sql());
     }
     double v = Double.parseDouble(t);

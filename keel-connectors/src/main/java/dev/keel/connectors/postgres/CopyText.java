@@ -35,7 +35,7 @@ final class CopyText {
   }
 
   void row(long position, Object[] values) {
-    ascii(Long.toString(position));
+    integer(position);
     for (Object v : values) {
       put((byte) '\t');
       value(v);
@@ -61,9 +61,9 @@ final class CopyText {
     } else if (v instanceof String s) {
       text(s);
     } else if (v instanceof Long || v instanceof Integer || v instanceof Short) {
-      ascii(v.toString());
+      integer(((Number) v).longValue());
     } else if (v instanceof BigDecimal d) {
-      ascii(d.toPlainString());
+      decimal(d);
     } else if (v instanceof Double d) {
       ascii(
           d.isNaN()
@@ -111,6 +111,62 @@ final class CopyText {
       digits(nano, width);
     }
     buf[len++] = 'Z';
+  }
+
+  /** Long.toString's text, written straight into the buffer. */
+  private void integer(long v) {
+    if (v == Long.MIN_VALUE) {
+      ascii(Long.toString(v));
+      return;
+    }
+    ensure(20);
+    if (v < 0) {
+      buf[len++] = '-';
+      v = -v;
+    }
+    int width = 1;
+    for (long rest = v / 10; rest != 0; rest /= 10) {
+      width++;
+    }
+    for (int i = len + width - 1; i >= len; i--) {
+      buf[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    len += width;
+  }
+
+  /**
+   * BigDecimal.toPlainString's text; written straight into the buffer when the unscaled value fits
+   * in a long and the scale is not negative (what numeric coercion yields).
+   */
+  private void decimal(BigDecimal d) {
+    int scale = d.scale();
+    if (scale < 0 || scale > 18 || d.precision() > 18) {
+      ascii(d.toPlainString());
+      return;
+    }
+    long unscaled = d.unscaledValue().longValue();
+    ensure(40);
+    if (unscaled < 0) {
+      buf[len++] = '-';
+      unscaled = -unscaled;
+    }
+    int width = 1;
+    for (long rest = unscaled / 10; rest != 0; rest /= 10) {
+      width++;
+    }
+    // At least one digit before the point: 0.05, not .05.
+    int total = Math.max(width, scale + 1);
+    int end = len + total + (scale > 0 ? 1 : 0);
+    int i = end - 1;
+    for (int k = 0; k < total; k++) {
+      if (scale > 0 && k == scale) {
+        buf[i--] = '.';
+      }
+      buf[i--] = (byte) ('0' + unscaled % 10);
+      unscaled /= 10;
+    }
+    len = end;
   }
 
   private void digits(int value, int width) {

@@ -50,10 +50,15 @@ final class RepeatedKeys {
     return applies;
   }
 
-  /** Rejects the staged rows that repeat a key; returns how many. */
-  long reject(Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit)
+  /**
+   * Rejects the staged rows that repeat a key; returns how many. {@code seen} (may be null) is what
+   * the session remembered of the keys it staged: when it is certain none repeats, the stage is not
+   * looked at.
+   */
+  long reject(
+      Connection conn, TaskRef task, Rejects rejects, LongPredicate stillWithinLimit, SeenKeys seen)
       throws SQLException {
-    if (!applies || !any(conn)) {
+    if (!applies || (seen != null && seen.noneRepeated()) || !any(conn)) {
       return 0;
     }
     if (laterWins) {
