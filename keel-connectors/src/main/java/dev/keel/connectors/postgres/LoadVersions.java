@@ -15,11 +15,12 @@ import java.util.stream.Collectors;
 /**
  * What a publish records, in its own transaction, so that it can be undone ({@code keep_versions}):
  * a row in keel_sink.version for the load, and in keel_sink.row_version what undoes it (see
- * V5__versions.sql): upsert, the key and prior image of each row it changes and the key of each row
- * it inserts, captured from the stage before the write; replace, the prior image of every row of
- * the partition; append, a hash of each row it adds ({@link PublishStatement#recording}). The
- * newest {@code keep_versions} loads of the partition keep their rows, one more keeps its version
- * row (the oldest state a rollback can restore), older ones are pruned in the same transaction.
+ * V5__versions.sql): upsert, the prior image of each row it changes and the key of each row it
+ * inserts, recorded by the upsert statement ({@link PublishStatement#recording}), since sink V6 in
+ * the target's own images table ({@link RowImages}); replace, the prior image of every row of the
+ * partition; append, a hash of each row it adds ({@link PublishStatement#recording}). The newest
+ * {@code keep_versions} loads of the partition keep their rows, one more keeps its version row (the
+ * oldest state a rollback can restore), older ones are pruned in the same transaction.
  */
 final class LoadVersions {
   private static final String BEGIN =
