@@ -56,7 +56,7 @@ final class RowImages {
 
   /**
    * The images table of {@code target}, made if it has none yet (a target with a column of keel's
-   * own names gets none: null).
+   * own names, or one of a domain, gets none: null).
    */
   static RowImages ensure(DataSource ds, TargetTable target) throws SQLException {
     try (Connection c = ds.getConnection()) {
@@ -65,7 +65,9 @@ final class RowImages {
         return found;
       }
       List<String[]> have = columns(c, target.qualified);
-      if (have.isEmpty() || have.stream().anyMatch(col -> col[0].startsWith("_keel_"))) {
+      if (have.isEmpty()
+          || have.stream().anyMatch(col -> col[0].startsWith("_keel_"))
+          || hasDomain(c, target)) {
         return null;
       }
       c.setAutoCommit(false);
@@ -112,6 +114,24 @@ final class RowImages {
         c.setAutoCommit(true);
       }
       return find(c, target);
+    }
+  }
+
+  /**
+   * Whether a column of the target is of a domain: its constraints (NOT NULL, a CHECK) could refuse
+   * the NULLs of an inserted row's record, so such a target's upserts record as text.
+   */
+  private static boolean hasDomain(Connection c, TargetTable target) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
+                + " WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+                + " AND ty.typtype = 'd'")) {
+      ps.setString(1, target.qualified);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
     }
   }
 

@@ -125,6 +125,23 @@ class RowImagesTest {
     }
   }
 
+  @Test
+  void a_target_with_a_column_of_a_domain_records_as_text() throws Exception {
+    try (VersionedTable t = table(4)) {
+      t.execute("DROP DOMAIN IF EXISTS item_note CASCADE");
+      t.execute("CREATE DOMAIN item_note AS text NOT NULL");
+      t.execute("ALTER TABLE items ALTER COLUMN note TYPE item_note");
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      List<String> afterRun1 = t.rows("p");
+      t.load(2, "p", VersionedTable.row(1, "A", "p"), VersionedTable.row(3, "c", "p"));
+
+      assertThat(t.count("SELECT count(*) FROM keel_sink.row_image")).isZero();
+      assertThat(t.count("SELECT count(*) FROM keel_sink.row_version WHERE op = 'u'")).isPositive();
+      t.rollback("p", 1);
+      assertThat(t.rows("p")).isEqualTo(afterRun1);
+    }
+  }
+
   private static String imagesTable() {
     return text("SELECT 'keel_sink.row_image_' || id FROM keel_sink.row_image"
             + " WHERE target = 'public.items'")
