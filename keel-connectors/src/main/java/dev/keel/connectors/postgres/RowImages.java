@@ -135,8 +135,18 @@ final class RowImages {
     }
   }
 
-  /** The images table of {@code target}, or null when it has none. */
+  /**
+   * The images table of {@code target}, or null when it has none (or the sink schema is older than
+   * V6: a rollback before any run of the new version migrated it).
+   */
   static RowImages find(Connection c, TargetTable target) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT to_regclass('keel_sink.row_image') IS NOT NULL");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next() || !rs.getBoolean(1)) {
+        return null;
+      }
+    }
     long id;
     try (PreparedStatement ps =
         c.prepareStatement("SELECT id FROM keel_sink.row_image WHERE target = ?")) {
