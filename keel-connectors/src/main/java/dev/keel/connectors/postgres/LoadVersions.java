@@ -15,11 +15,12 @@ import java.util.stream.Collectors;
 /**
  * What a publish records, in its own transaction, so that it can be undone ({@code keep_versions}):
  * a row in keel_sink.version for the load, and in keel_sink.row_version what undoes it (see
- * V5__versions.sql): upsert, the key and prior image of each row it changes and the key of each row
- * it inserts, captured from the stage before the write; replace, the prior image of every row of
- * the partition; append, a hash of each row it adds ({@link PublishStatement#recording}). The
- * newest {@code keep_versions} loads of the partition keep their rows, one more keeps its version
- * row (the oldest state a rollback can restore), older ones are pruned in the same transaction.
+ * V5__versions.sql): upsert, the prior image of each row it changes and the key of each row it
+ * inserts, recorded by the upsert statement ({@link PublishStatement#recording}), since sink V6 in
+ * the target's own images table ({@link RowImages}); replace, the prior image of every row of the
+ * partition; append, a hash of each row it adds ({@link PublishStatement#recording}). The newest
+ * {@code keep_versions} loads of the partition keep their rows, one more keeps its version row (the
+ * oldest state a rollback can restore), older ones are pruned in the same transaction.
  */
 final class LoadVersions {
   private static final String BEGIN =
@@ -32,8 +33,9 @@ final class LoadVersions {
       """
       WITH old AS (SELECT id FROM keel_sink.version WHERE target = ? AND partition = ? AND undoable
                    ORDER BY id DESC OFFSET ?),
-           gone AS (UPDATE keel_sink.version v SET undoable = false FROM old WHERE v.id = old.id RETURNING v.id)
-      DELETE FROM keel_sink.row_version WHERE version_id IN (SELECT id FROM gone)""";
+           gone AS (UPDATE keel_sink.version v SET undoable = false FROM old WHERE v.id = old.id RETURNING v.id),
+           rows AS (DELETE FROM keel_sink.row_version WHERE version_id IN (SELECT id FROM gone))
+      SELECT id FROM gone""";
 
   private static final String PRUNE_VERSIONS =
       """
@@ -60,12 +62,20 @@ final class LoadVersions {
   private final TargetTable target;
   private final PublishStatement statement;
 
+  /** The target's images table (an upsert's records since sink V6), or null. */
+  final RowImages images;
+
   LoadVersions(
-      PostgresSinkSpec spec, List<Column> columns, TargetTable target, PublishStatement statement) {
+      PostgresSinkSpec spec,
+      List<Column> columns,
+      TargetTable target,
+      PublishStatement statement,
+      RowImages images) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
     this.statement = statement;
+    this.images = images;
   }
 
   /**
@@ -93,10 +103,20 @@ final class LoadVersions {
   }
 
   /**
-   * The rows an upsert recorded under {@code version} and {@code chunk}: {inserted, updated}. A few
-   * hundred rows of keel_sink.row_version per million rows written.
+   * The rows an upsert recorded under {@code version} and {@code chunk}: {inserted, updated}, in
+   * its images table ({@link RowImages}) and in keel_sink.row_version (a few hundred rows per
+   * million).
    */
-  static long[] upserted(Connection c, long version, int chunk) throws SQLException {
+  long[] upserted(Connection c, long version, int chunk) throws SQLException {
+    long[] inRows = recordedRows(c, version, chunk);
+    if (images == null) {
+      return inRows;
+    }
+    long[] typed = images.counted(c, version, chunk);
+    return new long[] {inRows[0] + typed[0], inRows[1] + typed[1]};
+  }
+
+  private static long[] recordedRows(Connection c, long version, int chunk) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT coalesce(sum(cardinality(keys)), 0), coalesce(sum(cardinality(images)), 0)"
@@ -164,11 +184,19 @@ final class LoadVersions {
 
   /** Keeps the rows of the newest keep_versions versions of the partition, and one more version. */
   void prune(Connection c, String partition) throws SQLException {
+    List<Long> gone = new java.util.ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(PRUNE_ROWS)) {
       ps.setString(1, target.name());
       ps.setString(2, partition);
       ps.setInt(3, spec.keepVersions());
-      ps.executeUpdate();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          gone.add(rs.getLong(1));
+        }
+      }
+    }
+    if (images != null) {
+      images.prune(c, gone.stream().mapToLong(Long::longValue).toArray());
     }
     try (PreparedStatement ps = c.prepareStatement(PRUNE_VERSIONS)) {
       ps.setString(1, target.name());

@@ -67,8 +67,9 @@ final class PostgresLoadHistory implements LoadHistory {
   @Override
   public Load rollback(String partition, long toRun, long fence) {
     PublishStatement statement = new PublishStatement(spec, columns, target);
-    LoadVersions versions = new LoadVersions(spec, columns, target, statement);
     try (Connection c = dataSource.getConnection()) {
+      LoadVersions versions =
+          new LoadVersions(spec, columns, target, statement, RowImages.find(c, target));
       c.setAutoCommit(false);
       try {
         c.setNetworkTimeout(

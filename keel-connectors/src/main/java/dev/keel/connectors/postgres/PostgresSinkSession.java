@@ -129,8 +129,16 @@ final class PostgresSinkSession implements SinkSession {
     this.statement = new PublishStatement(spec, columns, target);
     this.repeatedKeys = new RepeatedKeys(spec, columns, unique, laterWins);
     this.seen = repeatedKeys.applies() ? SeenKeys.forKey(columns, spec.key()) : null;
+    RowImages images = null;
+    if (spec.keepVersions() > 0 && spec.mode() == SinkSpec.Mode.UPSERT) {
+      try {
+        images = RowImages.ensure(ds, target);
+      } catch (SQLException e) {
+        throw failure("preparing the table of row images of " + target.name(), e);
+      }
+    }
     this.versions =
-        spec.keepVersions() > 0 ? new LoadVersions(spec, columns, target, statement) : null;
+        spec.keepVersions() > 0 ? new LoadVersions(spec, columns, target, statement, images) : null;
     this.dataSource = ds;
     try {
       this.conn = ds.getConnection();
@@ -668,7 +676,9 @@ final class PostgresSinkSession implements SinkSession {
       LoadVersions.Recorded version)
       throws SQLException {
     PublishStatement insert =
-        version == null ? statement : statement.recording(version.version(), version.chunk());
+        version == null
+            ? statement
+            : statement.recording(version.version(), version.chunk(), versions.images);
     insert.beforeInsert(conn, task.partition());
     return new ViolatorBisection(
             conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
@@ -696,7 +706,7 @@ final class PostgresSinkSession implements SinkSession {
     }
     switch (spec.mode()) {
       case UPSERT -> {
-        long[] iu = LoadVersions.upserted(conn, version.version(), version.chunk());
+        long[] iu = versions.upserted(conn, version.version(), version.chunk());
         LoadVersions.count(conn, version.version(), iu[0], iu[1], 0);
       }
       case APPEND -> LoadVersions.count(conn, version.version(), published, 0, 0);

@@ -32,17 +32,26 @@ final class PublishStatement {
   /** The chunk of a chunked load an upsert records its rows under. */
   private final int chunk;
 
+  /** Where an upsert records: the target's images table, or null (keel_sink.row_version). */
+  private final RowImages images;
+
   PublishStatement(PostgresSinkSpec spec, List<Column> columns, TargetTable target) {
-    this(spec, columns, target, null, 0);
+    this(spec, columns, target, null, 0, null);
   }
 
   private PublishStatement(
-      PostgresSinkSpec spec, List<Column> columns, TargetTable target, Long version, int chunk) {
+      PostgresSinkSpec spec,
+      List<Column> columns,
+      TargetTable target,
+      Long version,
+      int chunk,
+      RowImages images) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
     this.version = version;
     this.chunk = chunk;
+    this.images = images;
     this.columnList =
         columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
   }
@@ -51,10 +60,12 @@ final class PublishStatement {
    * The same statements, that also record in keel_sink.row_version, under {@code version}
    * (LoadVersions), what undoes them: append, a hash of each row they add; upsert, the key of each
    * row they insert and the prior image of each row they update (chunk {@code chunk} of the load).
-   * A row the insert writes and its record commit or roll back together, savepoints included.
+   * A row the insert writes and its record commit or roll back together, savepoints included. An
+   * upsert records in {@code images} when it is given and {@link RowImages#usable}.
    */
-  PublishStatement recording(long version, int chunk) {
-    return new PublishStatement(spec, columns, target, version, chunk);
+  PublishStatement recording(long version, int chunk, RowImages images) {
+    return new PublishStatement(
+        spec, columns, target, version, chunk, images != null && images.usable() ? images : null);
   }
 
   /**
@@ -199,6 +210,8 @@ final class PublishStatement {
    * before the statement (every part of a statement sees the same snapshot, so {@code o} is the
    * prior version of an updated row, and no row for an inserted one). One join over the rows
    * written only, instead of a pass over the whole stage joined with the target before the write.
+   * Into the target's images table when it has one ({@link RowImages#record}, a tuple per row),
+   * else into keel_sink.row_version as text in batches.
    */
   private String recordedUpsert(String upsert) {
     if (version == null) {
@@ -217,6 +230,18 @@ final class PublishStatement {
                 .map(k -> "w." + Identifiers.quote(k) + "::text")
                 .collect(Collectors.joining(", "))
             + "]::text";
+    if (images != null) {
+      return "WITH w AS ("
+          + upsert
+          + " RETURNING "
+          + returning
+          + ") "
+          + images.record(version, chunk, key)
+          + " FROM w LEFT JOIN "
+          + target.qualified
+          + " o ON "
+          + on;
+    }
     return "WITH w AS ("
         + upsert
         + " RETURNING "

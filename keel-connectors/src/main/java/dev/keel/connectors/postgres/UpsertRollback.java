@@ -10,7 +10,9 @@ import java.util.stream.Collectors;
 /**
  * An upsert's rollback: for each key a newer version touched, the oldest record of it among them
  * says what the key held after the run (its prior image, or nothing); the rollback records the
- * current row of each such key (or its key alone, if absent) as the prior image it overwrites.
+ * current row of each such key (or its key alone, if absent) as the prior image it overwrites. The
+ * records are read from keel_sink.row_version and, since sink V6, from the target's images table
+ * ({@link RowImages}), in one form.
  */
 final class UpsertRollback implements ModeRollback {
   private final PostgresSinkSpec spec;
@@ -50,6 +52,11 @@ final class UpsertRollback implements ModeRollback {
               + keyOfImage
               + ", i FROM keel_sink.row_version v, unnest(v.images) i WHERE v.op = 'u' AND"
               + in
+              + (versions.images == null
+                  ? ""
+                  : " UNION ALL "
+                      + versions.images.restoreRows(
+                          in.replace("v.version_id", "v." + RowImages.VERSION), spec.key()))
               + ") x ORDER BY key, version_id, chunk");
     }
     long updated;

@@ -42,7 +42,13 @@ final class VersionedTable implements AutoCloseable {
     boolean migrated = count("SELECT count(to_regclass('keel_sink.row_version'))") > 0;
     exec(
         "DO $$ BEGIN IF to_regclass('keel_sink.row_version') IS NOT NULL THEN TRUNCATE keel_sink.version,"
-            + " keel_sink.row_version, keel_sink.fence, keel_sink.load, keel_sink.checkpoint; END IF; END $$",
+            + " keel_sink.row_version, keel_sink.fence, keel_sink.load, keel_sink.checkpoint; END IF;"
+            + " IF to_regclass('keel_sink.row_image') IS NOT NULL THEN TRUNCATE keel_sink.row_image;"
+            + " END IF; END $$",
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT relname FROM pg_class c JOIN pg_namespace n"
+            + " ON n.oid = c.relnamespace WHERE nspname = 'keel_sink' AND relkind = 'r'"
+            + " AND relname LIKE 'row\\_image\\_%' LOOP"
+            + " EXECUTE format('DROP TABLE keel_sink.%I', r.relname); END LOOP; END $$",
         "DROP TABLE IF EXISTS items",
         "DROP SEQUENCE IF EXISTS items_note",
         "CREATE SEQUENCE items_note",

@@ -1,0 +1,298 @@
+package dev.keel.connectors.postgres;
+
+import dev.keel.spec.Identifiers;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * The table of a target's row type in which its versioned upserts record what undoes them
+ * (keel_sink.row_image_&lt;id&gt;, see V6__row_images.sql): one tuple per row written, the prior
+ * row itself for an updated one ('u'), the key alone for an inserted one ('i'). Cheaper to write
+ * than text images in batches (no record_out, no window, sort and aggregate, no compression).
+ *
+ * <p>It is made once per target, on a connection of its own (not in a publish transaction). It
+ * takes the target's columns as they are then; when they change later (a column added, dropped or
+ * retyped), {@link #current} is false and the upsert records in keel_sink.row_version as before V6.
+ */
+final class RowImages {
+  static final String VERSION = "_keel_version";
+  static final String CHUNK = "_keel_chunk";
+  static final String OP = "_keel_op";
+
+  /**
+   * Whether upserts record here; off (KEEL_ROW_IMAGES=false) they record text images in
+   * keel_sink.row_version as before sink V6, to measure one against the other in the same build
+   * (and for the tests of records of both kinds). Tables already made are still read and pruned.
+   */
+  static volatile boolean recording =
+      !"false".equalsIgnoreCase(System.getenv().getOrDefault("KEEL_ROW_IMAGES", "true"));
+
+  private static final String COLUMNS =
+      """
+      SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+      WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
+
+  /** keel_sink.row_image_&lt;id&gt;, quoted. */
+  final String qualified;
+
+  /** Its columns after the three of keel's: the target's, in their order, when it was made. */
+  private final List<String> columns;
+
+  /** Whether the target still has exactly these columns (name and type). */
+  private final boolean current;
+
+  private RowImages(String qualified, List<String> columns, boolean current) {
+    this.qualified = qualified;
+    this.columns = columns;
+    this.current = current;
+  }
+
+  /**
+   * The images table of {@code target}, made if it has none yet (a target with a column of keel's
+   * own names, or one of a domain, gets none: null).
+   */
+  static RowImages ensure(DataSource ds, TargetTable target) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      RowImages found = find(c, target);
+      if (found != null || !recording) {
+        return found;
+      }
+      List<String[]> have = columns(c, target.qualified);
+      if (have.isEmpty()
+          || have.stream().anyMatch(col -> col[0].startsWith("_keel_"))
+          || hasDomain(c, target)) {
+        return null;
+      }
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement ps =
+            c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('keel_sink.row_image'))")) {
+          ps.execute();
+        }
+        long id;
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO keel_sink.row_image (target) VALUES (?) ON CONFLICT (target) DO NOTHING"
+                    + " RETURNING id")) {
+          ps.setString(1, target.name());
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              c.commit();
+              return find(c, target);
+            }
+            id = rs.getLong(1);
+          }
+        }
+        String table = "keel_sink." + Identifiers.quote("row_image_" + id);
+        try (Statement st = c.createStatement()) {
+          st.execute(
+              "CREATE TABLE "
+                  + table
+                  + " AS SELECT 0::bigint AS "
+                  + VERSION
+                  + ", 0 AS "
+                  + CHUNK
+                  + ", 'u'::\"char\" AS "
+                  + OP
+                  + ", t.* FROM "
+                  + target.qualified
+                  + " t WITH NO DATA");
+          st.execute("CREATE INDEX ON " + table + " USING brin (" + VERSION + ")");
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+      return find(c, target);
+    }
+  }
+
+  /**
+   * Whether a column of the target is of a domain: its constraints (NOT NULL, a CHECK) could refuse
+   * the NULLs of an inserted row's record, so such a target's upserts record as text.
+   */
+  private static boolean hasDomain(Connection c, TargetTable target) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
+                + " WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+                + " AND ty.typtype = 'd'")) {
+      ps.setString(1, target.qualified);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  /**
+   * The images table of {@code target}, or null when it has none (or the sink schema is older than
+   * V6: a rollback before any run of the new version migrated it).
+   */
+  static RowImages find(Connection c, TargetTable target) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT to_regclass('keel_sink.row_image') IS NOT NULL");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next() || !rs.getBoolean(1)) {
+        return null;
+      }
+    }
+    long id;
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT id FROM keel_sink.row_image WHERE target = ?")) {
+      ps.setString(1, target.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        id = rs.getLong(1);
+      }
+    }
+    String table = "keel_sink." + Identifiers.quote("row_image_" + id);
+    List<String[]> mine = columns(c, table);
+    if (mine.size() < 3) {
+      return null;
+    }
+    mine = mine.subList(3, mine.size());
+    List<String[]> theirs = columns(c, target.qualified);
+    boolean same = mine.size() == theirs.size();
+    for (int i = 0; same && i < mine.size(); i++) {
+      same = mine.get(i)[0].equals(theirs.get(i)[0]) && mine.get(i)[1].equals(theirs.get(i)[1]);
+    }
+    return new RowImages(table, mine.stream().map(col -> col[0]).toList(), same);
+  }
+
+  /** Whether an upsert records here: the target has these columns still, and recording is on. */
+  boolean usable() {
+    return current && recording;
+  }
+
+  private static List<String[]> columns(Connection c, String table) throws SQLException {
+    List<String[]> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The insert that records, under {@code version} and {@code chunk}, the rows of {@code w} (the
+   * keys an upsert wrote) joined with {@code o} (the target as it was before it, LEFT JOINed on the
+   * key): the prior row of an updated one, the key of an inserted one.
+   */
+  String record(long version, int chunk, List<String> key) {
+    String values =
+        columns.stream()
+            .map(col -> (key.contains(col) ? "w." : "o.") + Identifiers.quote(col))
+            .collect(Collectors.joining(", "));
+    return "INSERT INTO "
+        + qualified
+        + " SELECT "
+        + version
+        + ", "
+        + chunk
+        + ", CASE WHEN o.ctid IS NULL THEN 'i' ELSE 'u' END, "
+        + values;
+  }
+
+  /**
+   * The rows recorded under the versions {@code in} (a condition on {@code v.}{@link #VERSION}) as
+   * row_version's: version_id, chunk, op, key (as {@link LoadVersions#keyText}) and image (the text
+   * form of the target's row type, null for an inserted row).
+   */
+  String restoreRows(String in, List<String> key) {
+    String keyText =
+        "ARRAY["
+            + key.stream()
+                .map(k -> "v." + Identifiers.quote(k) + "::text")
+                .collect(Collectors.joining(", "))
+            + "]::text";
+    String row =
+        "ROW("
+            + columns.stream()
+                .map(col -> "v." + Identifiers.quote(col))
+                .collect(Collectors.joining(", "))
+            + ")::text";
+    return "SELECT v."
+        + VERSION
+        + ", v."
+        + CHUNK
+        + ", v."
+        + OP
+        + ", "
+        + keyText
+        + ", CASE WHEN v."
+        + OP
+        + " = 'u' THEN "
+        + row
+        + " END FROM "
+        + qualified
+        + " v WHERE"
+        + in;
+  }
+
+  /** {inserted, updated}: the rows recorded under {@code version} and {@code chunk}. */
+  long[] counted(Connection c, long version, int chunk) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FILTER (WHERE "
+                + OP
+                + " = 'i'), count(*) FILTER (WHERE "
+                + OP
+                + " = 'u') FROM "
+                + qualified
+                + " WHERE "
+                + VERSION
+                + " = ? AND "
+                + CHUNK
+                + " = ?")) {
+      ps.setLong(1, version);
+      ps.setInt(2, chunk);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2)};
+      }
+    }
+  }
+
+  /** Deletes what the versions {@code ids} recorded. */
+  void prune(Connection c, long[] ids) throws SQLException {
+    if (ids.length == 0) {
+      return;
+    }
+    long min = ids[0];
+    long max = ids[0];
+    for (long id : ids) {
+      min = Math.min(min, id);
+      max = Math.max(max, id);
+    }
+    try (Statement st = c.createStatement()) {
+      st.executeUpdate(
+          "DELETE FROM "
+              + qualified
+              + " v WHERE v."
+              + VERSION
+              + " BETWEEN "
+              + min
+              + " AND "
+              + max
+              + " AND"
+              + ModeRollback.versionIn(ids).replace("v.version_id", "v." + VERSION));
+    }
+  }
+}
