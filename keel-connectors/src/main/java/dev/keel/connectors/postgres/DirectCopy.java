@@ -39,6 +39,11 @@ final class DirectCopy implements AutoCloseable {
   private final CopyIn copy;
   private final byte[] number = new byte[20];
 
+  /** The spill file (for tests). */
+  Path file() {
+    return file;
+  }
+
   private DirectCopy(Path file, OutputStream out, CopyIn copy) {
     this.file = file;
     this.out = out;

@@ -202,6 +202,11 @@ final class PostgresSinkSession implements SinkSession {
     return direct != null;
   }
 
+  /** The spill file of the direct COPY under way (for tests); null when not copying directly. */
+  java.nio.file.Path directCopySpillFile() {
+    return direct == null ? null : direct.file();
+  }
+
   /** The keys staged in this batch, approximately (for tests); null when not kept. */
   SeenKeys seenKeys() {
     return seen;
