@@ -41,10 +41,7 @@ public final class KafkaSinkProvider implements SinkProvider {
   @Override
   public SinkSpec parse(ConfigSection s, PipelineContext pipeline) {
     s.onlyKeys(Set.of("bootstrap", "topic", "key", "format", "properties"));
-    if (!s.has("bootstrap")) {
-      s.error(s.where() + " needs 'bootstrap' (host:port of one or more brokers, comma-separated)");
-    }
-    Secret bootstrap = s.secret("bootstrap");
+    Secret bootstrap = KafkaEndpoint.bootstrap(s);
     String topic = s.requiredString("topic");
     List<String> key = s.columnList("key", pipeline.columns());
     String format = s.string("format");

@@ -26,8 +26,6 @@ public final class KafkaSourceProvider implements SourceProvider {
   private static final Pattern PARTITION = Pattern.compile("0|[1-9][0-9]{0,8}");
 
   /** Kafka's own rule for topic names. */
-  private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-
   @Override
   public String kind() {
     return KafkaSourceSpec.KIND;
@@ -36,19 +34,8 @@ public final class KafkaSourceProvider implements SourceProvider {
   @Override
   public SourceSpec parse(ConfigSection s, PipelineContext pipeline) {
     s.onlyKeys(Set.of("bootstrap", "topic", "format", "properties", "timezone"));
-    if (!s.has("bootstrap")) {
-      s.error(s.where() + " needs 'bootstrap' (host:port of one or more brokers, comma-separated)");
-    }
-    Secret bootstrap = s.secret("bootstrap");
-    String topic = s.requiredString("topic");
-    if (topic != null && !TOPIC.matcher(topic).matches()) {
-      s.error(
-          "topic",
-          s.where()
-              + ".topic: '"
-              + topic
-              + "' is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249)");
-    }
+    Secret bootstrap = KafkaEndpoint.bootstrap(s);
+    String topic = KafkaEndpoint.topic(s);
     KafkaSourceSpec.Format format = format(s);
     Map<String, Secret> properties =
         KafkaProperties.read(

@@ -136,6 +136,28 @@ class BufferSpecTest {
   }
 
   @Test
+  void a_missing_bootstrap_and_a_topic_name_kafka_would_refuse_are_named_in_source_and_buffer()
+      throws Exception {
+    Cli cli =
+        Cli.run(
+            "validate",
+            file(
+                    "{ kafka: { topic: \"orders in\" } }",
+                    "{ kafka: { topic: \"buffer/1\" } }",
+                    UPSERT)
+                .toString());
+
+    assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
+    assertThat(cli.err())
+        .contains("orders.yaml:3:")
+        .contains("source.kafka needs 'bootstrap'")
+        .contains("source.kafka.topic: 'orders in' is not a Kafka topic name")
+        .contains("orders.yaml:5:")
+        .contains("buffer.kafka needs 'bootstrap'")
+        .contains("buffer.kafka.topic: 'buffer/1' is not a Kafka topic name");
+  }
+
+  @Test
   void a_kafka_sink_refuses_what_keel_sets_and_a_credential_written_as_its_value()
       throws Exception {
     Path file = dir.resolve("out.yaml");
