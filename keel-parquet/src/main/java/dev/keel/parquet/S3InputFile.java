@@ -75,13 +75,9 @@ final class S3InputFile implements InputFile {
     gets++;
     largestGet = Math.max(largestGet, n);
     try (InputStream in = new S3ObjectStream(s3, where, from, from + n, etag)) {
-      int done = 0;
-      while (done < n) {
-        int r = in.read(dest, off + done, n - done);
-        if (r < 0) {
-          throw new EOFException(where + ": ended at byte " + (from + done) + " of " + length);
-        }
-        done += r;
+      int done = in.readNBytes(dest, off, n);
+      if (done < n) {
+        throw new EOFException(where + ": ended at byte " + (from + done) + " of " + length);
       }
     }
   }
@@ -105,9 +101,10 @@ final class S3InputFile implements InputFile {
       pos = newPos;
     }
 
+    private final byte[] one = new byte[1];
+
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
       return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
