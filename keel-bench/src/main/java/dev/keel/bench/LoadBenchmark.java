@@ -42,8 +42,14 @@ import org.postgresql.PGConnection;
  * is taken, so every step starts from the same state and autovacuum stays out of the way; after
  * every case the two tables are compared row by row.
  *
- * <p>Arguments: {@code --same FILE.csv --changed FILE.csv --slice FILE.csv --work DIR [--rows N]}
- * (the CSVs come from bench/gen-orders.py; --rows is only printed and checked).
+ * <p>Each case runs {@code --repeat} rounds (default 3), the loads of a round in a rotated order,
+ * and the tables give each load's median time: one round on a 2-core VM varies by ±15 % (case (c)
+ * most: one round may find the 132 MB table in the 128 MB shared_buffers, the next not). Case (c)
+ * changes every row in every round: to the changed file, back to the first, and so on, each round
+ * from tables rewritten packed.
+ *
+ * <p>Arguments: {@code --same FILE.csv --changed FILE.csv --slice FILE.csv --work DIR [--rows N]
+ * [--repeat N]} (the CSVs come from bench/gen-orders.py; --rows is only printed and checked).
  */
 public final class LoadBenchmark {
   private static final String COLUMNS =
@@ -60,12 +66,17 @@ public final class LoadBenchmark {
 
   private final Path work;
   private final String url;
-  private final Map<String, Double> rates = new LinkedHashMap<>();
+  private final int repeat;
+
+  /** Each step's times, in seconds, round by round. */
+  private final Map<String, List<Double>> times = new LinkedHashMap<>();
+
   private final List<String> notes = new ArrayList<>();
 
-  private LoadBenchmark(Path work, String url) {
+  private LoadBenchmark(Path work, String url, int repeat) {
     this.work = work;
     this.url = url;
+    this.repeat = repeat;
   }
 
   public static void main(String[] args) throws Exception {
@@ -78,11 +89,12 @@ public final class LoadBenchmark {
     Path slice = Path.of(need(a, "--slice"));
     Path work = Path.of(need(a, "--work"));
     long rows = Long.parseLong(a.getOrDefault("--rows", "1000000"));
+    int repeat = Integer.parseInt(a.getOrDefault("--repeat", "3"));
     Files.createDirectories(work);
     long t0 = System.nanoTime();
     try (EmbeddedPostgresServer pg =
         EmbeddedPostgresServer.start(work.resolve("pg"), Duration.ofSeconds(30))) {
-      LoadBenchmark b = new LoadBenchmark(work, pg.jdbcUrl());
+      LoadBenchmark b = new LoadBenchmark(work, pg.jdbcUrl(), repeat);
       System.out.printf(
           "embedded PostgreSQL started (%.1f s): %s%n",
           (System.nanoTime() - t0) / 1e9, b.settings());
@@ -154,41 +166,86 @@ public final class LoadBenchmark {
     recreate(BATCH_TABLE);
     checkpoint();
 
-    measure("baseline  (a) empty target", rows, () -> baseline(same), BASE_TABLE);
-    measure("keel      (a) empty target", rows, () -> keel(keelSame, "(a)"), KEEL_TABLE);
-    measure(
-        "keel+versions (a) empty target",
-        rows,
-        () -> keel(versionedSame, "(a) keep_versions"),
-        VERSIONED_TABLE);
-    compare(rows);
-    measure("baseline  (b) full, same rows", rows, () -> baseline(same), BASE_TABLE);
-    measure("keel      (b) full, same rows", rows, () -> keel(keelSame, "(b)"), KEEL_TABLE);
-    measure(
-        "keel+versions (b) full, same rows",
-        rows,
-        () -> keel(versionedSame, "(b) keep_versions"),
-        VERSIONED_TABLE);
-    compare(rows);
-    if (!"false".equals(System.getenv("BENCH_SAME_LAYOUT"))) {
-      // The baseline's (b) rewrote every row and keel's wrote none, so the baseline's table and
-      // index now hold half free space (vacuumed dead versions) where keel's are packed: (c)'s
-      // updates would extend keel's table and split its index pages but fill the baseline's
-      // free space. Rewritten packed, all start (c) alike.
-      packed(BASE_TABLE, KEEL_TABLE, VERSIONED_TABLE);
+    Path[] keelChanges = {keelChanged, keelSame};
+    Path[] versionedChanges = {versionedChanged, versionedSame};
+    Path[] changes = {changed, same};
+    for (int round = 0; round < repeat; round++) {
+      if (round > 0) {
+        drop(KEEL_TABLE);
+        drop(VERSIONED_TABLE);
+        recreate(BASE_TABLE);
+        checkpoint();
+      }
+      rotated(
+          round,
+          () -> measure("baseline  (a) empty target", rows, () -> baseline(same), BASE_TABLE),
+          () ->
+              measure("keel      (a) empty target", rows, () -> keel(keelSame, "(a)"), KEEL_TABLE),
+          () ->
+              measure(
+                  "keel+versions (a) empty target",
+                  rows,
+                  () -> keel(versionedSame, "(a) keep_versions"),
+                  VERSIONED_TABLE));
+      compare(rows);
     }
-    measure("baseline  (c) full, every row changed", rows, () -> baseline(changed), BASE_TABLE);
-    measure(
-        "keel      (c) full, every row changed", rows, () -> keel(keelChanged, "(c)"), KEEL_TABLE);
-    measure(
-        "keel+versions (c) full, every row changed",
-        rows,
-        () -> keel(versionedChanged, "(c) keep_versions"),
-        VERSIONED_TABLE);
-    compare(rows);
-    measure("batch insert  empty target", rows, () -> batchInsert(same), BATCH_TABLE);
+    for (int round = 0; round < repeat; round++) {
+      rotated(
+          round,
+          () -> measure("baseline  (b) full, same rows", rows, () -> baseline(same), BASE_TABLE),
+          () ->
+              measure(
+                  "keel      (b) full, same rows", rows, () -> keel(keelSame, "(b)"), KEEL_TABLE),
+          () ->
+              measure(
+                  "keel+versions (b) full, same rows",
+                  rows,
+                  () -> keel(versionedSame, "(b) keep_versions"),
+                  VERSIONED_TABLE));
+      compare(rows);
+    }
+    for (int round = 0; round < repeat; round++) {
+      if (!"false".equals(System.getenv("BENCH_SAME_LAYOUT"))) {
+        // The baseline's (b) rewrote every row and keel's wrote none, so the baseline's table and
+        // index now hold half free space (vacuumed dead versions) where keel's are packed: (c)'s
+        // updates would extend keel's table and split its index pages but fill the baseline's
+        // free space. Rewritten packed, all start (c) alike (and again before every round).
+        packed(BASE_TABLE, KEEL_TABLE, VERSIONED_TABLE);
+      }
+      // Every round changes every row: to the changed file, then back to the first, and so on.
+      Path file = changes[round % 2];
+      Path keelFile = keelChanges[round % 2];
+      Path versionedFile = versionedChanges[round % 2];
+      rotated(
+          round,
+          () ->
+              measure(
+                  "baseline  (c) full, every row changed", rows, () -> baseline(file), BASE_TABLE),
+          () ->
+              measure(
+                  "keel      (c) full, every row changed",
+                  rows,
+                  () -> keel(keelFile, "(c)"),
+                  KEEL_TABLE),
+          () ->
+              measure(
+                  "keel+versions (c) full, every row changed",
+                  rows,
+                  () -> keel(versionedFile, "(c) keep_versions"),
+                  VERSIONED_TABLE));
+      compare(rows);
+    }
+    for (int round = 0; round < repeat; round++) {
+      recreate(BATCH_TABLE);
+      checkpoint();
+      measure("batch insert  empty target", rows, () -> batchInsert(same), BATCH_TABLE);
+    }
 
     System.out.println();
+    System.out.printf(
+        "medians of %d round%s (each round runs the three loads of a case in a rotated order; min-max"
+            + " of the per-round ratios in brackets)%n",
+        repeat, repeat == 1 ? "" : "s");
     System.out.println("| case | baseline rows/s | keel rows/s | keel / baseline |");
     System.out.println("|---|---:|---:|---:|");
     String[][] cases = {
@@ -197,32 +254,79 @@ public final class LoadBenchmark {
       {"(c) full target, every row changed", "(c) full, every row changed"}
     };
     for (String[] c : cases) {
-      double base = rates.get("baseline  " + c[1]);
-      double keel = rates.get("keel      " + c[1]);
+      String base = "baseline  " + c[1];
+      String keel = "keel      " + c[1];
       System.out.printf(
-          Locale.ROOT, "| %s | %,.0f | %,.0f | %.0f %% |%n", c[0], base, keel, 100 * keel / base);
+          Locale.ROOT,
+          "| %s | %,.0f | %,.0f | %.0f %% %s |%n",
+          c[0],
+          rows / median(base),
+          rows / median(keel),
+          100 * median(base) / median(keel),
+          spread(base, keel, true));
     }
-    double batch = rates.get("batch insert  empty target");
+    String batch = "batch insert  empty target";
     System.out.printf(
         Locale.ROOT,
         "| JDBC batch insert (reWriteBatchedInserts), empty target | | %,.0f | keel (a) / batch = %.2fx |%n",
-        batch,
-        rates.get("keel      (a) empty target") / batch);
+        rows / median(batch),
+        median(batch) / median("keel      (a) empty target"));
     System.out.println();
     System.out.println("| case | keel rows/s | keel, keep_versions: 2 rows/s | versions cost |");
     System.out.println("|---|---:|---:|---:|");
     for (String[] c : cases) {
-      double keel = rates.get("keel      " + c[1]);
-      double versioned = rates.get("keel+versions " + c[1]);
+      String keel = "keel      " + c[1];
+      String versioned = "keel+versions " + c[1];
       System.out.printf(
           Locale.ROOT,
-          "| %s | %,.0f | %,.0f | %+.0f %% time |%n",
+          "| %s | %,.0f | %,.0f | %+.0f %% time %s |%n",
           c[0],
-          keel,
-          versioned,
-          100 * (keel / versioned - 1));
+          rows / median(keel),
+          rows / median(versioned),
+          100 * (median(versioned) / median(keel) - 1),
+          spread(keel, versioned, false));
     }
     notes.forEach(System.out::println);
+  }
+
+  /**
+   * Runs a case's three loads, starting with the {@code round}-th (mod 3) and going on in order, so
+   * that over three rounds each load runs once first, once second and once last (a load that runs
+   * right after another may find the machine warmer or busier).
+   */
+  private static void rotated(int round, Step... steps) throws Exception {
+    for (int i = 0; i < steps.length; i++) {
+      steps[(round + i) % steps.length].run();
+    }
+  }
+
+  private double median(String name) {
+    List<Double> t = new ArrayList<>(times.get(name));
+    java.util.Collections.sort(t);
+    int n = t.size();
+    return n % 2 == 1 ? t.get(n / 2) : (t.get(n / 2 - 1) + t.get(n / 2)) / 2;
+  }
+
+  /**
+   * The smallest and largest per-round ratio of {@code other} against {@code reference}: as a share
+   * of throughput ({@code share}: reference time / other time) or as extra time.
+   */
+  private String spread(String reference, String other, boolean share) {
+    List<Double> r = times.get(reference);
+    List<Double> o = times.get(other);
+    if (r.size() < 2) {
+      return "";
+    }
+    double min = Double.MAX_VALUE;
+    double max = -Double.MAX_VALUE;
+    for (int i = 0; i < Math.min(r.size(), o.size()); i++) {
+      double v = share ? 100 * r.get(i) / o.get(i) : 100 * (o.get(i) / r.get(i) - 1);
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    return share
+        ? String.format(Locale.ROOT, "[%.0f-%.0f %%]", min, max)
+        : String.format(Locale.ROOT, "[%+.0f..%+.0f %%]", min, max);
   }
 
   @FunctionalInterface
@@ -240,7 +344,7 @@ public final class LoadBenchmark {
           name + ": " + table + " holds " + count + " rows, expected " + rows);
     }
     double rate = rows / seconds;
-    rates.put(name, rate);
+    times.computeIfAbsent(name, k -> new ArrayList<>()).add(seconds);
     System.out.printf(Locale.ROOT, "%-40s %7.2f s  %,10.0f rows/s%n", name, seconds, rate);
     layout(name, table);
     settle(table);
