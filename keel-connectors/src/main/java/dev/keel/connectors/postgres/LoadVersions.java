@@ -119,7 +119,8 @@ final class LoadVersions {
   private static long[] recordedRows(Connection c, long version, int chunk) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT coalesce(sum(cardinality(keys)), 0), coalesce(sum(cardinality(images)), 0)"
+            "SELECT coalesce(sum(CASE WHEN op = 'r' THEN keys[2]::bigint - keys[1]::bigint + 1"
+                + " ELSE cardinality(keys) END), 0), coalesce(sum(cardinality(images)), 0)"
                 + " FROM keel_sink.row_version WHERE version_id = ? AND chunk = ?")) {
       ps.setLong(1, version);
       ps.setInt(2, chunk);
@@ -132,10 +133,24 @@ final class LoadVersions {
 
   /**
    * After an upsert COPYed straight into an empty target ({@link DirectCopy}): the key of each row
-   * it inserted, the rows of the target this transaction wrote (its own id in xmin; the target held
-   * nothing else of this transaction's).
+   * it inserted. As runs of consecutive integer keys when {@code runs} holds them all (op 'r', keys
+   * {low, high}: a few rows, nothing read back); else the rows of the target this transaction wrote
+   * (its own id in xmin; the target held nothing else of this transaction's), a key each.
    */
-  void recordCopied(Connection c, Recorded r) throws SQLException {
+  void recordCopied(Connection c, Recorded r, KeyRuns runs) throws SQLException {
+    if (runs != null && runs.complete()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO keel_sink.row_version (version_id, chunk, op, keys) SELECT ?, ?, 'r',"
+                  + " ARRAY[low::text, high::text] FROM unnest(?::bigint[], ?::bigint[]) AS r(low, high)")) {
+        ps.setLong(1, r.version());
+        ps.setInt(2, r.chunk());
+        ps.setArray(3, c.createArrayOf("bigint", box(runs.lows())));
+        ps.setArray(4, c.createArrayOf("bigint", box(runs.highs())));
+        ps.executeUpdate();
+      }
+      return;
+    }
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO keel_sink.row_version (version_id, chunk, op, keys) SELECT ?, ?, 'i', array_agg(k)"
@@ -150,6 +165,10 @@ final class LoadVersions {
       ps.setInt(2, r.chunk());
       ps.executeUpdate();
     }
+  }
+
+  private static Long[] box(long[] values) {
+    return java.util.Arrays.stream(values).boxed().toArray(Long[]::new);
   }
 
   /** Adds to the counts of {@code version}. */

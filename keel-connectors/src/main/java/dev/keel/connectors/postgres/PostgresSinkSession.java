@@ -71,6 +71,12 @@ final class PostgresSinkSession implements SinkSession {
   /** What each publish records to be undone; null without keep_versions. */
   private final LoadVersions versions;
 
+  /**
+   * The keys of a versioned upsert's direct COPY as runs of integers, recorded instead of reading
+   * them back from the target; null when the key is not one integer column or nothing is recorded.
+   */
+  private final KeyRuns keyRuns;
+
   /** Chunks of this run's partition committed so far (from the checkpoint, then this session's). */
   private int chunks;
 
@@ -129,6 +135,10 @@ final class PostgresSinkSession implements SinkSession {
     this.statement = new PublishStatement(spec, columns, target);
     this.repeatedKeys = new RepeatedKeys(spec, columns, unique, laterWins);
     this.seen = repeatedKeys.applies() ? SeenKeys.forKey(columns, spec.key()) : null;
+    this.keyRuns =
+        spec.keepVersions() > 0 && spec.mode() == SinkSpec.Mode.UPSERT
+            ? KeyRuns.forKey(columns, spec.key())
+            : null;
     RowImages images = null;
     if (spec.keepVersions() > 0 && spec.mode() == SinkSpec.Mode.UPSERT) {
       try {
@@ -164,6 +174,9 @@ final class PostgresSinkSession implements SinkSession {
     firstStaged = Long.MAX_VALUE;
     lastStaged = Long.MIN_VALUE;
     directDone = false;
+    if (keyRuns != null) {
+      keyRuns.reset();
+    }
     if (directly) {
       statement.beforeInsert(conn, task.partition());
       direct = DirectCopy.open(conn, target, columns);
@@ -266,6 +279,9 @@ final class PostgresSinkSession implements SinkSession {
   @Override
   public void stage(long position, Object[] values) {
     if (direct != null) {
+      if (keyRuns != null) {
+        keyRuns.add(values);
+      }
       int from = buffer.length();
       buffer.values(values);
       try {
@@ -696,7 +712,7 @@ final class PostgresSinkSession implements SinkSession {
    */
   private long copied(LoadVersions.Recorded version) throws SQLException {
     if (version != null) {
-      versions.recordCopied(conn, version);
+      versions.recordCopied(conn, version, keyRuns);
     }
     return 0;
   }

@@ -48,6 +48,10 @@ final class UpsertRollback implements ModeRollback {
               + "SELECT v.version_id, v.chunk, v.op, k AS key, NULL::text AS image"
               + " FROM keel_sink.row_version v, unnest(v.keys) k WHERE v.op = 'i' AND"
               + in
+              + " UNION ALL SELECT v.version_id, v.chunk, 'i', ARRAY[k::text]::text, NULL::text"
+              + " FROM keel_sink.row_version v,"
+              + " generate_series(v.keys[1]::bigint, v.keys[2]::bigint) k WHERE v.op = 'r' AND"
+              + in
               + " UNION ALL SELECT v.version_id, v.chunk, v.op, "
               + keyOfImage
               + ", i FROM keel_sink.row_version v, unnest(v.images) i WHERE v.op = 'u' AND"

@@ -134,20 +134,44 @@ class DirectCopyTest {
   }
 
   @Test
-  void with_keep_versions_an_upsert_into_an_empty_target_records_the_key_of_every_row()
+  void with_keep_versions_an_upsert_into_an_empty_target_records_its_keys_as_runs()
       throws SQLException {
     try (PostgresSink sink = sink(SinkSpec.Mode.UPSERT, 2);
         SinkSession session = begin(sink)) {
       for (long id = 1; id <= MANY; id++) {
         session.stage(id + 1, new Object[] {id, "n" + id});
       }
+      session.stage(MANY + 2, new Object[] {MANY + 10L, "apart"});
       assertThat(((PostgresSinkSession) session).copyingDirectly()).isTrue();
       // Committed by another transaction while this one COPYs: not this load's to undo.
       exec("INSERT INTO items VALUES (-1, 'someone else')");
       session.publish(rejects, n -> true);
     }
-    assertThat(count("select inserted from keel_sink.version")).isEqualTo(MANY);
-    assertThat(count("select sum(cardinality(keys)) from keel_sink.row_version")).isEqualTo(MANY);
+    assertThat(count("select inserted from keel_sink.version")).isEqualTo(MANY + 1);
+    assertThat(
+            TestDatabase.rows(
+                "select array_to_string(keys, '..') from keel_sink.row_version order by keys[1]::bigint"))
+        .containsExactly("1.." + MANY, (MANY + 10) + ".." + (MANY + 10));
+    assertThat(count("select count(*) from keel_sink.row_version where op <> 'r'")).isZero();
+  }
+
+  @Test
+  void with_keep_versions_keys_in_too_many_runs_are_read_back_from_the_target_one_by_one()
+      throws SQLException {
+    try (PostgresSink sink = sink(SinkSpec.Mode.UPSERT, 2);
+        SinkSession session = begin(sink)) {
+      // Every other key: as many runs as rows, more than KeyRuns keeps.
+      for (long i = 1; i <= KeyRuns.MAX_RUNS + 10; i++) {
+        session.stage(i + 1, new Object[] {2 * i, "n" + i});
+      }
+      assertThat(((PostgresSinkSession) session).copyingDirectly()).isTrue();
+      exec("INSERT INTO items VALUES (-1, 'someone else')");
+      session.publish(rejects, n -> true);
+    }
+    assertThat(count("select inserted from keel_sink.version")).isEqualTo(KeyRuns.MAX_RUNS + 10);
+    assertThat(count("select sum(cardinality(keys)) from keel_sink.row_version where op = 'i'"))
+        .isEqualTo(KeyRuns.MAX_RUNS + 10);
+    assertThat(count("select count(*) from keel_sink.row_version where op = 'r'")).isZero();
     assertThat(count("select count(*) from keel_sink.row_version where '{-1}' = any (keys)"))
         .isZero();
   }

@@ -59,6 +59,34 @@ class LoadRollbackTest {
   }
 
   @Test
+  void the_keys_of_a_direct_copy_recorded_as_runs_are_deleted_by_a_rollback_before_it()
+      throws Exception {
+    try (VersionedTable t = table(SinkSpec.Mode.UPSERT, 4)) {
+      t.load(1, "p");
+      List<Object[]> rows = new java.util.ArrayList<>();
+      for (long id = 1; id <= 50; id++) {
+        rows.add(VersionedTable.row(id, "a" + id, "p"));
+      }
+      for (long id = 149; id >= 100; id--) {
+        rows.add(VersionedTable.row(id, "b" + id, "p"));
+      }
+      rows.add(VersionedTable.row(7000, "c", "p"));
+      // Into the empty target: a direct COPY, its keys recorded as three runs.
+      t.load(2, "p", rows.toArray(Object[][]::new));
+      assertThat(t.count("SELECT count(*) FROM keel_sink.row_version WHERE op = 'r'")).isEqualTo(3);
+      assertThat(t.history().loads("p").get(0).inserted()).isEqualTo(101);
+      t.load(3, "p", VersionedTable.row(5, "changed", "p"), VersionedTable.row(200, "new", "p"));
+      List<String> afterRun3 = t.rows("p");
+
+      t.rollback("p", 1);
+      assertThat(t.rows("p")).isEmpty();
+
+      t.rollback("p", 3);
+      assertThat(t.rows("p")).isEqualTo(afterRun3);
+    }
+  }
+
+  @Test
   void history_lists_the_kept_loads_with_what_each_changed() throws Exception {
     try (VersionedTable t = table(SinkSpec.Mode.UPSERT, 2)) {
       t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
