@@ -42,7 +42,7 @@ public final class KafkaSinkProvider implements SinkProvider {
   public SinkSpec parse(ConfigSection s, PipelineContext pipeline) {
     s.onlyKeys(Set.of("bootstrap", "topic", "key", "format", "properties"));
     Secret bootstrap = KafkaEndpoint.bootstrap(s);
-    String topic = s.requiredString("topic");
+    String topic = KafkaEndpoint.topic(s);
     List<String> key = s.columnList("key", pipeline.columns());
     String format = s.string("format");
     if (format != null && !format.equals("json")) {

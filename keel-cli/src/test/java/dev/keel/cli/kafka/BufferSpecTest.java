@@ -188,4 +188,25 @@ class BufferSpecTest {
         .contains("sink.kafka.properties.sasl.jaas.config holds a credential")
         .doesNotContain("PlainLoginModule");
   }
+
+  @Test
+  void a_kafka_sink_topic_name_kafka_would_refuse_is_named() throws Exception {
+    Path file = dir.resolve("out.yaml");
+    Files.writeString(
+        file,
+        """
+        name: out
+        source: { csv: { path: in.csv } }
+        columns: { id: bigint }
+        sink:
+          kafka: { bootstrap: "127.0.0.1:9092", topic: "orders out" }
+        """);
+
+    Cli cli = Cli.run("validate", file.toString());
+
+    assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
+    assertThat(cli.err())
+        .contains("out.yaml:5:")
+        .contains("sink.kafka.topic: 'orders out' is not a Kafka topic name");
+  }
 }
