@@ -176,33 +176,22 @@ public final class LoadBenchmark {
         recreate(BASE_TABLE);
         checkpoint();
       }
-      rotated(
+      caseRound(
           round,
-          () -> measure("baseline  (a) empty target", rows, () -> baseline(same), BASE_TABLE),
-          () ->
-              measure("keel      (a) empty target", rows, () -> keel(keelSame, "(a)"), KEEL_TABLE),
-          () ->
-              measure(
-                  "keel+versions (a) empty target",
-                  rows,
-                  () -> keel(versionedSame, "(a) keep_versions"),
-                  VERSIONED_TABLE));
-      compare(rows);
+          "(a) empty target",
+          rows,
+          () -> baseline(same),
+          () -> keel(keelSame, "(a)"),
+          () -> keel(versionedSame, "(a) keep_versions"));
     }
     for (int round = 0; round < repeat; round++) {
-      rotated(
+      caseRound(
           round,
-          () -> measure("baseline  (b) full, same rows", rows, () -> baseline(same), BASE_TABLE),
-          () ->
-              measure(
-                  "keel      (b) full, same rows", rows, () -> keel(keelSame, "(b)"), KEEL_TABLE),
-          () ->
-              measure(
-                  "keel+versions (b) full, same rows",
-                  rows,
-                  () -> keel(versionedSame, "(b) keep_versions"),
-                  VERSIONED_TABLE));
-      compare(rows);
+          "(b) full, same rows",
+          rows,
+          () -> baseline(same),
+          () -> keel(keelSame, "(b)"),
+          () -> keel(versionedSame, "(b) keep_versions"));
     }
     for (int round = 0; round < repeat; round++) {
       if (!"false".equals(System.getenv("BENCH_SAME_LAYOUT"))) {
@@ -216,24 +205,13 @@ public final class LoadBenchmark {
       Path file = changes[round % 2];
       Path keelFile = keelChanges[round % 2];
       Path versionedFile = versionedChanges[round % 2];
-      rotated(
+      caseRound(
           round,
-          () ->
-              measure(
-                  "baseline  (c) full, every row changed", rows, () -> baseline(file), BASE_TABLE),
-          () ->
-              measure(
-                  "keel      (c) full, every row changed",
-                  rows,
-                  () -> keel(keelFile, "(c)"),
-                  KEEL_TABLE),
-          () ->
-              measure(
-                  "keel+versions (c) full, every row changed",
-                  rows,
-                  () -> keel(versionedFile, "(c) keep_versions"),
-                  VERSIONED_TABLE));
-      compare(rows);
+          "(c) full, every row changed",
+          rows,
+          () -> baseline(file),
+          () -> keel(keelFile, "(c)"),
+          () -> keel(versionedFile, "(c) keep_versions"));
     }
     for (int round = 0; round < repeat; round++) {
       recreate(BATCH_TABLE);
@@ -298,6 +276,21 @@ public final class LoadBenchmark {
     for (int i = 0; i < steps.length; i++) {
       steps[(round + i) % steps.length].run();
     }
+  }
+
+  /**
+   * One round of a case: the baseline, keel and keel with keep_versions, each into its table, in
+   * the round's rotated order; then the three tables are compared.
+   */
+  private void caseRound(
+      int round, String name, long rows, Step baseline, Step keel, Step versioned)
+      throws Exception {
+    rotated(
+        round,
+        () -> measure("baseline  " + name, rows, baseline, BASE_TABLE),
+        () -> measure("keel      " + name, rows, keel, KEEL_TABLE),
+        () -> measure("keel+versions " + name, rows, versioned, VERSIONED_TABLE));
+    compare(rows);
   }
 
   private double median(String name) {
