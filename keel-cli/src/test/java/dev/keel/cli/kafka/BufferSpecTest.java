@@ -160,24 +160,17 @@ class BufferSpecTest {
   @Test
   void a_kafka_sink_refuses_what_keel_sets_and_a_credential_written_as_its_value()
       throws Exception {
-    Path file = dir.resolve("out.yaml");
-    Files.writeString(
-        file,
-        """
-        name: out
-        source: { csv: { path: in.csv } }
-        columns: { id: bigint }
-        sink:
-          kafka:
-            bootstrap: "127.0.0.1:9092"
-            topic: out
-            properties:
-              acks: "1"
-              bootstrap.servers: "elsewhere:9092"
-              sasl.jaas.config: "org.apache.kafka.common.security.plain.PlainLoginModule required"
-        """);
-
-    Cli cli = Cli.run("validate", file.toString());
+    Cli cli =
+        validateSink(
+            """
+              kafka:
+                bootstrap: "127.0.0.1:9092"
+                topic: out
+                properties:
+                  acks: "1"
+                  bootstrap.servers: "elsewhere:9092"
+                  sasl.jaas.config: "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            """);
 
     assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
     assertThat(cli.err())
@@ -191,6 +184,20 @@ class BufferSpecTest {
 
   @Test
   void a_kafka_sink_topic_name_kafka_would_refuse_is_named() throws Exception {
+    Cli cli =
+        validateSink(
+            """
+              kafka: { bootstrap: "127.0.0.1:9092", topic: "orders out" }
+            """);
+
+    assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
+    assertThat(cli.err())
+        .contains("out.yaml:5:")
+        .contains("sink.kafka.topic: 'orders out' is not a Kafka topic name");
+  }
+
+  /** {@code keel validate} of out.yaml: a csv source, one column, and {@code sink} as given. */
+  private Cli validateSink(String sink) throws Exception {
     Path file = dir.resolve("out.yaml");
     Files.writeString(
         file,
@@ -199,14 +206,8 @@ class BufferSpecTest {
         source: { csv: { path: in.csv } }
         columns: { id: bigint }
         sink:
-          kafka: { bootstrap: "127.0.0.1:9092", topic: "orders out" }
-        """);
-
-    Cli cli = Cli.run("validate", file.toString());
-
-    assertThat(cli.exit()).as(cli.toString()).isEqualTo(2);
-    assertThat(cli.err())
-        .contains("out.yaml:5:")
-        .contains("sink.kafka.topic: 'orders out' is not a Kafka topic name");
+        """
+            + sink);
+    return Cli.run("validate", file.toString());
   }
 }
