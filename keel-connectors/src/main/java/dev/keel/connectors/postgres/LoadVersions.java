@@ -104,15 +104,15 @@ final class LoadVersions {
 
   /**
    * The rows an upsert recorded under {@code version} and {@code chunk}: {inserted, updated}, in
-   * its images table ({@link RowImages}) and in keel_sink.row_version (a few hundred rows per
-   * million).
+   * the table of row images it recorded into ({@link RowImages#into}; null: none) and in
+   * keel_sink.row_version (a few hundred rows per million).
    */
-  long[] upserted(Connection c, long version, int chunk) throws SQLException {
+  long[] upserted(Connection c, long version, int chunk, String imagesTable) throws SQLException {
     long[] inRows = recordedRows(c, version, chunk);
-    if (images == null) {
+    if (images == null || imagesTable == null) {
       return inRows;
     }
-    long[] typed = images.counted(c, version, chunk);
+    long[] typed = images.counted(c, imagesTable, version, chunk);
     return new long[] {inRows[0] + typed[0], inRows[1] + typed[1]};
   }
 

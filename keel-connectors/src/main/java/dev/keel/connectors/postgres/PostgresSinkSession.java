@@ -77,6 +77,9 @@ final class PostgresSinkSession implements SinkSession {
    */
   private final KeyRuns keyRuns;
 
+  /** The table of row images this publish's upsert recorded into; null: none (row_version). */
+  private String imagesTable;
+
   /** Chunks of this run's partition committed so far (from the checkpoint, then this session's). */
   private int chunks;
 
@@ -696,10 +699,15 @@ final class PostgresSinkSession implements SinkSession {
       LongPredicate stillWithinLimit,
       LoadVersions.Recorded version)
       throws SQLException {
-    PublishStatement insert =
-        version == null
-            ? statement
-            : statement.recording(version.version(), version.chunk(), versions.images);
+    PublishStatement insert = statement;
+    imagesTable = null;
+    if (version != null) {
+      RowImages images = versions.images;
+      if (images != null && images.usable()) {
+        imagesTable = images.into(conn, version.version(), staged);
+      }
+      insert = statement.recording(version.version(), version.chunk(), images, imagesTable);
+    }
     insert.beforeInsert(conn, task.partition());
     return new ViolatorBisection(
             conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
@@ -711,6 +719,7 @@ final class PostgresSinkSession implements SinkSession {
    * row); none rejected.
    */
   private long copied(LoadVersions.Recorded version) throws SQLException {
+    imagesTable = null;
     if (version != null) {
       versions.recordCopied(conn, version, keyRuns);
     }
@@ -727,7 +736,7 @@ final class PostgresSinkSession implements SinkSession {
     }
     switch (spec.mode()) {
       case UPSERT -> {
-        long[] iu = versions.upserted(conn, version.version(), version.chunk());
+        long[] iu = versions.upserted(conn, version.version(), version.chunk(), imagesTable);
         LoadVersions.count(conn, version.version(), iu[0], iu[1], 0);
       }
       case APPEND -> LoadVersions.count(conn, version.version(), published, 0, 0);

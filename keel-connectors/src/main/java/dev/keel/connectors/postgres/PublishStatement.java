@@ -32,11 +32,14 @@ final class PublishStatement {
   /** The chunk of a chunked load an upsert records its rows under. */
   private final int chunk;
 
-  /** Where an upsert records: the target's images table, or null (keel_sink.row_version). */
+  /** Where an upsert records: the target's images, or null (keel_sink.row_version). */
   private final RowImages images;
 
+  /** The table of {@link #images} it records into ({@link RowImages#into}). */
+  private final String imagesTable;
+
   PublishStatement(PostgresSinkSpec spec, List<Column> columns, TargetTable target) {
-    this(spec, columns, target, null, 0, null);
+    this(spec, columns, target, null, 0, null, null);
   }
 
   private PublishStatement(
@@ -45,13 +48,15 @@ final class PublishStatement {
       TargetTable target,
       Long version,
       int chunk,
-      RowImages images) {
+      RowImages images,
+      String imagesTable) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
     this.version = version;
     this.chunk = chunk;
     this.images = images;
+    this.imagesTable = imagesTable;
     this.columnList =
         columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
   }
@@ -61,11 +66,13 @@ final class PublishStatement {
    * (LoadVersions), what undoes them: append, a hash of each row they add; upsert, the key of each
    * row they insert and the prior image of each row they update (chunk {@code chunk} of the load).
    * A row the insert writes and its record commit or roll back together, savepoints included. An
-   * upsert records in {@code images} when it is given and {@link RowImages#usable}.
+   * upsert records in {@code images} (in its table {@code imagesTable}, {@link RowImages#into})
+   * when it is given and {@link RowImages#usable}.
    */
-  PublishStatement recording(long version, int chunk, RowImages images) {
+  PublishStatement recording(long version, int chunk, RowImages images, String imagesTable) {
+    boolean typed = images != null && images.usable();
     return new PublishStatement(
-        spec, columns, target, version, chunk, images != null && images.usable() ? images : null);
+        spec, columns, target, version, chunk, typed ? images : null, typed ? imagesTable : null);
   }
 
   /**
@@ -236,7 +243,7 @@ final class PublishStatement {
           + " RETURNING "
           + returning
           + ") "
-          + images.record(version, chunk, key)
+          + images.record(imagesTable, version, chunk, key)
           + " FROM w LEFT JOIN "
           + target.qualified
           + " o ON "

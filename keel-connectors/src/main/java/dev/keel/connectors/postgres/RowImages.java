@@ -39,8 +39,20 @@ final class RowImages {
       SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
       WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
 
+  /**
+   * A load that stages at least this many rows records into a table of its own version,
+   * keel_sink.row_image_&lt;id&gt;_&lt;version&gt; (made in its publish transaction), which pruning
+   * drops instead of deleting a million rows from the shared table (1-1.25 s per million here, and
+   * as many dead rows for vacuum). Smaller loads share one table: a table per small load would
+   * churn the catalog. {@code -Dkeel.rowImages.ownTableRows} sets it (the tests, to cover both).
+   */
+  static final long OWN_TABLE_ROWS = Long.getLong("keel.rowImages.ownTableRows", 100_000);
+
   /** keel_sink.row_image_&lt;id&gt;, quoted. */
   final String qualified;
+
+  /** Its name, row_image_&lt;id&gt;, unquoted: the prefix of the tables of single versions. */
+  private final String name;
 
   /** Its columns after the three of keel's: the target's, in their order, when it was made. */
   private final List<String> columns;
@@ -48,8 +60,9 @@ final class RowImages {
   /** Whether the target still has exactly these columns (name and type). */
   private final boolean current;
 
-  private RowImages(String qualified, List<String> columns, boolean current) {
-    this.qualified = qualified;
+  private RowImages(String name, List<String> columns, boolean current) {
+    this.name = name;
+    this.qualified = "keel_sink." + Identifiers.quote(name);
     this.columns = columns;
     this.current = current;
   }
@@ -158,8 +171,8 @@ final class RowImages {
         id = rs.getLong(1);
       }
     }
-    String table = "keel_sink." + Identifiers.quote("row_image_" + id);
-    List<String[]> mine = columns(c, table);
+    String name = "row_image_" + id;
+    List<String[]> mine = columns(c, "keel_sink." + Identifiers.quote(name));
     if (mine.size() < 3) {
       return null;
     }
@@ -169,7 +182,7 @@ final class RowImages {
     for (int i = 0; same && i < mine.size(); i++) {
       same = mine.get(i)[0].equals(theirs.get(i)[0]) && mine.get(i)[1].equals(theirs.get(i)[1]);
     }
-    return new RowImages(table, mine.stream().map(col -> col[0]).toList(), same);
+    return new RowImages(name, mine.stream().map(col -> col[0]).toList(), same);
   }
 
   /** Whether an upsert records here: the target has these columns still, and recording is on. */
@@ -191,17 +204,38 @@ final class RowImages {
   }
 
   /**
-   * The insert that records, under {@code version} and {@code chunk}, the rows of {@code w} (the
-   * keys an upsert wrote) joined with {@code o} (the target as it was before it, LEFT JOINed on the
-   * key): the prior row of an updated one, the key of an inserted one.
+   * Where a publish of {@code version} that staged {@code staged} rows records: its own table (made
+   * here, in the publish transaction, if a chunk before did not) when it stages at least {@link
+   * #OWN_TABLE_ROWS}, else the shared one.
    */
-  String record(long version, int chunk, List<String> key) {
+  String into(Connection c, long version, long staged) throws SQLException {
+    if (staged < OWN_TABLE_ROWS) {
+      return qualified;
+    }
+    String table = versionTable(version);
+    try (Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS " + table + " (LIKE " + qualified + ")");
+    }
+    return table;
+  }
+
+  private String versionTable(long version) {
+    return "keel_sink." + Identifiers.quote(name + "_" + version);
+  }
+
+  /**
+   * The insert that records into {@code table} ({@link #into}), under {@code version} and {@code
+   * chunk}, the rows of {@code w} (the keys an upsert wrote) joined with {@code o} (the target as
+   * it was before it, LEFT JOINed on the key): the prior row of an updated one, the key of an
+   * inserted one.
+   */
+  String record(String table, long version, int chunk, List<String> key) {
     String values =
         columns.stream()
             .map(col -> (key.contains(col) ? "w." : "o.") + Identifiers.quote(col))
             .collect(Collectors.joining(", "));
     return "INSERT INTO "
-        + qualified
+        + table
         + " SELECT "
         + version
         + ", "
@@ -211,11 +245,12 @@ final class RowImages {
   }
 
   /**
-   * The rows recorded under the versions {@code in} (a condition on {@code v.}{@link #VERSION}) as
-   * row_version's: version_id, chunk, op, key (as {@link LoadVersions#keyText}) and image (the text
-   * form of the target's row type, null for an inserted row).
+   * The rows recorded under {@code versions}, in the shared table and in the tables of single
+   * versions that exist, as row_version's: version_id, chunk, op, key (as {@link
+   * LoadVersions#keyText}) and image (the text form of the target's row type, null for an inserted
+   * row).
    */
-  String restoreRows(String in, List<String> key) {
+  String restoreRows(Connection c, long[] versions, List<String> key) throws SQLException {
     String keyText =
         "ARRAY["
             + key.stream()
@@ -228,26 +263,57 @@ final class RowImages {
                 .map(col -> "v." + Identifiers.quote(col))
                 .collect(Collectors.joining(", "))
             + ")::text";
-    return "SELECT v."
-        + VERSION
-        + ", v."
-        + CHUNK
-        + ", v."
-        + OP
-        + ", "
-        + keyText
-        + ", CASE WHEN v."
-        + OP
-        + " = 'u' THEN "
-        + row
-        + " END FROM "
-        + qualified
-        + " v WHERE"
-        + in;
+    String select =
+        "SELECT v."
+            + VERSION
+            + ", v."
+            + CHUNK
+            + ", v."
+            + OP
+            + ", "
+            + keyText
+            + ", CASE WHEN v."
+            + OP
+            + " = 'u' THEN "
+            + row
+            + " END FROM ";
+    StringBuilder sql =
+        new StringBuilder(select)
+            .append(qualified)
+            .append(" v WHERE")
+            .append(ModeRollback.versionIn(versions).replace("v.version_id", "v." + VERSION));
+    for (String table : versionTables(c, versions)) {
+      sql.append(" UNION ALL ").append(select).append(table).append(" v");
+    }
+    return sql.toString();
   }
 
-  /** {inserted, updated}: the rows recorded under {@code version} and {@code chunk}. */
-  long[] counted(Connection c, long version, int chunk) throws SQLException {
+  /** The tables of single versions among {@code versions} that exist. */
+  private List<String> versionTables(Connection c, long[] versions) throws SQLException {
+    List<String> names = new ArrayList<>();
+    for (long v : versions) {
+      names.add(name + "_" + v);
+    }
+    List<String> found = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'keel_sink'::regnamespace"
+                + " AND relkind = 'r' AND relname = ANY (?) ORDER BY relname")) {
+      ps.setArray(1, c.createArrayOf("text", names.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add("keel_sink." + Identifiers.quote(rs.getString(1)));
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * {inserted, updated}: the rows recorded in {@code table} ({@link #into}) under {@code version}
+   * and {@code chunk}.
+   */
+  long[] counted(Connection c, String table, long version, int chunk) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT count(*) FILTER (WHERE "
@@ -255,7 +321,7 @@ final class RowImages {
                 + " = 'i'), count(*) FILTER (WHERE "
                 + OP
                 + " = 'u') FROM "
-                + qualified
+                + table
                 + " WHERE "
                 + VERSION
                 + " = ? AND "
@@ -270,7 +336,7 @@ final class RowImages {
     }
   }
 
-  /** Deletes what the versions {@code ids} recorded. */
+  /** Deletes what the versions {@code ids} recorded: their rows, and their own tables. */
   void prune(Connection c, long[] ids) throws SQLException {
     if (ids.length == 0) {
       return;
@@ -293,6 +359,9 @@ final class RowImages {
               + max
               + " AND"
               + ModeRollback.versionIn(ids).replace("v.version_id", "v." + VERSION));
+      for (long id : ids) {
+        st.execute("DROP TABLE IF EXISTS " + versionTable(id));
+      }
     }
   }
 }

@@ -58,9 +58,7 @@ final class UpsertRollback implements ModeRollback {
               + in
               + (versions.images == null
                   ? ""
-                  : " UNION ALL "
-                      + versions.images.restoreRows(
-                          in.replace("v.version_id", "v." + RowImages.VERSION), spec.key()))
+                  : " UNION ALL " + versions.images.restoreRows(c, newer, spec.key()))
               + ") x ORDER BY key, version_id, chunk");
     }
     long updated;
