@@ -261,8 +261,13 @@ final class LoadVersions {
    * text form ({@code {42}}, {@code {eu,2026-01-01}}).
    */
   String keyText(String alias) {
+    return keyText(alias, spec.key());
+  }
+
+  /** The same for the key columns {@code key}: how every record of a key is written and matched. */
+  static String keyText(String alias, List<String> key) {
     return "ARRAY["
-        + spec.key().stream()
+        + key.stream()
             .map(k -> alias + "." + Identifiers.quote(k) + "::text")
             .collect(Collectors.joining(", "))
         + "]::text";

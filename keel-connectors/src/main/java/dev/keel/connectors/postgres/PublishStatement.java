@@ -66,13 +66,12 @@ final class PublishStatement {
    * (LoadVersions), what undoes them: append, a hash of each row they add; upsert, the key of each
    * row they insert and the prior image of each row they update (chunk {@code chunk} of the load).
    * A row the insert writes and its record commit or roll back together, savepoints included. An
-   * upsert records in {@code images} (in its table {@code imagesTable}, {@link RowImages#into})
-   * when it is given and {@link RowImages#usable}.
+   * upsert records in {@code images}, in its table {@code imagesTable} ({@link RowImages#into}),
+   * when that is given (null: as text in keel_sink.row_version).
    */
   PublishStatement recording(long version, int chunk, RowImages images, String imagesTable) {
-    boolean typed = images != null && images.usable();
     return new PublishStatement(
-        spec, columns, target, version, chunk, typed ? images : null, typed ? imagesTable : null);
+        spec, columns, target, version, chunk, imagesTable != null ? images : null, imagesTable);
   }
 
   /**
@@ -231,12 +230,7 @@ final class PublishStatement {
         key.stream()
             .map(k -> "o." + Identifiers.quote(k) + " = w." + Identifiers.quote(k))
             .collect(Collectors.joining(" AND "));
-    String keyText =
-        "ARRAY["
-            + key.stream()
-                .map(k -> "w." + Identifiers.quote(k) + "::text")
-                .collect(Collectors.joining(", "))
-            + "]::text";
+    String keyText = LoadVersions.keyText("w", key);
     if (images != null) {
       return "WITH w AS ("
           + upsert

@@ -251,12 +251,7 @@ final class RowImages {
    * row).
    */
   String restoreRows(Connection c, long[] versions, List<String> key) throws SQLException {
-    String keyText =
-        "ARRAY["
-            + key.stream()
-                .map(k -> "v." + Identifiers.quote(k) + "::text")
-                .collect(Collectors.joining(", "))
-            + "]::text";
+    String keyText = LoadVersions.keyText("v", key);
     String row =
         "ROW("
             + columns.stream()
