@@ -701,17 +701,27 @@ final class PostgresSinkSession implements SinkSession {
       throws SQLException {
     PublishStatement insert = statement;
     imagesTable = null;
+    boolean byTrigger = false;
     if (version != null) {
       RowImages images = versions.images;
       if (images != null && images.usable()) {
         imagesTable = images.into(conn, version.version(), staged);
+        byTrigger =
+            RowImages.recordPriorRows(
+                conn, target, imagesTable, version.version(), version.chunk());
       }
-      insert = statement.recording(version.version(), version.chunk(), images, imagesTable);
+      insert =
+          statement.recording(version.version(), version.chunk(), images, imagesTable, byTrigger);
     }
     insert.beforeInsert(conn, task.partition());
-    return new ViolatorBisection(
-            conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
-        .publish();
+    long rejected =
+        new ViolatorBisection(
+                conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
+            .publish();
+    if (byTrigger) {
+      RowImages.stopRecordingPriorRows(conn);
+    }
+    return rejected;
   }
 
   /**

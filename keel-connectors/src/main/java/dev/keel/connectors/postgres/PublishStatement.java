@@ -38,8 +38,14 @@ final class PublishStatement {
   /** The table of {@link #images} it records into ({@link RowImages#into}). */
   private final String imagesTable;
 
+  /**
+   * Whether the target's trigger records the prior rows of the rows the upsert updates ({@link
+   * RowImages#recordPriorRows}): the upsert then records only the keys it inserted.
+   */
+  private final boolean priorByTrigger;
+
   PublishStatement(PostgresSinkSpec spec, List<Column> columns, TargetTable target) {
-    this(spec, columns, target, null, 0, null, null);
+    this(spec, columns, target, null, 0, null, null, false);
   }
 
   private PublishStatement(
@@ -49,7 +55,8 @@ final class PublishStatement {
       Long version,
       int chunk,
       RowImages images,
-      String imagesTable) {
+      String imagesTable,
+      boolean priorByTrigger) {
     this.spec = spec;
     this.columns = columns;
     this.target = target;
@@ -57,6 +64,7 @@ final class PublishStatement {
     this.chunk = chunk;
     this.images = images;
     this.imagesTable = imagesTable;
+    this.priorByTrigger = priorByTrigger;
     this.columnList =
         columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
   }
@@ -67,11 +75,22 @@ final class PublishStatement {
    * row they insert and the prior image of each row they update (chunk {@code chunk} of the load).
    * A row the insert writes and its record commit or roll back together, savepoints included. An
    * upsert records in {@code images}, in its table {@code imagesTable} ({@link RowImages#into}),
-   * when that is given (null: as text in keel_sink.row_version).
+   * when that is given (null: as text in keel_sink.row_version); {@code priorByTrigger}: the
+   * target's trigger records the prior rows there ({@link RowImages#recordPriorRows}), the upsert
+   * only the keys it inserts.
    */
-  PublishStatement recording(long version, int chunk, RowImages images, String imagesTable) {
+  PublishStatement recording(
+      long version, int chunk, RowImages images, String imagesTable, boolean priorByTrigger) {
+    boolean typed = imagesTable != null;
     return new PublishStatement(
-        spec, columns, target, version, chunk, imagesTable != null ? images : null, imagesTable);
+        spec,
+        columns,
+        target,
+        version,
+        chunk,
+        typed ? images : null,
+        imagesTable,
+        typed && priorByTrigger);
   }
 
   /**
@@ -217,7 +236,9 @@ final class PublishStatement {
    * prior version of an updated row, and no row for an inserted one). One join over the rows
    * written only, instead of a pass over the whole stage joined with the target before the write.
    * Into the target's images table when it has one ({@link RowImages#record}, a tuple per row),
-   * else into keel_sink.row_version as text in batches.
+   * else into keel_sink.row_version as text in batches. When the target's trigger records the prior
+   * rows from the UPDATE's transition table ({@link RowImages#recordPriorRows}), there is no join:
+   * the statement records the keys of the rows it inserted only.
    */
   private String recordedUpsert(String upsert) {
     if (version == null) {
@@ -231,6 +252,17 @@ final class PublishStatement {
             .map(k -> "o." + Identifiers.quote(k) + " = w." + Identifiers.quote(k))
             .collect(Collectors.joining(" AND "));
     String keyText = LoadVersions.keyText("w", key);
+    if (images != null && priorByTrigger) {
+      // An inserted row is the only version of its tuple, so its xmax is 0; the new version of an
+      // updated one carries the lock ON CONFLICT took (PostgreSQL 18 says it as "old IS NULL").
+      return "WITH w AS ("
+          + upsert
+          + " RETURNING "
+          + returning
+          + ", t.xmax = 0 AS keel_inserted) "
+          + images.recordInserted(imagesTable, version, chunk, key)
+          + " FROM w WHERE w.keel_inserted";
+    }
     if (images != null) {
       return "WITH w AS ("
           + upsert

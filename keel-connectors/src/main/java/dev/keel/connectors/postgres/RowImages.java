@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The table of a target's row type in which its versioned upserts record what undoes them
@@ -20,8 +22,18 @@ import javax.sql.DataSource;
  * <p>It is made once per target, on a connection of its own (not in a publish transaction). It
  * takes the target's columns as they are then; when they change later (a column added, dropped or
  * retyped), {@link #current} is false and the upsert records in keel_sink.row_version as before V6.
+ *
+ * <p>The prior rows of the rows an upsert updates are recorded by the target's trigger
+ * keel_prior_rows (sink V9), from the UPDATE's own transition table, when the target has it enabled
+ * ({@link #recordPriorRows}); otherwise by joining the keys the upsert wrote with the target as it
+ * was ({@link #record}).
  */
 final class RowImages {
+  private static final Logger log = LoggerFactory.getLogger(RowImages.class);
+
+  /** The trigger of a versioned target that records an upsert's prior rows (sink V9). */
+  static final String TRIGGER = "keel_prior_rows";
+
   static final String VERSION = "_keel_version";
   static final String CHUNK = "_keel_chunk";
   static final String OP = "_keel_op";
@@ -74,6 +86,9 @@ final class RowImages {
   static RowImages ensure(DataSource ds, TargetTable target) throws SQLException {
     try (Connection c = ds.getConnection()) {
       RowImages found = find(c, target);
+      if (found != null && found.usable()) {
+        putTrigger(c, target);
+      }
       if (found != null || !recording) {
         return found;
       }
@@ -126,7 +141,105 @@ final class RowImages {
       } finally {
         c.setAutoCommit(true);
       }
+      putTrigger(c, target);
       return find(c, target);
+    }
+  }
+
+  /**
+   * Puts the trigger keel_prior_rows on {@code target} unless it has one (sink V9 describes it), in
+   * a transaction of its own that waits at most 2 s for the target's lock (CREATE TRIGGER waits for
+   * its writers). When it cannot (no TRIGGER privilege, a busy table, a kind of table that refuses
+   * transition tables), the upserts read the prior rows by a join as before, and a later run tries
+   * again.
+   */
+  private static void putTrigger(Connection c, TargetTable target) throws SQLException {
+    if (hasTrigger(c, target)) {
+      return;
+    }
+    c.setAutoCommit(false);
+    try (Statement st = c.createStatement()) {
+      st.execute("SET LOCAL lock_timeout = '2s'");
+      st.execute("SELECT pg_advisory_xact_lock(hashtext('keel_sink.row_image'))");
+      if (!hasTrigger(c, target)) {
+        st.execute(
+            "CREATE TRIGGER "
+                + TRIGGER
+                + " AFTER UPDATE ON "
+                + target.qualified
+                + " REFERENCING OLD TABLE AS keel_prior FOR EACH STATEMENT"
+                + " EXECUTE FUNCTION keel_sink.record_prior_rows()");
+      }
+      c.commit();
+    } catch (SQLException e) {
+      c.rollback();
+      log.info(
+          "{}: no trigger {} ({}); its versioned upserts read their prior rows by joining the table",
+          target.name(),
+          TRIGGER,
+          e.getMessage());
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  private static boolean hasTrigger(Connection c, TargetTable target) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(? AS regclass) AND tgname = ?")) {
+      ps.setString(1, target.qualified);
+      ps.setString(2, TRIGGER);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  /**
+   * In a publish transaction, before a versioned upsert: when the target's trigger keel_prior_rows
+   * is there and fires on this connection, sets keel.prior_rows (for this transaction) so that it
+   * records the prior rows of the rows the upsert updates into {@code table} under {@code version}
+   * and {@code chunk}, and returns true; else false (the upsert joins, {@link #record}). The target
+   * is locked first as the upsert would lock it, so the trigger cannot be disabled or dropped
+   * between this check and the upsert.
+   */
+  static boolean recordPriorRows(
+      Connection c, TargetTable target, String table, long version, int chunk) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("LOCK TABLE " + target.qualified + " IN ROW EXCLUSIVE MODE");
+    }
+    long relid;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            SELECT g.tgrelid::bigint FROM pg_trigger g, current_setting('session_replication_role') r
+            WHERE g.tgrelid = CAST(? AS regclass) AND g.tgname = ? AND g.tgoldtable = 'keel_prior'
+              AND g.tgfoid = 'keel_sink.record_prior_rows()'::regprocedure
+              AND (g.tgenabled = 'A' OR (g.tgenabled = 'O' AND r <> 'replica') OR (g.tgenabled = 'R' AND r = 'replica'))""")) {
+      ps.setString(1, target.qualified);
+      ps.setString(2, TRIGGER);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        relid = rs.getLong(1);
+      }
+    }
+    setPriorRows(c, relid + " " + version + " " + chunk + " " + table);
+    return true;
+  }
+
+  /** After the upsert's statements: the trigger records nothing more in this transaction. */
+  static void stopRecordingPriorRows(Connection c) throws SQLException {
+    setPriorRows(c, "");
+  }
+
+  private static void setPriorRows(Connection c, String value) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT set_config('keel.prior_rows', ?, true)")) {
+      ps.setString(1, value);
+      ps.execute();
     }
   }
 
@@ -242,6 +355,31 @@ final class RowImages {
         + chunk
         + ", CASE WHEN o.ctid IS NULL THEN 'i' ELSE 'u' END, "
         + values;
+  }
+
+  /**
+   * The insert that records into {@code table}, under {@code version} and {@code chunk}, the keys
+   * of the rows of {@code w} (the keys an upsert wrote) that it inserted ({@code w.keel_inserted});
+   * the trigger records the updated ones ({@link #recordPriorRows}).
+   */
+  String recordInserted(String table, long version, int chunk, List<String> key) {
+    String keys = key.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+    return "INSERT INTO "
+        + table
+        + " ("
+        + VERSION
+        + ", "
+        + CHUNK
+        + ", "
+        + OP
+        + ", "
+        + keys
+        + ") SELECT "
+        + version
+        + ", "
+        + chunk
+        + ", 'i', "
+        + key.stream().map(k -> "w." + Identifiers.quote(k)).collect(Collectors.joining(", "));
   }
 
   /**
