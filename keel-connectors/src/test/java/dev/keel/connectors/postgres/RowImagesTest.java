@@ -146,6 +146,151 @@ class RowImagesTest {
     }
   }
 
+  @Test
+  void the_targets_trigger_records_the_prior_rows_and_with_it_disabled_the_join_does()
+      throws Exception {
+    try (VersionedTable t = table(8)) {
+      // A trigger of the test's own on items notes keel.prior_rows as each UPDATE of items ends:
+      // whether keel's publish asked keel_prior_rows to record.
+      t.execute("DROP TABLE IF EXISTS seen_prior_rows");
+      t.execute("CREATE TABLE seen_prior_rows (setting text)");
+      t.execute(
+          "CREATE OR REPLACE FUNCTION note_prior_rows() RETURNS trigger LANGUAGE plpgsql AS $$"
+              + " BEGIN INSERT INTO seen_prior_rows VALUES"
+              + " (coalesce(current_setting('keel.prior_rows', true), '')); RETURN NULL; END $$");
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      t.execute(
+          "CREATE TRIGGER zz_note AFTER UPDATE ON items FOR EACH STATEMENT"
+              + " EXECUTE FUNCTION note_prior_rows()");
+      List<String> afterRun1 = t.rows("p");
+      assertThat(
+              text(
+                  "SELECT tgenabled::text || ':' || tgoldtable FROM pg_trigger"
+                      + " WHERE tgrelid = 'items'::regclass AND tgname = 'keel_prior_rows'"))
+          .containsExactly("O:keel_prior");
+
+      // Three rows staged: run 2's own table (the tests' OWN_TABLE_ROWS is 3).
+      t.load(
+          2,
+          "p",
+          VersionedTable.row(1, "a", "p"),
+          VersionedTable.row(2, "B", "p"),
+          VersionedTable.row(3, "c", "p"));
+      List<String> afterRun2 = t.rows("p");
+      long run2 = t.count("SELECT id FROM keel_sink.version WHERE run_id = 2");
+      assertThat(text("SELECT setting FROM seen_prior_rows"))
+          .containsExactly(
+              text("SELECT 'items'::regclass::oid::text").get(0)
+                  + " "
+                  + run2
+                  + " 0 keel_sink.\"row_image_"
+                  + text("SELECT id FROM keel_sink.row_image WHERE target = 'public.items'").get(0)
+                  + "_"
+                  + run2
+                  + "\"");
+      assertThat(ops(imagesTable() + "_" + run2)).containsExactly("u:2:b", "i:3:-");
+
+      // Disabled, it records nothing: the upsert joins instead, and records the same.
+      t.execute("ALTER TABLE items DISABLE TRIGGER keel_prior_rows");
+      t.execute("TRUNCATE seen_prior_rows");
+      t.load(
+          3,
+          "p",
+          VersionedTable.row(1, "A", "p"),
+          VersionedTable.row(3, "c", "p"),
+          VersionedTable.row(4, "d", "p"));
+      long run3 = t.count("SELECT id FROM keel_sink.version WHERE run_id = 3");
+      assertThat(text("SELECT setting FROM seen_prior_rows")).containsExactly("");
+      assertThat(ops(imagesTable() + "_" + run3)).containsExactly("u:1:a", "i:4:-");
+      assertThat(t.history().loads("p").get(0).updated()).isEqualTo(1);
+      assertThat(t.history().loads("p").get(0).inserted()).isEqualTo(1);
+
+      t.rollback("p", 2);
+      assertThat(t.rows("p")).isEqualTo(afterRun2);
+      t.rollback("p", 1);
+      assertThat(t.rows("p")).isEqualTo(afterRun1);
+    }
+  }
+
+  @Test
+  void a_target_too_busy_for_the_trigger_is_recorded_by_the_join_until_a_later_run_puts_it()
+      throws Exception {
+    try (VersionedTable t = table(8)) {
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      List<String> afterRun1 = t.rows("p");
+      t.execute("DROP TRIGGER keel_prior_rows ON items");
+      String trigger =
+          "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'items'::regclass"
+              + " AND tgname = 'keel_prior_rows'";
+      try (Connection writer = TestDatabase.dataSource().getConnection();
+          Statement st = writer.createStatement()) {
+        // A writer's open transaction: CREATE TRIGGER waits for it, 2 s at most, then gives up.
+        writer.setAutoCommit(false);
+        st.execute("LOCK TABLE items IN ROW EXCLUSIVE MODE");
+        t.load(2, "p", VersionedTable.row(2, "B", "p"), VersionedTable.row(3, "c", "p"));
+        writer.rollback();
+      }
+      assertThat(t.count(trigger)).isZero();
+      long run2 = t.count("SELECT id FROM keel_sink.version WHERE run_id = 2");
+      assertThat(ops(imagesTable() + " WHERE _keel_version = " + run2))
+          .containsExactly("u:2:b", "i:3:-");
+
+      t.load(3, "p", VersionedTable.row(3, "C", "p"));
+      assertThat(t.count(trigger)).isEqualTo(1);
+      long run3 = t.count("SELECT id FROM keel_sink.version WHERE run_id = 3");
+      assertThat(ops(imagesTable() + " WHERE _keel_version = " + run3)).containsExactly("u:3:c");
+      t.rollback("p", 1);
+      assertThat(t.rows("p")).isEqualTo(afterRun1);
+    }
+  }
+
+  @Test
+  void the_trigger_records_only_for_the_target_a_transaction_names() throws Exception {
+    try (VersionedTable t = table(8)) {
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      String images = imagesTable();
+      long before = t.count("SELECT count(*) FROM " + images);
+      String oid = text("SELECT 'items'::regclass::oid::text").get(0);
+      try (Connection c = TestDatabase.dataSource().getConnection();
+          Statement st = c.createStatement()) {
+        c.setAutoCommit(false);
+        // Anyone's UPDATE: nothing recorded.
+        st.execute("UPDATE items SET name = 'x' WHERE id = 1");
+        // keel.prior_rows naming another table: nothing recorded.
+        st.execute("SELECT set_config('keel.prior_rows', '1 77 0 " + images + "', true)");
+        st.execute("UPDATE items SET name = 'y' WHERE id = 1");
+        assertThat(count(st, "SELECT count(*) FROM " + images)).isEqualTo(before);
+        // Naming items: the prior row, under the version and chunk it names.
+        st.execute("SELECT set_config('keel.prior_rows', '" + oid + " 77 5 " + images + "', true)");
+        st.execute("UPDATE items SET name = 'z' WHERE id = 2");
+        assertThat(
+                count(
+                    st,
+                    "SELECT count(*) FROM "
+                        + images
+                        + " WHERE _keel_version = 77 AND _keel_chunk = 5 AND _keel_op = 'u'"
+                        + " AND id = 2 AND name = 'b'"))
+            .isEqualTo(1);
+        c.rollback();
+      }
+    }
+  }
+
+  /** op:id:name of each row recorded in {@code table} (and a WHERE clause), by id. */
+  private static List<String> ops(String table) {
+    return text(
+        "SELECT _keel_op::text || ':' || id || ':' || coalesce(name, '-') FROM "
+            + table
+            + " ORDER BY id");
+  }
+
+  private static long count(Statement st, String sql) throws SQLException {
+    try (ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   private static String imagesTable() {
     return text("SELECT 'keel_sink.row_image_' || id FROM keel_sink.row_image"
             + " WHERE target = 'public.items'")
