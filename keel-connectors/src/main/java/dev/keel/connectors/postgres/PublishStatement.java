@@ -259,9 +259,9 @@ final class PublishStatement {
           + upsert
           + " RETURNING "
           + returning
-          + ", t.xmax = 0 AS keel_inserted) "
+          + ", t.xmax = 0 AS _keel_inserted) "
           + images.recordInserted(imagesTable, version, chunk, key)
-          + " FROM w WHERE w.keel_inserted";
+          + " FROM w WHERE w._keel_inserted";
     }
     if (images != null) {
       return "WITH w AS ("

@@ -154,7 +154,7 @@ final class RowImages {
    * again.
    */
   private static void putTrigger(Connection c, TargetTable target) throws SQLException {
-    if (hasTrigger(c, target)) {
+    if (hasTrigger(c, target) || !plainTable(c, target)) {
       return;
     }
     c.setAutoCommit(false);
@@ -180,6 +180,20 @@ final class RowImages {
           e.getMessage());
     } finally {
       c.setAutoCommit(true);
+    }
+  }
+
+  /**
+   * Whether {@code target} is a plain table (a partition is one): a partitioned table's upsert
+   * cannot return xmax, so its upserts join.
+   */
+  private static boolean plainTable(Connection c, TargetTable target) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT relkind = 'r' FROM pg_class WHERE oid = CAST(? AS regclass)")) {
+      ps.setString(1, target.qualified);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
     }
   }
 
@@ -213,8 +227,10 @@ final class RowImages {
     try (PreparedStatement ps =
         c.prepareStatement(
             """
-            SELECT g.tgrelid::bigint FROM pg_trigger g, current_setting('session_replication_role') r
-            WHERE g.tgrelid = CAST(? AS regclass) AND g.tgname = ? AND g.tgoldtable = 'keel_prior'
+            SELECT g.tgrelid::bigint FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid,
+              current_setting('session_replication_role') r
+            WHERE g.tgrelid = CAST(? AS regclass) AND t.relkind = 'r' AND g.tgname = ?
+              AND g.tgoldtable = 'keel_prior'
               AND g.tgfoid = 'keel_sink.record_prior_rows()'::regprocedure
               AND (g.tgenabled = 'A' OR (g.tgenabled = 'O' AND r <> 'replica') OR (g.tgenabled = 'R' AND r = 'replica'))""")) {
       ps.setString(1, target.qualified);
@@ -359,8 +375,8 @@ final class RowImages {
 
   /**
    * The insert that records into {@code table}, under {@code version} and {@code chunk}, the keys
-   * of the rows of {@code w} (the keys an upsert wrote) that it inserted ({@code w.keel_inserted});
-   * the trigger records the updated ones ({@link #recordPriorRows}).
+   * of the rows of {@code w} (the keys an upsert wrote) that it inserted ({@code
+   * w._keel_inserted}); the trigger records the updated ones ({@link #recordPriorRows}).
    */
   String recordInserted(String table, long version, int chunk, List<String> key) {
     String keys = key.stream().map(Identifiers::quote).collect(Collectors.joining(", "));

@@ -245,6 +245,33 @@ class RowImagesTest {
   }
 
   @Test
+  void a_partitioned_target_gets_no_trigger_and_its_upserts_join() throws Exception {
+    try (VersionedTable t = table(8)) {
+      t.execute("DROP TABLE items");
+      t.execute(
+          "CREATE TABLE items (id bigint PRIMARY KEY, name text, amount numeric(12,2),"
+              + " ts timestamptz, part text, note text DEFAULT 'n' || nextval('items_note'))"
+              + " PARTITION BY HASH (id)");
+      t.execute("CREATE TABLE items_0 PARTITION OF items FOR VALUES WITH (MODULUS 2, REMAINDER 0)");
+      t.execute("CREATE TABLE items_1 PARTITION OF items FOR VALUES WITH (MODULUS 2, REMAINDER 1)");
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      List<String> afterRun1 = t.rows("p");
+      t.load(2, "p", VersionedTable.row(2, "B", "p"), VersionedTable.row(3, "c", "p"));
+
+      assertThat(
+              t.count(
+                  "SELECT count(*) FROM pg_trigger WHERE tgname = 'keel_prior_rows' AND tgrelid IN"
+                      + " ('items'::regclass, 'items_0'::regclass, 'items_1'::regclass)"))
+          .isZero();
+      long run2 = t.count("SELECT id FROM keel_sink.version WHERE run_id = 2");
+      assertThat(ops(imagesTable() + " WHERE _keel_version = " + run2))
+          .containsExactly("u:2:b", "i:3:-");
+      t.rollback("p", 1);
+      assertThat(t.rows("p")).isEqualTo(afterRun1);
+    }
+  }
+
+  @Test
   void the_trigger_records_only_for_the_target_a_transaction_names() throws Exception {
     try (VersionedTable t = table(8)) {
       t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
