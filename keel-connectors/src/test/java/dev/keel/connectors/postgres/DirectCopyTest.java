@@ -22,17 +22,11 @@ import org.junit.jupiter.api.Test;
  * repeated key kept, violators dead-lettered with their positions, everything else published).
  */
 class DirectCopyTest {
-  private static final List<Column> COLUMNS =
-      List.of(
-          new Column("id", ColumnType.parse("bigint")),
-          new Column("name", ColumnType.parse("text")));
-
   /** Enough rows for many 64 KiB COPY buffers: a refusal surfaces mid-stream, not at the end. */
   private static final int MANY = 20_000;
 
   private final List<String> rejected = new ArrayList<>();
-  private final Rejects rejects =
-      (position, raw, reason) -> rejected.add(position + "|" + raw + "|" + reason);
+  private final Rejects rejects = ItemsSink.noting(rejected);
 
   @BeforeEach
   void emptyDatabase() throws SQLException {
@@ -256,28 +250,11 @@ class DirectCopyTest {
   }
 
   private static PostgresSink sink(SinkSpec.Mode mode, int keepVersions) {
-    PostgresSinkSpec spec =
-        new PostgresSinkSpec(
-            null,
-            null,
-            null,
-            "public",
-            "items",
-            List.of("id"),
-            mode,
-            null,
-            SinkSpec.Commit.PARTITION,
-            100,
-            false,
-            keepVersions);
-    PostgresSink sink = new PostgresSink(TestDatabase.dataSource(), spec, COLUMNS, false, null);
-    sink.prepare();
-    sink.fence("all", 1);
-    return sink;
+    return ItemsSink.open(mode, SinkSpec.Commit.PARTITION, keepVersions);
   }
 
   private static SinkSession begin(PostgresSink sink) {
-    return sink.begin(new TaskRef(1, 1, "items", "all", 1, 1));
+    return ItemsSink.begin(sink);
   }
 
   private static long count(String sql) {

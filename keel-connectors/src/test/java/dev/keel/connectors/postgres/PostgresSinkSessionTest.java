@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.runtime.Rejects;
 import dev.keel.runtime.SinkSession;
-import dev.keel.runtime.TaskRef;
-import dev.keel.spec.Column;
-import dev.keel.spec.ColumnType;
 import dev.keel.spec.SinkSpec;
 import dev.keel.testkit.TestDatabase;
 import java.sql.SQLException;
@@ -20,11 +17,6 @@ import org.junit.jupiter.api.Test;
  * commits.
  */
 class PostgresSinkSessionTest {
-  private static final List<Column> COLUMNS =
-      List.of(
-          new Column("id", ColumnType.parse("bigint")),
-          new Column("name", ColumnType.parse("text")));
-
   @BeforeEach
   void emptyDatabase() throws SQLException {
     exec(
@@ -101,27 +93,11 @@ class PostgresSinkSessionTest {
   }
 
   private static PostgresSink sink(SinkSpec.Commit commit) {
-    PostgresSinkSpec spec =
-        new PostgresSinkSpec(
-            null,
-            null,
-            null,
-            "public",
-            "items",
-            List.of("id"),
-            SinkSpec.Mode.UPSERT,
-            null,
-            commit,
-            100,
-            false);
-    PostgresSink sink = new PostgresSink(TestDatabase.dataSource(), spec, COLUMNS, false, null);
-    sink.prepare();
-    sink.fence("all", 1);
-    return sink;
+    return ItemsSink.open(SinkSpec.Mode.UPSERT, commit, 0);
   }
 
   private static SinkSession begin(PostgresSink sink) {
-    return sink.begin(new TaskRef(1, 1, "items", "all", 1, 1));
+    return ItemsSink.begin(sink);
   }
 
   /**

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.runtime.Rejects;
 import dev.keel.runtime.SinkSession;
-import dev.keel.runtime.TaskRef;
-import dev.keel.spec.Column;
-import dev.keel.spec.ColumnType;
 import dev.keel.spec.SinkSpec;
 import dev.keel.testkit.TestDatabase;
 import java.sql.SQLException;
@@ -21,16 +18,10 @@ import org.junit.jupiter.api.Test;
  * the same as without the filter.
  */
 class SkippedDuplicateKeyCheckTest {
-  private static final List<Column> COLUMNS =
-      List.of(
-          new Column("id", ColumnType.parse("bigint")),
-          new Column("name", ColumnType.parse("text")));
-
   private static final int MANY = 20_000;
 
   private final List<String> rejected = new ArrayList<>();
-  private final Rejects rejects =
-      (position, raw, reason) -> rejected.add(position + "|" + raw + "|" + reason);
+  private final Rejects rejects = ItemsSink.noting(rejected);
 
   @BeforeEach
   void fullTarget() throws SQLException {
@@ -126,27 +117,10 @@ class SkippedDuplicateKeyCheckTest {
   }
 
   private static PostgresSink sink(SinkSpec.Commit commit) {
-    PostgresSinkSpec spec =
-        new PostgresSinkSpec(
-            null,
-            null,
-            null,
-            "public",
-            "items",
-            List.of("id"),
-            SinkSpec.Mode.UPSERT,
-            null,
-            commit,
-            100,
-            false,
-            0);
-    PostgresSink sink = new PostgresSink(TestDatabase.dataSource(), spec, COLUMNS, false, null);
-    sink.prepare();
-    sink.fence("all", 1);
-    return sink;
+    return ItemsSink.open(SinkSpec.Mode.UPSERT, commit, 0);
   }
 
   private static SinkSession begin(PostgresSink sink) {
-    return sink.begin(new TaskRef(1, 1, "items", "all", 1, 1));
+    return ItemsSink.begin(sink);
   }
 }

@@ -1,11 +1,12 @@
 package dev.keel.connectors.postgres;
 
+import static dev.keel.connectors.postgres.ItemsSink.COLUMNS;
+import static dev.keel.connectors.postgres.ItemsSink.TASK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.runtime.RejectedLimitException;
 import dev.keel.runtime.Rejects;
-import dev.keel.runtime.TaskRef;
 import dev.keel.spec.Column;
 import dev.keel.spec.ColumnType;
 import dev.keel.spec.SinkSpec;
@@ -27,15 +28,9 @@ import org.junit.jupiter.api.Test;
  * it sets aside, what it costs in inserts, and where it stops.
  */
 class ViolatorBisectionTest {
-  private static final List<Column> COLUMNS =
-      List.of(
-          new Column("id", ColumnType.parse("bigint")),
-          new Column("name", ColumnType.parse("text")));
-  private static final TaskRef TASK = new TaskRef(1, 1, "items", "all", 1, 1);
   private Connection conn;
   private final List<String> rejected = new ArrayList<>();
-  private final Rejects rejects =
-      (position, raw, reason) -> rejected.add(position + "|" + raw + "|" + reason);
+  private final Rejects rejects = ItemsSink.noting(rejected);
 
   @BeforeEach
   void connect() throws SQLException {
@@ -308,18 +303,7 @@ class ViolatorBisectionTest {
   }
 
   private static PostgresSinkSpec spec(SinkSpec.Mode mode) {
-    return new PostgresSinkSpec(
-        null,
-        null,
-        null,
-        "public",
-        "items",
-        List.of("id"),
-        mode,
-        null,
-        SinkSpec.Commit.PARTITION,
-        0,
-        false);
+    return ItemsSink.spec(mode, SinkSpec.Commit.PARTITION, 0, 0);
   }
 
   /** Rows 1..n at positions 2..n+1 (a CSV file's lines), named by {@code name}. */
