@@ -701,25 +701,28 @@ final class PostgresSinkSession implements SinkSession {
       throws SQLException {
     PublishStatement insert = statement;
     imagesTable = null;
-    boolean byTrigger = false;
+    RowImages images = version == null ? null : versions.images;
+    long priorRows = -1;
     if (version != null) {
-      RowImages images = versions.images;
       if (images != null && images.usable()) {
         imagesTable = images.into(conn, version.version(), staged);
-        byTrigger =
-            RowImages.recordPriorRows(
-                conn, target, imagesTable, version.version(), version.chunk());
+        priorRows = images.priorRowsTrigger(conn, target);
+        if (priorRows >= 0) {
+          RowImages.startRecordingPriorRows(
+              conn, priorRows, imagesTable, version.version(), version.chunk());
+        }
       }
       insert =
-          statement.recording(version.version(), version.chunk(), images, imagesTable, byTrigger);
+          statement.recording(
+              version.version(), version.chunk(), images, imagesTable, priorRows >= 0);
     }
     insert.beforeInsert(conn, task.partition());
     long rejected =
         new ViolatorBisection(
                 conn, insert, target, columns, task, rejects, duplicates, stillWithinLimit)
             .publish();
-    if (byTrigger) {
-      RowImages.stopRecordingPriorRows(conn);
+    if (priorRows >= 0) {
+      images.stopRecordingPriorRows(conn, target, priorRows);
     }
     return rejected;
   }

@@ -40,7 +40,7 @@ final class PublishStatement {
 
   /**
    * Whether the target's trigger records the prior rows of the rows the upsert updates ({@link
-   * RowImages#recordPriorRows}): the upsert then records only the keys it inserted.
+   * RowImages#startRecordingPriorRows}): the upsert then records only the keys it inserted.
    */
   private final boolean priorByTrigger;
 
@@ -76,8 +76,8 @@ final class PublishStatement {
    * A row the insert writes and its record commit or roll back together, savepoints included. An
    * upsert records in {@code images}, in its table {@code imagesTable} ({@link RowImages#into}),
    * when that is given (null: as text in keel_sink.row_version); {@code priorByTrigger}: the
-   * target's trigger records the prior rows there ({@link RowImages#recordPriorRows}), the upsert
-   * only the keys it inserts.
+   * target's trigger records the prior rows there ({@link RowImages#startRecordingPriorRows}), the
+   * upsert only the keys it inserts.
    */
   PublishStatement recording(
       long version, int chunk, RowImages images, String imagesTable, boolean priorByTrigger) {
@@ -237,8 +237,8 @@ final class PublishStatement {
    * written only, instead of a pass over the whole stage joined with the target before the write.
    * Into the target's images table when it has one ({@link RowImages#record}, a tuple per row),
    * else into keel_sink.row_version as text in batches. When the target's trigger records the prior
-   * rows from the UPDATE's transition table ({@link RowImages#recordPriorRows}), there is no join:
-   * the statement records the keys of the rows it inserted only.
+   * rows from the UPDATE's transition table ({@link RowImages#startRecordingPriorRows}), there is
+   * no join: the statement records the keys of the rows it inserted only.
    */
   private String recordedUpsert(String upsert) {
     if (version == null) {

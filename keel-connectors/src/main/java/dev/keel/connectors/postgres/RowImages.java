@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The prior rows of the rows an upsert updates are recorded by the target's trigger
  * keel_prior_rows (sink V9), from the UPDATE's own transition table, when the target has it enabled
- * ({@link #recordPriorRows}); otherwise by joining the keys the upsert wrote with the target as it
+ * ({@link #priorRowsTrigger}); otherwise by joining the keys the upsert wrote with the target as it
  * was ({@link #record}).
  */
 final class RowImages {
@@ -147,20 +147,24 @@ final class RowImages {
   }
 
   /**
-   * Puts the trigger keel_prior_rows on {@code target} unless it has one (sink V9 describes it), in
-   * a transaction of its own that waits at most 2 s for the target's lock (CREATE TRIGGER waits for
-   * its writers). When it cannot (no TRIGGER privilege, a busy table, a kind of table that refuses
-   * transition tables), the upserts read the prior rows by a join as before, and a later run tries
-   * again.
+   * Puts the trigger keel_prior_rows on {@code target} unless it has one (sink V9 describes it): a
+   * plain heap table keel may put a trigger on. In a transaction of its own that waits at most 2 s
+   * for the target's lock (CREATE TRIGGER waits for the table's writers, and new writers wait
+   * behind it); when it cannot (a busy table), the versioned upserts join until a later session
+   * puts it.
    */
   private static void putTrigger(Connection c, TargetTable target) throws SQLException {
-    if (hasTrigger(c, target) || !plainTable(c, target)) {
+    if (hasTrigger(c, target) || !mayPutTrigger(c, target)) {
       return;
     }
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
       st.execute("SET LOCAL lock_timeout = '2s'");
-      st.execute("SELECT pg_advisory_xact_lock(hashtext('keel_sink.row_image'))");
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('keel_prior_rows ' || ?))")) {
+        ps.setString(1, target.name());
+        ps.execute();
+      }
       if (!hasTrigger(c, target)) {
         st.execute(
             "CREATE TRIGGER "
@@ -174,7 +178,8 @@ final class RowImages {
     } catch (SQLException e) {
       c.rollback();
       log.info(
-          "{}: no trigger {} ({}); its versioned upserts read their prior rows by joining the table",
+          "{}: could not put the trigger {} on it now ({}); its versioned upserts join the table"
+              + " for their prior rows until a later run does",
           target.name(),
           TRIGGER,
           e.getMessage());
@@ -184,12 +189,15 @@ final class RowImages {
   }
 
   /**
-   * Whether {@code target} is a plain table (a partition is one): a partitioned table's upsert
-   * cannot return xmax, so its upserts join.
+   * Whether {@code target} is a plain heap table (a partition is one) this user may put a trigger
+   * on: a partitioned table's upsert cannot return xmax, and what xmax says is the heap's.
    */
-  private static boolean plainTable(Connection c, TargetTable target) throws SQLException {
+  private static boolean mayPutTrigger(Connection c, TargetTable target) throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT relkind = 'r' FROM pg_class WHERE oid = CAST(? AS regclass)")) {
+        c.prepareStatement(
+            "SELECT relkind = 'r' AND relam = (SELECT oid FROM pg_am WHERE amname = 'heap')"
+                + " AND has_table_privilege(oid, 'TRIGGER') FROM pg_class"
+                + " WHERE oid = CAST(? AS regclass)")) {
       ps.setString(1, target.qualified);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() && rs.getBoolean(1);
@@ -211,44 +219,67 @@ final class RowImages {
   }
 
   /**
-   * In a publish transaction, before a versioned upsert: when the target's trigger keel_prior_rows
-   * is there and fires on this connection, sets keel.prior_rows (for this transaction) so that it
-   * records the prior rows of the rows the upsert updates into {@code table} under {@code version}
-   * and {@code chunk}, and returns true; else false (the upsert joins, {@link #record}). The target
-   * is locked first as the upsert would lock it, so the trigger cannot be disabled or dropped
-   * between this check and the upsert.
+   * The target's oid when its trigger keel_prior_rows can record an upsert's prior rows into this
+   * images table now: the trigger is there, calls keel's function and fires on this connection, the
+   * target is a plain heap table, and its columns are still this table's (the trigger inserts them
+   * in their order); else -1, and the upsert joins ({@link #record}).
    */
-  static boolean recordPriorRows(
-      Connection c, TargetTable target, String table, long version, int chunk) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute("LOCK TABLE " + target.qualified + " IN ROW EXCLUSIVE MODE");
-    }
+  long priorRowsTrigger(Connection c, TargetTable target) throws SQLException {
     long relid;
     try (PreparedStatement ps =
         c.prepareStatement(
             """
             SELECT g.tgrelid::bigint FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid,
               current_setting('session_replication_role') r
-            WHERE g.tgrelid = CAST(? AS regclass) AND t.relkind = 'r' AND g.tgname = ?
-              AND g.tgoldtable = 'keel_prior'
-              AND g.tgfoid = 'keel_sink.record_prior_rows()'::regprocedure
+            WHERE g.tgrelid = CAST(? AS regclass) AND g.tgname = ? AND g.tgoldtable = 'keel_prior'
+              AND g.tgfoid = to_regprocedure('keel_sink.record_prior_rows()')
+              AND t.relkind = 'r' AND t.relam = (SELECT oid FROM pg_am WHERE amname = 'heap')
               AND (g.tgenabled = 'A' OR (g.tgenabled = 'O' AND r <> 'replica') OR (g.tgenabled = 'R' AND r = 'replica'))""")) {
       ps.setString(1, target.qualified);
       ps.setString(2, TRIGGER);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
-          return false;
+          return -1;
         }
         relid = rs.getLong(1);
       }
     }
-    setPriorRows(c, relid + " " + version + " " + chunk + " " + table);
-    return true;
+    RowImages now = find(c, target);
+    boolean same =
+        now != null && now.current && now.name.equals(name) && now.columns.equals(columns);
+    return same ? relid : -1;
   }
 
-  /** After the upsert's statements: the trigger records nothing more in this transaction. */
-  static void stopRecordingPriorRows(Connection c) throws SQLException {
+  /**
+   * In a publish transaction, before a versioned upsert's statements: sets keel.prior_rows (for
+   * this transaction) so that the trigger of the target {@code relid} ({@link #priorRowsTrigger})
+   * records the prior rows of the rows they update into {@code table}, under {@code version} and
+   * {@code chunk}.
+   */
+  static void startRecordingPriorRows(
+      Connection c, long relid, String table, long version, int chunk) throws SQLException {
+    setPriorRows(c, relid + " " + version + " " + chunk + " " + table);
+  }
+
+  /**
+   * After the upsert's statements: the trigger records nothing more in this transaction; and it was
+   * there all along: the statements hold the target's lock now, so no one can disable or drop it,
+   * or change the table's columns, before the commit, but someone could have between {@link
+   * #priorRowsTrigger} and the first statement. Then the publish fails, to be retried (SQLSTATE
+   * 40001), instead of committing rows whose prior images were not all recorded.
+   */
+  void stopRecordingPriorRows(Connection c, TargetTable target, long relid) throws SQLException {
     setPriorRows(c, "");
+    if (priorRowsTrigger(c, target) != relid) {
+      throw new SQLException(
+          "the trigger "
+              + TRIGGER
+              + " of "
+              + target.name()
+              + " or its columns changed while a versioned upsert ran; nothing is published,"
+              + " and a retry records the prior rows as the table is now",
+          "40001");
+    }
   }
 
   private static void setPriorRows(Connection c, String value) throws SQLException {
@@ -376,7 +407,7 @@ final class RowImages {
   /**
    * The insert that records into {@code table}, under {@code version} and {@code chunk}, the keys
    * of the rows of {@code w} (the keys an upsert wrote) that it inserted ({@code
-   * w._keel_inserted}); the trigger records the updated ones ({@link #recordPriorRows}).
+   * w._keel_inserted}); the trigger records the updated ones ({@link #startRecordingPriorRows}).
    */
   String recordInserted(String table, long version, int chunk, List<String> key) {
     String keys = key.stream().map(Identifiers::quote).collect(Collectors.joining(", "));

@@ -1,6 +1,7 @@
 package dev.keel.connectors.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.spec.SinkSpec;
 import dev.keel.testkit.TestDatabase;
@@ -275,7 +276,7 @@ class RowImagesTest {
   void the_trigger_records_only_for_the_target_a_transaction_names() throws Exception {
     try (VersionedTable t = table(8)) {
       t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
-      String images = imagesTable();
+      String images = quotedImagesTable();
       long before = t.count("SELECT count(*) FROM " + images);
       String oid = text("SELECT 'items'::regclass::oid::text").get(0);
       try (Connection c = TestDatabase.dataSource().getConnection();
@@ -298,6 +299,65 @@ class RowImagesTest {
                         + " WHERE _keel_version = 77 AND _keel_chunk = 5 AND _keel_op = 'u'"
                         + " AND id = 2 AND name = 'b'"))
             .isEqualTo(1);
+        // Nor what an UPDATE nested in another trigger changes: only the statement's own rows.
+        st.execute(
+            "CREATE FUNCTION pg_temp.touch_all() RETURNS trigger LANGUAGE plpgsql AS $$"
+                + " BEGIN UPDATE items SET note = note || '+'; RETURN NULL; END $$");
+        st.execute(
+            "CREATE TRIGGER a_touch AFTER UPDATE ON items FOR EACH STATEMENT"
+                + " WHEN (pg_trigger_depth() < 1) EXECUTE FUNCTION pg_temp.touch_all()");
+        st.execute("UPDATE items SET name = 'w' WHERE id = 2");
+        assertThat(count(st, "SELECT count(*) FROM " + images + " WHERE _keel_version = 77"))
+            .isEqualTo(2);
+        assertThat(count(st, "SELECT count(*) FROM items WHERE note LIKE '%+'")).isEqualTo(2);
+        c.rollback();
+      }
+    }
+  }
+
+  @Test
+  void a_value_that_names_no_images_table_is_refused() throws Exception {
+    try (VersionedTable t = table(8)) {
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      String oid = text("SELECT 'items'::regclass::oid::text").get(0);
+      try (Connection c = TestDatabase.dataSource().getConnection();
+          Statement st = c.createStatement()) {
+        c.setAutoCommit(false);
+        st.execute(
+            "SELECT set_config('keel.prior_rows', '"
+                + oid
+                + " 77 0 public.items;DROP/**/TABLE/**/items', true)");
+        assertThatThrownBy(() -> st.execute("UPDATE items SET name = 'x' WHERE id = 1"))
+            .hasMessageContaining("not one of keel's images tables");
+        c.rollback();
+      }
+      assertThat(t.rows("p")).hasSize(2);
+    }
+  }
+
+  @Test
+  void a_trigger_disabled_before_the_upsert_ran_fails_the_publish_to_be_retried() throws Exception {
+    try (VersionedTable t = table(8)) {
+      t.load(1, "p", VersionedTable.row(1, "a", "p"), VersionedTable.row(2, "b", "p"));
+      TargetTable target =
+          new TargetTable(
+              ItemsSink.spec(SinkSpec.Mode.UPSERT, SinkSpec.Commit.PARTITION, 0, 8),
+              VersionedTable.COLUMNS);
+      try (Connection c = TestDatabase.dataSource().getConnection()) {
+        c.setAutoCommit(false);
+        RowImages images = RowImages.find(c, target);
+        long relid = images.priorRowsTrigger(c, target);
+        assertThat(relid).isPositive();
+        RowImages.startRecordingPriorRows(c, relid, images.qualified, 77, 0);
+        // Between the check and the first statement, someone disables it.
+        t.execute("ALTER TABLE items DISABLE TRIGGER keel_prior_rows");
+        try (Statement st = c.createStatement()) {
+          st.execute("UPDATE items SET name = 'x' WHERE id = 1");
+        }
+        assertThatThrownBy(() -> images.stopRecordingPriorRows(c, target, relid))
+            .isInstanceOfSatisfying(
+                SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("40001"))
+            .hasMessageContaining("changed while a versioned upsert ran");
         c.rollback();
       }
     }
@@ -316,6 +376,13 @@ class RowImagesTest {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  /** keel_sink."row_image_&lt;id&gt;", as keel names it. */
+  private static String quotedImagesTable() {
+    return text("SELECT 'keel_sink.\"row_image_' || id || '\"' FROM keel_sink.row_image"
+            + " WHERE target = 'public.items'")
+        .get(0);
   }
 
   private static String imagesTable() {
