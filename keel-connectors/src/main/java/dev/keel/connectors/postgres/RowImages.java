@@ -34,6 +34,10 @@ final class RowImages {
   /** The trigger of a versioned target that records an upsert's prior rows (sink V9). */
   static final String TRIGGER = "keel_prior_rows";
 
+  /** A pg_class row {@code t} of a plain heap table: what the xmax test is true of. */
+  private static final String HEAP_TABLE =
+      "t.relkind = 'r' AND t.relam = (SELECT oid FROM pg_am WHERE amname = 'heap')";
+
   static final String VERSION = "_keel_version";
   static final String CHUNK = "_keel_chunk";
   static final String OP = "_keel_op";
@@ -193,27 +197,34 @@ final class RowImages {
    * on: a partitioned table's upsert cannot return xmax, and what xmax says is the heap's.
    */
   private static boolean mayPutTrigger(Connection c, TargetTable target) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT relkind = 'r' AND relam = (SELECT oid FROM pg_am WHERE amname = 'heap')"
-                + " AND has_table_privilege(oid, 'TRIGGER') FROM pg_class"
-                + " WHERE oid = CAST(? AS regclass)")) {
-      ps.setString(1, target.qualified);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
-      }
-    }
+    return holds(
+        c,
+        target,
+        "SELECT "
+            + HEAP_TABLE.replace("t.", "")
+            + " AND has_table_privilege(oid, 'TRIGGER') FROM pg_class"
+            + " WHERE oid = CAST(? AS regclass)");
   }
 
   private static boolean hasTrigger(Connection c, TargetTable target) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(? AS regclass) AND tgname = ?")) {
+    return holds(
+        c,
+        target,
+        "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = CAST(? AS regclass)"
+            + " AND tgname = '"
+            + TRIGGER
+            + "')");
+  }
+
+  /**
+   * {@code sql}'s one boolean about {@code target} (its one parameter, the target's qualified
+   * name); false when it returns no row.
+   */
+  private static boolean holds(Connection c, TargetTable target, String sql) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, target.qualified);
-      ps.setString(2, TRIGGER);
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) > 0;
+        return rs.next() && rs.getBoolean(1);
       }
     }
   }
@@ -233,8 +244,9 @@ final class RowImages {
               current_setting('session_replication_role') r
             WHERE g.tgrelid = CAST(? AS regclass) AND g.tgname = ? AND g.tgoldtable = 'keel_prior'
               AND g.tgfoid = to_regprocedure('keel_sink.record_prior_rows()')
-              AND t.relkind = 'r' AND t.relam = (SELECT oid FROM pg_am WHERE amname = 'heap')
-              AND (g.tgenabled = 'A' OR (g.tgenabled = 'O' AND r <> 'replica') OR (g.tgenabled = 'R' AND r = 'replica'))""")) {
+              AND %s
+              AND (g.tgenabled = 'A' OR (g.tgenabled = 'O' AND r <> 'replica') OR (g.tgenabled = 'R' AND r = 'replica'))"""
+                .formatted(HEAP_TABLE))) {
       ps.setString(1, target.qualified);
       ps.setString(2, TRIGGER);
       try (ResultSet rs = ps.executeQuery()) {
@@ -295,17 +307,12 @@ final class RowImages {
    * the NULLs of an inserted row's record, so such a target's upserts record as text.
    */
   private static boolean hasDomain(Connection c, TargetTable target) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT count(*) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
-                + " WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
-                + " AND ty.typtype = 'd'")) {
-      ps.setString(1, target.qualified);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) > 0;
-      }
-    }
+    return holds(
+        c,
+        target,
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
+            + " WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+            + " AND ty.typtype = 'd')");
   }
 
   /**
