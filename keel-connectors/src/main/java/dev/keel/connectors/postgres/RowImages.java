@@ -201,9 +201,9 @@ final class RowImages {
         c,
         target,
         "SELECT "
-            + HEAP_TABLE.replace("t.", "")
-            + " AND has_table_privilege(oid, 'TRIGGER') FROM pg_class"
-            + " WHERE oid = CAST(? AS regclass)");
+            + HEAP_TABLE
+            + " AND has_table_privilege(t.oid, 'TRIGGER') FROM pg_class t"
+            + " WHERE t.oid = CAST(? AS regclass)");
   }
 
   private static boolean hasTrigger(Connection c, TargetTable target) throws SQLException {
